@@ -1,0 +1,16 @@
+import { AppConfig } from './app.config';
+import { CrmConfig } from './crm.config';
+import { MappingConfig } from './mapping.config';
+import { MetricsConfig } from './metrics.config';
+import { QueueConfig } from './queue.config';
+import { WebhookConfig } from './webhook.config';
+
+/** The shape behind `ConfigService<AllConfig, true>`. */
+export interface AllConfig {
+  app: AppConfig;
+  webhook: WebhookConfig;
+  queue: QueueConfig;
+  mapping: MappingConfig;
+  crm: CrmConfig;
+  metrics: MetricsConfig;
+}

@@ -1,0 +1,44 @@
+import { registerAs } from '@nestjs/config';
+import { loadEnvironment } from './load-environment';
+
+export interface CrmConfig {
+  /** Unset outside production: the built-in sandbox CRM is started and used instead. */
+  baseUrl?: string;
+  auth: 'client_credentials' | 'static';
+  tokenUrl?: string;
+  clientId?: string;
+  clientSecret?: string;
+  clientAuth: 'basic' | 'post';
+  scopes: string;
+  accessToken?: string;
+  timeoutMs: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  maxAttempts: number;
+  breakerThreshold: number;
+  breakerCooldownMs: number;
+  concurrency: number;
+  rateLimitPerSecond?: number;
+}
+
+export const crmConfig = registerAs('crm', (): CrmConfig => {
+  const env = loadEnvironment();
+  return {
+    baseUrl: env.CRM_BASE_URL?.replace(/\/+$/, ''),
+    auth: env.CRM_AUTH as CrmConfig['auth'],
+    tokenUrl: env.CRM_TOKEN_URL,
+    clientId: env.CRM_CLIENT_ID,
+    clientSecret: env.CRM_CLIENT_SECRET,
+    clientAuth: env.CRM_CLIENT_AUTH as CrmConfig['clientAuth'],
+    scopes: env.CRM_SCOPES,
+    accessToken: env.CRM_ACCESS_TOKEN,
+    timeoutMs: env.CRM_TIMEOUT_MS,
+    retryBaseMs: env.CRM_RETRY_BASE_MS,
+    retryMaxMs: env.CRM_RETRY_MAX_MS,
+    maxAttempts: env.CRM_MAX_ATTEMPTS,
+    breakerThreshold: env.CRM_BREAKER_THRESHOLD,
+    breakerCooldownMs: env.CRM_BREAKER_COOLDOWN_MS,
+    concurrency: env.CRM_CONCURRENCY,
+    rateLimitPerSecond: env.CRM_RATE_LIMIT_PER_SECOND,
+  };
+});

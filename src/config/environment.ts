@@ -1,0 +1,246 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Max,
+  Min,
+  validateSync,
+  ValidationError,
+} from 'class-validator';
+
+const AUTH_MODES = ['hmac', 'basic', 'apikey', 'standard'] as const;
+export type WebhookAuthMode = (typeof AUTH_MODES)[number];
+
+/** Empty variables count as unset, as most deployment tools cannot "unset" a variable. */
+const blankToUndefined = (value: unknown) => (value === '' ? undefined : value);
+const toInt = ({ value }: { value: unknown }) => {
+  const v = blankToUndefined(value);
+  return typeof v === 'string' && /^-?\d+$/.test(v.trim()) ? Number(v) : v;
+};
+const toFloat = ({ value }: { value: unknown }) => {
+  const v = blankToUndefined(value);
+  return typeof v === 'string' && v.trim() !== '' && !Number.isNaN(Number(v)) ? Number(v) : v;
+};
+const toBool = ({ value }: { value: unknown }) => {
+  const v = blankToUndefined(value);
+  if (typeof v !== 'string') return v;
+  const lower = v.trim().toLowerCase();
+  if (['true', '1', 'yes'].includes(lower)) return true;
+  if (['false', '0', 'no'].includes(lower)) return false;
+  return v;
+};
+const toTrimmed = ({ value }: { value: unknown }) =>
+  typeof value === 'string' ? blankToUndefined(value.trim()) : value;
+const toLower = ({ value }: { value: unknown }) =>
+  typeof value === 'string' ? blankToUndefined(value.trim().toLowerCase()) : value;
+
+/** Splits a comma-separated variable into its non-empty, trimmed parts. */
+export function splitList(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
+}
+
+/**
+ * Every environment variable the service reads, with its default. Validated once at startup;
+ * the config namespaces (`*.config.ts`) read their slice from a validated instance.
+ */
+export class Environment {
+  @IsOptional() @Transform(toLower) @IsIn(['development', 'production', 'test'])
+  NODE_ENV = 'development';
+
+  @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  PORT = 3000;
+
+  @Transform(toTrimmed) @IsString()
+  HOST = '0.0.0.0';
+
+  @Transform(toTrimmed) @IsString()
+  DATA_DIR = './data';
+
+  @Transform(toLower) @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+
+  @Transform(toInt) @IsInt() @Min(0)
+  SHUTDOWN_GRACE_MS = 10000;
+
+  @Transform(toLower) @IsString()
+  WEBHOOK_AUTH_MODES = 'hmac';
+
+  @Transform(toTrimmed) @IsOptional() @IsString()
+  COGNIGY_WEBHOOK_SECRETS?: string;
+
+  @Transform(toInt) @IsInt() @Min(1)
+  WEBHOOK_TOLERANCE_SECONDS = 300;
+
+  @Transform(toBool) @IsBoolean()
+  WEBHOOK_REQUIRE_TIMESTAMP = false;
+
+  @Transform(toTrimmed) @IsOptional() @IsString()
+  WEBHOOK_BASIC_USER?: string;
+
+  @IsOptional() @IsString()
+  WEBHOOK_BASIC_PASSWORD?: string;
+
+  @Transform(toTrimmed) @IsOptional() @IsString()
+  WEBHOOK_API_KEYS?: string;
+
+  @Transform(toTrimmed) @IsOptional() @IsString()
+  STANDARD_WEBHOOK_SECRETS?: string;
+
+  @Transform(toInt) @IsInt() @Min(1024) @Max(50 * 1024 * 1024)
+  WEBHOOK_MAX_BODY_BYTES = 262144;
+
+  @Transform(toInt) @IsInt() @Min(1)
+  DEDUP_TTL_SECONDS = 86400;
+
+  @Transform(toLower) @IsIn(['sqlite', 'redis'])
+  QUEUE_DRIVER = 'sqlite';
+
+  @Transform(toLower) @IsIn(['full', 'normal'])
+  SQLITE_SYNCHRONOUS = 'full';
+
+  @Transform(toTrimmed) @IsUrl({ protocols: ['redis', 'rediss'], require_tld: false })
+  REDIS_URL = 'redis://127.0.0.1:6379';
+
+  @Transform(toTrimmed) @IsString()
+  REDIS_KEY_PREFIX = 'ccs';
+
+  @Transform(toTrimmed) @IsOptional() @IsString()
+  MAPPINGS_FILE?: string;
+
+  @Transform(toTrimmed) @IsOptional() @IsUrl({ protocols: ['http', 'https'], require_tld: false })
+  CRM_BASE_URL?: string;
+
+  @Transform(toLower) @IsIn(['client_credentials', 'static'])
+  CRM_AUTH = 'client_credentials';
+
+  @Transform(toTrimmed) @IsOptional() @IsUrl({ protocols: ['http', 'https'], require_tld: false })
+  CRM_TOKEN_URL?: string;
+
+  @Transform(toTrimmed) @IsOptional() @IsString()
+  CRM_CLIENT_ID?: string;
+
+  @IsOptional() @IsString()
+  CRM_CLIENT_SECRET?: string;
+
+  @Transform(toLower) @IsIn(['basic', 'post'])
+  CRM_CLIENT_AUTH = 'basic';
+
+  @Transform(toTrimmed) @IsString()
+  CRM_SCOPES = 'crm:contacts:write crm:contacts:read';
+
+  @IsOptional() @IsString()
+  CRM_ACCESS_TOKEN?: string;
+
+  @Transform(toInt) @IsInt() @Min(1)
+  CRM_TIMEOUT_MS = 15000;
+
+  @Transform(toInt) @IsInt() @Min(1)
+  CRM_RETRY_BASE_MS = 1000;
+
+  @Transform(toInt) @IsInt() @Min(1)
+  CRM_RETRY_MAX_MS = 300000;
+
+  @Transform(toInt) @IsInt() @Min(1)
+  CRM_MAX_ATTEMPTS = 15;
+
+  @Transform(toInt) @IsInt() @Min(1)
+  CRM_BREAKER_THRESHOLD = 5;
+
+  @Transform(toInt) @IsInt() @Min(1)
+  CRM_BREAKER_COOLDOWN_MS = 30000;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(1024)
+  CRM_CONCURRENCY = 16;
+
+  @Transform(toFloat) @IsOptional() @IsNumber() @Min(0.01)
+  CRM_RATE_LIMIT_PER_SECOND?: number;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000)
+  LATENCY_WINDOW = 1000;
+
+  @Transform(toFloat) @IsNumber() @Min(0)
+  SLA_THRESHOLD_SECONDS = 2.0;
+
+  @IsOptional() @IsString()
+  ADMIN_TOKEN?: string;
+}
+
+export class ConfigValidationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigValidationError';
+  }
+}
+
+/** Messages name the variable and the rule, never the value (it may be a secret). */
+function describe(errors: ValidationError[]): string[] {
+  return errors.map((error) => {
+    const rules = Object.values(error.constraints ?? {}).map((m) =>
+      m.replace(new RegExp(`^${error.property} `), ''),
+    );
+    return `${error.property}: ${rules.join('; ')}`;
+  });
+}
+
+function crossFieldProblems(env: Environment): string[] {
+  const problems: string[] = [];
+  const production = env.NODE_ENV === 'production';
+  const modes = splitList(env.WEBHOOK_AUTH_MODES);
+  if (modes.length === 0) problems.push('WEBHOOK_AUTH_MODES: must list at least one mode');
+  for (const mode of modes) {
+    if (!(AUTH_MODES as readonly string[]).includes(mode)) {
+      problems.push(`WEBHOOK_AUTH_MODES: unknown mode "${mode}" (allowed: ${AUTH_MODES.join(', ')})`);
+    }
+  }
+  const missing = (name: keyof Environment, why: string) => {
+    if (env[name] === undefined) problems.push(`${name}: required ${why}`);
+  };
+  if (modes.includes('hmac') && production) missing('COGNIGY_WEBHOOK_SECRETS', 'when hmac auth is enabled in production');
+  if (modes.includes('basic')) {
+    missing('WEBHOOK_BASIC_USER', 'when basic auth is enabled');
+    missing('WEBHOOK_BASIC_PASSWORD', 'when basic auth is enabled');
+  }
+  if (modes.includes('apikey')) missing('WEBHOOK_API_KEYS', 'when apikey auth is enabled');
+  if (modes.includes('standard')) missing('STANDARD_WEBHOOK_SECRETS', 'when standard auth is enabled');
+  for (const secret of splitList(env.STANDARD_WEBHOOK_SECRETS)) {
+    if (!/^whsec_[A-Za-z0-9+/]+={0,2}$/.test(secret)) {
+      problems.push('STANDARD_WEBHOOK_SECRETS: each secret must be "whsec_" followed by base64');
+      break;
+    }
+  }
+  if (production) {
+    missing('CRM_BASE_URL', 'in production');
+    if (env.CRM_AUTH === 'static') missing('CRM_ACCESS_TOKEN', 'when CRM_AUTH=static in production');
+    else {
+      missing('CRM_TOKEN_URL', 'when CRM_AUTH=client_credentials in production');
+      missing('CRM_CLIENT_ID', 'when CRM_AUTH=client_credentials in production');
+      missing('CRM_CLIENT_SECRET', 'when CRM_AUTH=client_credentials in production');
+    }
+  }
+  if (env.CRM_RETRY_MAX_MS < env.CRM_RETRY_BASE_MS) {
+    problems.push('CRM_RETRY_MAX_MS: must not be smaller than CRM_RETRY_BASE_MS');
+  }
+  return problems;
+}
+
+/** Validates the raw environment; throws one error naming every bad variable. */
+export function validateEnvironment(raw: Record<string, unknown>): Environment {
+  const known = Object.keys(new Environment());
+  const set = Object.fromEntries(
+    Object.entries(raw).filter(([k, v]) => known.includes(k) && v !== undefined && v !== ''),
+  );
+  const env = plainToInstance(Environment, set, { exposeDefaultValues: true });
+  const problems = describe(validateSync(env));
+  const failed = new Set(problems.map((p) => p.split(':')[0]));
+  problems.push(...crossFieldProblems(env).filter((p) => !failed.has(p.split(':')[0])));
+  if (problems.length > 0) throw new ConfigValidationError(problems);
+  return env;
+}

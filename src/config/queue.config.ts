@@ -1,0 +1,24 @@
+import { registerAs } from '@nestjs/config';
+import { resolve } from 'node:path';
+import { loadEnvironment } from './load-environment';
+
+export interface QueueConfig {
+  driver: 'sqlite' | 'redis';
+  dataDir: string;
+  sqliteSynchronous: 'full' | 'normal';
+  redisUrl: string;
+  redisKeyPrefix: string;
+  dedupTtlSeconds: number;
+}
+
+export const queueConfig = registerAs('queue', (): QueueConfig => {
+  const env = loadEnvironment();
+  return {
+    driver: env.QUEUE_DRIVER as QueueConfig['driver'],
+    dataDir: resolve(env.DATA_DIR),
+    sqliteSynchronous: env.SQLITE_SYNCHRONOUS as QueueConfig['sqliteSynchronous'],
+    redisUrl: env.REDIS_URL,
+    redisKeyPrefix: env.REDIS_KEY_PREFIX,
+    dedupTtlSeconds: env.DEDUP_TTL_SECONDS,
+  };
+});

@@ -1,0 +1,8 @@
+import { CrmUpsert, DialogCompletedEvent } from '../shared/dialog-completed-event';
+
+/** What other modules use to turn an event into its CRM upsert. */
+export abstract class IntentMapper {
+  /** Throws UnsupportedIntentError or MissingEntityError. */
+  abstract map(event: DialogCompletedEvent): CrmUpsert;
+  abstract intents(): string[];
+}

@@ -1,0 +1,35 @@
+import { DiscoveryService } from '@nestjs/core';
+import { CrmUpsert, DialogCompletedEvent } from '../shared/dialog-completed-event';
+import { MissingEntityError } from '../shared/domain-error';
+
+/** Turns one dialog-completed event of its intent into a CRM upsert. */
+export interface IntentStrategy {
+  readonly intent: string;
+  /** Throws MissingEntityError when the id entity is absent. */
+  map(event: DialogCompletedEvent): CrmUpsert;
+}
+
+/** Marks a provider as the strategy of one intent; MappingRegistry finds it at startup. */
+export const IntentMapping = DiscoveryService.createDecorator<string>();
+
+/** An entity's value, or undefined when it is absent, empty or below the confidence floor. */
+export function entityValue(
+  event: DialogCompletedEvent,
+  name: string,
+  minConfidence = 0,
+): string | undefined {
+  const entity = event.entities[name];
+  if (!entity || entity.value === '' || entity.confidence < minConfidence) return undefined;
+  return entity.value;
+}
+
+export function requireEntity(event: DialogCompletedEvent, name: string, minConfidence = 0): string {
+  const value = entityValue(event, name, minConfidence);
+  if (value === undefined) throw new MissingEntityError(name);
+  return value;
+}
+
+/** Copies only the defined values: an absent optional field must not erase the CRM's value. */
+export function definedFields(fields: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
+}

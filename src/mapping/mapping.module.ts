@@ -1,0 +1,17 @@
+import { Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { IntentMapper } from './intent-mapper';
+import { LogSupportTicketStrategy } from './log-support-ticket.strategy';
+import { MappingRegistry } from './mapping-registry';
+import { UpdateCustomerProfileStrategy } from './update-customer-profile.strategy';
+
+@Module({
+  imports: [DiscoveryModule],
+  providers: [
+    UpdateCustomerProfileStrategy,
+    LogSupportTicketStrategy,
+    { provide: IntentMapper, useClass: MappingRegistry },
+  ],
+  exports: [IntentMapper],
+})
+export class MappingModule {}

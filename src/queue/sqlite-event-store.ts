@@ -1,0 +1,313 @@
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
+import Database, { Database as Db } from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { queueConfig } from '../config/queue.config';
+import { StoreUnavailableError } from '../shared/domain-error';
+import {
+  ClaimedEvent,
+  DeadLetterPage,
+  EnqueueOutcome,
+  EventState,
+  EventStore,
+  EVENT_STATES,
+  NewEvent,
+  Outcome,
+  StoredEvent,
+} from './event-store';
+import { SCHEMA } from './sqlite-schema';
+
+interface Row {
+  seq: number;
+  event_id: string;
+  intent: string;
+  object_type: string;
+  external_id: string;
+  event_time: number;
+  received_at: number;
+  request_id: string;
+  payload: string;
+  state: EventState;
+  attempts: number;
+  replays: number;
+  next_attempt_at: number;
+  last_status: number | null;
+  last_error: string | null;
+  delivered_at: number | null;
+  failed_at: number | null;
+  record_last_time?: number | null;
+}
+
+interface Pending {
+  event: NewEvent;
+  resolve: (outcome: EnqueueOutcome) => void;
+  reject: (error: unknown) => void;
+}
+
+const recordKey = (objectType: string, externalId: string) => `${objectType}\u0000${externalId}`;
+
+/**
+ * The embedded default store: one SQLite file in WAL mode under DATA_DIR. Enqueues arriving in
+ * the same event-loop turn share one transaction (group commit), so one fsync acknowledges many
+ * webhooks. Claims are held in memory: a single process owns the file, and a restart releases them.
+ */
+@Injectable()
+export class SqliteEventStore extends EventStore implements OnModuleDestroy {
+  private readonly logger = new Logger(SqliteEventStore.name);
+  private readonly db: Db;
+  private readonly statements: ReturnType<SqliteEventStore['prepare']>;
+  private pending: Pending[] = [];
+  private flushScheduled = false;
+  private readonly claimedEvents = new Set<string>();
+  private readonly claimedRecords = new Set<string>();
+  private readonly dedupTtlMs: number;
+
+  constructor(@Inject(queueConfig.KEY) config: ConfigType<typeof queueConfig>) {
+    super();
+    mkdirSync(config.dataDir, { recursive: true });
+    const file = join(config.dataDir, 'events.sqlite');
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`synchronous = ${config.sqliteSynchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(SCHEMA);
+    this.dedupTtlMs = config.dedupTtlSeconds * 1000;
+    this.statements = this.prepare();
+    this.logger.log(`Event store: SQLite at ${file} (synchronous=${config.sqliteSynchronous})`);
+  }
+
+  private prepare() {
+    const db = this.db;
+    return {
+      expire: db.prepare(
+        `DELETE FROM events WHERE event_id = ? AND dedup_until <= ? AND state <> 'queued'`,
+      ),
+      insert: db.prepare(
+        `INSERT OR IGNORE INTO events (event_id, intent, object_type, external_id, event_time,
+           received_at, request_id, payload, next_attempt_at, dedup_until)
+         VALUES (@eventId, @intent, @objectType, @externalId, @eventTime, @receivedAt, @requestId,
+           @payload, @receivedAt, @dedupUntil)`,
+      ),
+      due: db.prepare(
+        `SELECT e.*, r.last_event_time AS record_last_time FROM events e
+         LEFT JOIN records r ON r.object_type = e.object_type AND r.external_id = e.external_id
+         WHERE e.state = 'queued' AND e.next_attempt_at <= ?
+           AND NOT EXISTS (SELECT 1 FROM events o
+             WHERE o.state = 'queued' AND o.object_type = e.object_type AND o.external_id = e.external_id
+               AND (o.event_time < e.event_time OR (o.event_time = e.event_time AND o.seq < e.seq)))
+         ORDER BY e.next_attempt_at, e.seq LIMIT ?`,
+      ),
+      delivered: db.prepare(
+        `UPDATE events SET state = 'delivered', attempts = @attempts, last_status = @status,
+           last_error = @error, delivered_at = @now WHERE event_id = @eventId`,
+      ),
+      record: db.prepare(
+        `INSERT INTO records (object_type, external_id, last_event_time) VALUES (?, ?, ?)
+         ON CONFLICT (object_type, external_id)
+         DO UPDATE SET last_event_time = max(last_event_time, excluded.last_event_time)`,
+      ),
+      retry: db.prepare(
+        `UPDATE events SET attempts = @attempts, next_attempt_at = @at, last_status = @status,
+           last_error = @error WHERE event_id = @eventId`,
+      ),
+      release: db.prepare(`UPDATE events SET next_attempt_at = ? WHERE event_id = ?`),
+      dead: db.prepare(
+        `UPDATE events SET state = 'dead', attempts = @attempts, last_status = @status,
+           last_error = @error, failed_at = @now WHERE event_id = @eventId`,
+      ),
+      stale: db.prepare(`UPDATE events SET state = 'stale' WHERE event_id = ?`),
+      get: db.prepare(`SELECT * FROM events WHERE event_id = ?`),
+      counts: db.prepare(`SELECT state, count(*) AS n FROM events GROUP BY state`),
+      deadPage: db.prepare(
+        `SELECT * FROM events WHERE state = 'dead' AND seq > ? ORDER BY seq LIMIT ?`,
+      ),
+      replay: db.prepare(
+        `UPDATE events SET state = 'queued', attempts = 0, replays = replays + 1,
+           next_attempt_at = ?, failed_at = NULL WHERE event_id = ? AND state = 'dead'`,
+      ),
+      replayAll: db.prepare(
+        `UPDATE events SET state = 'queued', attempts = 0, replays = replays + 1,
+           next_attempt_at = ?, failed_at = NULL WHERE state = 'dead' AND (? IS NULL OR intent = ?)`,
+      ),
+      deleteDead: db.prepare(`DELETE FROM events WHERE event_id = ? AND state = 'dead'`),
+      nextDue: db.prepare(`SELECT min(next_attempt_at) AS at FROM events WHERE state = 'queued'`),
+      probe: db.prepare(`INSERT OR REPLACE INTO health (id, checked_at) VALUES (1, ?)`),
+    };
+  }
+
+  enqueue(event: NewEvent): Promise<EnqueueOutcome> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ event, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /** One transaction, hence one fsync, for every enqueue of this event-loop turn. */
+  private flush(): void {
+    const batch = this.pending;
+    this.pending = [];
+    this.flushScheduled = false;
+    const now = Date.now();
+    let outcomes: EnqueueOutcome[];
+    try {
+      outcomes = this.db.transaction(() => batch.map(({ event }) => this.insert(event, now)))();
+    } catch (error) {
+      this.logger.error(`Enqueue of ${batch.length} event(s) failed: ${(error as Error).message}`);
+      batch.forEach((p) => p.reject(new StoreUnavailableError(error)));
+      return;
+    }
+    batch.forEach((p, i) => p.resolve(outcomes[i]));
+  }
+
+  private insert(event: NewEvent, now: number): EnqueueOutcome {
+    const { upsert } = event;
+    this.statements.expire.run(event.eventId, now);
+    const { changes } = this.statements.insert.run({
+      eventId: event.eventId,
+      intent: upsert.intent,
+      objectType: upsert.objectType,
+      externalId: upsert.externalId,
+      eventTime: event.eventTime,
+      receivedAt: event.receivedAt,
+      requestId: event.requestId,
+      payload: JSON.stringify({ event: event.event, upsert }),
+      dedupUntil: event.receivedAt + this.dedupTtlMs,
+    });
+    return changes === 1 ? 'accepted' : 'duplicate';
+  }
+
+  async claimDue(limit: number, now = Date.now()): Promise<ClaimedEvent[]> {
+    if (limit <= 0) return [];
+    const rows = this.statements.due.all(now, limit + this.claimedEvents.size) as Row[];
+    const claimed: ClaimedEvent[] = [];
+    for (const row of rows) {
+      const key = recordKey(row.object_type, row.external_id);
+      if (this.claimedEvents.has(row.event_id) || this.claimedRecords.has(key)) continue;
+      this.claimedEvents.add(row.event_id);
+      this.claimedRecords.add(key);
+      const event = toStored(row);
+      claimed.push({ ...event, stale: row.record_last_time != null && event.eventTime < row.record_last_time });
+      if (claimed.length === limit) break;
+    }
+    return claimed;
+  }
+
+  private unclaim(eventId: string, row?: Row): void {
+    const found = row ?? (this.statements.get.get(eventId) as Row | undefined);
+    this.claimedEvents.delete(eventId);
+    if (found) this.claimedRecords.delete(recordKey(found.object_type, found.external_id));
+  }
+
+  private write<T>(eventId: string, work: () => T): T {
+    const row = this.statements.get.get(eventId) as Row | undefined;
+    try {
+      return work();
+    } finally {
+      this.unclaim(eventId, row);
+    }
+  }
+
+  async markDelivered(eventId: string, attempts: number, outcome: Outcome): Promise<void> {
+    this.write(eventId, () =>
+      this.db.transaction(() => {
+        const row = this.statements.get.get(eventId) as Row | undefined;
+        if (!row) return;
+        this.statements.delivered.run({ eventId, attempts, ...outcome, now: Date.now() });
+        this.statements.record.run(row.object_type, row.external_id, row.event_time);
+      })(),
+    );
+  }
+
+  async scheduleRetry(eventId: string, attempts: number, at: number, outcome: Outcome): Promise<void> {
+    this.write(eventId, () => this.statements.retry.run({ eventId, attempts, at, ...outcome }));
+  }
+
+  async release(eventId: string, at: number): Promise<void> {
+    this.write(eventId, () => this.statements.release.run(at, eventId));
+  }
+
+  async markDead(eventId: string, attempts: number, outcome: Outcome): Promise<void> {
+    this.write(eventId, () =>
+      this.statements.dead.run({ eventId, attempts, ...outcome, now: Date.now() }),
+    );
+  }
+
+  async markStale(eventId: string): Promise<void> {
+    this.write(eventId, () => this.statements.stale.run(eventId));
+  }
+
+  async get(eventId: string): Promise<StoredEvent | null> {
+    const row = this.statements.get.get(eventId) as Row | undefined;
+    return row ? toStored(row) : null;
+  }
+
+  async countByState(): Promise<Record<EventState, number>> {
+    const counts = Object.fromEntries(EVENT_STATES.map((s) => [s, 0])) as Record<EventState, number>;
+    for (const { state, n } of this.statements.counts.all() as { state: EventState; n: number }[]) {
+      counts[state] = n;
+    }
+    return counts;
+  }
+
+  async listDead(limit: number, cursor?: string): Promise<DeadLetterPage> {
+    const after = cursor && /^\d+$/.test(cursor) ? Number(cursor) : 0;
+    const rows = this.statements.deadPage.all(after, limit + 1) as Row[];
+    const items = rows.slice(0, limit);
+    const nextCursor = rows.length > limit ? String(items[items.length - 1].seq) : null;
+    return { items: items.map(toStored), nextCursor };
+  }
+
+  async replayDead(eventId: string): Promise<boolean> {
+    return this.statements.replay.run(Date.now(), eventId).changes === 1;
+  }
+
+  async replayAllDead(intent?: string): Promise<number> {
+    const filter = intent ?? null;
+    return this.statements.replayAll.run(Date.now(), filter, filter).changes;
+  }
+
+  async deleteDead(eventId: string): Promise<boolean> {
+    return this.statements.deleteDead.run(eventId).changes === 1;
+  }
+
+  async checkWritable(): Promise<void> {
+    try {
+      this.statements.probe.run(Date.now());
+    } catch (error) {
+      throw new StoreUnavailableError(error);
+    }
+  }
+
+  async nextDueAt(): Promise<number | null> {
+    return (this.statements.nextDue.get() as { at: number | null }).at;
+  }
+
+  onModuleDestroy(): void {
+    if (this.pending.length > 0) this.flush();
+    this.db.close();
+  }
+}
+
+function toStored(row: Row): StoredEvent {
+  const { event, upsert } = JSON.parse(row.payload) as Pick<NewEvent, 'event' | 'upsert'>;
+  return {
+    eventId: row.event_id,
+    event,
+    upsert,
+    eventTime: row.event_time,
+    receivedAt: row.received_at,
+    requestId: row.request_id,
+    state: row.state,
+    attempts: row.attempts,
+    replays: row.replays,
+    nextAttemptAt: row.next_attempt_at,
+    lastStatus: row.last_status,
+    lastError: row.last_error,
+    deliveredAt: row.delivered_at,
+    failedAt: row.failed_at,
+  };
+}

@@ -1,0 +1,31 @@
+/** One entity as extracted by the Cognigy flow, value normalised to a string. */
+export interface EventEntity {
+  value: string;
+  confidence: number;
+}
+
+export type EventSource = 'dialog-complete' | 'endpoint-output';
+
+/** The single normalised shape both webhook formats are turned into. */
+export interface DialogCompletedEvent {
+  eventId: string;
+  source: EventSource;
+  conversationId: string;
+  botId: string;
+  status: string;
+  intent: string;
+  entities: Record<string, EventEntity>;
+  /** The event time exactly as received (used for the derived event id). */
+  timestamp: string;
+  metadata: Record<string, unknown>;
+}
+
+/** What one event asks of the CRM, fixed at ingest so every retry sends identical bytes. */
+export interface CrmUpsert {
+  intent: string;
+  objectType: string;
+  method: 'POST';
+  path: string;
+  externalId: string;
+  body: Record<string, unknown>;
+}

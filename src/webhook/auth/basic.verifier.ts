@@ -1,0 +1,28 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
+import { webhookConfig } from '../../config/webhook.config';
+import { safeEqual } from '../../shared/safe-equal';
+import { header, WebhookRequest } from '../webhook-request';
+import { WebhookVerifier } from './webhook-verifier';
+
+/** `Authorization: Basic`, as the Webhook Endpoint and the HTTP Request node send natively. */
+@Injectable()
+export class BasicVerifier extends WebhookVerifier {
+  readonly mode = 'basic' as const;
+
+  constructor(@Inject(webhookConfig.KEY) private readonly config: ConfigType<typeof webhookConfig>) {
+    super();
+  }
+
+  verify(req: WebhookRequest) {
+    const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header(req, 'authorization') ?? '');
+    if (!match) return null;
+    const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon < 0) return null;
+    // Both halves are always compared, so timing says nothing about which one was wrong.
+    const user = safeEqual(decoded.slice(0, colon), this.config.basicUser ?? '');
+    const password = safeEqual(decoded.slice(colon + 1), this.config.basicPassword ?? '');
+    return user && password ? { mode: this.mode } : null;
+  }
+}

@@ -1,0 +1,36 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
+import { createHmac } from 'node:crypto';
+import { webhookConfig } from '../../config/webhook.config';
+import { safeEqualsAny } from '../../shared/safe-equal';
+import { header, WebhookRequest } from '../webhook-request';
+import { WebhookVerifier, withinTolerance } from './webhook-verifier';
+
+/**
+ * Standard Webhooks (Svix and other gateways): `webhook-signature` holds space-separated
+ * `v1,<base64 HMAC-SHA256>` entries over `<webhook-id>.<webhook-timestamp>.<raw body>`.
+ */
+@Injectable()
+export class StandardWebhooksVerifier extends WebhookVerifier {
+  readonly mode = 'standard' as const;
+
+  constructor(@Inject(webhookConfig.KEY) private readonly config: ConfigType<typeof webhookConfig>) {
+    super();
+  }
+
+  verify(req: WebhookRequest, now: number) {
+    const id = header(req, 'webhook-id')?.trim();
+    const timestamp = header(req, 'webhook-timestamp')?.trim();
+    const signatures = (header(req, 'webhook-signature') ?? '')
+      .split(' ')
+      .filter((entry) => entry.startsWith('v1,'))
+      .map((entry) => entry.slice(3));
+    if (!id || signatures.length === 0) return null;
+    if (!withinTolerance(timestamp, now, this.config.toleranceSeconds)) return null;
+    const expected = this.config.standardSecrets.map((key) =>
+      createHmac('sha256', key).update(`${id}.${timestamp}.`).update(req.rawBody).digest('base64'),
+    );
+    const match = signatures.some((signature) => safeEqualsAny(signature, expected));
+    return match ? { mode: this.mode, eventId: id } : null;
+  }
+}

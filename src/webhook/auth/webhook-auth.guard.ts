@@ -1,0 +1,39 @@
+import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
+import { webhookConfig } from '../../config/webhook.config';
+import { UnauthorizedError } from '../../shared/domain-error';
+import { WebhookRequest } from '../webhook-request';
+import { ApiKeyVerifier } from './api-key.verifier';
+import { BasicVerifier } from './basic.verifier';
+import { HmacVerifier } from './hmac.verifier';
+import { StandardWebhooksVerifier } from './standard-webhooks.verifier';
+import { WebhookVerifier } from './webhook-verifier';
+
+/** Lets a webhook through when one of the WEBHOOK_AUTH_MODES accepts it; never says why not. */
+@Injectable()
+export class WebhookAuthGuard implements CanActivate {
+  private readonly verifiers: WebhookVerifier[];
+
+  constructor(
+    @Inject(webhookConfig.KEY) config: ConfigType<typeof webhookConfig>,
+    hmac: HmacVerifier,
+    basic: BasicVerifier,
+    apiKey: ApiKeyVerifier,
+    standard: StandardWebhooksVerifier,
+  ) {
+    this.verifiers = [standard, hmac, basic, apiKey].filter((v) => config.authModes.includes(v.mode));
+  }
+
+  canActivate(context: ExecutionContext): boolean {
+    const req = context.switchToHttp().getRequest<WebhookRequest>();
+    const now = Math.floor(Date.now() / 1000);
+    for (const verifier of this.verifiers) {
+      const verdict = verifier.verify(req, now);
+      if (verdict) {
+        req.webhookAuth = verdict;
+        return true;
+      }
+    }
+    throw new UnauthorizedError();
+  }
+}

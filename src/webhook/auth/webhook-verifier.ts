@@ -1,0 +1,13 @@
+import { WebhookAuthMode } from '../../config/environment';
+import { WebhookAuthentication, WebhookRequest } from '../webhook-request';
+
+/** One authentication mode; returns null when the request does not satisfy it. */
+export abstract class WebhookVerifier {
+  abstract readonly mode: WebhookAuthMode;
+  abstract verify(req: WebhookRequest, nowSeconds: number): WebhookAuthentication | null;
+}
+
+export function withinTolerance(timestamp: string | undefined, now: number, tolerance: number): boolean {
+  if (!timestamp || !/^\d{1,12}$/.test(timestamp)) return false;
+  return Math.abs(now - Number(timestamp)) <= tolerance;
+}

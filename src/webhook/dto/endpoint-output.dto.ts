@@ -1,0 +1,60 @@
+import { Type } from 'class-transformer';
+import {
+  IsNotEmpty,
+  IsObject,
+  IsOptional,
+  IsString,
+  MaxLength,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
+import { RawEntities } from './dialog-complete.dto';
+import { IsEntityMap, IsEventTime, MAX_STRING } from './validators';
+
+/** `AIOutput.data`: a dialog completion when it carries an intent. */
+export class EndpointOutputDataDto {
+  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(MAX_STRING)
+  intent?: string;
+
+  @IsOptional() @IsEntityMap()
+  entities?: RawEntities;
+
+  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(MAX_STRING)
+  status?: string;
+
+  @IsOptional() @IsString() @MaxLength(MAX_STRING) @IsEventTime()
+  timestamp?: string;
+
+  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(MAX_STRING)
+  botId?: string;
+
+  @IsOptional() @IsObject()
+  metadata?: Record<string, unknown>;
+}
+
+export class AIOutputDto {
+  @IsOptional() @IsString() @MaxLength(MAX_STRING)
+  text?: string;
+
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => EndpointOutputDataDto)
+  data?: EndpointOutputDataDto;
+
+  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(MAX_STRING)
+  traceId?: string;
+
+  @IsOptional() @IsString() @MaxLength(MAX_STRING)
+  source?: string;
+}
+
+/** What a Cognigy Webhook Endpoint posts for every bot output (SPEC §3.2). */
+export class EndpointOutputDto {
+  @IsOptional() @IsString() @MaxLength(MAX_STRING)
+  userId?: string;
+
+  @ValidateIf((o: EndpointOutputDto) => o.AIOutput?.data?.intent !== undefined)
+  @IsString() @IsNotEmpty() @MaxLength(MAX_STRING)
+  sessionId?: string;
+
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => AIOutputDto)
+  AIOutput?: AIOutputDto;
+}

@@ -1,0 +1,68 @@
+import { registerDecorator, ValidationArguments, ValidationOptions } from 'class-validator';
+import { parseEventTime } from '../../shared/event-time';
+
+export const MAX_STRING = 10_000;
+const MAX_ENTITY_NAME = 200;
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** ISO-8601 date or date-time that parses to a real instant. */
+export function IsEventTime(options?: ValidationOptions) {
+  return (target: object, propertyName: string) =>
+    registerDecorator({
+      name: 'isEventTime',
+      target: target.constructor,
+      propertyName,
+      options,
+      validator: {
+        validate: (value: unknown) =>
+          typeof value === 'string' && ISO_8601.test(value) && !Number.isNaN(parseEventTime(value)),
+        defaultMessage: (args: ValidationArguments) =>
+          `${args.property} must be an ISO-8601 date-time (e.g. 2026-11-26T10:00:00Z)`,
+      },
+    });
+}
+
+/** The problems of one entities object, each naming the entity and its field. */
+export function entityProblems(entities: unknown, path: string): string[] {
+  if (!isPlainObject(entities)) return [`${path} must be an object of entities`];
+  const problems: string[] = [];
+  for (const [name, entity] of Object.entries(entities)) {
+    const at = `${path}.${name.slice(0, MAX_ENTITY_NAME)}`;
+    if (name.length > MAX_ENTITY_NAME) problems.push(`${at}: entity names are limited to ${MAX_ENTITY_NAME} characters`);
+    else if (!isPlainObject(entity)) problems.push(`${at} must be an object with a value`);
+    else {
+      const { value, confidence } = entity;
+      if (!['string', 'number', 'boolean'].includes(typeof value)) {
+        problems.push(`${at}.value must be a string, number or boolean`);
+      } else if (typeof value === 'number' && !Number.isFinite(value)) {
+        problems.push(`${at}.value must be a finite number`);
+      } else if (typeof value === 'string' && value.length > MAX_STRING) {
+        problems.push(`${at}.value must be shorter than or equal to ${MAX_STRING} characters`);
+      }
+      if (confidence !== undefined && !(typeof confidence === 'number' && confidence >= 0 && confidence <= 1)) {
+        problems.push(`${at}.confidence must be a number between 0 and 1`);
+      }
+    }
+  }
+  return problems;
+}
+
+/** `{ name: { value, confidence } }`, with each bad entity named in the message. */
+export function IsEntityMap(options?: ValidationOptions) {
+  return (target: object, propertyName: string) =>
+    registerDecorator({
+      name: 'isEntityMap',
+      target: target.constructor,
+      propertyName,
+      options,
+      validator: {
+        validate: (value: unknown, args: ValidationArguments) =>
+          entityProblems(value, args.property).length === 0,
+        defaultMessage: (args: ValidationArguments) =>
+          entityProblems(args.value, args.property).join('; '),
+      },
+    });
+}

@@ -1,0 +1,31 @@
+import { createHash } from 'node:crypto';
+import { InvalidPayloadError } from '../shared/domain-error';
+import { header, WebhookRequest } from './webhook-request';
+
+export const MAX_EVENT_ID = 200;
+const ID_HEADERS = ['idempotency-key', 'x-cognigy-event-id'];
+
+/** SHA-256 hex of conversation id, intent and timestamp (as received), joined by newlines. */
+export function derivedEventId(conversationId: string, intent: string, timestamp: string): string {
+  return createHash('sha256').update(`${conversationId}\n${intent}\n${timestamp}`).digest('hex');
+}
+
+/**
+ * The sender's own event id, first present wins: `webhook-id` (when Standard Webhooks
+ * authenticated the request), `Idempotency-Key`, `X-Cognigy-Event-Id`.
+ */
+export function headerEventId(req: WebhookRequest): string | undefined {
+  if (req.webhookAuth?.eventId) return checked('webhook-id', req.webhookAuth.eventId);
+  for (const name of ID_HEADERS) {
+    const value = header(req, name)?.trim();
+    if (value) return checked(name, value);
+  }
+  return undefined;
+}
+
+function checked(name: string, value: string): string {
+  if (value.length > MAX_EVENT_ID) {
+    throw new InvalidPayloadError([`${name} header must be at most ${MAX_EVENT_ID} characters`]);
+  }
+  return value;
+}

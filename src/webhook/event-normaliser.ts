@@ -1,0 +1,54 @@
+import { DialogCompletedEvent, EventEntity } from '../shared/dialog-completed-event';
+import { DialogCompleteDto, RawEntities } from './dto/dialog-complete.dto';
+import { EndpointOutputDto } from './dto/endpoint-output.dto';
+import { derivedEventId } from './event-id';
+
+function normaliseEntities(entities: RawEntities | undefined): Record<string, EventEntity> {
+  const out: Record<string, EventEntity> = {};
+  for (const [name, { value, confidence }] of Object.entries(entities ?? {})) {
+    out[name] = { value: String(value), confidence: confidence ?? 0 };
+  }
+  return out;
+}
+
+/** SPEC §3.1 body to the one event shape; `headerId` wins over the derived id. */
+export function fromDialogComplete(dto: DialogCompleteDto, headerId?: string): DialogCompletedEvent {
+  return {
+    eventId: headerId ?? derivedEventId(dto.conversationId, dto.intent, dto.timestamp),
+    source: 'dialog-complete',
+    conversationId: dto.conversationId,
+    botId: dto.botId,
+    status: dto.status,
+    intent: dto.intent,
+    entities: normaliseEntities(dto.entities),
+    timestamp: dto.timestamp,
+    metadata: dto.metadata ?? {},
+  };
+}
+
+/**
+ * SPEC §3.2: a Webhook Endpoint output is a dialog completion only when `AIOutput.data.intent`
+ * is present; otherwise null (plain chat text, answered "ignored").
+ */
+export function fromEndpointOutput(
+  dto: EndpointOutputDto,
+  receivedAt: number,
+  headerId?: string,
+): DialogCompletedEvent | null {
+  const data = dto.AIOutput?.data;
+  if (!data?.intent) return null;
+  const conversationId = dto.sessionId as string;
+  const timestamp = data.timestamp ?? new Date(receivedAt).toISOString();
+  return {
+    eventId:
+      headerId ?? dto.AIOutput?.traceId ?? derivedEventId(conversationId, data.intent, timestamp),
+    source: 'endpoint-output',
+    conversationId,
+    botId: data.botId ?? 'unknown',
+    status: data.status ?? 'completed',
+    intent: data.intent,
+    entities: normaliseEntities(data.entities),
+    timestamp,
+    metadata: { ...(data.metadata ?? {}), ...(dto.userId ? { userId: dto.userId } : {}) },
+  };
+}

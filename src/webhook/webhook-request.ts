@@ -1,0 +1,24 @@
+import { Request } from 'express';
+import { WebhookAuthMode } from '../config/environment';
+
+/** What the auth guard learnt about the caller. */
+export interface WebhookAuthentication {
+  mode: WebhookAuthMode;
+  /** Standard Webhooks carry their own event id (`webhook-id`). */
+  eventId?: string;
+}
+
+/** An inbound webhook request after WebhookBodyMiddleware has read its raw bytes. */
+export interface WebhookRequest extends Request {
+  rawBody: Buffer;
+  receivedAt: number;
+  /** Monotonic receipt time (ns) for the ack latency. */
+  receivedAtHr: bigint;
+  webhookAuth?: WebhookAuthentication;
+  id: string;
+}
+
+export function header(req: Request, name: string): string | undefined {
+  const value = req.headers[name.toLowerCase()];
+  return Array.isArray(value) ? value[0] : value;
+}

@@ -1,0 +1,46 @@
+import { Controller, Req, Res } from '@nestjs/common';
+import { Response } from 'express';
+import { CognigyWebhook } from './cognigy-webhook.decorator';
+import { DialogCompleteDto } from './dto/dialog-complete.dto';
+import { EndpointOutputDto } from './dto/endpoint-output.dto';
+import { headerEventId } from './event-id';
+import { fromDialogComplete, fromEndpointOutput } from './event-normaliser';
+import { IngestOutcome, WebhookIngestService } from './webhook-ingest.service';
+import { WebhookPayload } from './webhook-payload.decorator';
+import { WebhookRequest } from './webhook-request';
+
+export const WEBHOOK_ROUTES = ['webhooks/cognigy/dialog-complete', 'webhooks/cognigy/endpoint-output'];
+
+@Controller('webhooks/cognigy')
+export class WebhookController {
+  constructor(private readonly ingest: WebhookIngestService) {}
+
+  @CognigyWebhook('dialog-complete')
+  async dialogComplete(
+    @WebhookPayload() body: DialogCompleteDto,
+    @Req() req: WebhookRequest,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const event = fromDialogComplete(body, headerEventId(req));
+    return answer(res, await this.ingest.ingest(event, req.receivedAt, req.id));
+  }
+
+  @CognigyWebhook('endpoint-output')
+  async endpointOutput(
+    @WebhookPayload() body: EndpointOutputDto,
+    @Req() req: WebhookRequest,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const event = fromEndpointOutput(body, req.receivedAt, headerEventId(req));
+    if (!event) {
+      res.status(200);
+      return { status: 'ignored' };
+    }
+    return answer(res, await this.ingest.ingest(event, req.receivedAt, req.id));
+  }
+}
+
+function answer(res: Response, outcome: IngestOutcome) {
+  res.status(outcome.status === 'accepted' ? 202 : 200);
+  return outcome;
+}

@@ -1,0 +1,32 @@
+import { createHmac } from 'node:crypto';
+
+/** Hex HMAC-SHA256 as a Cognigy flow computes it (optionally over `<timestamp>.<body>`). */
+export function cognigySignature(secret: string, body: string, timestamp?: number | string): string {
+  const hmac = createHmac('sha256', secret);
+  if (timestamp !== undefined) hmac.update(`${timestamp}.`);
+  return hmac.update(body).digest('hex');
+}
+
+/** A `webhook-signature` header value under the Standard Webhooks scheme. */
+export function standardSignature(whsec: string, id: string, timestamp: number | string, body: string): string {
+  const key = Buffer.from(whsec.replace(/^whsec_/, ''), 'base64');
+  return `v1,${createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64')}`;
+}
+
+export const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+export function sampleDialog(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    conversationId: 'conv-8f2c',
+    botId: 'bot-support-eu',
+    status: 'completed',
+    intent: 'update_customer_profile',
+    entities: {
+      customerId: { value: 'C-1001', confidence: 0.98 },
+      newStatus: { value: 'gold', confidence: 0.91 },
+    },
+    timestamp: '2026-11-26T10:00:00Z',
+    metadata: { channel: 'voice' },
+    ...overrides,
+  };
+}

@@ -1,0 +1,46 @@
+import { INestApplication } from '@nestjs/common';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createApp } from '../../src/bootstrap';
+
+export interface TestApp {
+  app: INestApplication;
+  /** The HTTP server, for supertest. */
+  server: any;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+/** Variables the service reads; cleared for each test app so the host's environment never leaks in. */
+const OWN_PREFIXES = ['WEBHOOK_', 'COGNIGY_', 'STANDARD_WEBHOOK', 'CRM_', 'QUEUE_', 'SQLITE_', 'REDIS_',
+  'DEDUP_', 'MAPPINGS_', 'LATENCY_', 'SLA_', 'ADMIN_', 'DATA_DIR', 'LOG_LEVEL', 'SHUTDOWN_', 'NODE_ENV'];
+
+/**
+ * Builds the real application (src/bootstrap.ts, as `main.ts` does) with the given environment
+ * and a fresh DATA_DIR. The environment is restored once the app is built.
+ */
+export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const dataDir = env.DATA_DIR ?? mkdtempSync(join(tmpdir(), 'ccs-test-'));
+  const saved = { ...process.env };
+  for (const key of Object.keys(process.env)) {
+    if (OWN_PREFIXES.some((p) => key.startsWith(p))) delete process.env[key];
+  }
+  Object.assign(process.env, { LOG_LEVEL: 'silent', DATA_DIR: dataDir }, env);
+  let app: INestApplication;
+  try {
+    app = await createApp();
+    await app.init();
+  } finally {
+    process.env = saved;
+  }
+  return {
+    app,
+    server: app.getHttpServer(),
+    dataDir,
+    async close() {
+      await app.close();
+      if (!env.DATA_DIR) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
