@@ -7,4 +7,5 @@ module.exports = {
   transform: { '^.+\\.ts$': 'ts-jest' },
   testEnvironment: 'node',
   testTimeout: 30000,
+  globalSetup: '<rootDir>/test/support/global-setup.js',
 };

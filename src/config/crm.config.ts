@@ -4,6 +4,12 @@ import { loadEnvironment } from './load-environment';
 export interface CrmConfig {
   /** Unset outside production: the built-in sandbox CRM is started and used instead. */
   baseUrl?: string;
+  /** Port of the built-in sandbox (0: any free port). */
+  sandboxPort: number;
+  production: boolean;
+  /** False runs an ingest-only instance: events are stored, another instance delivers them. */
+  deliveryEnabled: boolean;
+  shutdownGraceMs: number;
   auth: 'client_credentials' | 'static';
   tokenUrl?: string;
   clientId?: string;
@@ -25,6 +31,10 @@ export const crmConfig = registerAs('crm', (): CrmConfig => {
   const env = loadEnvironment();
   return {
     baseUrl: env.CRM_BASE_URL?.replace(/\/+$/, ''),
+    sandboxPort: env.CRM_SANDBOX_PORT,
+    production: env.NODE_ENV === 'production',
+    deliveryEnabled: env.DELIVERY_ENABLED,
+    shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
     auth: env.CRM_AUTH as CrmConfig['auth'],
     tokenUrl: env.CRM_TOKEN_URL,
     clientId: env.CRM_CLIENT_ID,

@@ -106,7 +106,7 @@ export class Environment {
   @Transform(toLower) @IsIn(['full', 'normal'])
   SQLITE_SYNCHRONOUS = 'full';
 
-  @Transform(toTrimmed) @IsUrl({ protocols: ['redis', 'rediss'], require_tld: false })
+  @Transform(toTrimmed) @IsUrl({ protocols: ['redis', 'rediss'], require_tld: false, require_protocol: true })
   REDIS_URL = 'redis://127.0.0.1:6379';
 
   @Transform(toTrimmed) @IsString()
@@ -115,13 +115,19 @@ export class Environment {
   @Transform(toTrimmed) @IsOptional() @IsString()
   MAPPINGS_FILE?: string;
 
-  @Transform(toTrimmed) @IsOptional() @IsUrl({ protocols: ['http', 'https'], require_tld: false })
+  @Transform(toTrimmed) @IsOptional() @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true })
   CRM_BASE_URL?: string;
+
+  @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  CRM_SANDBOX_PORT = 4010;
+
+  @Transform(toBool) @IsBoolean()
+  DELIVERY_ENABLED = true;
 
   @Transform(toLower) @IsIn(['client_credentials', 'static'])
   CRM_AUTH = 'client_credentials';
 
-  @Transform(toTrimmed) @IsOptional() @IsUrl({ protocols: ['http', 'https'], require_tld: false })
+  @Transform(toTrimmed) @IsOptional() @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true })
   CRM_TOKEN_URL?: string;
 
   @Transform(toTrimmed) @IsOptional() @IsString()

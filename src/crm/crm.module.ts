@@ -1,5 +1,39 @@
+import { HttpModule } from '@nestjs/axios';
 import { Module } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
+import { crmConfig } from '../config/crm.config';
+import { QueueModule } from '../queue/queue.module';
+import { AdminController } from './admin/admin.controller';
+import { AdminTokenGuard } from './admin/admin-token.guard';
+import { connectTimeoutAgents } from './client/connect-timeout.agent';
+import { CrmBreaker } from './client/crm-breaker';
+import { CrmClient } from './client/crm-client';
+import { CrmEventsModule } from './crm-events.module';
+import { DeliveryOutcomes } from './delivery/delivery-outcomes';
+import { DeliveryWorker } from './delivery/delivery-worker';
+import { CrmTargetModule } from './target/crm-target.module';
+import { TokenModule } from './token/token.module';
 
-/** CRM delivery: built in the delivery issue (token, breaker, worker, admin API). */
-@Module({})
+const CONNECT_TIMEOUT_MS = 5000;
+
+/** CRM delivery: the API client (token + breaker interceptors), the worker and the admin API. */
+@Module({
+  imports: [
+    QueueModule,
+    CrmEventsModule,
+    CrmTargetModule,
+    TokenModule,
+    HttpModule.registerAsync({
+      inject: [crmConfig.KEY],
+      useFactory: (config: ConfigType<typeof crmConfig>) => ({
+        timeout: config.timeoutMs,
+        maxRedirects: 0,
+        ...connectTimeoutAgents(CONNECT_TIMEOUT_MS),
+      }),
+    }),
+  ],
+  controllers: [AdminController],
+  providers: [AdminTokenGuard, CrmBreaker, CrmClient, DeliveryOutcomes, DeliveryWorker],
+  exports: [CrmBreaker, TokenModule, CrmEventsModule, DeliveryWorker],
+})
 export class CrmModule {}

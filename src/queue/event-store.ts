@@ -52,6 +52,17 @@ export interface DeadLetterPage {
  * record at a time, always the oldest queued one of that record, so delivery keeps event order.
  */
 export abstract class EventStore {
+  private readonly enqueueListeners: Array<() => void> = [];
+
+  /** Called after new events were committed (wakes the delivery worker). */
+  onEnqueued(listener: () => void): void {
+    this.enqueueListeners.push(listener);
+  }
+
+  protected notifyEnqueued(): void {
+    for (const listener of this.enqueueListeners) listener();
+  }
+
   abstract enqueue(event: NewEvent): Promise<EnqueueOutcome>;
   abstract claimDue(limit: number, now?: number): Promise<ClaimedEvent[]>;
   abstract markDelivered(eventId: string, attempts: number, outcome: Outcome): Promise<void>;

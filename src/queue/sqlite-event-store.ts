@@ -161,6 +161,7 @@ export class SqliteEventStore extends EventStore implements OnModuleDestroy {
       return;
     }
     batch.forEach((p, i) => p.resolve(outcomes[i]));
+    if (outcomes.includes('accepted')) this.notifyEnqueued();
   }
 
   private insert(event: NewEvent, now: number): EnqueueOutcome {
@@ -262,12 +263,16 @@ export class SqliteEventStore extends EventStore implements OnModuleDestroy {
   }
 
   async replayDead(eventId: string): Promise<boolean> {
-    return this.statements.replay.run(Date.now(), eventId).changes === 1;
+    const replayed = this.statements.replay.run(Date.now(), eventId).changes === 1;
+    if (replayed) this.notifyEnqueued();
+    return replayed;
   }
 
   async replayAllDead(intent?: string): Promise<number> {
     const filter = intent ?? null;
-    return this.statements.replayAll.run(Date.now(), filter, filter).changes;
+    const replayed = this.statements.replayAll.run(Date.now(), filter, filter).changes;
+    if (replayed > 0) this.notifyEnqueued();
+    return replayed;
   }
 
   async deleteDead(eventId: string): Promise<boolean> {

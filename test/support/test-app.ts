@@ -26,7 +26,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   for (const key of Object.keys(process.env)) {
     if (OWN_PREFIXES.some((p) => key.startsWith(p))) delete process.env[key];
   }
-  Object.assign(process.env, { LOG_LEVEL: 'silent', DATA_DIR: dataDir }, env);
+  Object.assign(process.env, { LOG_LEVEL: 'silent', DATA_DIR: dataDir, CRM_SANDBOX_PORT: '0' }, env);
   let app: INestApplication;
   try {
     app = await createApp();

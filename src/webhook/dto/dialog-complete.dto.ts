@@ -1,5 +1,5 @@
-import { IsNotEmpty, IsObject, IsOptional, IsString, MaxLength } from 'class-validator';
-import { IsEntityMap, IsEventTime, MAX_STRING } from './validators';
+import { IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsEntityMap, IsEventTime, IsMetadata, MAX_STRING } from './validators';
 
 export type RawEntities = Record<string, { value: string | number | boolean; confidence?: number }>;
 
@@ -23,6 +23,6 @@ export class DialogCompleteDto {
   @IsString() @MaxLength(MAX_STRING) @IsEventTime()
   timestamp: string;
 
-  @IsOptional() @IsObject()
+  @IsOptional() @IsMetadata()
   metadata?: Record<string, unknown>;
 }

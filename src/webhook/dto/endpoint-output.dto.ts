@@ -9,7 +9,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { RawEntities } from './dialog-complete.dto';
-import { IsEntityMap, IsEventTime, MAX_STRING } from './validators';
+import { IsEntityMap, IsEventTime, IsMetadata, MAX_STRING } from './validators';
 
 /** `AIOutput.data`: a dialog completion when it carries an intent. */
 export class EndpointOutputDataDto {
@@ -28,7 +28,7 @@ export class EndpointOutputDataDto {
   @IsOptional() @IsString() @IsNotEmpty() @MaxLength(MAX_STRING)
   botId?: string;
 
-  @IsOptional() @IsObject()
+  @IsOptional() @IsMetadata()
   metadata?: Record<string, unknown>;
 }
 
@@ -51,7 +51,8 @@ export class EndpointOutputDto {
   @IsOptional() @IsString() @MaxLength(MAX_STRING)
   userId?: string;
 
-  @ValidateIf((o: EndpointOutputDto) => o.AIOutput?.data?.intent !== undefined)
+  // "present" as fromEndpointOutput reads it: a null intent is plain output, answered "ignored".
+  @ValidateIf((o: EndpointOutputDto) => o.AIOutput?.data?.intent != null)
   @IsString() @IsNotEmpty() @MaxLength(MAX_STRING)
   sessionId?: string;
 

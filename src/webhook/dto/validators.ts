@@ -50,6 +50,47 @@ export function entityProblems(entities: unknown, path: string): string[] {
   return problems;
 }
 
+/**
+ * The problems of a metadata object: it must be a plain object, and no string in it (value or
+ * key, at any depth) may exceed MAX_STRING characters. Walked without recursion.
+ */
+export function metadataProblems(metadata: unknown, path: string): string[] {
+  if (!isPlainObject(metadata)) return [`${path} must be an object`];
+  const problems: string[] = [];
+  const stack: [unknown, string][] = [[metadata, path]];
+  while (stack.length > 0) {
+    const [value, at] = stack.pop()!;
+    if (typeof value === 'string') {
+      if (value.length > MAX_STRING) problems.push(`${at} must be shorter than or equal to ${MAX_STRING} characters`);
+    } else if (typeof value === 'object' && value !== null) {
+      const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value);
+      for (const [key, child] of entries) {
+        const childAt = `${at}.${key.slice(0, MAX_ENTITY_NAME)}`;
+        if (key.length > MAX_STRING) problems.push(`${childAt}: keys must be shorter than or equal to ${MAX_STRING} characters`);
+        stack.push([child, childAt]);
+      }
+    }
+  }
+  return problems.sort();
+}
+
+/** Any JSON object, with no string over MAX_STRING characters in it (each one named). */
+export function IsMetadata(options?: ValidationOptions) {
+  return (target: object, propertyName: string) =>
+    registerDecorator({
+      name: 'isMetadata',
+      target: target.constructor,
+      propertyName,
+      options,
+      validator: {
+        validate: (value: unknown, args: ValidationArguments) =>
+          metadataProblems(value, args.property).length === 0,
+        defaultMessage: (args: ValidationArguments) =>
+          metadataProblems(args.value, args.property).join('; '),
+      },
+    });
+}
+
 /** `{ name: { value, confidence } }`, with each bad entity named in the message. */
 export function IsEntityMap(options?: ValidationOptions) {
   return (target: object, propertyName: string) =>

@@ -1,0 +1,21 @@
+import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
+import { Request } from 'express';
+import { appConfig } from '../../config/app.config';
+import { NotFoundError, UnauthorizedError } from '../../shared/domain-error';
+import { safeEqual } from '../../shared/safe-equal';
+
+/** `/admin` exists only with ADMIN_TOKEN set (else 404), and wants it as a bearer token (else 401). */
+@Injectable()
+export class AdminTokenGuard implements CanActivate {
+  constructor(@Inject(appConfig.KEY) private readonly config: ConfigType<typeof appConfig>) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const expected = this.config.adminToken;
+    if (!expected) throw new NotFoundError('Route');
+    const req = context.switchToHttp().getRequest<Request>();
+    const match = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
+    if (!match || !safeEqual(match[1].trim(), expected)) throw new UnauthorizedError();
+    return true;
+  }
+}

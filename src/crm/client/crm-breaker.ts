@@ -1,0 +1,73 @@
+import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
+import CircuitBreaker from 'opossum';
+import { crmConfig } from '../../config/crm.config';
+import { BreakerState, CrmEvents } from '../crm-events';
+
+/** Thrown by `fire` when the breaker refuses the call: nothing was sent. */
+export class BreakerOpenError extends Error {
+  constructor() {
+    super('CRM circuit breaker is open');
+    this.name = 'BreakerOpenError';
+  }
+}
+
+/**
+ * The CRM circuit breaker (SPEC §4.4). opossum runs the state machine: open for the cooldown,
+ * then half-open with exactly one trial call, closed on its success, open again on its failure.
+ * Its own trip rule is a failure percentage over a time window; ours is N consecutive failures,
+ * so the percentage rule is switched off (volume threshold never reached) and we open it.
+ */
+@Injectable()
+export class CrmBreaker implements OnModuleDestroy {
+  private readonly breaker: CircuitBreaker<[() => Promise<unknown>], unknown>;
+  private consecutiveFailures = 0;
+
+  constructor(
+    @Inject(crmConfig.KEY) private readonly config: ConfigType<typeof crmConfig>,
+    private readonly events: CrmEvents,
+  ) {
+    this.breaker = new CircuitBreaker((call: () => Promise<unknown>) => call(), {
+      resetTimeout: config.breakerCooldownMs,
+      timeout: false,
+      volumeThreshold: Number.MAX_SAFE_INTEGER,
+      errorThresholdPercentage: 100,
+    });
+    this.breaker.on('failure', () => this.recordFailure());
+    this.breaker.on('success', () => (this.consecutiveFailures = 0));
+    this.breaker.on('close', () => (this.consecutiveFailures = 0));
+    const announce = () => this.events.emit('breakerState', this.state);
+    this.breaker.on('open', announce);
+    this.breaker.on('halfOpen', announce);
+    this.breaker.on('close', announce);
+  }
+
+  get state(): BreakerState {
+    if (this.breaker.opened) return 'open';
+    return this.breaker.halfOpen ? 'half-open' : 'closed';
+  }
+
+  /**
+   * Runs `call` through the breaker. `call` must reject for what counts as a breaker failure
+   * (408, 5xx, network, timeout) and resolve otherwise.
+   */
+  async fire<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return (await this.breaker.fire(call)) as T;
+    } catch (error) {
+      if ((error as { code?: string }).code === 'EOPENBREAKER') throw new BreakerOpenError();
+      throw error;
+    }
+  }
+
+  private recordFailure(): void {
+    this.consecutiveFailures += 1;
+    if (this.breaker.closed && this.consecutiveFailures >= this.config.breakerThreshold) {
+      this.breaker.open();
+    }
+  }
+
+  onModuleDestroy(): void {
+    this.breaker.shutdown();
+  }
+}

@@ -1,0 +1,73 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
+import { crmConfig } from '../../config/crm.config';
+import { ClaimedEvent, EventStore, Outcome } from '../../queue/event-store';
+import { CrmResult } from '../client/crm-client';
+import { CrmEvents } from '../crm-events';
+import { backoffDelay, retryAfterMs } from './retry-policy';
+
+type Verdict =
+  | { action: 'delivered'; outcome: Outcome }
+  | { action: 'retry'; outcome: Outcome; afterMs?: number }
+  | { action: 'dead'; outcome: Outcome }
+  | { action: 'release' };
+
+/** SPEC §4.2's table: what a CRM answer means for the event. */
+export function judge(result: CrmResult): Verdict {
+  switch (result.kind) {
+    case 'breaker-open':
+      return { action: 'release' };
+    case 'network':
+    case 'timeout':
+    case 'token':
+      return { action: 'retry', outcome: { status: null, error: result.message } };
+    case 'response': {
+      const { status } = result;
+      const outcome = { status, error: status < 300 || status === 409 ? null : `CRM answered ${status}: ${result.excerpt}` };
+      if ((status >= 200 && status < 300) || status === 409) return { action: 'delivered', outcome };
+      if (status === 429) return { action: 'retry', outcome, afterMs: retryAfterMs(result.headers['retry-after'], Date.now()) };
+      if (status === 401 || status === 408 || status >= 500) return { action: 'retry', outcome };
+      if (status >= 400) return { action: 'dead', outcome };
+      return { action: 'retry', outcome };
+    }
+  }
+}
+
+/** Records a delivery attempt's verdict in the store (and tells the metrics). */
+@Injectable()
+export class DeliveryOutcomes {
+  private readonly logger = new Logger('Delivery');
+
+  constructor(
+    @Inject(crmConfig.KEY) private readonly config: ConfigType<typeof crmConfig>,
+    private readonly store: EventStore,
+    private readonly events: CrmEvents,
+  ) {}
+
+  async stale(event: ClaimedEvent): Promise<void> {
+    await this.store.markStale(event.eventId);
+    this.logger.log(`Event ${event.eventId} is stale: a newer event of ${describe(event)} was delivered`);
+  }
+
+  async apply(event: ClaimedEvent, result: CrmResult): Promise<void> {
+    const verdict = judge(result);
+    const attempts = event.attempts + result.sent + (result.kind === 'token' ? 1 : 0);
+    if (verdict.action === 'release') return this.store.release(event.eventId, Date.now());
+    if (verdict.action === 'delivered') {
+      await this.store.markDelivered(event.eventId, attempts, verdict.outcome);
+      this.events.emit('delivered', event.upsert.objectType, event.receivedAt);
+      return;
+    }
+    if (verdict.action === 'dead' || attempts >= this.config.maxAttempts) {
+      await this.store.markDead(event.eventId, attempts, verdict.outcome);
+      this.events.emit('deadLettered', event.upsert.objectType);
+      this.logger.warn(`Event ${event.eventId} (${describe(event)}) dead-lettered after ${attempts} attempt(s): ${verdict.outcome.error}`);
+      return;
+    }
+    const { retryBaseMs, retryMaxMs } = this.config;
+    const delay = Math.min(verdict.afterMs ?? backoffDelay(attempts, retryBaseMs, retryMaxMs), retryMaxMs);
+    await this.store.scheduleRetry(event.eventId, attempts, Date.now() + delay, verdict.outcome);
+  }
+}
+
+const describe = (event: ClaimedEvent) => `${event.upsert.objectType} ${event.upsert.externalId}`;

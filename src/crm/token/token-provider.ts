@@ -1,0 +1,23 @@
+export interface TokenState {
+  mode: 'client_credentials' | 'static';
+  /** Whether a usable token is cached right now. */
+  cached: boolean;
+  expiresAt: string | null;
+  lastError: string | null;
+}
+
+/** Raised when no token could be had; the message never holds a credential. */
+export class TokenUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TokenUnavailableError';
+  }
+}
+
+/** Supplies the bearer token for CRM requests. */
+export abstract class TokenProvider {
+  abstract getToken(): Promise<string>;
+  /** Drops `token` if it is the cached one (the CRM refused it); false when nothing can be refreshed. */
+  abstract invalidate(token: string): boolean;
+  abstract state(): TokenState;
+}

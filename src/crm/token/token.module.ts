@@ -1,0 +1,52 @@
+import { HttpModule, HttpService } from '@nestjs/axios';
+import { Module } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
+import { crmConfig } from '../../config/crm.config';
+import { CrmTarget } from '../target/crm-target';
+import { CrmTargetModule } from '../target/crm-target.module';
+import { CrmEvents } from '../crm-events';
+import { CrmEventsModule } from '../crm-events.module';
+import { ClientCredentialsTokenProvider } from './client-credentials-token.provider';
+import { StaticTokenProvider } from './static-token.provider';
+import { TokenProvider } from './token-provider';
+
+function tokenProvider(
+  config: ConfigType<typeof crmConfig>,
+  target: CrmTarget,
+  http: HttpService,
+  events: CrmEvents,
+): TokenProvider {
+  if (config.auth === 'static' && !target.sandbox) return new StaticTokenProvider(config.accessToken ?? '');
+  return new ClientCredentialsTokenProvider(
+    http,
+    {
+      tokenUrl: target.tokenUrl as string,
+      clientId: target.clientId as string,
+      clientSecret: target.clientSecret as string,
+      clientAuth: config.clientAuth,
+      scopes: config.scopes,
+    },
+    (outcome) => events.emit('tokenRequest', outcome),
+  );
+}
+
+/** The token endpoint gets its own axios instance, apart from the CRM API client's interceptors. */
+@Module({
+  imports: [
+    CrmTargetModule,
+    CrmEventsModule,
+    HttpModule.registerAsync({
+      inject: [crmConfig.KEY],
+      useFactory: (config: ConfigType<typeof crmConfig>) => ({ timeout: config.timeoutMs, maxRedirects: 0 }),
+    }),
+  ],
+  providers: [
+    {
+      provide: TokenProvider,
+      inject: [crmConfig.KEY, CrmTarget, HttpService, CrmEvents],
+      useFactory: tokenProvider,
+    },
+  ],
+  exports: [TokenProvider],
+})
+export class TokenModule {}
