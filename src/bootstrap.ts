@@ -17,6 +17,5 @@ export async function createApp(): Promise<INestApplication> {
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
   app.set('trust proxy', true);
-  app.enableShutdownHooks();
   return app;
 }

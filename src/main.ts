@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { createApp } from './bootstrap';
 import { AllConfig } from './config/all-config';
@@ -7,6 +8,26 @@ async function main(): Promise<void> {
   const config = app.get(ConfigService<AllConfig, true>);
   const { port, host } = config.get('app', { infer: true });
   await app.listen(port, host);
+  new Logger('Main').log(`Listening on http://${host}:${port}`);
+
+  // app.close() runs the shutdown phases: readiness and webhooks turn 503, the worker drains
+  // in-flight CRM calls (up to SHUTDOWN_GRACE_MS) while the listener still answers, then the
+  // listener and the stores close. Exit 0: a requested stop is not a failure.
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    new Logger('Main').log(`${signal} received: shutting down`);
+    app.close().then(
+      () => process.exit(0),
+      (error: Error) => {
+        new Logger('Main').error(`Shutdown failed: ${error.message}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
 }
 
 main().catch((error: Error) => {

@@ -1,8 +1,11 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnModuleDestroy } from '@nestjs/common';
 
-/** Set once the process has been asked to stop; webhooks and readiness answer 503 from then on. */
+/**
+ * Set once the application starts closing (first shutdown phase). From then on webhooks and
+ * readiness answer 503 while in-flight CRM calls drain and the listener still serves.
+ */
 @Injectable()
-export class ShutdownState {
+export class ShutdownState implements OnModuleDestroy {
   private stopping = false;
 
   get shuttingDown(): boolean {
@@ -11,5 +14,9 @@ export class ShutdownState {
 
   begin(): void {
     this.stopping = true;
+  }
+
+  onModuleDestroy(): void {
+    this.begin();
   }
 }

@@ -37,6 +37,8 @@ export const REDACTED_PATHS = [
     LoggerModule.forRootAsync({
       inject: [ConfigService],
       useFactory: (config: ConfigService<AllConfig, true>) => ({
+        // Ids assigned during a request (event, conversation, record) also go on its access line.
+        assignResponse: true,
         pinoHttp: {
           level: config.get('app.logLevel', { infer: true }),
           genReqId: requestId,

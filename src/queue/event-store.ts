@@ -80,6 +80,9 @@ export abstract class EventStore {
   abstract deleteDead(eventId: string): Promise<boolean>;
   /** Throws when the store cannot currently be written. */
   abstract checkWritable(): Promise<void>;
-  /** The earliest time a queued event becomes due, or null when nothing is queued. */
+  /**
+   * The earliest time claimDue can hand out a queued event, or null when none can be (nothing
+   * queued, or every queued event is claimed or waits behind a claimed one of its record).
+   */
   abstract nextDueAt(): Promise<number | null>;
 }

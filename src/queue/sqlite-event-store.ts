@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import Database, { Database as Db } from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
@@ -53,7 +53,7 @@ const recordKey = (objectType: string, externalId: string) => `${objectType}\u00
  * webhooks. Claims are held in memory: a single process owns the file, and a restart releases them.
  */
 @Injectable()
-export class SqliteEventStore extends EventStore implements OnModuleDestroy {
+export class SqliteEventStore extends EventStore implements OnApplicationShutdown {
   private readonly logger = new Logger(SqliteEventStore.name);
   private readonly db: Db;
   private readonly statements: ReturnType<SqliteEventStore['prepare']>;
@@ -131,7 +131,15 @@ export class SqliteEventStore extends EventStore implements OnModuleDestroy {
            next_attempt_at = ?, failed_at = NULL WHERE state = 'dead' AND (? IS NULL OR intent = ?)`,
       ),
       deleteDead: db.prepare(`DELETE FROM events WHERE event_id = ? AND state = 'dead'`),
-      nextDue: db.prepare(`SELECT min(next_attempt_at) AS at FROM events WHERE state = 'queued'`),
+      // The head (oldest queued event) of each record, soonest first: what claimDue could hand out.
+      nextDue: db.prepare(
+        `SELECT e.object_type, e.external_id, e.next_attempt_at AS at FROM events e
+         WHERE e.state = 'queued'
+           AND NOT EXISTS (SELECT 1 FROM events o
+             WHERE o.state = 'queued' AND o.object_type = e.object_type AND o.external_id = e.external_id
+               AND (o.event_time < e.event_time OR (o.event_time = e.event_time AND o.seq < e.seq)))
+         ORDER BY e.next_attempt_at, e.seq LIMIT ?`,
+      ),
       probe: db.prepare(`INSERT OR REPLACE INTO health (id, checked_at) VALUES (1, ?)`),
     };
   }
@@ -287,11 +295,20 @@ export class SqliteEventStore extends EventStore implements OnModuleDestroy {
     }
   }
 
+  /**
+   * When claimDue can next hand something out: events of a claimed record and events waiting behind
+   * an older one of their record do not count (the worker would otherwise spin while a delivery is in
+   * flight or an older event waits for its retry). Each claimed record hides at most one head row.
+   */
   async nextDueAt(): Promise<number | null> {
-    return (this.statements.nextDue.get() as { at: number | null }).at;
+    type Head = Pick<Row, 'object_type' | 'external_id'> & { at: number };
+    const heads = this.statements.nextDue.all(this.claimedRecords.size + 1) as Head[];
+    const free = heads.find((row) => !this.claimedRecords.has(recordKey(row.object_type, row.external_id)));
+    return free ? free.at : null;
   }
 
-  onModuleDestroy(): void {
+  // Last of the shutdown phases: the worker has drained in beforeApplicationShutdown by now.
+  onApplicationShutdown(): void {
     if (this.pending.length > 0) this.flush();
     this.db.close();
   }

@@ -1,4 +1,4 @@
-import { CrmSandbox } from './crm-sandbox';
+import { CrmSandbox, SandboxRequest } from './crm-sandbox';
 
 describe('CrmSandbox over HTTP', () => {
   let sandbox: CrmSandbox;
@@ -76,7 +76,7 @@ describe('CrmSandbox over HTTP', () => {
         client_secret: sandbox.clientSecret,
       });
       expect(res.status).toBe(200);
-      expect((await res.json()).scope).toBe('crm:contacts:write crm:contacts:read');
+      expect(await res.json()).toMatchObject({ scope: 'crm:contacts:write crm:contacts:read' });
     });
 
     it('decodes form-urlencoded Basic credentials (RFC 6749 2.3.1)', async () => {
@@ -157,7 +157,7 @@ describe('CrmSandbox over HTTP', () => {
     it('creates a record, then merges later fields into it', async () => {
       const created = await upsert('contacts', { external_id: 'C-1', status: 'active', notes: 'hi' }, { token: bearer, key: 'k1' });
       expect(created.status).toBe(200);
-      const first = await created.json();
+      const first = (await created.json()) as { id: string };
       expect(first).toEqual({ id: expect.any(String), external_id: 'C-1', version: 1, created: true });
 
       const merged = await upsert('contacts', { external_id: 'C-1', status: 'churned' }, { token: bearer, key: 'k2' });
@@ -285,7 +285,7 @@ describe('CrmSandbox over HTTP', () => {
 
       const invalid = await control('POST', 'faults', { status: 'soon' });
       expect(invalid.status).toBe(400);
-      expect((await invalid.json()).error).toBe('invalid_fault');
+      expect(await invalid.json()).toMatchObject({ error: 'invalid_fault' });
     });
   });
 
@@ -308,7 +308,7 @@ describe('CrmSandbox over HTTP', () => {
         byPath: { '/api/v2/contacts/upsert': 2, '/api/v2/tickets/upsert': 1 },
       });
 
-      const log = await (await control('GET', 'requests')).json();
+      const log = (await (await control('GET', 'requests')).json()) as SandboxRequest[];
       expect(log).toEqual(sandbox.requests());
       expect(log[0]).toEqual({
         method: 'POST',
@@ -320,7 +320,7 @@ describe('CrmSandbox over HTTP', () => {
         status: 200,
         at: expect.any(String),
       });
-      expect(log.map((r: { status: number; authorization: string }) => [r.status, r.authorization])).toEqual([
+      expect(log.map((r) => [r.status, r.authorization])).toEqual([
         [200, 'Bearer'],
         [200, 'Bearer'],
         [401, 'invalid'],

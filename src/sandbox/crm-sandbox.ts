@@ -175,7 +175,8 @@ export class CrmSandbox {
     app.disable('x-powered-by');
     app.post('/oauth/token', express.urlencoded({ extended: false }), (req, res) => this.grantToken(req, res));
     // Raw text, parsed later: an injected fault or a 401 must win over a malformed body.
-    app.use('/api', express.text({ type: () => true, limit: '1mb' }), (req, res, next) => this.logRequest(req, res, next));
+    const rawText = express.text({ type: () => true, limit: '1mb' });
+    app.use('/api', rawText, (req, res, next) => this.logRequest(req, res, next));
     app.post('/api/v2/:collection/upsert', (req, res) => this.upsert(req, res));
     app.get('/_sandbox/records', (_req, res) => void res.json(this.records()));
     app.get('/_sandbox/stats', (_req, res) => void res.json(this.stats()));
@@ -222,7 +223,8 @@ export class CrmSandbox {
     }
     const body = parseBody(req.body);
     if (!isUpsertBody(body)) {
-      res.status(400).json({ error: 'invalid_request', message: 'body must be a JSON object with a non-empty string external_id' });
+      const message = 'body must be a JSON object with a non-empty string external_id';
+      res.status(400).json({ error: 'invalid_request', message });
       return;
     }
     const key = req.get('idempotency-key') || undefined;
@@ -357,10 +359,13 @@ function toQueuedFault(fault: SandboxFault): QueuedFault {
   const { target = 'api', status, latencyMs = 0, hang = false, count = 1 } = fault;
   const problems = [
     target !== 'api' && target !== 'token' && 'target must be "api" or "token"',
-    status !== undefined && !(Number.isInteger(status) && status >= 200 && status <= 599) && 'status must be an HTTP status 200-599',
+    status !== undefined &&
+      !(Number.isInteger(status) && status >= 200 && status <= 599) &&
+      'status must be an HTTP status 200-599',
     !(typeof latencyMs === 'number' && latencyMs >= 0) && 'latencyMs must be a number >= 0',
     typeof hang !== 'boolean' && 'hang must be a boolean',
-    !(count === -1 || count === Infinity || (Number.isInteger(count) && count > 0)) && 'count must be a positive integer, -1 or Infinity',
+    !(count === -1 || count === Infinity || (Number.isInteger(count) && count > 0)) &&
+      'count must be a positive integer, -1 or Infinity',
     fault.retryAfter !== undefined && typeof fault.retryAfter !== 'string' && 'retryAfter must be a string',
     status === undefined && !latencyMs && !hang && 'a fault needs status, latencyMs or hang',
   ].filter(Boolean);
@@ -398,5 +403,6 @@ function isUpsertBody(body: unknown): body is UpsertBody {
 /** Body-parser errors (malformed JSON, too large) carry their status; anything else is ours. */
 function answerError(error: unknown, _req: Request, res: Response, _next: NextFunction): void {
   const status = (error as { status?: number }).status ?? 500;
-  res.status(status).json({ error: status === 500 ? 'internal_error' : 'bad_request', message: String((error as Error).message) });
+  const message = String((error as Error).message);
+  res.status(status).json({ error: status === 500 ? 'internal_error' : 'bad_request', message });
 }

@@ -10,6 +10,7 @@ import {
   ShuttingDownError,
   UnsupportedMediaTypeError,
 } from '../shared/domain-error';
+import { outcomeOf, WebhookEvents, WebhookRoute } from './webhook-events';
 import { header, WebhookRequest } from './webhook-request';
 
 const JSON_TYPE = /^application\/json\s*(;.*)?$/i;
@@ -23,11 +24,13 @@ export class WebhookBodyMiddleware implements NestMiddleware {
   constructor(
     @Inject(webhookConfig.KEY) private readonly config: ConfigType<typeof webhookConfig>,
     private readonly shutdown: ShutdownState,
+    private readonly events: WebhookEvents,
   ) {}
 
-  async use(req: WebhookRequest, _res: Response, next: NextFunction): Promise<void> {
+  async use(req: WebhookRequest, res: Response, next: NextFunction): Promise<void> {
     req.receivedAtHr = process.hrtime.bigint();
     req.receivedAt = Date.now();
+    res.once('finish', () => this.answered(req, res));
     try {
       if (this.shutdown.shuttingDown) throw new ShuttingDownError();
       req.rawBody = await this.read(req);
@@ -40,6 +43,12 @@ export class WebhookBodyMiddleware implements NestMiddleware {
     } catch (error) {
       next(error);
     }
+  }
+
+  private answered(req: WebhookRequest, res: Response): void {
+    const route: WebhookRoute = req.originalUrl.split('?')[0].endsWith('endpoint-output') ? 'endpoint-output' : 'dialog-complete';
+    const seconds = Number(process.hrtime.bigint() - req.receivedAtHr) / 1e9;
+    this.events.emit('answered', route, outcomeOf(res.statusCode, res.locals.webhookOutcome), seconds);
   }
 
   private async read(req: WebhookRequest): Promise<Buffer> {

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { PinoLogger } from 'nestjs-pino';
 import { IntentMapper } from '../mapping/intent-mapper';
 import { EventStore } from '../queue/event-store';
 import { DialogCompletedEvent } from '../shared/dialog-completed-event';
@@ -15,10 +16,17 @@ export class WebhookIngestService {
   constructor(
     private readonly mapper: IntentMapper,
     private readonly store: EventStore,
-  ) {}
+    private readonly logger: PinoLogger,
+  ) {
+    logger.setContext(WebhookIngestService.name);
+  }
 
   async ingest(event: DialogCompletedEvent, receivedAt: number, requestId: string): Promise<IngestOutcome> {
+    // Every later line of this request's log (the access line included) carries these ids.
+    this.logger.assign({ eventId: event.eventId, conversationId: event.conversationId, intent: event.intent });
+    this.logger.debug({ entities: event.entities }, 'event entities');
     const upsert = this.mapper.map(event);
+    this.logger.assign({ externalId: upsert.externalId });
     const status = await this.store.enqueue({
       eventId: event.eventId,
       event,

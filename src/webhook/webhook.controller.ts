@@ -34,6 +34,7 @@ export class WebhookController {
     const event = fromEndpointOutput(body, req.receivedAt, headerEventId(req));
     if (!event) {
       res.status(200);
+      res.locals.webhookOutcome = 'ignored';
       return { status: 'ignored' };
     }
     return answer(res, await this.ingest.ingest(event, req.receivedAt, req.id));
@@ -42,5 +43,6 @@ export class WebhookController {
 
 function answer(res: Response, outcome: IngestOutcome) {
   res.status(outcome.status === 'accepted' ? 202 : 200);
+  res.locals.webhookOutcome = outcome.status;
   return outcome;
 }

@@ -8,6 +8,7 @@ import { StandardWebhooksVerifier } from './auth/standard-webhooks.verifier';
 import { WebhookAuthGuard } from './auth/webhook-auth.guard';
 import { WebhookBodyMiddleware } from './webhook-body.middleware';
 import { WEBHOOK_ROUTES, WebhookController } from './webhook.controller';
+import { WebhookEvents } from './webhook-events';
 import { WebhookIngestService } from './webhook-ingest.service';
 
 @Module({
@@ -15,12 +16,14 @@ import { WebhookIngestService } from './webhook-ingest.service';
   controllers: [WebhookController],
   providers: [
     WebhookIngestService,
+    WebhookEvents,
     WebhookAuthGuard,
     HmacVerifier,
     BasicVerifier,
     ApiKeyVerifier,
     StandardWebhooksVerifier,
   ],
+  exports: [WebhookEvents],
 })
 export class WebhookModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {

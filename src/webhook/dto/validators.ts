@@ -76,34 +76,52 @@ export function metadataProblems(metadata: unknown, path: string): string[] {
 
 /** Any JSON object, with no string over MAX_STRING characters in it (each one named). */
 export function IsMetadata(options?: ValidationOptions) {
-  return (target: object, propertyName: string) =>
-    registerDecorator({
-      name: 'isMetadata',
-      target: target.constructor,
-      propertyName,
-      options,
-      validator: {
-        validate: (value: unknown, args: ValidationArguments) =>
-          metadataProblems(value, args.property).length === 0,
-        defaultMessage: (args: ValidationArguments) =>
-          metadataProblems(args.value, args.property).join('; '),
-      },
-    });
+  return problemList('isMetadata', metadataProblems, options);
 }
 
-/** `{ name: { value, confidence } }`, with each bad entity named in the message. */
+/** `{ name: { value, confidence } }`, with each bad entity named in its own message. */
 export function IsEntityMap(options?: ValidationOptions) {
-  return (target: object, propertyName: string) =>
-    registerDecorator({
-      name: 'isEntityMap',
-      target: target.constructor,
-      propertyName,
-      options,
-      validator: {
-        validate: (value: unknown, args: ValidationArguments) =>
-          entityProblems(value, args.property).length === 0,
-        defaultMessage: (args: ValidationArguments) =>
-          entityProblems(args.value, args.property).join('; '),
-      },
-    });
+  return problemList('isEntityMap', entityProblems, options);
+}
+
+/** How many problems of one property are listed as separate messages; the last one counts the rest. */
+export const MAX_LISTED_PROBLEMS = 25;
+
+/**
+ * A property checked by `problemsOf`, each problem reported as a message of its own. Nest's
+ * ValidationPipe prefixes a nested property's path (`AIOutput.data.`) to each message, so one
+ * message joining several problems would name only the first of them by its full path. A
+ * class-validator constraint has exactly one message, hence one constraint per listed problem
+ * ("slot" i fails when there are more than i problems); the problems of a value are computed once.
+ */
+function problemList(
+  name: string,
+  problemsOf: (value: unknown, path: string) => string[],
+  options?: ValidationOptions,
+) {
+  const computed = new WeakMap<object, string[]>();
+  const problems = (value: unknown, path: string): string[] => {
+    if (typeof value !== 'object' || value === null) return problemsOf(value, path);
+    let found = computed.get(value);
+    if (!found) computed.set(value, (found = problemsOf(value, path)));
+    return found;
+  };
+  return (target: object, propertyName: string) => {
+    for (let slot = 0; slot < MAX_LISTED_PROBLEMS; slot++) {
+      registerDecorator({
+        name: slot === 0 ? name : `${name}#${slot}`,
+        target: target.constructor,
+        propertyName,
+        options,
+        validator: {
+          validate: (value: unknown, args: ValidationArguments) => problems(value, args.property).length <= slot,
+          defaultMessage: (args: ValidationArguments) => {
+            const all = problems(args.value, args.property);
+            const more = slot === MAX_LISTED_PROBLEMS - 1 ? all.length - MAX_LISTED_PROBLEMS : 0;
+            return more > 0 ? `${all[slot]} (and ${more} more problems)` : all[slot];
+          },
+        },
+      });
+    }
+  };
 }

@@ -1,0 +1,202 @@
+import { Injectable, Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { Test, TestingModule } from '@nestjs/testing';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { dialogEvent, entities } from '../../test/support/events';
+import { mappingConfig } from '../config/mapping.config';
+import { CrmUpsert, DialogCompletedEvent } from '../shared/dialog-completed-event';
+import { MissingEntityError, UnsupportedIntentError } from '../shared/domain-error';
+import { IntentMapper } from './intent-mapper';
+import { IntentMapping, IntentStrategy } from './intent-strategy';
+import { LogSupportTicketStrategy } from './log-support-ticket.strategy';
+import { MappingsFileError } from './mapping-definition';
+import { MappingRegistry, StrategyRegistryError } from './mapping-registry';
+import { UpdateCustomerProfileStrategy } from './update-customer-profile.strategy';
+
+const EXAMPLE = join(__dirname, '..', '..', 'mappings', 'example.json');
+
+/** A second strategy for a built-in intent: must stop startup. */
+@Injectable()
+@IntentMapping('update_customer_profile')
+class DuplicateProfileStrategy implements IntentStrategy {
+  readonly intent = 'update_customer_profile';
+  map(): CrmUpsert {
+    throw new Error('never used');
+  }
+}
+
+/** A strategy contributed by another module: discovery must find it without registration. */
+@Injectable()
+@IntentMapping('refund_request')
+class RefundStrategy implements IntentStrategy {
+  readonly intent = 'refund_request';
+  map(event: DialogCompletedEvent): CrmUpsert {
+    return {
+      intent: this.intent,
+      objectType: 'refund',
+      method: 'POST',
+      path: '/api/v2/refunds/upsert',
+      externalId: event.conversationId,
+      body: { conversation: event.conversationId },
+    };
+  }
+}
+
+@Module({ providers: [RefundStrategy] })
+class RefundModule {}
+
+/** An undecorated provider with a map() method: not a strategy. */
+@Injectable()
+class NotAStrategy {
+  readonly intent = 'not_mapped';
+  map(): CrmUpsert {
+    throw new Error('never used');
+  }
+}
+
+/** The providers of MappingModule, with the mapping config given directly. */
+async function registry(options: { mappingsFile?: string; extra?: any[]; imports?: any[] } = {}) {
+  const moduleRef: TestingModule = await Test.createTestingModule({
+    imports: [DiscoveryModule, ...(options.imports ?? [])],
+    providers: [
+      UpdateCustomerProfileStrategy,
+      LogSupportTicketStrategy,
+      NotAStrategy,
+      ...(options.extra ?? []),
+      { provide: mappingConfig.KEY, useValue: { mappingsFile: options.mappingsFile } },
+      { provide: IntentMapper, useClass: MappingRegistry },
+    ],
+  }).compile();
+  await moduleRef.init();
+  return { moduleRef, mapper: moduleRef.get(IntentMapper) };
+}
+
+describe('MappingRegistry (a real Nest module, strategies found through DI)', () => {
+  const open: TestingModule[] = [];
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'ccs-mappings-'));
+  });
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((m) => m.close()));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  async function start(options: Parameters<typeof registry>[0] = {}) {
+    const built = await registry(options);
+    open.push(built.moduleRef);
+    return built.mapper;
+  }
+
+  function file(name: string, content: unknown): string {
+    const path = join(dir, name);
+    writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content));
+    return path;
+  }
+
+  it('discovers the built-in strategies and nothing undecorated', async () => {
+    const mapper = await start();
+    expect(mapper).toBeInstanceOf(MappingRegistry);
+    expect(mapper.intents().sort()).toEqual(['log_support_ticket', 'update_customer_profile']);
+    const upsert = mapper.map(
+      dialogEvent({ intent: 'update_customer_profile', entities: entities({ customerId: 'C-1', newStatus: 'gold' }) }),
+    );
+    expect(upsert).toMatchObject({ objectType: 'contact', externalId: 'C-1', body: { status: 'gold' } });
+    expect(mapper.map(dialogEvent({ intent: 'log_support_ticket', entities: entities({ ticketId: 'T-1' }) })))
+      .toMatchObject({ objectType: 'ticket', path: '/api/v2/tickets/upsert' });
+  });
+
+  it('discovers a decorated strategy provided by another module', async () => {
+    const mapper = await start({ imports: [RefundModule] });
+    expect(mapper.intents().sort()).toEqual(['log_support_ticket', 'refund_request', 'update_customer_profile']);
+    expect(mapper.map(dialogEvent({ intent: 'refund_request', conversationId: 'conv-r' })).path).toBe(
+      '/api/v2/refunds/upsert',
+    );
+  });
+
+  it('answers an unknown intent with UnsupportedIntentError', async () => {
+    const mapper = await start();
+    const event = dialogEvent({ intent: 'order_pizza', entities: entities({ customerId: 'C-1' }) });
+    expect(() => mapper.map(event)).toThrow(UnsupportedIntentError);
+    expect(() => mapper.map(event)).toThrow('Unsupported intent: order_pizza');
+    expect(() => mapper.map({ ...event, intent: 'not_mapped' })).toThrow(UnsupportedIntentError);
+  });
+
+  it('passes a strategy MissingEntityError through', async () => {
+    const mapper = await start();
+    expect(() => mapper.map(dialogEvent({ intent: 'log_support_ticket' }))).toThrow(MissingEntityError);
+  });
+
+  it('adds the intents of the mappings file (the repository example)', async () => {
+    const mapper = await start({ mappingsFile: EXAMPLE });
+    expect(mapper.intents().sort()).toEqual(['log_support_ticket', 'schedule_callback', 'update_customer_profile']);
+    const upsert = mapper.map(
+      dialogEvent({ intent: 'schedule_callback', entities: entities({ callbackId: ['CB-1', 0.7] }), metadata: { channel: 'chat' } }),
+    );
+    expect(upsert).toEqual({
+      intent: 'schedule_callback',
+      objectType: 'callback',
+      method: 'POST',
+      path: '/api/v2/callbacks/upsert',
+      externalId: 'CB-1',
+      body: { external_id: 'CB-1', channel: 'chat', requested_at: '2026-11-26T10:00:00.000Z', source: 'cognigy_ai' },
+    });
+  });
+
+  it('lets a file entry replace a built-in intent', async () => {
+    const mappingsFile = file('rename.json', {
+      mappings: [
+        {
+          intent: 'update_customer_profile',
+          objectType: 'person',
+          path: '/crm/people',
+          idEntity: 'customerId',
+          fields: { id: { entity: 'customerId' }, tier: { entity: 'newStatus' } },
+        },
+      ],
+    });
+    const mapper = await start({ mappingsFile });
+    expect(mapper.intents().sort()).toEqual(['log_support_ticket', 'update_customer_profile']);
+    const upsert = mapper.map(
+      dialogEvent({ intent: 'update_customer_profile', entities: entities({ customerId: 'C-1', newStatus: 'gold' }) }),
+    );
+    expect(upsert).toEqual({
+      intent: 'update_customer_profile',
+      objectType: 'person',
+      method: 'POST',
+      path: '/crm/people',
+      externalId: 'C-1',
+      body: { id: 'C-1', tier: 'gold' },
+    });
+    // The other built-in is untouched.
+    expect(mapper.map(dialogEvent({ intent: 'log_support_ticket', entities: entities({ ticketId: 'T-1' }) })).objectType).toBe('ticket');
+  });
+
+  it('refuses to start with two decorated strategies for one intent', async () => {
+    const failure = registry({ extra: [DuplicateProfileStrategy] });
+    await expect(failure).rejects.toThrow(StrategyRegistryError);
+    await expect(registry({ extra: [DuplicateProfileStrategy] })).rejects.toThrow(
+      'intent "update_customer_profile" has two strategies',
+    );
+  });
+
+  it('refuses to start with a bad mappings file, naming the problem', async () => {
+    const twice = file('twice.json', {
+      mappings: [
+        { intent: 'a', objectType: 'o', path: '/a', idEntity: 'id', fields: { id: { entity: 'id' } } },
+        { intent: 'a', objectType: 'o', path: '/b', idEntity: 'id', fields: { id: { entity: 'id' } } },
+      ],
+    });
+    await expect(registry({ mappingsFile: twice })).rejects.toThrow(MappingsFileError);
+    await expect(registry({ mappingsFile: twice })).rejects.toThrow('intent "a" is mapped twice');
+    await expect(registry({ mappingsFile: file('broken.json', '{"mappings": [') })).rejects.toThrow(/not valid JSON/);
+  });
+
+  it('refuses to start when the mappings file cannot be read, naming the file', async () => {
+    const missing = join(dir, 'does-not-exist.json');
+    await expect(registry({ mappingsFile: missing })).rejects.toThrow(`Invalid mappings file ${missing}`);
+    await expect(registry({ mappingsFile: missing })).rejects.toThrow('cannot be read: ENOENT');
+  });
+});
