@@ -1,0 +1,317 @@
+import { Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Job, Queue, Worker } from 'bullmq';
+import IORedis, { Redis } from 'ioredis';
+import { createHash, randomUUID } from 'node:crypto';
+import { QueueConfig } from '../config/queue.config';
+import { StoreUnavailableError } from '../shared/domain-error';
+import {
+  ClaimedEvent,
+  DeadLetterPage,
+  EnqueueOutcome,
+  EventState,
+  EventStore,
+  NewEvent,
+  Outcome,
+  StoredEvent,
+} from './event-store';
+import { CLAIM, DELETE_DEAD, ENQUEUE, EXTEND, FINISH, REPLAY } from './redis-scripts';
+
+/** BullMQ's lock on a claimed job, and our lock on its record; both renewed while claimed. */
+const LEASE_MS = 30_000;
+/** A due job whose event hash is not written yet (enqueue adds the job first) waits this long. */
+const MISSING_RETRY_MS = 500;
+const MISSING_GIVE_UP_MS = 60_000;
+const LOCKED_RETRY_MS = 250;
+/** Other instances' new events are seen by polling at this pace. */
+const POLL_MS = 250;
+
+interface Claim {
+  job: Job;
+  token: string;
+  renew: NodeJS.Timeout;
+}
+
+type Action = 'delivered' | 'retry' | 'release' | 'dead' | 'stale';
+
+const jobIdOf = (eventId: string) => createHash('sha256').update(eventId).digest('hex');
+
+/**
+ * The shared store for several instances (QUEUE_DRIVER=redis). BullMQ holds one job per queued
+ * event and gives each to one instance at a time (its lock, with stalled-job takeover when an
+ * instance dies); the event itself, its state and the per-record order live in our own keys,
+ * changed only by the Lua scripts in redis-scripts.ts. See docs/scaling.md.
+ */
+export class RedisEventStore extends EventStore implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(RedisEventStore.name);
+  private readonly redis: Redis;
+  private readonly queue: Queue;
+  private readonly worker: Worker;
+  private readonly prefix: string;
+  private readonly claims = new Map<string, Claim>();
+
+  constructor(private readonly config: QueueConfig) {
+    super();
+    const connection = { maxRetriesPerRequest: null, enableOfflineQueue: true };
+    this.redis = new IORedis(config.redisUrl, { ...connection, maxRetriesPerRequest: 2 });
+    this.prefix = `${config.redisKeyPrefix}:store`;
+    const name = 'deliveries';
+    const bull = { prefix: `${config.redisKeyPrefix}:bull` };
+    this.queue = new Queue(name, {
+      ...bull,
+      connection: new IORedis(config.redisUrl, connection),
+      defaultJobOptions: { removeOnComplete: true, removeOnFail: true, attempts: 1 },
+    });
+    this.worker = new Worker(name, null, {
+      ...bull,
+      connection: new IORedis(config.redisUrl, connection),
+      lockDuration: LEASE_MS,
+      stalledInterval: LEASE_MS,
+      // A job whose instance died goes back to wait, however often that happens: never "failed".
+      maxStalledCount: Number.MAX_SAFE_INTEGER,
+      autorun: false,
+    });
+    for (const [name, lua] of Object.entries({ ENQUEUE, CLAIM, EXTEND, FINISH, REPLAY, DELETE_DEAD })) {
+      this.redis.defineCommand(name.toLowerCase(), { numberOfKeys: 0, lua });
+    }
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.worker.startStalledCheckTimer();
+    await this.warnWithoutPersistence();
+    this.logger.log(`Event store: Redis at ${redactUrl(this.config.redisUrl)}, keys under ${this.config.redisKeyPrefix}:`);
+  }
+
+  private async warnWithoutPersistence(): Promise<void> {
+    try {
+      const [, aof] = (await this.redis.config('GET', 'appendonly')) as string[];
+      const [, save] = (await this.redis.config('GET', 'save')) as string[];
+      if (aof !== 'yes' && !save) {
+        this.logger.warn(
+          'Redis has neither AOF nor snapshots: a Redis restart loses every stored event. ' +
+            'Set appendonly yes (appendfsync always or everysec), see docs/scaling.md',
+        );
+      }
+    } catch {
+      this.logger.log('Redis persistence settings not readable (CONFIG disabled); check them with your provider');
+    }
+  }
+
+  private run(command: string, ...args: (string | number)[]): Promise<unknown> {
+    return (this.redis as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[command](
+      this.prefix,
+      ...args,
+    );
+  }
+
+  async enqueue(event: NewEvent): Promise<EnqueueOutcome> {
+    const { upsert } = event;
+    try {
+      // Job first: a job without its event waits and is dropped; an event without a job would
+      // never be delivered.
+      await this.queue.add('deliver', { eventId: event.eventId }, { jobId: jobIdOf(event.eventId) });
+      const accepted = await this.run(
+        'enqueue',
+        event.eventId,
+        this.config.dedupTtlSeconds * 1000,
+        JSON.stringify({ event: event.event, upsert }),
+        upsert.intent,
+        upsert.objectType,
+        upsert.externalId,
+        event.eventTime,
+        event.receivedAt,
+        event.requestId,
+      );
+      if (accepted === 1) this.notifyEnqueued();
+      return accepted === 1 ? 'accepted' : 'duplicate';
+    } catch (error) {
+      throw new StoreUnavailableError(error);
+    }
+  }
+
+  async claimDue(limit: number): Promise<ClaimedEvent[]> {
+    const claimed: ClaimedEvent[] = [];
+    let fetched = 0;
+    while (claimed.length < limit && fetched < limit * 4) {
+      const token = randomUUID();
+      const job = await this.worker.getNextJob(token, { block: false });
+      if (!job) break;
+      fetched += 1;
+      const event = await this.claim(job, token);
+      if (event) claimed.push(event);
+    }
+    return claimed;
+  }
+
+  private async claim(job: Job, token: string): Promise<ClaimedEvent | null> {
+    const eventId = (job.data as { eventId: string }).eventId;
+    const [verdict, value] = (await this.run('claim', eventId, token, LEASE_MS)) as [string, string?];
+    const now = Date.now();
+    if (verdict === 'gone' || (verdict === 'missing' && now - job.timestamp > MISSING_GIVE_UP_MS)) {
+      await job.moveToCompleted(null, token, false);
+      return null;
+    }
+    if (verdict !== 'ok') {
+      const at =
+        verdict === 'wait' ? Math.max(Number(value) || 0, now + LOCKED_RETRY_MS)
+        : verdict === 'locked' ? now + LOCKED_RETRY_MS
+        : now + MISSING_RETRY_MS;
+      await job.moveToDelayed(at, token);
+      return null;
+    }
+    const event = await this.get(eventId);
+    if (!event) {
+      await job.moveToCompleted(null, token, false);
+      return null;
+    }
+    const renew = setInterval(() => void this.renew(eventId, job, token), LEASE_MS / 3);
+    renew.unref();
+    this.claims.set(eventId, { job, token, renew });
+    const last = value ? Number(value) : null;
+    return { ...event, stale: last !== null && event.eventTime < last };
+  }
+
+  private async renew(eventId: string, job: Job, token: string): Promise<void> {
+    try {
+      await job.extendLock(token, LEASE_MS);
+      await this.run('extend', eventId, token, LEASE_MS);
+    } catch (error) {
+      this.logger.warn(`Lease renewal of ${eventId} failed: ${(error as Error).message}`);
+    }
+  }
+
+  private async finish(eventId: string, action: Action, attempts = 0, at = 0, outcome?: Outcome): Promise<void> {
+    const claim = this.claims.get(eventId);
+    this.claims.delete(eventId);
+    if (claim) clearInterval(claim.renew);
+    const token = claim?.token ?? '';
+    await this.run(
+      'finish',
+      eventId,
+      token,
+      action,
+      attempts,
+      at,
+      outcome?.status ?? '',
+      outcome?.error ?? '',
+      Date.now(),
+      this.config.dedupTtlSeconds * 1000,
+    );
+    if (!claim) return;
+    if (action === 'retry' || action === 'release') await claim.job.moveToDelayed(at, token);
+    else await claim.job.moveToCompleted(null, token, false);
+  }
+
+  markDelivered(eventId: string, attempts: number, outcome: Outcome): Promise<void> {
+    return this.finish(eventId, 'delivered', attempts, 0, outcome);
+  }
+
+  scheduleRetry(eventId: string, attempts: number, at: number, outcome: Outcome): Promise<void> {
+    return this.finish(eventId, 'retry', attempts, at, outcome);
+  }
+
+  release(eventId: string, at: number): Promise<void> {
+    return this.finish(eventId, 'release', 0, at);
+  }
+
+  markDead(eventId: string, attempts: number, outcome: Outcome): Promise<void> {
+    return this.finish(eventId, 'dead', attempts, 0, outcome);
+  }
+
+  markStale(eventId: string): Promise<void> {
+    return this.finish(eventId, 'stale');
+  }
+
+  async get(eventId: string): Promise<StoredEvent | null> {
+    const hash = await this.redis.hgetall(`${this.prefix}:ev:${eventId}`);
+    return hash.state ? toStored(eventId, hash) : null;
+  }
+
+  async countByState(): Promise<Record<EventState, number>> {
+    const [queued, dead, delivered, stale] = await Promise.all([
+      this.redis.scard(`${this.prefix}:queued`),
+      this.redis.zcard(`${this.prefix}:dead`),
+      this.redis.get(`${this.prefix}:count:delivered`),
+      this.redis.get(`${this.prefix}:count:stale`),
+    ]);
+    return { queued, dead, delivered: Number(delivered ?? 0), stale: Number(stale ?? 0) };
+  }
+
+  async listDead(limit: number, cursor?: string): Promise<DeadLetterPage> {
+    const after = cursor && /^\d+$/.test(cursor) ? `(${cursor}` : '-inf';
+    const ids = await this.redis.zrangebyscore(`${this.prefix}:dead`, after, '+inf', 'LIMIT', 0, limit + 1);
+    const page = ids.slice(0, limit);
+    const items = (await Promise.all(page.map((id) => this.get(id)))).filter((e): e is StoredEvent => !!e);
+    const last = items[items.length - 1];
+    const nextCursor = ids.length > limit && last ? String(await this.seqOf(last.eventId)) : null;
+    return { items, nextCursor };
+  }
+
+  private async seqOf(eventId: string): Promise<number> {
+    return Number(await this.redis.hget(`${this.prefix}:ev:${eventId}`, 'seq'));
+  }
+
+  async replayDead(eventId: string): Promise<boolean> {
+    await this.queue.add('deliver', { eventId }, { jobId: jobIdOf(eventId) });
+    const replayed = (await this.run('replay', eventId, Date.now())) === 1;
+    if (replayed) this.notifyEnqueued();
+    return replayed;
+  }
+
+  async replayAllDead(intent?: string): Promise<number> {
+    let replayed = 0;
+    for (const id of await this.redis.zrange(`${this.prefix}:dead`, 0, -1)) {
+      if (intent && (await this.redis.hget(`${this.prefix}:ev:${id}`, 'intent')) !== intent) continue;
+      if (await this.replayDead(id)) replayed += 1;
+    }
+    return replayed;
+  }
+
+  async deleteDead(eventId: string): Promise<boolean> {
+    return (await this.run('delete_dead', eventId)) === 1;
+  }
+
+  async checkWritable(): Promise<void> {
+    try {
+      await this.redis.set(`${this.prefix}:health`, String(Date.now()), 'PX', 60_000);
+    } catch (error) {
+      throw new StoreUnavailableError(error);
+    }
+  }
+
+  async nextDueAt(): Promise<number | null> {
+    return (await this.redis.scard(`${this.prefix}:queued`)) > 0 ? Date.now() + POLL_MS : null;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    for (const claim of this.claims.values()) clearInterval(claim.renew);
+    await this.worker.close(true);
+    await this.queue.close();
+    await this.redis.quit();
+  }
+}
+
+function toStored(eventId: string, h: Record<string, string>): StoredEvent {
+  const { event, upsert } = JSON.parse(h.payload) as Pick<NewEvent, 'event' | 'upsert'>;
+  const num = (v: string | undefined) => (v === undefined || v === '' ? null : Number(v));
+  return {
+    eventId,
+    event,
+    upsert,
+    eventTime: Number(h.eventTime),
+    receivedAt: Number(h.receivedAt),
+    requestId: h.requestId,
+    state: h.state as EventState,
+    attempts: Number(h.attempts),
+    replays: Number(h.replays),
+    nextAttemptAt: Number(h.nextAttemptAt),
+    lastStatus: num(h.lastStatus),
+    lastError: h.lastError || null,
+    deliveredAt: num(h.deliveredAt),
+    failedAt: num(h.failedAt),
+  };
+}
+
+/** The URL without its password, for the log. */
+function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:[redacted]@');
+}
