@@ -11,6 +11,7 @@ function newest(dir) {
   let latest = 0;
   for (const item of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, item.name);
+    if (item.name.endsWith('.spec.ts')) continue;
     latest = Math.max(latest, item.isDirectory() ? newest(path) : statSync(path).mtimeMs);
   }
   return latest;

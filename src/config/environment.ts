@@ -217,7 +217,8 @@ function crossFieldProblems(env: Environment): string[] {
   if (modes.includes('apikey')) missing('WEBHOOK_API_KEYS', 'when apikey auth is enabled');
   if (modes.includes('standard')) missing('STANDARD_WEBHOOK_SECRETS', 'when standard auth is enabled');
   for (const secret of splitList(env.STANDARD_WEBHOOK_SECRETS)) {
-    if (!/^whsec_[A-Za-z0-9+/]+={0,2}$/.test(secret)) {
+    const key = secret.slice('whsec_'.length);
+    if (!/^whsec_[A-Za-z0-9+/]+={0,2}$/.test(secret) || Buffer.from(key, 'base64').length === 0) {
       problems.push('STANDARD_WEBHOOK_SECRETS: each secret must be "whsec_" followed by base64');
       break;
     }

@@ -18,6 +18,7 @@ export function requestId(req: IncomingMessage, res: ServerResponse): string {
 /** Paths into a log line that may hold credentials; pino replaces them before writing. */
 export const REDACTED_PATHS = [
   'req.headers.authorization',
+  'req.headers["proxy-authorization"]',
   'req.headers["x-cognigy-signature"]',
   'req.headers["x-api-key"]',
   'req.headers["webhook-signature"]',

@@ -38,12 +38,13 @@ export class LatencyWindow {
     if (this.count === 0) return null;
     const sorted = this.samples.slice(0, this.count).sort();
     const rank = (p: number) => sorted[Math.max(1, Math.ceil((p / 100) * this.count)) - 1];
-    const thresholdMs = slaThresholdSeconds * 1000;
     let sum = 0;
     let within = 0;
     for (const ms of sorted) {
       sum += ms;
-      if (ms <= thresholdMs) within += 1;
+      // Compared in seconds: `seconds * 1000` can land just under the threshold (1.001 * 1000 is
+      // 1000.9999999999999), which would put a sample of exactly 1001 ms outside the SLA.
+      if (ms / 1000 <= slaThresholdSeconds) within += 1;
     }
     return {
       total_requests: this.count,

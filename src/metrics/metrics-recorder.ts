@@ -8,6 +8,8 @@ import { WebhookEvents } from '../webhook/webhook-events';
 import { LatencyService } from './latency.service';
 import { METRIC } from './prometheus-metrics';
 
+const NON_COUNTER_TOTALS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+
 const CIRCUIT_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
 
 /** Turns webhook and CRM events into Prometheus series and SLA samples. */
@@ -32,7 +34,13 @@ export class MetricsRecorder implements OnModuleInit {
 
   onModuleInit(): void {
     // The default registry is process-wide: Node's metrics are registered once per process.
-    if (!register.getSingleMetric('process_cpu_user_seconds_total')) collectDefaultMetrics();
+    if (!register.getSingleMetric('process_cpu_user_seconds_total')) {
+      collectDefaultMetrics();
+      // prom-client's three `nodejs_active_*_total` are gauges named like counters: `promtool check
+      // metrics` rejects them (exit 3; prometheus/client_js#283). `nodejs_active_handles{type}`
+      // and friends stay, and sum() over them gives the same totals.
+      NON_COUNTER_TOTALS.forEach((name) => register.removeSingleMetric(name));
+    }
     this.webhookEvents.on('answered', (route, outcome, seconds) => {
       this.webhooks.inc({ route, outcome });
       this.ack.observe({ route }, seconds);

@@ -432,7 +432,8 @@ describe('SqliteEventStore (real SQLite file)', () => {
 
   describe('when another connection holds the write lock', () => {
     it('checkWritable and enqueue fail with StoreUnavailableError, and recover once it is released', async () => {
-      // The store waits busy_timeout (5 s) for the lock; shortened here so the test stays fast.
+      // The store waits up to its busy_timeout for the lock; kept short here so the test stays fast
+      // whatever the production value is.
       connectionOf(store).pragma('busy_timeout = 50');
       await store.enqueue(event({ eventId: 'before-lock' }));
       await expect(store.checkWritable()).resolves.toBeUndefined();

@@ -45,6 +45,10 @@ interface Pending {
   reject: (error: unknown) => void;
 }
 
+interface Failed {
+  failed: unknown;
+}
+
 const recordKey = (objectType: string, externalId: string) => `${objectType}\u0000${externalId}`;
 
 /**
@@ -70,7 +74,8 @@ export class SqliteEventStore extends EventStore implements OnApplicationShutdow
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${config.sqliteSynchronous === 'full' ? 'FULL' : 'NORMAL'}`);
-    this.db.pragma('busy_timeout = 5000');
+    // better-sqlite3 waits synchronously: a long wait would freeze every request, so fail fast (503).
+    this.db.pragma('busy_timeout = 100');
     this.db.exec(SCHEMA);
     this.dedupTtlMs = config.dedupTtlSeconds * 1000;
     this.statements = this.prepare();
@@ -160,16 +165,30 @@ export class SqliteEventStore extends EventStore implements OnApplicationShutdow
     this.pending = [];
     this.flushScheduled = false;
     const now = Date.now();
-    let outcomes: EnqueueOutcome[];
+    let outcomes: (EnqueueOutcome | Failed)[];
     try {
-      outcomes = this.db.transaction(() => batch.map(({ event }) => this.insert(event, now)))();
+      outcomes = this.db.transaction(() => batch.map(({ event }) => this.insertOne(event, now)))();
     } catch (error) {
       this.logger.error(`Enqueue of ${batch.length} event(s) failed: ${(error as Error).message}`);
       batch.forEach((p) => p.reject(new StoreUnavailableError(error)));
       return;
     }
-    batch.forEach((p, i) => p.resolve(outcomes[i]));
+    batch.forEach((p, i) => {
+      const outcome = outcomes[i];
+      if (typeof outcome === 'string') p.resolve(outcome);
+      else p.reject(new StoreUnavailableError(outcome.failed));
+    });
     if (outcomes.includes('accepted')) this.notifyEnqueued();
+  }
+
+  /** One bad row must not fail the requests it shares the commit with: a savepoint each. */
+  private insertOne(event: NewEvent, now: number): EnqueueOutcome | Failed {
+    try {
+      return this.db.transaction(() => this.insert(event, now))();
+    } catch (error) {
+      this.logger.error(`Enqueue of ${event.eventId} failed: ${(error as Error).message}`);
+      return { failed: error };
+    }
   }
 
   private insert(event: NewEvent, now: number): EnqueueOutcome {

@@ -27,19 +27,23 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     if (OWN_PREFIXES.some((p) => key.startsWith(p))) delete process.env[key];
   }
   Object.assign(process.env, { LOG_LEVEL: 'silent', DATA_DIR: dataDir, CRM_SANDBOX_PORT: '0' }, env);
-  let app: INestApplication;
+  let app: INestApplication | undefined;
   try {
     app = await createApp();
     await app.init();
+  } catch (error) {
+    await app?.close().catch(() => undefined);
+    throw error;
   } finally {
     process.env = saved;
   }
+  const built = app as INestApplication;
   return {
-    app,
-    server: app.getHttpServer(),
+    app: built,
+    server: built.getHttpServer(),
     dataDir,
     async close() {
-      await app.close();
+      await built.close();
       if (!env.DATA_DIR) rmSync(dataDir, { recursive: true, force: true });
     },
   };

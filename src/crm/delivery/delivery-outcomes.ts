@@ -46,7 +46,7 @@ export class DeliveryOutcomes {
 
   async stale(event: ClaimedEvent): Promise<void> {
     await this.store.markStale(event.eventId);
-    this.logger.log(`Event ${event.eventId} is stale: a newer event of ${describe(event)} was delivered`);
+    this.logger.log({ ...ids(event), msg: 'event stale: a newer event of its record was delivered' });
   }
 
   async apply(event: ClaimedEvent, result: CrmResult): Promise<void> {
@@ -56,18 +56,27 @@ export class DeliveryOutcomes {
     if (verdict.action === 'delivered') {
       await this.store.markDelivered(event.eventId, attempts, verdict.outcome);
       this.events.emit('delivered', event.upsert.objectType, event.receivedAt);
+      this.logger.log({ ...ids(event), attempts, status: verdict.outcome.status, msg: 'event delivered' });
       return;
     }
     if (verdict.action === 'dead' || attempts >= this.config.maxAttempts) {
       await this.store.markDead(event.eventId, attempts, verdict.outcome);
       this.events.emit('deadLettered', event.upsert.objectType);
-      this.logger.warn(`Event ${event.eventId} (${describe(event)}) dead-lettered after ${attempts} attempt(s): ${verdict.outcome.error}`);
+      this.logger.warn({ ...ids(event), attempts, error: verdict.outcome.error, msg: 'event dead-lettered' });
       return;
     }
     const { retryBaseMs, retryMaxMs } = this.config;
     const delay = Math.min(verdict.afterMs ?? backoffDelay(attempts, retryBaseMs, retryMaxMs), retryMaxMs);
     await this.store.scheduleRetry(event.eventId, attempts, Date.now() + delay, verdict.outcome);
+    this.logger.log({ ...ids(event), attempts, retryInMs: delay, error: verdict.outcome.error, msg: 'event retry scheduled' });
   }
 }
 
-const describe = (event: ClaimedEvent) => `${event.upsert.objectType} ${event.upsert.externalId}`;
+/** The ids every delivery log line carries (SPEC §6); entity values stay out. */
+const ids = (event: ClaimedEvent) => ({
+  eventId: event.eventId,
+  conversationId: event.event.conversationId,
+  objectType: event.upsert.objectType,
+  externalId: event.upsert.externalId,
+  requestId: event.requestId,
+});

@@ -1,0 +1,190 @@
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
+import request from 'supertest';
+import { ShutdownState } from '../src/lifecycle/shutdown-state';
+import { EventStore } from '../src/queue/event-store';
+import { CrmSandbox } from '../src/sandbox/crm-sandbox';
+import { cognigySignature, sampleDialog } from './support/signing';
+import { startTestApp, TestApp } from './support/test-app';
+import { waitFor } from './support/wait-for';
+import { DIALOG_ROUTE, post, unique } from './support/webhook-cases';
+
+/**
+ * SPEC §5 probes over real HTTP into the real app: liveness is up while the process serves;
+ * readiness is 503 when the store cannot be written or the service is shutting down, and shows
+ * (without depending on) the CRM breaker and token state.
+ */
+
+const SECRET = 's';
+
+function crmEnv(sandbox: CrmSandbox, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    COGNIGY_WEBHOOK_SECRETS: SECRET,
+    CRM_BASE_URL: sandbox.url,
+    CRM_TOKEN_URL: sandbox.tokenUrl,
+    CRM_CLIENT_ID: sandbox.clientId,
+    CRM_CLIENT_SECRET: sandbox.clientSecret,
+    CRM_RETRY_BASE_MS: '10',
+    CRM_RETRY_MAX_MS: '40',
+    ...extra,
+  };
+}
+
+async function sendContact(t: TestApp, customerId: string): Promise<string> {
+  const raw = JSON.stringify(
+    sampleDialog({ conversationId: unique('conv'), entities: { customerId: { value: customerId } } }),
+  );
+  const res = await post(t, DIALOG_ROUTE, raw, { headers: { 'x-cognigy-signature': cognigySignature(SECRET, raw) } });
+  expect(res.status).toBe(202);
+  return res.body.eventId as string;
+}
+
+const live = (t: TestApp) => request(t.server).get('/health/live');
+const ready = (t: TestApp) => request(t.server).get('/health/ready');
+
+async function expectLive(t: TestApp): Promise<void> {
+  const res = await live(t);
+  expect(res.status).toBe(200);
+  expect(res.body.status).toBe('ok');
+}
+
+describe('health probes (SPEC §5)', () => {
+  const sandbox = new CrmSandbox({ port: 0 });
+  let t: TestApp;
+
+  beforeAll(async () => {
+    await sandbox.start();
+    t = await startTestApp(crmEnv(sandbox));
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await sandbox.stop();
+  });
+
+  it('GET /health/live is 200', async () => {
+    const res = await live(t);
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    expect(res.body).toEqual({ status: 'ok', info: {}, error: {}, details: {} });
+  });
+
+  it('GET /health/ready is 200 with the store, lifecycle, breaker and token in its details', async () => {
+    const res = await ready(t);
+    expect(res.status).toBe(200);
+    expect(res.body.status).toBe('ok');
+    expect(res.body.error).toEqual({});
+    expect(res.body.details).toEqual({
+      lifecycle: { status: 'up' },
+      store: { status: 'up', writable: true },
+      crm: {
+        status: 'up',
+        breaker: 'closed',
+        // No CRM call yet: no token fetched.
+        token: { mode: 'client_credentials', cached: false, expiresAt: null, lastError: null },
+      },
+    });
+    expect(res.body.info).toEqual(res.body.details);
+  });
+
+  it('shows the cached token after a delivery, never the token or the client secret', async () => {
+    const eventId = await sendContact(t, 'C-HEALTH-1');
+    await waitFor(async () => (await t.app.get(EventStore).get(eventId))?.state === 'delivered', {
+      what: 'the delivery',
+    });
+    const res = await ready(t);
+    expect(res.status).toBe(200);
+    const { token, breaker } = res.body.details.crm;
+    expect(breaker).toBe('closed');
+    expect(token).toMatchObject({ mode: 'client_credentials', cached: true, lastError: null });
+    // The sandbox issues tokens for an hour.
+    const expiresAt = Date.parse(token.expiresAt);
+    expect(expiresAt).toBeGreaterThan(Date.now() + 3500 * 1000);
+    expect(expiresAt).toBeLessThanOrEqual(Date.now() + 3600 * 1000);
+    expect(res.text).not.toContain(sandbox.clientSecret);
+    expect(res.text).not.toMatch(/access_token|Bearer/i);
+  });
+
+  it('readiness is 503 while the store cannot be written, liveness stays 200, and it recovers', async () => {
+    const locker = new Database(join(t.dataDir, 'events.sqlite'));
+    try {
+      locker.exec('BEGIN EXCLUSIVE');
+      const res = await ready(t);
+      expect(res.status).toBe(503);
+      expect(res.body.status).toBe('error');
+      expect(res.body.error).toEqual({ store: { status: 'down', writable: false } });
+      // An unwritable store is the reason; the other checks still report up.
+      expect(res.body.details).toMatchObject({
+        lifecycle: { status: 'up' },
+        store: { status: 'down', writable: false },
+        crm: { status: 'up', breaker: 'closed' },
+      });
+      // Still locked: the process serves, so it is alive.
+      expect(locker.inTransaction).toBe(true);
+      await expectLive(t);
+    } finally {
+      if (locker.inTransaction) locker.exec('ROLLBACK');
+      locker.close();
+    }
+    const after = await ready(t);
+    expect(after.status).toBe(200);
+    expect(after.body.details.store).toEqual({ status: 'up', writable: true });
+  }, 30000);
+
+  // Last: the shutdown flag cannot be cleared.
+  it('readiness is 503 once shutdown has begun, liveness stays 200', async () => {
+    await expectLive(t);
+    expect((await ready(t)).status).toBe(200);
+    t.app.get(ShutdownState).begin();
+    const res = await ready(t);
+    expect(res.status).toBe(503);
+    expect(res.body.status).toBe('error');
+    expect(res.body.error).toEqual({ lifecycle: { status: 'down', shuttingDown: true } });
+    expect(res.body.details.store).toEqual({ status: 'up', writable: true });
+    await expectLive(t);
+  });
+});
+
+describe('readiness with the CRM breaker open (SPEC §5)', () => {
+  const sandbox = new CrmSandbox({ port: 0 });
+  let t: TestApp;
+
+  beforeAll(async () => {
+    await sandbox.start();
+    t = await startTestApp(
+      crmEnv(sandbox, { CRM_BREAKER_THRESHOLD: '1', CRM_BREAKER_COOLDOWN_MS: '60000', CRM_MAX_ATTEMPTS: '100' }),
+    );
+  });
+
+  afterAll(async () => {
+    sandbox.clearFaults();
+    await t?.close();
+    await sandbox.stop();
+  });
+
+  it('stays 200 and shows the breaker open', async () => {
+    sandbox.inject({ status: 503, count: -1 });
+    const eventId = await sendContact(t, 'C-HEALTH-OPEN');
+    const res = await waitFor(
+      async () => {
+        const r = await ready(t);
+        return r.body.details?.crm?.breaker === 'open' ? r : null;
+      },
+      { what: 'the breaker to open' },
+    );
+    expect(res.status).toBe(200);
+    expect(res.body.status).toBe('ok');
+    expect(res.body.details).toMatchObject({
+      lifecycle: { status: 'up' },
+      store: { status: 'up', writable: true },
+      crm: { status: 'up', breaker: 'open', token: { mode: 'client_credentials', cached: true } },
+    });
+    expect(res.body.error).toEqual({});
+    // The event was not lost: it waits in the queue for the CRM to come back.
+    expect((await t.app.get(EventStore).get(eventId))?.state).toBe('queued');
+    expect(sandbox.requests().filter((r) => r.status === 503)).toHaveLength(1);
+    // Webhooks are still accepted durably while the breaker is open.
+    await sendContact(t, 'C-HEALTH-OPEN-2');
+    await expectLive(t);
+  });
+});
