@@ -112,6 +112,9 @@ export class Environment {
   @Transform(toTrimmed) @IsString()
   REDIS_KEY_PREFIX = 'ccs';
 
+  @Transform(toInt) @IsInt() @Min(1000) @Max(600_000)
+  QUEUE_LEASE_MS = 30000;
+
   @Transform(toTrimmed) @IsOptional() @IsString()
   MAPPINGS_FILE?: string;
 

@@ -8,6 +8,8 @@ export interface QueueConfig {
   sqliteSynchronous: 'full' | 'normal';
   redisUrl: string;
   redisKeyPrefix: string;
+  /** Redis: how long a claim outlives a dead instance before another one takes the event over. */
+  leaseMs: number;
   dedupTtlSeconds: number;
 }
 
@@ -19,6 +21,7 @@ export const queueConfig = registerAs('queue', (): QueueConfig => {
     sqliteSynchronous: env.SQLITE_SYNCHRONOUS as QueueConfig['sqliteSynchronous'],
     redisUrl: env.REDIS_URL,
     redisKeyPrefix: env.REDIS_KEY_PREFIX,
+    leaseMs: env.QUEUE_LEASE_MS,
     dedupTtlSeconds: env.DEDUP_TTL_SECONDS,
   };
 });

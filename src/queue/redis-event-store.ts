@@ -16,8 +16,6 @@ import {
 } from './event-store';
 import { CLAIM, DELETE_DEAD, ENQUEUE, EXTEND, FINISH, REPLAY } from './redis-scripts';
 
-/** BullMQ's lock on a claimed job, and our lock on its record; both renewed while claimed. */
-const LEASE_MS = 30_000;
 /** A due job whose event hash is not written yet (enqueue adds the job first) waits this long. */
 const MISSING_RETRY_MS = 500;
 const MISSING_GIVE_UP_MS = 60_000;
@@ -64,8 +62,10 @@ export class RedisEventStore extends EventStore implements OnModuleInit, OnAppli
     this.worker = new Worker(name, null, {
       ...bull,
       connection: new IORedis(config.redisUrl, connection),
-      lockDuration: LEASE_MS,
-      stalledInterval: LEASE_MS,
+      // BullMQ's lock on a claimed job, like our lock on its record, is a lease renewed while the
+      // delivery runs: a dead instance's events are taken over within two leases.
+      lockDuration: config.leaseMs,
+      stalledInterval: config.leaseMs,
       // A job whose instance died goes back to wait, however often that happens: never "failed".
       maxStalledCount: Number.MAX_SAFE_INTEGER,
       autorun: false,
@@ -144,7 +144,7 @@ export class RedisEventStore extends EventStore implements OnModuleInit, OnAppli
 
   private async claim(job: Job, token: string): Promise<ClaimedEvent | null> {
     const eventId = (job.data as { eventId: string }).eventId;
-    const [verdict, value] = (await this.run('claim', eventId, token, LEASE_MS)) as [string, string?];
+    const [verdict, value] = (await this.run('claim', eventId, token, this.config.leaseMs)) as [string, string?];
     const now = Date.now();
     if (verdict === 'gone' || (verdict === 'missing' && now - job.timestamp > MISSING_GIVE_UP_MS)) {
       await job.moveToCompleted(null, token, false);
@@ -163,7 +163,7 @@ export class RedisEventStore extends EventStore implements OnModuleInit, OnAppli
       await job.moveToCompleted(null, token, false);
       return null;
     }
-    const renew = setInterval(() => void this.renew(eventId, job, token), LEASE_MS / 3);
+    const renew = setInterval(() => void this.renew(eventId, job, token), this.config.leaseMs / 3);
     renew.unref();
     this.claims.set(eventId, { job, token, renew });
     const last = value ? Number(value) : null;
@@ -172,8 +172,8 @@ export class RedisEventStore extends EventStore implements OnModuleInit, OnAppli
 
   private async renew(eventId: string, job: Job, token: string): Promise<void> {
     try {
-      await job.extendLock(token, LEASE_MS);
-      await this.run('extend', eventId, token, LEASE_MS);
+      await job.extendLock(token, this.config.leaseMs);
+      await this.run('extend', eventId, token, this.config.leaseMs);
     } catch (error) {
       this.logger.warn(`Lease renewal of ${eventId} failed: ${(error as Error).message}`);
     }
