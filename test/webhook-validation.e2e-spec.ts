@@ -48,12 +48,12 @@ const without = (body: Record<string, unknown>, key: string) => {
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
- * True when a message names `field` as a whole path: at the start of a message (or of one of the
- * `; `-joined parts) and followed by a space, `:` or end. `timestamp` is therefore not found in
+ * True when a message of its own names `field` by its whole path: the message starts with it,
+ * followed by a space, `:` or the end. `timestamp` is therefore not found in
  * `AIOutput.data.timestamp must ...`, nor `entities` in `entities.customerId.value ...`.
  */
 const names = (messages: string[], field: string) =>
-  messages.some((m) => new RegExp(`(^|; )${escape(field)}([ :]|$)`).test(m));
+  messages.some((m) => new RegExp(`^${escape(field)}([ :]|$)`).test(m));
 
 describe('webhook DTO validation (SPEC §3.1, §3.2)', () => {
   let t: TestApp;
@@ -280,6 +280,16 @@ describe('webhook DTO validation (SPEC §3.1, §3.2)', () => {
         ['entities.newStatus.value', 'entities.notes.confidence', 'entities.priority'],
       );
     });
+
+    it('lists at most 25 entity problems, one message each, the last counting the rest', async () => {
+      const entities: Record<string, unknown> = { customerId: { value: 'C-1' } };
+      for (let i = 0; i < 30; i++) entities[`e${i}`] = { value: [i] };
+      const messages = await expect400(DIALOG, dialog({ entities }), ['entities.e0.value', 'entities.e24.value']);
+      const entityMessages = messages.filter((m) => m.startsWith('entities.'));
+      expect(entityMessages).toHaveLength(25);
+      expect(entityMessages[24]).toMatch(/\(and 5 more problems\)$/);
+      expect(names(messages, 'entities.e25.value')).toBe(false);
+    });
   });
 
   describe('dialog-complete: arrays and scalars where objects belong', () => {
@@ -416,6 +426,23 @@ describe('webhook DTO validation (SPEC §3.1, §3.2)', () => {
     ])('invalid JSON (%s) → 400 in the validation shape', async (_, raw) => {
       const messages = await expect400(DIALOG, raw, []);
       expect(messages.join(' ')).toMatch(/JSON/);
+    });
+
+    // Hostile input must never be a 5xx (issue 2, "Bad input"). A few KB of brackets nest deeper
+    // than class-transformer's recursion can go: it must be refused as a bad body, not crash the pipe.
+    it.each(['metadata', 'entities', 'unknownField'])(
+      'JSON nested 5,000 levels deep in %s → 400, not a 5xx',
+      async (field) => {
+        const nested = `${'['.repeat(5000)}${']'.repeat(5000)}`;
+        const raw = JSON.stringify(dialog()).replace(/}$/, `,"${field}":${nested}}`);
+        await expect400(DIALOG, raw, []);
+      },
+    );
+
+    it('JSON nested 5,000 levels deep in an endpoint output → 400, not a 5xx', async () => {
+      const nested = `${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`;
+      const raw = JSON.stringify(endpointOutput()).replace(/}$/, `,"deep":${nested}}`);
+      await expect400(ENDPOINT, raw, []);
     });
 
     it('unknown top-level fields are dropped, not stored', async () => {

@@ -3,12 +3,14 @@ import { DialogCompleteDto, RawEntities } from './dto/dialog-complete.dto';
 import { EndpointOutputDto } from './dto/endpoint-output.dto';
 import { derivedEventId } from './event-id';
 
+// fromEntries defines own properties, so an entity named "__proto__" stays an entity.
 function normaliseEntities(entities: RawEntities | undefined): Record<string, EventEntity> {
-  const out: Record<string, EventEntity> = {};
-  for (const [name, { value, confidence }] of Object.entries(entities ?? {})) {
-    out[name] = { value: String(value), confidence: confidence ?? 0 };
-  }
-  return out;
+  return Object.fromEntries(
+    Object.entries(entities ?? {}).map(([name, { value, confidence }]) => [
+      name,
+      { value: String(value), confidence: confidence ?? 0 },
+    ]),
+  );
 }
 
 /** SPEC §3.1 body to the one event shape; `headerId` wins over the derived id. */

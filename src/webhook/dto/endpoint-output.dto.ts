@@ -8,6 +8,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
+import { MAX_EVENT_ID } from '../event-id';
 import { RawEntities } from './dialog-complete.dto';
 import { IsEntityMap, IsEventTime, IsMetadata, MAX_STRING } from './validators';
 
@@ -39,7 +40,8 @@ export class AIOutputDto {
   @IsOptional() @IsObject() @ValidateNested() @Type(() => EndpointOutputDataDto)
   data?: EndpointOutputDataDto;
 
-  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(MAX_STRING)
+  /** Becomes the event id, hence the limit of the id headers. */
+  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(MAX_EVENT_ID)
   traceId?: string;
 
   @IsOptional() @IsString() @MaxLength(MAX_STRING)
