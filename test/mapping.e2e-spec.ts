@@ -120,6 +120,8 @@ describe('MAPPINGS_FILE through the real application', () => {
         COGNIGY_WEBHOOK_SECRETS: SECRET,
         MAPPINGS_FILE: mappingsFile,
         CRM_BASE_URL: 'http://127.0.0.1:9',
+        CRM_AUTH: 'static',
+        CRM_ACCESS_TOKEN: 'unused',
         DELIVERY_ENABLED: 'false',
         DATA_DIR: join(dir, 'data'),
       });

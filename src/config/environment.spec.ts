@@ -83,10 +83,20 @@ describe('validateEnvironment', () => {
       expect(env).not.toHaveProperty('PATH');
     });
 
+    it('with CRM_BASE_URL set outside production, names the missing credentials of CRM_AUTH', () => {
+      const names = (extra: Record<string, string>) =>
+        rejectionOf({ CRM_BASE_URL: 'http://crm.local', ...extra }).problems.map((p) => p.split(':')[0]).sort();
+      expect(names({})).toEqual(['CRM_CLIENT_ID', 'CRM_CLIENT_SECRET', 'CRM_TOKEN_URL']);
+      expect(names({ CRM_AUTH: 'static' })).toEqual(['CRM_ACCESS_TOKEN']);
+      expect(() => validateEnvironment({ CRM_BASE_URL: 'http://crm.local', CRM_AUTH: 'static', CRM_ACCESS_TOKEN: 't' })).not.toThrow();
+    });
+
     it('accepts http(s) URLs on hosts without a TLD (loopback, cluster DNS)', () => {
       const env = validateEnvironment({
         CRM_BASE_URL: 'http://localhost:4010/',
         CRM_TOKEN_URL: 'http://crm-api.crm.svc:8080/oauth/token',
+        CRM_CLIENT_ID: 'id',
+        CRM_CLIENT_SECRET: 'secret',
         REDIS_URL: 'redis://redis:6379/0',
       });
       expect(env.CRM_BASE_URL).toBe('http://localhost:4010/');

@@ -199,7 +199,7 @@ function describe(errors: ValidationError[]): string[] {
   });
 }
 
-function crossFieldProblems(env: Environment): string[] {
+function crossFieldProblems(env: Environment, failed: Set<string>): string[] {
   const problems: string[] = [];
   const production = env.NODE_ENV === 'production';
   const modes = splitList(env.WEBHOOK_AUTH_MODES);
@@ -226,13 +226,15 @@ function crossFieldProblems(env: Environment): string[] {
       break;
     }
   }
-  if (production) {
-    missing('CRM_BASE_URL', 'in production');
-    if (env.CRM_AUTH === 'static') missing('CRM_ACCESS_TOKEN', 'when CRM_AUTH=static in production');
+  if (production) missing('CRM_BASE_URL', 'in production');
+  // Without CRM_BASE_URL (outside production) the sandbox CRM issues its own credentials.
+  if (production || (env.CRM_BASE_URL !== undefined && !failed.has('CRM_BASE_URL'))) {
+    const where = production ? 'in production' : 'with CRM_BASE_URL set';
+    if (env.CRM_AUTH === 'static') missing('CRM_ACCESS_TOKEN', `when CRM_AUTH=static ${where}`);
     else {
-      missing('CRM_TOKEN_URL', 'when CRM_AUTH=client_credentials in production');
-      missing('CRM_CLIENT_ID', 'when CRM_AUTH=client_credentials in production');
-      missing('CRM_CLIENT_SECRET', 'when CRM_AUTH=client_credentials in production');
+      missing('CRM_TOKEN_URL', `when CRM_AUTH=client_credentials ${where}`);
+      missing('CRM_CLIENT_ID', `when CRM_AUTH=client_credentials ${where}`);
+      missing('CRM_CLIENT_SECRET', `when CRM_AUTH=client_credentials ${where}`);
     }
   }
   if (env.CRM_RETRY_MAX_MS < env.CRM_RETRY_BASE_MS) {
@@ -250,7 +252,7 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
   const env = plainToInstance(Environment, set, { exposeDefaultValues: true });
   const problems = describe(validateSync(env));
   const failed = new Set(problems.map((p) => p.split(':')[0]));
-  problems.push(...crossFieldProblems(env).filter((p) => !failed.has(p.split(':')[0])));
+  problems.push(...crossFieldProblems(env, failed).filter((p) => !failed.has(p.split(':')[0])));
   if (problems.length > 0) throw new ConfigValidationError(problems);
   return env;
 }

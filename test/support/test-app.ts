@@ -31,6 +31,8 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   try {
     app = await createApp();
     await app.init();
+    // main.ts's listen() would flush the logs buffered during startup; init() does not.
+    app.flushLogs();
   } catch (error) {
     await app?.close().catch(() => undefined);
     throw error;

@@ -12,8 +12,8 @@ export class AdminTokenGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     const expected = this.config.adminToken;
-    if (!expected) throw new NotFoundError('Route');
     const req = context.switchToHttp().getRequest<Request>();
+    if (!expected) throw NotFoundError.route(req.method, req.originalUrl.split('?')[0]);
     const match = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
     if (!match || !safeEqual(match[1].trim(), expected)) throw new UnauthorizedError();
     return true;

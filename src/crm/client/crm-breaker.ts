@@ -1,4 +1,4 @@
-import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import CircuitBreaker from 'opossum';
 import { crmConfig } from '../../config/crm.config';
@@ -36,6 +36,11 @@ export class CrmBreaker implements OnModuleDestroy {
     this.breaker.on('failure', () => this.recordFailure());
     this.breaker.on('success', () => (this.consecutiveFailures = 0));
     this.breaker.on('close', () => (this.consecutiveFailures = 0));
+    if (config.timeoutMs >= config.breakerCooldownMs) {
+      // A request sent before the breaker opened could then answer during half-open and decide
+      // the breaker's state in place of the single probe.
+      new Logger(CrmBreaker.name).warn('CRM_TIMEOUT_MS >= CRM_BREAKER_COOLDOWN_MS: keep the timeout shorter');
+    }
     const announce = () => this.events.emit('breakerState', this.state);
     this.breaker.on('open', announce);
     this.breaker.on('halfOpen', announce);

@@ -19,7 +19,7 @@ export type CrmResult =
   | { kind: 'response'; status: number; headers: Record<string, string>; excerpt: string; sent: number }
   | { kind: 'network' | 'timeout'; message: string; sent: number }
   | { kind: 'token'; message: string; sent: number }
-  | { kind: 'breaker-open'; sent: 0 };
+  | { kind: 'breaker-open'; sent: number };
 
 class BreakerFailure extends Error {
   constructor(readonly response: AxiosResponse) {
@@ -83,7 +83,8 @@ export class CrmClient implements OnModuleInit {
   }
 
   private failure(error: unknown, trace: RequestTrace): CrmResult {
-    if (error instanceof BreakerOpenError) return { kind: 'breaker-open', sent: 0 };
+    // `sent` is 0 unless the breaker opened between a 401 and its immediate retry.
+    if (error instanceof BreakerOpenError) return { kind: 'breaker-open', sent: trace.sent };
     if (error instanceof TokenUnavailableError) {
       return { kind: 'token', message: error.message, sent: trace.sent };
     }

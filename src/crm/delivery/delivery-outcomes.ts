@@ -16,7 +16,9 @@ type Verdict =
 export function judge(result: CrmResult): Verdict {
   switch (result.kind) {
     case 'breaker-open':
-      return { action: 'release' };
+      return result.sent === 0
+        ? { action: 'release' }
+        : { action: 'retry', outcome: { status: null, error: 'CRM circuit breaker opened before the retry' } };
     case 'network':
     case 'timeout':
     case 'token':

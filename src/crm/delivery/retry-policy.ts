@@ -13,6 +13,8 @@ export function retryAfterMs(header: string | undefined, now: number): number | 
   if (!header) return undefined;
   const value = header.trim();
   if (/^\d+$/.test(value)) return Number(value) * 1000;
+  // Only an HTTP-date (it names a day or month): Date.parse would read "1.5" or "-1" as 2001.
+  if (!/[a-z]{3}/i.test(value)) return undefined;
   const at = Date.parse(value);
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }

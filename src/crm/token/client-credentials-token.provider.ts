@@ -70,6 +70,8 @@ export class ClientCredentialsTokenProvider extends TokenProvider {
       this.onRequest('failure');
       this.lastError = (error as Error).message;
       this.logger.warn(`Token request failed: ${this.lastError}`);
+      // Refreshing early must not cost attempts: a token that is still valid is used meanwhile.
+      if (this.cached && Date.now() < this.cached.expiresAt) return this.cached.token;
       throw error;
     }
   }

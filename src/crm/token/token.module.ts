@@ -1,5 +1,5 @@
 import { HttpModule, HttpService } from '@nestjs/axios';
-import { Module } from '@nestjs/common';
+import { Logger, Module } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { crmConfig } from '../../config/crm.config';
 import { CrmTarget } from '../target/crm-target';
@@ -16,7 +16,10 @@ function tokenProvider(
   http: HttpService,
   events: CrmEvents,
 ): TokenProvider {
-  if (config.auth === 'static' && !target.sandbox) return new StaticTokenProvider(config.accessToken ?? '');
+  if (config.auth === 'static') {
+    if (!target.sandbox) return new StaticTokenProvider(config.accessToken as string);
+    new Logger('TokenProvider').warn('CRM_AUTH=static is ignored with the sandbox CRM: it issues client-credentials tokens');
+  }
   return new ClientCredentialsTokenProvider(
     http,
     {

@@ -1,0 +1,215 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import request from 'supertest';
+import { CrmSandbox } from '../src/sandbox/crm-sandbox';
+import { cognigySignature, sampleDialog } from './support/signing';
+import { startTestApp, TestApp } from './support/test-app';
+import { waitFor } from './support/wait-for';
+import { DIALOG_ROUTE, post, unique } from './support/webhook-cases';
+
+/**
+ * "No double application" (issue 3): with retries after 500s, a 409, repeated webhooks and a
+ * restart while events are retrying (one of them applied by the CRM after the instance that
+ * sent it had gone), the CRM sandbox applies every event exactly once. Real HTTP over loopback,
+ * the real app, one DATA_DIR shared by four successive instances.
+ */
+
+const SECRET = 'exactly-once-secret';
+const ADMIN = 'adm';
+
+describe('no double application (SPEC §4.2, issue 3)', () => {
+  let sandbox: CrmSandbox;
+  let dataDir: string;
+  let current: TestApp | undefined;
+
+  beforeAll(async () => {
+    sandbox = new CrmSandbox({ port: 0 });
+    await sandbox.start();
+    dataDir = mkdtempSync(join(tmpdir(), 'ccs-exactly-once-'));
+  });
+
+  afterAll(async () => {
+    await current?.close();
+    await sandbox.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  async function start(extra: Record<string, string> = {}): Promise<TestApp> {
+    current = await startTestApp({
+      COGNIGY_WEBHOOK_SECRETS: SECRET,
+      CRM_BASE_URL: sandbox.url,
+      CRM_TOKEN_URL: sandbox.tokenUrl,
+      CRM_CLIENT_ID: sandbox.clientId,
+      CRM_CLIENT_SECRET: sandbox.clientSecret,
+      CRM_RETRY_BASE_MS: '10',
+      CRM_RETRY_MAX_MS: '40',
+      // Many failures in a row here; the breaker is tested elsewhere and would only add waiting.
+      CRM_BREAKER_THRESHOLD: '1000',
+      ADMIN_TOKEN: ADMIN,
+      DATA_DIR: dataDir,
+      ...extra,
+    });
+    return current;
+  }
+
+  async function stop(): Promise<void> {
+    const t = current;
+    current = undefined;
+    await t?.close();
+  }
+
+  const profile = (customerId: string, timestamp: string, newStatus: string) =>
+    JSON.stringify(
+      sampleDialog({
+        conversationId: unique('conv'),
+        timestamp,
+        entities: { customerId: { value: customerId, confidence: 0.98 }, newStatus: { value: newStatus, confidence: 0.9 } },
+      }),
+    );
+
+  const ticket = (ticketId: string, timestamp: string, priority: string) =>
+    JSON.stringify(
+      sampleDialog({
+        conversationId: unique('conv'),
+        intent: 'log_support_ticket',
+        timestamp,
+        entities: { ticketId: { value: ticketId }, priority: { value: priority }, issue: { value: 'router offline' } },
+      }),
+    );
+
+  const send = (t: TestApp, raw: string) =>
+    post(t, DIALOG_ROUTE, raw, { headers: { 'x-cognigy-signature': cognigySignature(SECRET, raw) } });
+
+  async function accept(t: TestApp, raw: string): Promise<string> {
+    const res = await send(t, raw);
+    expect(res.status).toBe(202);
+    expect(res.body.status).toBe('accepted');
+    return res.body.eventId as string;
+  }
+
+  async function expectDuplicate(t: TestApp, raw: string, eventId: string): Promise<void> {
+    const res = await send(t, raw);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ status: 'duplicate', eventId });
+  }
+
+  async function state(t: TestApp, eventId: string) {
+    const res = await request(t.server).get(`/admin/events/${eventId}`).set('authorization', `Bearer ${ADMIN}`);
+    expect(res.status).toBe(200);
+    return res.body as { state: string; attempts: number; lastStatus: number | null };
+  }
+
+  const allDelivered = (t: TestApp, ids: string[]) =>
+    waitFor(async () => (await Promise.all(ids.map((id) => state(t, id)))).every((v) => v.state === 'delivered'), {
+      timeoutMs: 10000,
+      what: `${ids.length} event(s) delivered`,
+    });
+
+  const requestsWithKey = (key: string) => sandbox.requests().filter((r) => r.idempotencyKey === key);
+
+  it('applies each event exactly once across retries, a 409, duplicates and a restart', async () => {
+    // ---- Instance 1: the CRM is slow, the request times out, the retry is answered 409 (the CRM
+    // is still working on that key). The slow first request is applied after the client gave up.
+    let t = await start({ CRM_TIMEOUT_MS: '400' });
+    // A first, plain delivery: the token is fetched and the connection is up before the timing matters.
+    const w = unique('C-w');
+    const e0 = await accept(t, profile(w, '2026-11-26T09:00:00Z', 'warm'));
+    await allDelivered(t, [e0]);
+    const p = unique('C-p');
+    const e1Body = profile(p, '2026-11-26T09:00:00Z', 'silver');
+    sandbox.inject({ latencyMs: 1000 });
+    sandbox.inject({ status: 409, body: { error: 'conflict', message: 'request with this key in progress' } });
+    const e1 = await accept(t, e1Body);
+    await allDelivered(t, [e1]);
+    expect(await state(t, e1)).toMatchObject({ state: 'delivered', attempts: 2, lastStatus: 409 });
+    await waitFor(() => sandbox.stats().applied === 2, { what: 'the slow request applied' });
+    const e1Sent = requestsWithKey(`cognigy-${e1}`);
+    expect(e1Sent.map((x) => x.status)).toEqual([null, 409]);
+    await expectDuplicate(t, e1Body, e1);
+    await stop();
+
+    // ---- Instance 2: ingest only. Eight events over four records, one webhook sent twice.
+    t = await start({ DELIVERY_ENABLED: 'false' });
+    const q = unique('C-q');
+    const r = unique('C-r');
+    const u = unique('C-u');
+    const s = unique('T-s');
+    const bodies = [
+      profile(q, '2026-11-26T10:10:00Z', 'q3'),
+      profile(q, '2026-11-26T10:00:00Z', 'q1'),
+      profile(r, '2026-11-26T10:00:00Z', 'r1'),
+      ticket(s, '2026-11-26T10:00:00Z', 'low'),
+      profile(q, '2026-11-26T10:05:00Z', 'q2'),
+      profile(r, '2026-11-26T10:30:00Z', 'r2'),
+      ticket(s, '2026-11-26T10:01:00Z', 'high'),
+      profile(u, '2026-11-26T10:00:00Z', 'u1'),
+    ];
+    const ids: string[] = [];
+    for (const body of bodies) ids.push(await accept(t, body));
+    await expectDuplicate(t, bodies[4], ids[4]);
+    await stop();
+    expect(new Set(ids).size).toBe(bodies.length);
+
+    // ---- Instance 3: the first request to arrive is applied slowly (after this instance has
+    // stopped waiting for it); every other request fails with 500 and is retried. The instance
+    // is closed in the middle of this.
+    const before = sandbox.requests().length;
+    sandbox.inject({ latencyMs: 800 });
+    sandbox.inject({ status: 500, count: -1 });
+    t = await start({ SHUTDOWN_GRACE_MS: '20' });
+    await waitFor(
+      () => {
+        const recent = sandbox.requests().slice(before);
+        return recent.some((x) => x.status === null) && recent.filter((x) => x.status === 500).length >= 6;
+      },
+      { timeoutMs: 5000, what: 'events retrying after 500s while one request is still open' },
+    );
+    await stop();
+    const slow = sandbox.requests().slice(before)[0];
+    expect(slow.idempotencyKey).toMatch(/^cognigy-/);
+    expect(slow.status).toBeNull();
+    // The CRM applies the slow request although nobody waits for its answer any more.
+    await waitFor(() => sandbox.stats().applied === 3, { what: 'the abandoned request applied' });
+    const applied3 = sandbox.stats();
+
+    // ---- Instance 4: the CRM is healthy again; everything left is delivered.
+    sandbox.clearFaults();
+    t = await start();
+    await allDelivered(t, [e0, e1, ...ids]);
+    await expectDuplicate(t, e1Body, e1);
+    await expectDuplicate(t, bodies[0], ids[0]);
+
+    // The abandoned request's event was sent again under the same key; the CRM only replayed its answer.
+    expect(requestsWithKey(slow.idempotencyKey!).length).toBeGreaterThanOrEqual(2);
+    expect(sandbox.stats().replayedKeys).toBeGreaterThan(applied3.replayedKeys);
+
+    // Retries did happen: some events were sent several times.
+    const all = [e0, e1, ...ids];
+    const sentCounts = all.map((id) => requestsWithKey(`cognigy-${id}`).length);
+    expect(sentCounts.filter((n) => n >= 3).length).toBeGreaterThan(0);
+    // The key never changed across retries and restarts (no replay suffix, nothing else).
+    const ourKeys = sandbox.requests().map((x) => x.idempotencyKey);
+    expect(ourKeys.every((key) => key !== null && all.some((id) => key === `cognigy-${id}`))).toBe(true);
+
+    // Exactly once: every event's key is applied once, and nothing else was applied.
+    const records = Object.values(sandbox.records()).flat();
+    const appliedKeys = records.flatMap((rec) => rec.applied_keys as string[]);
+    for (const id of all) expect(appliedKeys.filter((key) => key === `cognigy-${id}`)).toHaveLength(1);
+    expect(appliedKeys).toHaveLength(all.length);
+    expect(sandbox.stats().applied).toBe(all.length);
+
+    // And in event-time order per record.
+    const contact = (id: string) => sandbox.records().contacts.find((rec) => rec.external_id === id);
+    expect(contact(w)).toMatchObject({ status: 'warm', version: 1 });
+    expect(contact(p)).toMatchObject({ status: 'silver', version: 1 });
+    expect(contact(q)).toMatchObject({ status: 'q3', version: 3 });
+    expect(contact(q)!.applied_keys).toEqual([ids[1], ids[4], ids[0]].map((id) => `cognigy-${id}`));
+    expect(contact(r)).toMatchObject({ status: 'r2', version: 2 });
+    expect(contact(u)).toMatchObject({ status: 'u1', version: 1 });
+    const tickets = sandbox.records().tickets.filter((rec) => rec.external_id === s);
+    expect(tickets).toHaveLength(1);
+    expect(tickets[0]).toMatchObject({ priority: 'high', version: 2 });
+    expect(tickets[0].applied_keys).toEqual([ids[3], ids[6]].map((id) => `cognigy-${id}`));
+  });
+});
