@@ -42,6 +42,8 @@ const jobIdOf = (eventId: string) => createHash('sha256').update(eventId).digest
 export class RedisEventStore extends EventStore implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(RedisEventStore.name);
   private readonly redis: Redis;
+  /** The connections handed to BullMQ: it treats them as shared and never closes them itself. */
+  private readonly bullConnections: Redis[];
   private readonly queue: Queue;
   private readonly worker: Worker;
   private readonly prefix: string;
@@ -54,18 +56,20 @@ export class RedisEventStore extends EventStore implements OnModuleInit, OnAppli
     this.prefix = `${config.redisKeyPrefix}:store`;
     const name = 'deliveries';
     const bull = { prefix: `${config.redisKeyPrefix}:bull` };
+    this.bullConnections = [new IORedis(config.redisUrl, connection), new IORedis(config.redisUrl, connection)];
     this.queue = new Queue(name, {
       ...bull,
-      connection: new IORedis(config.redisUrl, connection),
+      connection: this.bullConnections[0],
       defaultJobOptions: { removeOnComplete: true, removeOnFail: true, attempts: 1 },
     });
     this.worker = new Worker(name, null, {
       ...bull,
-      connection: new IORedis(config.redisUrl, connection),
+      connection: this.bullConnections[1],
       // BullMQ's lock on a claimed job, like our lock on its record, is a lease renewed while the
-      // delivery runs: a dead instance's events are taken over within two leases.
+      // delivery runs. A dead instance's job is moved back by the second stalled check after its
+      // lock expired: lease + 2 × lease/3, i.e. within 50 s at the default 30 s lease.
       lockDuration: config.leaseMs,
-      stalledInterval: config.leaseMs,
+      stalledInterval: Math.max(500, Math.floor(config.leaseMs / 3)),
       // A job whose instance died goes back to wait, however often that happens: never "failed".
       maxStalledCount: Number.MAX_SAFE_INTEGER,
       autorun: false,
@@ -283,10 +287,16 @@ export class RedisEventStore extends EventStore implements OnModuleInit, OnAppli
   }
 
   async onApplicationShutdown(): Promise<void> {
+    // Deliveries still running after the shutdown grace are given up, as the SQLite store gives up
+    // its in-memory claims on a restart: record lock and BullMQ job are released now (no attempt
+    // counted), so the event is retried at once under the same Idempotency-Key, by another
+    // instance or this one restarted, instead of waiting for the lease and the stalled check.
+    // The record's later events still wait behind it (it stays the head of its record).
+    await Promise.allSettled([...this.claims.keys()].map((eventId) => this.release(eventId, Date.now())));
     for (const claim of this.claims.values()) clearInterval(claim.renew);
     await this.worker.close(true);
     await this.queue.close();
-    await this.redis.quit();
+    await Promise.all([this.redis, ...this.bullConnections].map((client) => client.quit()));
   }
 }
 
