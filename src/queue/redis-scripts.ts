@@ -72,7 +72,10 @@ local h = redis.call('HMGET', ev, 'objectType', 'externalId', 'member', 'eventTi
 if not h[1] then return 0 end
 local r = rk(h[1], h[2])
 local lock = p .. ':lock:' .. r
-if redis.call('GET', lock) == token then redis.call('DEL', lock) end
+local holder = redis.call('GET', lock)
+-- A claim that lapsed and was taken over by another instance records nothing.
+if holder and holder ~= token then return 0 end
+if holder then redis.call('DEL', lock) end
 if h[6] ~= 'queued' then return 0 end
 if action == 'release' then
   redis.call('HSET', ev, 'nextAttemptAt', ARGV[6])
