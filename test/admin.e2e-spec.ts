@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { CrmSandbox } from '../src/sandbox/crm-sandbox';
+import { cleanRedis, Driver, driverEnv, drivers } from './support/drivers';
 import { cognigySignature, sampleDialog } from './support/signing';
 import { startTestApp, TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
@@ -9,6 +10,7 @@ import { DIALOG_ROUTE, post, unique } from './support/webhook-cases';
  * The operators' API (SPEC §4.5), end to end: dead letters are made by the CRM sandbox answering
  * a permanent 400, then listed, replayed (and delivered), deleted, and events looked up, over
  * real HTTP; every route with a missing, a wrong and the right token, and without ADMIN_TOKEN.
+ * The same tests run against each queue driver (SQLite, Redis).
  */
 
 const SECRET = 'admin-secret';
@@ -97,7 +99,8 @@ async function send(t: TestApp, raw: string): Promise<string> {
   return res.body.eventId as string;
 }
 
-describe('admin API (SPEC §4.5)', () => {
+describe.each(drivers())('admin API (SPEC §4.5) (%s driver)', (driver: Driver) => {
+  const store = driverEnv(driver);
   let sandbox: CrmSandbox;
   let t: TestApp;
   /** A dead letter the unauthorised calls aim at; it must come out of them untouched. */
@@ -106,15 +109,16 @@ describe('admin API (SPEC §4.5)', () => {
   beforeAll(async () => {
     sandbox = new CrmSandbox({ port: 0 });
     await sandbox.start();
-    t = await startTestApp(crmEnv(sandbox, { ADMIN_TOKEN: ADMIN }));
+    t = await startTestApp({ ...crmEnv(sandbox, { ADMIN_TOKEN: ADMIN }), ...store });
     [target] = await makeDeadLetters([PROFILE]);
   });
 
   afterEach(() => sandbox.clearFaults());
 
   afterAll(async () => {
-    await t.close();
-    await sandbox.stop();
+    await t?.close();
+    await sandbox?.stop();
+    await cleanRedis(store);
   });
 
   async function eventView(eventId: string): Promise<EventView> {
@@ -463,7 +467,8 @@ describe('admin API (SPEC §4.5)', () => {
   });
 });
 
-describe('admin API without ADMIN_TOKEN (SPEC §4.5)', () => {
+describe.each(drivers())('admin API without ADMIN_TOKEN (SPEC §4.5) (%s driver)', (driver: Driver) => {
+  const store = driverEnv(driver);
   let sandbox: CrmSandbox;
   let t: TestApp;
   let stored: string;
@@ -471,13 +476,14 @@ describe('admin API without ADMIN_TOKEN (SPEC §4.5)', () => {
   beforeAll(async () => {
     sandbox = new CrmSandbox({ port: 0 });
     await sandbox.start();
-    t = await startTestApp(crmEnv(sandbox, { DELIVERY_ENABLED: 'false' }));
+    t = await startTestApp({ ...crmEnv(sandbox, { DELIVERY_ENABLED: 'false' }), ...store });
     stored = await send(t, profileBody(unique('C')));
   });
 
   afterAll(async () => {
-    await t.close();
-    await sandbox.stop();
+    await t?.close();
+    await sandbox?.stop();
+    await cleanRedis(store);
   });
 
   const routes: Array<[string, Method, () => string]> = [
@@ -491,7 +497,13 @@ describe('admin API without ADMIN_TOKEN (SPEC §4.5)', () => {
   ];
 
   it.each(routes)('%s answers 404 with any credentials', async (_name, method, path) => {
-    for (const headers of [{}, { authorization: `Bearer ${ADMIN}` }, { authorization: 'Bearer ' }, { authorization: 'Bearer undefined' }]) {
+    const attempts: Array<Record<string, string>> = [
+      {},
+      { authorization: `Bearer ${ADMIN}` },
+      { authorization: 'Bearer ' },
+      { authorization: 'Bearer undefined' },
+    ];
+    for (const headers of attempts) {
       const res = await call(t, method, path(), headers);
       expect(res.status).toBe(404);
       // Worded like Nest's 404 for a route that does not exist: nothing of the event shows.

@@ -3,6 +3,7 @@ import { BreakerState, CrmEvents } from '../src/crm/crm-events';
 import { DeliveryWorker } from '../src/crm/delivery/delivery-worker';
 import { EventStore, StoredEvent } from '../src/queue/event-store';
 import { CrmSandbox, SandboxRequest } from '../src/sandbox/crm-sandbox';
+import { cleanRedis, Driver, driverEnv, drivers } from './support/drivers';
 import { cognigySignature, sampleDialog } from './support/signing';
 import { startTestApp, TestApp } from './support/test-app';
 import { sleep, waitFor } from './support/wait-for';
@@ -11,7 +12,8 @@ import { DIALOG_ROUTE, post, unique } from './support/webhook-cases';
 /**
  * SPEC §4.4 circuit breaker, end to end: signed webhooks in, the real worker and breaker, a CRM
  * sandbox failing on demand. Threshold 3, cooldown 600 ms. The tests of the outage run in order and
- * share its state (the 503 fault stays injected until the recovery step clears it).
+ * share its state (the 503 fault stays injected until the recovery step clears it). The same tests
+ * run against each queue driver (SQLite, Redis).
  */
 
 const SECRET = 's';
@@ -26,8 +28,9 @@ interface Transition {
   requests: number;
 }
 
-describe('CRM circuit breaker (SPEC §4.4)', () => {
+describe.each(drivers())('CRM circuit breaker (SPEC §4.4) (%s driver)', (driver: Driver) => {
   const sandbox = new CrmSandbox({ port: 0 });
+  const store = driverEnv(driver);
   let t: TestApp;
   let breaker: CrmBreaker;
   let worker: DeliveryWorker;
@@ -50,6 +53,7 @@ describe('CRM circuit breaker (SPEC §4.4)', () => {
       CRM_TIMEOUT_MS: '5000',
       // Nothing may dead-letter while the CRM is down in these tests.
       CRM_MAX_ATTEMPTS: '100',
+      ...store,
     });
     // Warm-up (token cached, connection made) so that a cold start adds no attempt to the first test.
     const warmUp = await sendContact(unique('warm-up'));
@@ -65,9 +69,10 @@ describe('CRM circuit breaker (SPEC §4.4)', () => {
     sandbox.clearFaults();
     await t?.close();
     await sandbox.stop();
+    await cleanRedis(store);
   });
 
-  const store = () => t.app.get(EventStore);
+  const eventStore = () => t.app.get(EventStore);
 
   async function sendContact(customerId: string): Promise<string> {
     const raw = JSON.stringify(
@@ -78,7 +83,7 @@ describe('CRM circuit breaker (SPEC §4.4)', () => {
     return res.body.eventId as string;
   }
 
-  const events = async (ids: string[]) => Promise.all(ids.map(async (id) => (await store().get(id)) as StoredEvent));
+  const events = async (ids: string[]) => Promise.all(ids.map(async (id) => (await eventStore().get(id)) as StoredEvent));
   const totalAttempts = async (ids: string[]) => (await events(ids)).reduce((sum, e) => sum + e.attempts, 0);
   const requestsFor = (externalId: string): SandboxRequest[] =>
     sandbox.requests().filter((r) => (r.body as { external_id?: string } | undefined)?.external_id === externalId);
@@ -191,7 +196,7 @@ describe('CRM circuit breaker (SPEC §4.4)', () => {
       expect(Date.now() - openedAt).toBeLessThan(COOLDOWN_MS);
       expect(sandbox.stats().requests).toBe(openRequests);
       expect(await totalAttempts(eventIds)).toBe(openAttempts);
-      const late = (await store().get(eventIds[eventIds.length - 1]))!;
+      const late = (await eventStore().get(eventIds[eventIds.length - 1]))!;
       expect(late).toMatchObject({ state: 'queued', attempts: 0 });
       expect(requestsFor(lateCustomer)).toEqual([]);
     });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { CrmSandbox, SandboxRequest } from '../src/sandbox/crm-sandbox';
+import { cleanRedis, Driver, driverEnv, drivers } from './support/drivers';
 import { cognigySignature, sampleDialog } from './support/signing';
 import { startTestApp, TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
@@ -12,7 +13,8 @@ import { DIALOG_ROUTE, post, unique } from './support/webhook-cases';
  * Per-record order and stale events (SPEC §4.4), end to end: signed webhooks over loopback HTTP
  * into the real app, delivered to the CRM sandbox over loopback HTTP. To make events arrive
  * "together", an ingest-only instance (DELIVERY_ENABLED=false) stores them first and a delivering
- * instance is started afterwards on the same DATA_DIR (a real restart).
+ * instance is started afterwards on the same store (a real restart): the same DATA_DIR for SQLite,
+ * the same REDIS_KEY_PREFIX for Redis. The same tests run against each queue driver.
  */
 
 const SECRET = 'order-secret';
@@ -35,10 +37,11 @@ interface EventView {
   deliveredAt: string | null;
 }
 
-describe('per-record order and stale events (SPEC §4.4)', () => {
+describe.each(drivers())('per-record order and stale events (SPEC §4.4) (%s driver)', (driver: Driver) => {
   let sandbox: CrmSandbox;
   const apps: TestApp[] = [];
   const dirs: string[] = [];
+  const stores: Record<string, string>[] = [];
 
   beforeAll(async () => {
     sandbox = new CrmSandbox({ port: 0 });
@@ -53,6 +56,7 @@ describe('per-record order and stale events (SPEC §4.4)', () => {
   afterAll(async () => {
     await sandbox.stop();
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+    for (const store of stores) await cleanRedis(store);
   });
 
   function env(extra: Record<string, string> = {}): Record<string, string> {
@@ -80,10 +84,16 @@ describe('per-record order and stale events (SPEC §4.4)', () => {
     await t.close();
   }
 
-  function freshDir(): string {
+  /**
+   * A store of its own (a DATA_DIR for SQLite, a key prefix for Redis): every instance started
+   * with the same object works on the same store, as a restart does.
+   */
+  function freshStore(): Record<string, string> {
     const dir = mkdtempSync(join(tmpdir(), 'ccs-order-'));
     dirs.push(dir);
-    return dir;
+    const store = { DATA_DIR: dir, ...driverEnv(driver) };
+    stores.push(store);
+    return store;
   }
 
   /** Posts a signed profile update of `customerId` at `timestamp`; resolves with the event id. */
@@ -126,10 +136,10 @@ describe('per-record order and stale events (SPEC §4.4)', () => {
     (sandbox.records().contacts ?? []).find((r) => r.external_id === externalId) as Record<string, unknown> | undefined;
 
   it('applies three events of one record that arrived out of order (T3, T1, T2) in event-time order', async () => {
-    const dataDir = freshDir();
+    const store = freshStore();
     const customer = unique('C-order');
 
-    const ingest = await start({ DELIVERY_ENABLED: 'false', DATA_DIR: dataDir });
+    const ingest = await start({ DELIVERY_ENABLED: 'false', ...store });
     const id3 = await sendProfile(ingest, customer, T3, 'platinum');
     const id1 = await sendProfile(ingest, customer, T1, 'silver');
     const id2 = await sendProfile(ingest, customer, T2, 'gold');
@@ -137,7 +147,7 @@ describe('per-record order and stale events (SPEC §4.4)', () => {
     await stop(ingest);
     expect(requestsFor(customer)).toEqual([]);
 
-    const live = await start({ DATA_DIR: dataDir });
+    const live = await start(store);
     const views = await waitForState(live, [id1, id2, id3], 'delivered');
 
     const sent = requestsFor(customer);
@@ -156,16 +166,16 @@ describe('per-record order and stale events (SPEC §4.4)', () => {
   });
 
   it('breaks ties of equal event time by arrival order', async () => {
-    const dataDir = freshDir();
+    const store = freshStore();
     const customer = unique('C-tie');
 
-    const ingest = await start({ DELIVERY_ENABLED: 'false', DATA_DIR: dataDir });
+    const ingest = await start({ DELIVERY_ENABLED: 'false', ...store });
     const first = await sendProfile(ingest, customer, T2, 'first');
     const second = await sendProfile(ingest, customer, T2, 'second');
     const third = await sendProfile(ingest, customer, T2, 'third');
     await stop(ingest);
 
-    const live = await start({ DATA_DIR: dataDir });
+    const live = await start(store);
     await waitForState(live, [first, second, third], 'delivered');
     expect(requestsFor(customer).map((r) => r.idempotencyKey)).toEqual([
       `cognigy-${first}`,
@@ -177,7 +187,7 @@ describe('per-record order and stale events (SPEC §4.4)', () => {
 
   it('does not send an event older than the last delivered one, and reports it stale', async () => {
     const customer = unique('C-stale');
-    const live = await start();
+    const live = await start(freshStore());
 
     const id3 = await sendProfile(live, customer, T3, 'platinum');
     await waitForState(live, [id3], 'delivered');
@@ -200,11 +210,11 @@ describe('per-record order and stale events (SPEC §4.4)', () => {
   });
 
   it('holds a newer event behind an older one that is retrying, without blocking other records', async () => {
-    const dataDir = freshDir();
+    const store = freshStore();
     const x = unique('C-retry');
     const y = unique('C-other');
 
-    const ingest = await start({ DELIVERY_ENABLED: 'false', DATA_DIR: dataDir });
+    const ingest = await start({ DELIVERY_ENABLED: 'false', ...store });
     const older = await sendProfile(ingest, x, T1, 'silver');
     const newer = await sendProfile(ingest, x, T2, 'gold');
     await stop(ingest);
@@ -212,7 +222,7 @@ describe('per-record order and stale events (SPEC §4.4)', () => {
     // The older event's first two attempts fail with 500 (each answered after a short delay, so
     // that the second attempt is still open while an event of another record comes in).
     sandbox.inject({ status: 500, count: 2, latencyMs: 400 });
-    const live = await start({ DATA_DIR: dataDir });
+    const live = await start(store);
 
     await waitFor(() => requestsFor(x).length >= 2, { timeoutMs: 5000, what: 'second attempt of the older event' });
     const whileRetrying = requestsFor(x);

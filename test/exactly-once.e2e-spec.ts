@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { CrmSandbox } from '../src/sandbox/crm-sandbox';
+import { cleanRedis, Driver, driverEnv, drivers } from './support/drivers';
 import { cognigySignature, sampleDialog } from './support/signing';
 import { startTestApp, TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
@@ -12,27 +13,32 @@ import { DIALOG_ROUTE, post, unique } from './support/webhook-cases';
  * "No double application" (issue 3): with retries after 500s, a 409, repeated webhooks and a
  * restart while events are retrying (one of them applied by the CRM after the instance that
  * sent it had gone), the CRM sandbox applies every event exactly once. Real HTTP over loopback,
- * the real app, one DATA_DIR shared by four successive instances.
+ * the real app, one store shared by four successive instances (one DATA_DIR for SQLite, one
+ * REDIS_KEY_PREFIX for Redis). The same test runs against each queue driver.
  */
 
 const SECRET = 'exactly-once-secret';
 const ADMIN = 'adm';
 
-describe('no double application (SPEC §4.2, issue 3)', () => {
+describe.each(drivers())('no double application (SPEC §4.2, issue 3) (%s driver)', (driver: Driver) => {
   let sandbox: CrmSandbox;
   let dataDir: string;
+  /** The one store of every instance of this test: the same object for each of them. */
+  let store: Record<string, string>;
   let current: TestApp | undefined;
 
   beforeAll(async () => {
     sandbox = new CrmSandbox({ port: 0 });
     await sandbox.start();
     dataDir = mkdtempSync(join(tmpdir(), 'ccs-exactly-once-'));
+    store = { DATA_DIR: dataDir, ...driverEnv(driver) };
   });
 
   afterAll(async () => {
     await current?.close();
     await sandbox.stop();
     rmSync(dataDir, { recursive: true, force: true });
+    await cleanRedis(store);
   });
 
   async function start(extra: Record<string, string> = {}): Promise<TestApp> {
@@ -47,7 +53,7 @@ describe('no double application (SPEC §4.2, issue 3)', () => {
       // Many failures in a row here; the breaker is tested elsewhere and would only add waiting.
       CRM_BREAKER_THRESHOLD: '1000',
       ADMIN_TOKEN: ADMIN,
-      DATA_DIR: dataDir,
+      ...store,
       ...extra,
     });
     return current;
