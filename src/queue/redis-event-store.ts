@@ -80,6 +80,10 @@ export class RedisEventStore extends EventStore implements OnModuleInit, OnAppli
   }
 
   async onModuleInit(): Promise<void> {
+    // Both worker connections (BullMQ opens its blocking one in the background) must be up
+    // before anything can close them: force-closing one that is still connecting makes BullMQ
+    // reject "Connection is closed" with no listener left, an unhandled rejection.
+    await this.worker.waitUntilReady();
     await this.worker.startStalledCheckTimer();
     await this.warnWithoutPersistence();
     this.logger.log(`Event store: Redis at ${redactUrl(this.config.redisUrl)}, keys under ${this.config.redisKeyPrefix}:`);

@@ -18,6 +18,7 @@ function queueConfig(dataDir: string, overrides: Partial<QueueConfig> = {}): Que
     sqliteSynchronous: 'full',
     redisUrl: 'redis://127.0.0.1:6379',
     redisKeyPrefix: 'ccs',
+    leaseMs: 30_000,
     dedupTtlSeconds: 86400,
     ...overrides,
   };
@@ -49,6 +50,12 @@ function walCommits(walFile: string): number {
   return commits;
 }
 
+/**
+ * What only the SQLite driver has: the file and its pragmas, group commit (counted in the WAL), the
+ * injectable clock of claimDue and nextDueAt's exact answers (the Redis driver ignores `now` and
+ * answers nextDueAt with a polling hint), the busy lock, reopening the file. The behaviour both
+ * drivers share is in event-store.spec.ts, run against each of them.
+ */
 describe('SqliteEventStore (real SQLite file)', () => {
   let root: string;
   let dir: string;
@@ -103,33 +110,7 @@ describe('SqliteEventStore (real SQLite file)', () => {
     });
   });
 
-  describe('enqueue', () => {
-    it('accepts a new event and answers duplicate for the same id', async () => {
-      expect(await store.enqueue(event({ eventId: 'e1' }))).toBe('accepted');
-      expect(await store.enqueue(event({ eventId: 'e1', externalId: 'other' }))).toBe('duplicate');
-      expect(await store.enqueue(event({ eventId: 'e2' }))).toBe('accepted');
-      expect(await store.countByState()).toEqual({ queued: 2, delivered: 0, dead: 0, stale: 0 });
-      // The duplicate did not overwrite the first event.
-      expect((await store.get('e1'))?.upsert.externalId).toBe('C-1');
-    });
-
-    it('stores the event, its upsert and the bookkeeping fields, as get() returns them', async () => {
-      const input = event({ eventId: 'full', externalId: 'C-42', eventTime: T0 + 5 });
-      await store.enqueue(input);
-      expect(await store.get('full')).toEqual({
-        ...input,
-        state: 'queued',
-        attempts: 0,
-        replays: 0,
-        nextAttemptAt: input.receivedAt,
-        lastStatus: null,
-        lastError: null,
-        deliveredAt: null,
-        failedAt: null,
-      });
-      expect(await store.get('unknown')).toBeNull();
-    });
-
+  describe('group commit', () => {
     it('commits the enqueues of one tick in one transaction: all resolve, all stored', async () => {
       const wal = join(dir, 'events.sqlite-wal');
       // Calibration: awaited enqueues commit one by one (this is what the counter would show
@@ -158,28 +139,7 @@ describe('SqliteEventStore (real SQLite file)', () => {
       expect((await store.countByState()).queued).toBe(2);
     });
 
-    it('accepts an id again after DEDUP_TTL_SECONDS once it is no longer queued', async () => {
-      const short = openStore({ dedupTtlSeconds: 1 }, join(root, `ttl-${seq}`));
-      const fresh = (eventId: string) => newEvent({ eventId, externalId: eventId, receivedAt: Date.now() });
-      expect(await short.enqueue(fresh('done'))).toBe('accepted');
-      expect(await short.enqueue(fresh('waiting'))).toBe('accepted');
-      const claimed = await short.claimDue(10);
-      expect(ids(claimed).sort()).toEqual(['done', 'waiting']);
-      await short.markDelivered('done', 1, { status: 200, error: null });
-      await short.release('waiting', Date.now() + MINUTE);
-      expect(await short.enqueue(fresh('done'))).toBe('duplicate');
-
-      await new Promise((resolve) => setTimeout(resolve, 1100)); // the 1 s dedup window must pass
-
-      expect(await short.enqueue(fresh('done'))).toBe('accepted');
-      const again = await short.get('done');
-      expect(again).toMatchObject({ state: 'queued', attempts: 0, deliveredAt: null });
-      // Still queued: still the same event, whatever the window.
-      expect(await short.enqueue(fresh('waiting'))).toBe('duplicate');
-      expect(await short.countByState()).toEqual({ queued: 2, delivered: 0, dead: 0, stale: 0 });
-    });
-
-    it('wakes its listeners after a commit that accepted something, not for duplicates only', async () => {
+    it('wakes its listeners once per commit that accepted something, not for duplicates only', async () => {
       let wakes = 0;
       store.onEnqueued(() => wakes++);
       await Promise.all([store.enqueue(event({ eventId: 'w1' })), store.enqueue(event({ eventId: 'w2' }))]);
@@ -189,201 +149,12 @@ describe('SqliteEventStore (real SQLite file)', () => {
     });
   });
 
-  describe('claimDue', () => {
-    it('returns only the oldest queued event of each record, in event-time order with arrival breaking ties', async () => {
-      await store.enqueue(event({ eventId: 'a-late', externalId: 'A', eventTime: T0 + 100 }));
-      await store.enqueue(event({ eventId: 'a-first', externalId: 'A', eventTime: T0 + 50 }));
-      await store.enqueue(event({ eventId: 'a-tie', externalId: 'A', eventTime: T0 + 50 }));
-      await store.enqueue(event({ eventId: 'b', externalId: 'B', eventTime: T0 + 500 }));
-      // Same external id, other object type: another record.
-      await store.enqueue(event({ eventId: 'a-ticket', externalId: 'A', objectType: 'ticket', eventTime: T0 + 900 }));
-
-      const first = await store.claimDue(10);
-      expect(ids(first).sort()).toEqual(['a-first', 'a-ticket', 'b']);
-      expect(await store.claimDue(10)).toEqual([]);
-
-      await store.markDelivered('a-first', 1, { status: 200, error: null });
-      expect(ids(await store.claimDue(10))).toEqual(['a-tie']);
-      await store.markDelivered('a-tie', 1, { status: 200, error: null });
-      const last = await store.claimDue(10);
-      expect(ids(last)).toEqual(['a-late']);
-      expect(last[0].stale).toBe(false);
-    });
-
-    it('never hands out the same event twice while it is claimed, and respects the limit', async () => {
-      for (let i = 0; i < 5; i++) await store.enqueue(event({ eventId: `r${i}`, externalId: `R${i}` }));
-      const one = await store.claimDue(2);
-      const two = await store.claimDue(2);
-      const three = await store.claimDue(2);
-      expect(one).toHaveLength(2);
-      expect(two).toHaveLength(2);
-      expect(three).toHaveLength(1);
-      const all = [...ids(one), ...ids(two), ...ids(three)];
-      expect(new Set(all).size).toBe(5);
-      expect(await store.claimDue(10)).toEqual([]);
-      expect(await store.claimDue(0)).toEqual([]);
-    });
-
+  describe('claimDue with an explicit clock', () => {
     it('hands out nothing before it is due', async () => {
       await store.enqueue(newEvent({ eventId: 'future', receivedAt: T0 }));
       expect(await store.claimDue(10, T0 - 1)).toEqual([]);
       expect(ids(await store.claimDue(10, T0))).toEqual(['future']);
     });
-
-    it('keeps a newer event waiting while the older one is scheduled for retry', async () => {
-      await store.enqueue(event({ eventId: 'old', externalId: 'R', eventTime: T0 }));
-      await store.enqueue(event({ eventId: 'new', externalId: 'R', eventTime: T0 + 1 }));
-      const now = Date.now();
-      expect(ids(await store.claimDue(10, now))).toEqual(['old']);
-      await store.scheduleRetry('old', 1, now + MINUTE, { status: 503, error: 'CRM answered 503' });
-
-      expect(await store.claimDue(10, now + 1)).toEqual([]);
-      expect(await store.nextDueAt()).toBe(now + MINUTE);
-      expect(await store.get('old')).toMatchObject({
-        state: 'queued',
-        attempts: 1,
-        nextAttemptAt: now + MINUTE,
-        lastStatus: 503,
-        lastError: 'CRM answered 503',
-      });
-
-      const retried = await store.claimDue(10, now + MINUTE);
-      expect(ids(retried)).toEqual(['old']);
-      expect(retried[0].attempts).toBe(1);
-      await store.markDelivered('old', 2, { status: 200, error: null });
-      expect(ids(await store.claimDue(10, now + MINUTE))).toEqual(['new']);
-    });
-
-    it('lets a released event be claimed again at the given time, without using an attempt', async () => {
-      await store.enqueue(event({ eventId: 'held' }));
-      const now = Date.now();
-      expect(ids(await store.claimDue(10, now))).toEqual(['held']);
-      await store.release('held', now + 5000);
-      expect(await store.claimDue(10, now + 4999)).toEqual([]);
-      const again = await store.claimDue(10, now + 5000);
-      expect(ids(again)).toEqual(['held']);
-      expect(again[0].attempts).toBe(0);
-    });
-
-    it('does not let a dead older event block the newer ones of its record', async () => {
-      await store.enqueue(event({ eventId: 'older', externalId: 'D', eventTime: T0 }));
-      await store.enqueue(event({ eventId: 'newer', externalId: 'D', eventTime: T0 + 1 }));
-      expect(ids(await store.claimDue(10))).toEqual(['older']);
-      await store.markDead('older', 1, { status: 400, error: 'bad request' });
-      expect(ids(await store.claimDue(10))).toEqual(['newer']);
-    });
-
-    it('flags an event as stale when a newer event of its record was already delivered', async () => {
-      await store.enqueue(event({ eventId: 'newest', externalId: 'S', eventTime: T0 + 200 }));
-      expect(ids(await store.claimDue(10))).toEqual(['newest']);
-      await store.markDelivered('newest', 1, { status: 200, error: null });
-
-      await store.enqueue(event({ eventId: 'late-older', externalId: 'S', eventTime: T0 + 100 }));
-      const [older] = await store.claimDue(10);
-      expect(older.eventId).toBe('late-older');
-      expect(older.stale).toBe(true);
-      await store.markStale('late-older');
-      expect((await store.get('late-older'))?.state).toBe('stale');
-
-      // Same event time as the delivered one: not older, so not stale.
-      await store.enqueue(event({ eventId: 'same-time', externalId: 'S', eventTime: T0 + 200 }));
-      const [same] = await store.claimDue(10);
-      expect(same).toMatchObject({ eventId: 'same-time', stale: false });
-      // Another record is unaffected.
-      await store.enqueue(event({ eventId: 'elsewhere', externalId: 'S2', eventTime: T0 }));
-      expect((await store.claimDue(10)).find((e) => e.eventId === 'elsewhere')?.stale).toBe(false);
-    });
-  });
-
-  describe('dead letters', () => {
-    async function deadLetters(n: number, intent = 'update_customer_profile', prefix = 'dead') {
-      for (let i = 0; i < n; i++) {
-        const eventId = `${prefix}-${i}`;
-        await store.enqueue(event({ eventId, externalId: `${prefix}-${i}`, intent }));
-        await store.claimDue(100);
-        await store.markDead(eventId, 15, { status: 500, error: `boom ${i}` });
-      }
-    }
-
-    it('markDead records attempts, status, error and time', async () => {
-      await deadLetters(1);
-      const dead = await store.get('dead-0');
-      expect(dead).toMatchObject({ state: 'dead', attempts: 15, lastStatus: 500, lastError: 'boom 0' });
-      expect(dead?.failedAt).toEqual(expect.any(Number));
-      expect(Math.abs((dead?.failedAt as number) - Date.now())).toBeLessThan(5000);
-    });
-
-    it('lists dead letters page by page with a cursor, in arrival order', async () => {
-      await deadLetters(3, 'update_customer_profile', 'x');
-      await store.enqueue(event({ eventId: 'still-queued', externalId: 'Q' }));
-      await deadLetters(2, 'update_customer_profile', 'y');
-
-      const page1 = await store.listDead(2);
-      expect(ids(page1.items)).toEqual(['x-0', 'x-1']);
-      expect(page1.nextCursor).toEqual(expect.any(String));
-      const page2 = await store.listDead(2, page1.nextCursor as string);
-      expect(ids(page2.items)).toEqual(['x-2', 'y-0']);
-      const page3 = await store.listDead(2, page2.nextCursor as string);
-      expect(ids(page3.items)).toEqual(['y-1']);
-      expect(page3.nextCursor).toBeNull();
-
-      const exact = await store.listDead(5);
-      expect(exact.items).toHaveLength(5);
-      expect(exact.nextCursor).toBeNull();
-      expect(exact.items[0]).toMatchObject({ state: 'dead', attempts: 15, lastStatus: 500, lastError: 'boom 0' });
-    });
-
-    it('replayDead puts a dead letter back: queued, attempts 0, replays + 1, off the list', async () => {
-      await deadLetters(2);
-      expect(await store.replayDead('dead-1')).toBe(true);
-      expect(await store.get('dead-1')).toMatchObject({ state: 'queued', attempts: 0, replays: 1, failedAt: null });
-      expect(ids((await store.listDead(10)).items)).toEqual(['dead-0']);
-      expect(await store.replayDead('dead-1')).toBe(false); // no longer a dead letter
-      expect(await store.replayDead('never-seen')).toBe(false);
-
-      const [claimed] = await store.claimDue(10, Date.now() + 1);
-      expect(claimed).toMatchObject({ eventId: 'dead-1', replays: 1, attempts: 0 });
-      await store.markDead('dead-1', 15, { status: 500, error: 'again' });
-      expect(await store.replayDead('dead-1')).toBe(true);
-      expect((await store.get('dead-1'))?.replays).toBe(2);
-    });
-
-    it('replayAllDead replays every dead letter, or those of one intent', async () => {
-      await deadLetters(2, 'update_customer_profile', 'p');
-      await deadLetters(3, 'log_support_ticket', 't');
-      expect(await store.replayAllDead('log_support_ticket')).toBe(3);
-      expect(ids((await store.listDead(10)).items)).toEqual(['p-0', 'p-1']);
-      expect(await store.get('t-2')).toMatchObject({ state: 'queued', attempts: 0, replays: 1 });
-      expect(await store.replayAllDead('log_support_ticket')).toBe(0);
-      expect(await store.replayAllDead()).toBe(2);
-      expect(await store.countByState()).toEqual({ queued: 5, delivered: 0, dead: 0, stale: 0 });
-    });
-
-    it('deleteDead removes a dead letter only', async () => {
-      await deadLetters(1);
-      await store.enqueue(event({ eventId: 'alive', externalId: 'L' }));
-      expect(await store.deleteDead('alive')).toBe(false);
-      expect((await store.get('alive'))?.state).toBe('queued');
-      expect(await store.deleteDead('dead-0')).toBe(true);
-      expect(await store.get('dead-0')).toBeNull();
-      expect(await store.deleteDead('dead-0')).toBe(false);
-      expect((await store.listDead(10)).items).toEqual([]);
-    });
-  });
-
-  it('countByState counts every state', async () => {
-    expect(await store.countByState()).toEqual({ queued: 0, delivered: 0, dead: 0, stale: 0 });
-    await store.enqueue(event({ eventId: 'delivered', externalId: 'R1', eventTime: T0 + 10 }));
-    for (const id of ['dead-1', 'dead-2', 'dead-3', 'queued-1']) await store.enqueue(event({ eventId: id, externalId: id }));
-    await store.claimDue(100);
-    await store.markDelivered('delivered', 1, { status: 200, error: null });
-    for (const id of ['dead-1', 'dead-2', 'dead-3']) await store.markDead(id, 3, { status: 422, error: 'no' });
-    await store.enqueue(event({ eventId: 'stale', externalId: 'R1', eventTime: T0 }));
-    await store.enqueue(event({ eventId: 'queued-2', externalId: 'R2' }));
-    const [stale] = (await store.claimDue(100)).filter((e) => e.stale);
-    await store.markStale(stale.eventId);
-    expect(stale.eventId).toBe('stale');
-    expect(await store.countByState()).toEqual({ queued: 2, delivered: 1, dead: 3, stale: 1 });
   });
 
   describe('nextDueAt', () => {
@@ -457,6 +228,28 @@ describe('SqliteEventStore (real SQLite file)', () => {
       expect(await store.get('locked-1')).toBeNull();
       expect(await store.enqueue(event({ eventId: 'locked-1', externalId: 'L1' }))).toBe('accepted');
       expect((await store.countByState()).queued).toBe(2);
+    });
+  });
+
+  describe('retention', () => {
+    it('purges delivered and stale events once their dedup window has passed, keeps queued and dead', async () => {
+      const ttl = openStore({ dedupTtlSeconds: 60 }, join(root, `ttl-${seq}`));
+      for (const id of ['r-delivered', 'r-stale', 'r-dead', 'r-queued']) {
+        await ttl.enqueue(newEvent({ eventId: id, externalId: id, receivedAt: Date.now() }));
+      }
+      const claimed = await ttl.claimDue(10);
+      expect(ids(claimed).sort()).toEqual(['r-dead', 'r-delivered', 'r-queued', 'r-stale']);
+      await ttl.markDelivered('r-delivered', 1, { status: 200, error: null });
+      await ttl.markStale('r-stale');
+      await ttl.markDead('r-dead', 1, { status: 400, error: 'bad' });
+      await ttl.release('r-queued', Date.now());
+
+      expect(ttl.purge(Date.now())).toBe(0);
+      expect(ttl.purge(Date.now() + MINUTE + 1)).toBe(2);
+      expect(await ttl.get('r-delivered')).toBeNull();
+      expect(await ttl.get('r-stale')).toBeNull();
+      expect((await ttl.get('r-dead'))?.state).toBe('dead');
+      expect((await ttl.get('r-queued'))?.state).toBe('queued');
     });
   });
 

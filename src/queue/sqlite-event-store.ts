@@ -45,6 +45,8 @@ interface Pending {
   reject: (error: unknown) => void;
 }
 
+const PURGE_INTERVAL_MS = 60_000;
+
 interface Failed {
   failed: unknown;
 }
@@ -66,6 +68,7 @@ export class SqliteEventStore extends EventStore implements OnApplicationShutdow
   private readonly claimedEvents = new Set<string>();
   private readonly claimedRecords = new Set<string>();
   private readonly dedupTtlMs: number;
+  private readonly purgeTimer: NodeJS.Timeout;
 
   constructor(@Inject(queueConfig.KEY) config: ConfigType<typeof queueConfig>) {
     super();
@@ -79,6 +82,10 @@ export class SqliteEventStore extends EventStore implements OnApplicationShutdow
     this.db.exec(SCHEMA);
     this.dedupTtlMs = config.dedupTtlSeconds * 1000;
     this.statements = this.prepare();
+    // Like the Redis store: a delivered or stale event is kept for the dedup window, then dropped,
+    // so the file does not grow without bound. Queued and dead events stay until acted on.
+    this.purgeTimer = setInterval(() => this.purge(), PURGE_INTERVAL_MS);
+    this.purgeTimer.unref();
     this.logger.log(`Event store: SQLite at ${file} (synchronous=${config.sqliteSynchronous})`);
   }
 
@@ -146,6 +153,9 @@ export class SqliteEventStore extends EventStore implements OnApplicationShutdow
          ORDER BY e.next_attempt_at, e.seq LIMIT ?`,
       ),
       probe: db.prepare(`INSERT OR REPLACE INTO health (id, checked_at) VALUES (1, ?)`),
+      purge: db.prepare(
+        `DELETE FROM events WHERE state IN ('delivered', 'stale') AND dedup_until <= ?`,
+      ),
     };
   }
 
@@ -319,6 +329,16 @@ export class SqliteEventStore extends EventStore implements OnApplicationShutdow
    * an older one of their record do not count (the worker would otherwise spin while a delivery is in
    * flight or an older event waits for its retry). Each claimed record hides at most one head row.
    */
+  /** Drops delivered and stale events whose dedup window has passed; returns how many. */
+  purge(now = Date.now()): number {
+    try {
+      return this.statements.purge.run(now).changes;
+    } catch (error) {
+      this.logger.warn(`Purge of expired events failed: ${(error as Error).message}`);
+      return 0;
+    }
+  }
+
   async nextDueAt(): Promise<number | null> {
     type Head = Pick<Row, 'object_type' | 'external_id'> & { at: number };
     const heads = this.statements.nextDue.all(this.claimedRecords.size + 1) as Head[];
@@ -328,6 +348,7 @@ export class SqliteEventStore extends EventStore implements OnApplicationShutdow
 
   // Last of the shutdown phases: the worker has drained in beforeApplicationShutdown by now.
   onApplicationShutdown(): void {
+    clearInterval(this.purgeTimer);
     if (this.pending.length > 0) this.flush();
     this.db.close();
   }

@@ -1,0 +1,225 @@
+import { Logger } from '@nestjs/common';
+import IORedis from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import { cleanRedis, drivers } from '../../test/support/drivers';
+import { newEvent, NewEventOptions } from '../../test/support/events';
+import { QueueConfig } from '../config/queue.config';
+import { ClaimedEvent, EventStore } from './event-store';
+import { RedisEventStore } from './redis-event-store';
+
+/**
+ * What only the Redis driver has: several instances sharing one store (SPEC §4.4, §6). Each
+ * "instance" is a RedisEventStore of its own (own connections, own BullMQ worker) on the same key
+ * prefix. The behaviour both drivers share is in event-store.spec.ts.
+ */
+
+const T0 = Date.parse('2026-11-26T10:00:00Z');
+const MINUTE = 60_000;
+const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const ids = (events: { eventId: string }[]) => events.map((e) => e.eventId);
+const event = (o: Partial<NewEventOptions> & { eventId: string }) => newEvent({ receivedAt: Date.now() - MINUTE, ...o });
+
+/** Claims until `count` events were handed out or `timeoutMs` passed; returns all it got. */
+async function claimWithin(store: EventStore, count: number, timeoutMs = 3000): Promise<ClaimedEvent[]> {
+  const claimed: ClaimedEvent[] = [];
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    claimed.push(...(await store.claimDue(10)));
+    if (claimed.length >= count || Date.now() >= deadline) return claimed;
+    await sleep(50);
+  }
+}
+
+const describeRedis = drivers().includes('redis') ? describe : describe.skip;
+
+describeRedis('RedisEventStore (several instances on one Redis)', () => {
+  let prefix: string;
+  const open = new Set<RedisEventStore>();
+
+  /** One more instance on this test's prefix. */
+  async function instance(overrides: Partial<QueueConfig> = {}): Promise<RedisEventStore> {
+    const store = new RedisEventStore({
+      driver: 'redis',
+      dataDir: '/nonexistent',
+      sqliteSynchronous: 'full',
+      redisUrl,
+      redisKeyPrefix: prefix,
+      leaseMs: 2000,
+      dedupTtlSeconds: 86400,
+      ...overrides,
+    });
+    open.add(store);
+    await store.onModuleInit();
+    return store;
+  }
+
+  /** Orderly shutdown (Nest's hook): the instance gives back what it holds, then closes. */
+  async function shutdown(store: RedisEventStore): Promise<void> {
+    open.delete(store);
+    await store.onApplicationShutdown();
+  }
+
+  /**
+   * The instance dies (kill -9): its lease renewals stop and its connections go, but nothing it
+   * holds is given back. The shutdown hook releases the claims it knows of, so it is made to forget
+   * them first (the claims map is the store's only memory of them).
+   */
+  async function crash(store: RedisEventStore): Promise<void> {
+    const claims = (store as unknown as { claims: Map<string, { renew: NodeJS.Timeout }> }).claims;
+    for (const claim of claims.values()) clearInterval(claim.renew);
+    claims.clear();
+    await shutdown(store);
+  }
+
+  beforeAll(() => Logger.overrideLogger(false));
+  beforeEach(() => {
+    prefix = `ccs-test-${randomUUID().slice(0, 8)}`;
+  });
+  afterEach(async () => {
+    for (const store of [...open]) await shutdown(store);
+    await cleanRedis({ QUEUE_DRIVER: 'redis', REDIS_KEY_PREFIX: prefix });
+  });
+
+  it('warns at startup when Redis keeps neither an AOF nor snapshots', async () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn');
+    try {
+      const admin = new IORedis(redisUrl);
+      const [, aof] = (await admin.config('GET', 'appendonly')) as string[];
+      const [, save] = (await admin.config('GET', 'save')) as string[];
+      admin.disconnect();
+      await instance();
+      const warned = warn.mock.calls.some(([message]) => /neither AOF nor snapshots/.test(String(message)));
+      // The test Redis of .ci/run runs with --save "" --appendonly no; a local one may persist.
+      expect(warned).toBe(aof !== 'yes' && !save);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it('shares duplicate detection: an id accepted by one instance is a duplicate on the other', async () => {
+    const [a, b] = [await instance(), await instance()];
+    expect(await a.enqueue(event({ eventId: 'shared-1' }))).toBe('accepted');
+    expect(await b.enqueue(event({ eventId: 'shared-1', externalId: 'other' }))).toBe('duplicate');
+    expect((await b.get('shared-1'))?.upsert.externalId).toBe('C-1');
+
+    const racing = await Promise.all([
+      a.enqueue(event({ eventId: 'race', externalId: 'R' })),
+      b.enqueue(event({ eventId: 'race', externalId: 'R' })),
+    ]);
+    expect(racing.sort()).toEqual(['accepted', 'duplicate']);
+    expect(await a.countByState()).toEqual({ queued: 2, delivered: 0, dead: 0, stale: 0 });
+    expect(await b.countByState()).toEqual({ queued: 2, delivered: 0, dead: 0, stale: 0 });
+  });
+
+  it("never lets the other instance claim an event of a record one instance holds, not even a late older one", async () => {
+    const [a, b] = [await instance(), await instance()];
+    await a.enqueue(event({ eventId: 'mid', externalId: 'X', eventTime: T0 + 100 }));
+    await a.enqueue(event({ eventId: 'newer', externalId: 'X', eventTime: T0 + 200 }));
+    expect(ids(await a.claimDue(10))).toEqual(['mid']);
+    // Arrives later but is older: the head of the record now, yet the record is held by A.
+    await b.enqueue(event({ eventId: 'older', externalId: 'X', eventTime: T0 }));
+    await b.enqueue(event({ eventId: 'free', externalId: 'Y' }));
+
+    const meanwhile = [...(await claimWithin(b, Number.POSITIVE_INFINITY, 1000)), ...(await a.claimDue(10))];
+    expect(ids(meanwhile)).toEqual(['free']);
+
+    await a.markDelivered('mid', 1, { status: 200, error: null });
+    const [older] = await claimWithin(b, 1);
+    expect(older).toMatchObject({ eventId: 'older', stale: true });
+    expect(await a.claimDue(10)).toEqual([]);
+    await b.markStale('older');
+    const next = [...(await claimWithin(a, 1)), ...(await b.claimDue(10))];
+    expect(next).toEqual([expect.objectContaining({ eventId: 'newer', stale: false })]);
+  });
+
+  it('delivers each event once, one at a time per record and in event-time order, with two instances consuming', async () => {
+    const [a, b] = [await instance(), await instance()];
+    const expected: Record<string, string[]> = { R: [], S: [], T: [] };
+    const arrivals: { eventId: string; externalId: string; eventTime: number }[] = [];
+    for (const externalId of Object.keys(expected)) {
+      for (let i = 0; i < 5; i++) {
+        const eventId = `${externalId}-${i}`;
+        expected[externalId].push(eventId);
+        arrivals.push({ eventId, externalId, eventTime: T0 + i * 10 });
+      }
+    }
+    // Arrival order is not event-time order (newest first for every record), alternating instances.
+    for (const [i, e] of [...arrivals].reverse().entries()) await (i % 2 ? a : b).enqueue(event(e));
+
+    const inFlight = new Map<string, string>();
+    const delivered: Record<string, string[]> = { R: [], S: [], T: [] };
+    const claimedBy = { a: 0, b: 0 };
+    const violations: string[] = [];
+    const deadline = Date.now() + 20_000;
+    const total = arrivals.length;
+    const count = () => Object.values(delivered).reduce((n, list) => n + list.length, 0);
+
+    async function consume(store: RedisEventStore, name: 'a' | 'b'): Promise<void> {
+      while (count() < total && Date.now() < deadline) {
+        const batch = await store.claimDue(4);
+        await Promise.all(
+          batch.map(async (claimed) => {
+            const record = claimed.upsert.externalId;
+            const holder = inFlight.get(record);
+            if (holder) violations.push(`${claimed.eventId} claimed by ${name} while ${holder} was in flight`);
+            if (claimed.stale) violations.push(`${claimed.eventId} flagged stale`);
+            inFlight.set(record, `${claimed.eventId}@${name}`);
+            claimedBy[name] += 1;
+            await sleep(20 + Math.random() * 30);
+            inFlight.delete(record);
+            delivered[record].push(claimed.eventId);
+            await store.markDelivered(claimed.eventId, 1, { status: 200, error: null });
+          }),
+        );
+        if (batch.length === 0) await sleep(25);
+      }
+    }
+
+    await Promise.all([consume(a, 'a'), consume(b, 'b')]);
+    expect(violations).toEqual([]);
+    expect(delivered).toEqual(expected);
+    expect(claimedBy.a + claimedBy.b).toBe(total);
+    expect(await a.countByState()).toEqual({ queued: 0, delivered: total, dead: 0, stale: 0 });
+  });
+
+  it('lets another instance take over the events of an instance that died, after the lease', async () => {
+    const leaseMs = 1500;
+    const [a, b] = [await instance({ leaseMs }), await instance({ leaseMs })];
+    await a.enqueue(event({ eventId: 'orphan', externalId: 'O' }));
+    await a.enqueue(event({ eventId: 'orphan-next', externalId: 'O', eventTime: T0 + 1 }));
+    expect(ids(await a.claimDue(10))).toEqual(['orphan']);
+
+    // While A lives it renews its lease: B gets nothing, even well past one lease.
+    expect(await claimWithin(b, Number.POSITIVE_INFINITY, 2 * leaseMs)).toEqual([]);
+
+    await crash(a);
+    const diedAt = Date.now();
+    // Not before its last renewed lease has run out...
+    expect(await claimWithin(b, Number.POSITIVE_INFINITY, leaseMs / 2)).toEqual([]);
+    // ...then within lease + two stalled checks (lease / 3 each), plus polling.
+    const takenOver = await claimWithin(b, 1, 10_000);
+    const after = Date.now() - diedAt;
+    expect(ids(takenOver)).toEqual(['orphan']);
+    expect(takenOver[0]).toMatchObject({ attempts: 0, state: 'queued', stale: false });
+    expect(after).toBeLessThan(4000);
+
+    await b.markDelivered('orphan', 1, { status: 200, error: null });
+    expect(ids(await claimWithin(b, 1))).toEqual(['orphan-next']);
+  });
+
+  it('gives its claimed events back at once when an instance shuts down, without using an attempt', async () => {
+    const [a, b] = [await instance({ leaseMs: 30_000 }), await instance({ leaseMs: 30_000 })];
+    await a.enqueue(event({ eventId: 'handed-back', externalId: 'H' }));
+    await a.enqueue(event({ eventId: 'handed-back-next', externalId: 'H', eventTime: T0 + 1 }));
+    expect(ids(await a.claimDue(10))).toEqual(['handed-back']);
+    expect(await claimWithin(b, Number.POSITIVE_INFINITY, 600)).toEqual([]);
+
+    await shutdown(a);
+    // Far sooner than the 30 s lease, and still in order: the older event first.
+    const [again] = await claimWithin(b, 1, 2000);
+    expect(again).toMatchObject({ eventId: 'handed-back', attempts: 0, stale: false });
+    expect(await claimWithin(b, Number.POSITIVE_INFINITY, 600)).toEqual([]);
+  });
+});
