@@ -110,7 +110,7 @@ describe('event id and duplicates (SPEC §3.4)', () => {
       expect(res.body).toEqual({ status: 'duplicate', eventId: id });
     });
 
-    it.each([
+    it.each<[string, Record<string, unknown>]>([
       ['conversationId', { conversationId: 'other-conversation' }],
       ['intent', { intent: 'log_support_ticket', entities: { ticketId: { value: 'T-1' } } }],
       ['timestamp', { timestamp: '2026-11-26T10:00:01Z' }],
