@@ -20,6 +20,9 @@ import { CLAIM, DELETE_DEAD, ENQUEUE, EXTEND, FINISH, REPLAY } from './redis-scr
 const MISSING_RETRY_MS = 500;
 const MISSING_GIVE_UP_MS = 60_000;
 const LOCKED_RETRY_MS = 250;
+const STARTUP_TIMEOUT_MS = 10_000;
+/** A webhook waits at most this long for Redis before it is answered 503. */
+const COMMAND_TIMEOUT_MS = 2000;
 /** Other instances' new events are seen by polling at this pace. */
 const POLL_MS = 250;
 
@@ -48,15 +51,21 @@ export class RedisEventStore extends EventStore implements OnModuleInit, OnAppli
   private readonly worker: Worker;
   private readonly prefix: string;
   private readonly claims = new Map<string, Claim>();
+  private lastConnectionError = 0;
 
   constructor(private readonly config: QueueConfig) {
     super();
-    const connection = { maxRetriesPerRequest: null, enableOfflineQueue: true };
-    this.redis = new IORedis(config.redisUrl, { ...connection, maxRetriesPerRequest: 2 });
+    // Webhook-path connections fail fast while Redis is away (the sender gets a 503 and retries);
+    // only the worker's blocking connection waits for Redis to come back.
+    const failFast = { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: COMMAND_TIMEOUT_MS };
+    this.redis = new IORedis(config.redisUrl, failFast);
     this.prefix = `${config.redisKeyPrefix}:store`;
     const name = 'deliveries';
     const bull = { prefix: `${config.redisKeyPrefix}:bull` };
-    this.bullConnections = [new IORedis(config.redisUrl, connection), new IORedis(config.redisUrl, connection)];
+    this.bullConnections = [
+      new IORedis(config.redisUrl, failFast),
+      new IORedis(config.redisUrl, { maxRetriesPerRequest: null, enableOfflineQueue: true }),
+    ];
     this.queue = new Queue(name, {
       ...bull,
       connection: this.bullConnections[0],
@@ -74,6 +83,10 @@ export class RedisEventStore extends EventStore implements OnModuleInit, OnAppli
       maxStalledCount: Number.MAX_SAFE_INTEGER,
       autorun: false,
     });
+    const onError = (error: Error) => this.connectionError(error);
+    for (const client of [this.redis, ...this.bullConnections]) client.on('error', onError);
+    this.queue.on('error', onError);
+    this.worker.on('error', onError);
     for (const [name, lua] of Object.entries({ ENQUEUE, CLAIM, EXTEND, FINISH, REPLAY, DELETE_DEAD })) {
       this.redis.defineCommand(name.toLowerCase(), { numberOfKeys: 0, lua });
     }
@@ -83,10 +96,20 @@ export class RedisEventStore extends EventStore implements OnModuleInit, OnAppli
     // Both worker connections (BullMQ opens its blocking one in the background) must be up
     // before anything can close them: force-closing one that is still connecting makes BullMQ
     // reject "Connection is closed" with no listener left, an unhandled rejection.
-    await this.worker.waitUntilReady();
+    await withTimeout(this.worker.waitUntilReady(), STARTUP_TIMEOUT_MS, () =>
+      new Error(`Redis at ${redactUrl(this.config.redisUrl)} did not answer within ${STARTUP_TIMEOUT_MS} ms`),
+    );
     await this.worker.startStalledCheckTimer();
     await this.warnWithoutPersistence();
     this.logger.log(`Event store: Redis at ${redactUrl(this.config.redisUrl)}, keys under ${this.config.redisKeyPrefix}:`);
+  }
+
+  /** Once per 10 s at most: a Redis outage must not flood the log. */
+  private connectionError(error: Error): void {
+    const now = Date.now();
+    if (now - this.lastConnectionError < 10_000) return;
+    this.lastConnectionError = now;
+    this.logger.warn(`Redis: ${(error as { code?: string }).code ?? error.message}`);
   }
 
   private async warnWithoutPersistence(): Promise<void> {
@@ -259,6 +282,7 @@ export class RedisEventStore extends EventStore implements OnModuleInit, OnAppli
   }
 
   async replayDead(eventId: string): Promise<boolean> {
+    if ((await this.redis.hget(`${this.prefix}:ev:${eventId}`, 'state')) !== 'dead') return false;
     await this.queue.add('deliver', { eventId }, { jobId: jobIdOf(eventId) });
     const replayed = (await this.run('replay', eventId, Date.now())) === 1;
     if (replayed) this.notifyEnqueued();
@@ -323,6 +347,12 @@ function toStored(eventId: string, h: Record<string, string>): StoredEvent {
     deliveredAt: num(h.deliveredAt),
     failedAt: num(h.failedAt),
   };
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number, error: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(error()), ms)));
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** The URL without its password, for the log. */

@@ -13,13 +13,19 @@
  *   queued (set), dead (zset by seq), seq, count:delivered, count:stale, health
  */
 
-const RECORD = `local function rk(objectType, externalId) return objectType .. ':' .. externalId end`;
+// The object type's length first: an external id holding ':' must not name another record.
+const RECORD = `local function rk(objectType, externalId)
+  return string.len(objectType) .. ':' .. objectType .. ':' .. externalId
+end`;
 
 export const ENQUEUE = `
+${RECORD}
 local p, id = ARGV[1], ARGV[2]
 local ev = p .. ':ev:' .. id
 if redis.call('SET', p .. ':dedup:' .. id, '1', 'NX', 'PX', ARGV[3]) == false then return 0 end
-if redis.call('HGET', ev, 'state') == 'queued' then return 0 end
+-- Pending and dead events keep their id past the dedup window: only an operator ends them.
+local state = redis.call('HGET', ev, 'state')
+if state == 'queued' or state == 'dead' then return 0 end
 local seq = redis.call('INCR', p .. ':seq')
 local member = string.format('%015d', seq) .. '|' .. id
 redis.call('DEL', ev)
@@ -27,7 +33,7 @@ redis.call('HSET', ev, 'payload', ARGV[4], 'intent', ARGV[5], 'objectType', ARGV
   'externalId', ARGV[7], 'eventTime', ARGV[8], 'receivedAt', ARGV[9], 'requestId', ARGV[10],
   'seq', seq, 'member', member, 'state', 'queued', 'attempts', 0, 'replays', 0,
   'nextAttemptAt', ARGV[9])
-redis.call('ZADD', p .. ':rec:' .. ARGV[6] .. ':' .. ARGV[7], ARGV[8], member)
+redis.call('ZADD', p .. ':rec:' .. rk(ARGV[6], ARGV[7]), ARGV[8], member)
 redis.call('SADD', p .. ':queued', id)
 return 1
 `;
@@ -53,9 +59,10 @@ return {'ok', redis.call('GET', p .. ':last:' .. r) or ''}
 `;
 
 export const EXTEND = `
+${RECORD}
 local h = redis.call('HMGET', ARGV[1] .. ':ev:' .. ARGV[2], 'objectType', 'externalId')
 if not h[1] then return 0 end
-local lock = ARGV[1] .. ':lock:' .. h[1] .. ':' .. h[2]
+local lock = ARGV[1] .. ':lock:' .. rk(h[1], h[2])
 if redis.call('GET', lock) ~= ARGV[3] then return 0 end
 return redis.call('PEXPIRE', lock, ARGV[4])
 `;
@@ -105,6 +112,7 @@ return 1
 `;
 
 export const REPLAY = `
+${RECORD}
 local p, id = ARGV[1], ARGV[2]
 local ev = p .. ':ev:' .. id
 local h = redis.call('HMGET', ev, 'state', 'objectType', 'externalId', 'member', 'eventTime')
@@ -113,7 +121,7 @@ redis.call('HSET', ev, 'state', 'queued', 'attempts', 0, 'nextAttemptAt', ARGV[3
 redis.call('HINCRBY', ev, 'replays', 1)
 redis.call('ZREM', p .. ':dead', id)
 redis.call('SADD', p .. ':queued', id)
-redis.call('ZADD', p .. ':rec:' .. h[2] .. ':' .. h[3], h[5], h[4])
+redis.call('ZADD', p .. ':rec:' .. rk(h[2], h[3]), h[5], h[4])
 return 1
 `;
 

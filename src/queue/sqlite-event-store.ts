@@ -93,7 +93,8 @@ export class SqliteEventStore extends EventStore implements OnApplicationShutdow
     const db = this.db;
     return {
       expire: db.prepare(
-        `DELETE FROM events WHERE event_id = ? AND dedup_until <= ? AND state <> 'queued'`,
+        // Pending and dead events keep their id past the dedup window: only an operator ends them.
+        `DELETE FROM events WHERE event_id = ? AND dedup_until <= ? AND state IN ('delivered', 'stale')`,
       ),
       insert: db.prepare(
         `INSERT OR IGNORE INTO events (event_id, intent, object_type, external_id, event_time,

@@ -3,6 +3,11 @@ import { InvalidPayloadError } from '../shared/domain-error';
 import { header, WebhookRequest } from './webhook-request';
 
 export const MAX_EVENT_ID = 200;
+/**
+ * Visible ASCII only: the id travels in the CRM's Idempotency-Key header, where other characters
+ * would be dropped or rejected and two different ids could end up as one key.
+ */
+export const EVENT_ID_PATTERN = /^[\x21-\x7e]+$/;
 const ID_HEADERS = ['idempotency-key', 'x-cognigy-event-id'];
 
 /** SHA-256 hex of conversation id, intent and timestamp (as received), joined by newlines. */
@@ -26,6 +31,9 @@ export function headerEventId(req: WebhookRequest): string | undefined {
 function checked(name: string, value: string): string {
   if (value.length > MAX_EVENT_ID) {
     throw new InvalidPayloadError([`${name} header must be at most ${MAX_EVENT_ID} characters`]);
+  }
+  if (!EVENT_ID_PATTERN.test(value)) {
+    throw new InvalidPayloadError([`${name} header must be visible ASCII characters without spaces`]);
   }
   return value;
 }

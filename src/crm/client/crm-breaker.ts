@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import CircuitBreaker from 'opossum';
 import { crmConfig } from '../../config/crm.config';
@@ -19,7 +19,7 @@ export class BreakerOpenError extends Error {
  * so the percentage rule is switched off (volume threshold never reached) and we open it.
  */
 @Injectable()
-export class CrmBreaker implements OnModuleDestroy {
+export class CrmBreaker implements OnApplicationShutdown {
   private readonly breaker: CircuitBreaker<[() => Promise<unknown>], unknown>;
   private consecutiveFailures = 0;
 
@@ -72,7 +72,8 @@ export class CrmBreaker implements OnModuleDestroy {
     }
   }
 
-  onModuleDestroy(): void {
+  // Last phase: in-flight CRM calls drain through the breaker before it goes.
+  onApplicationShutdown(): void {
     this.breaker.shutdown();
   }
 }

@@ -1,4 +1,11 @@
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnModuleDestroy,
+} from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { crmConfig } from '../../config/crm.config';
 import { ClaimedEvent, EventStore } from '../../queue/event-store';
@@ -21,7 +28,7 @@ export function idempotencyKey(event: Pick<ClaimedEvent, 'eventId' | 'replays'>)
  * Sleeps until the next event is due, woken early by new events, freed slots and breaker changes.
  */
 @Injectable()
-export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy, BeforeApplicationShutdown {
   private readonly logger = new Logger(DeliveryWorker.name);
   private readonly inFlight = new Set<Promise<void>>();
   private readonly limiter: RateLimiter;
@@ -52,11 +59,15 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     this.loop = this.run();
   }
 
-  /** Takes no new events, then lets in-flight CRM calls finish for up to SHUTDOWN_GRACE_MS. */
-  async beforeApplicationShutdown(): Promise<void> {
+  /** First shutdown phase: take no new events. */
+  async onModuleDestroy(): Promise<void> {
     this.running = false;
     this.poke();
     await this.loop;
+  }
+
+  /** Then, with the listener still answering, let in-flight CRM calls finish (SHUTDOWN_GRACE_MS). */
+  async beforeApplicationShutdown(): Promise<void> {
     if (this.inFlight.size === 0) return;
     this.logger.log(`Waiting for ${this.inFlight.size} CRM call(s) to finish`);
     let timer: NodeJS.Timeout | undefined;
@@ -65,6 +76,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     clearTimeout(timer);
   }
 
+  /** CRM calls in flight right now. */
   get activeDeliveries(): number {
     return this.inFlight.size;
   }

@@ -4,11 +4,12 @@ import {
   IsObject,
   IsOptional,
   IsString,
+  Matches,
   MaxLength,
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
-import { MAX_EVENT_ID } from '../event-id';
+import { EVENT_ID_PATTERN, MAX_EVENT_ID } from '../event-id';
 import { RawEntities } from './dialog-complete.dto';
 import { IsEntityMap, IsEventTime, IsMetadata, MAX_STRING } from './validators';
 
@@ -42,6 +43,7 @@ export class AIOutputDto {
 
   /** Becomes the event id, hence the limit of the id headers. */
   @IsOptional() @IsString() @IsNotEmpty() @MaxLength(MAX_EVENT_ID)
+  @Matches(EVENT_ID_PATTERN, { message: '$property must be visible ASCII characters without spaces' })
   traceId?: string;
 
   @IsOptional() @IsString() @MaxLength(MAX_STRING)
