@@ -15,6 +15,8 @@ import { CrmTargetModule } from './target/crm-target.module';
 import { TokenModule } from './token/token.module';
 
 const CONNECT_TIMEOUT_MS = 5000;
+/** Only an excerpt of a CRM answer is kept: a huge one is not buffered. */
+const MAX_ANSWER_BYTES = 1024 * 1024;
 
 /** CRM delivery: the API client (token + breaker interceptors), the worker and the admin API. */
 @Module({
@@ -28,6 +30,7 @@ const CONNECT_TIMEOUT_MS = 5000;
       useFactory: (config: ConfigType<typeof crmConfig>) => ({
         timeout: config.timeoutMs,
         maxRedirects: 0,
+        maxContentLength: MAX_ANSWER_BYTES,
         ...connectTimeoutAgents(CONNECT_TIMEOUT_MS),
       }),
     }),

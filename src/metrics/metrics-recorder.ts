@@ -62,8 +62,14 @@ export class MetricsRecorder implements OnModuleInit {
   /** Gauges that mirror state are read when scraped, so they cannot drift. */
   async refreshGauges(): Promise<void> {
     this.circuit.set(CIRCUIT_VALUE[this.breaker.state]);
-    const counts = await this.store.countByState();
-    this.queue.set({ state: 'queued' }, counts.queued);
-    this.queue.set({ state: 'dead' }, counts.dead);
+    try {
+      const counts = await this.store.countByState();
+      this.queue.set({ state: 'queued' }, counts.queued);
+      this.queue.set({ state: 'dead' }, counts.dead);
+    } catch {
+      // The store is away: every other series still matters most right now; depth is unknown.
+      this.queue.set({ state: 'queued' }, Number.NaN);
+      this.queue.set({ state: 'dead' }, Number.NaN);
+    }
   }
 }

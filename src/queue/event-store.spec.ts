@@ -3,8 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cleanRedis, Driver, drivers } from '../../test/support/drivers';
-import { newEvent, NewEventOptions } from '../../test/support/events';
+import { cleanRedis, Driver, drivers, redisUrl } from '../../test/support/drivers';
+import { claimWithin, dueEvent, eventIds, newEvent } from '../../test/support/events';
+import { sleep } from '../../test/support/wait-for';
 import { QueueConfig } from '../config/queue.config';
 import { ClaimedEvent, EventStore } from './event-store';
 import { RedisEventStore } from './redis-event-store';
@@ -27,21 +28,6 @@ const T0 = Date.parse('2026-11-26T10:00:00Z');
 const MINUTE = 60_000;
 /** Longer than the Redis store's re-check of a blocked job (250 ms), twice over. */
 const BLOCKED_WATCH_MS = 600;
-const CLAIM_TIMEOUT_MS = 3000;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const ids = (events: { eventId: string }[]) => events.map((e) => e.eventId);
-
-/** Claims until `count` events were handed out or `timeoutMs` passed; returns all it got. */
-async function claimWithin(store: EventStore, count: number, timeoutMs = CLAIM_TIMEOUT_MS): Promise<ClaimedEvent[]> {
-  const claimed: ClaimedEvent[] = [];
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    claimed.push(...(await store.claimDue(10)));
-    if (claimed.length >= count || Date.now() >= deadline) return claimed;
-    await sleep(50);
-  }
-}
 
 /** Everything claimDue hands out while polling for `ms` (expected: nothing, for a blocked event). */
 const claimDuring = (store: EventStore, ms = BLOCKED_WATCH_MS) => claimWithin(store, Number.POSITIVE_INFINITY, ms);
@@ -57,7 +43,7 @@ describe.each(drivers())('EventStore behaviour (%s driver)', (driver: Driver) =>
       driver,
       dataDir: join(root, `data-${++seq}`),
       sqliteSynchronous: 'full',
-      redisUrl: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
+      redisUrl: redisUrl(),
       redisKeyPrefix: `ccs-test-${randomUUID().slice(0, 8)}`,
       leaseMs: 2000,
       dedupTtlSeconds: 86400,
@@ -79,10 +65,6 @@ describe.each(drivers())('EventStore behaviour (%s driver)', (driver: Driver) =>
     return redis;
   }
 
-  /** Received a minute ago: due at once. */
-  const event = (o: Partial<NewEventOptions> & { eventId: string }) =>
-    newEvent({ receivedAt: Date.now() - MINUTE, ...o });
-
   beforeAll(() => {
     Logger.overrideLogger(false);
     root = mkdtempSync(join(tmpdir(), 'ccs-event-store-'));
@@ -100,18 +82,18 @@ describe.each(drivers())('EventStore behaviour (%s driver)', (driver: Driver) =>
 
   describe('enqueue', () => {
     it('accepts a new event and answers duplicate for the same id, without overwriting it', async () => {
-      expect(await store.enqueue(event({ eventId: 'e1' }))).toBe('accepted');
-      expect(await store.enqueue(event({ eventId: 'e1', externalId: 'other' }))).toBe('duplicate');
-      expect(await store.enqueue(event({ eventId: 'e2' }))).toBe('accepted');
+      expect(await store.enqueue(dueEvent({ eventId: 'e1' }))).toBe('accepted');
+      expect(await store.enqueue(dueEvent({ eventId: 'e1', externalId: 'other' }))).toBe('duplicate');
+      expect(await store.enqueue(dueEvent({ eventId: 'e2' }))).toBe('accepted');
       expect(await store.countByState()).toEqual({ queued: 2, delivered: 0, dead: 0, stale: 0 });
       expect((await store.get('e1'))?.upsert.externalId).toBe('C-1');
     });
 
     it('accepts exactly one of concurrent enqueues of the same id', async () => {
       const outcomes = await Promise.all([
-        store.enqueue(event({ eventId: 'twin' })),
-        store.enqueue(event({ eventId: 'twin' })),
-        store.enqueue(event({ eventId: 'single', externalId: 'S' })),
+        store.enqueue(dueEvent({ eventId: 'twin' })),
+        store.enqueue(dueEvent({ eventId: 'twin' })),
+        store.enqueue(dueEvent({ eventId: 'single', externalId: 'S' })),
       ]);
       expect(outcomes[2]).toBe('accepted');
       expect(outcomes.slice(0, 2).sort()).toEqual(['accepted', 'duplicate']);
@@ -119,7 +101,7 @@ describe.each(drivers())('EventStore behaviour (%s driver)', (driver: Driver) =>
     });
 
     it('stores the event, its upsert and the bookkeeping fields, as get() returns them', async () => {
-      const input = event({ eventId: 'full', externalId: 'C-42', eventTime: T0 + 5 });
+      const input = dueEvent({ eventId: 'full', externalId: 'C-42', eventTime: T0 + 5 });
       await store.enqueue(input);
       expect(await store.get('full')).toEqual({
         ...input,
@@ -140,7 +122,7 @@ describe.each(drivers())('EventStore behaviour (%s driver)', (driver: Driver) =>
       const fresh = (eventId: string) => newEvent({ eventId, externalId: eventId, receivedAt: Date.now() });
       expect(await short.enqueue(fresh('done'))).toBe('accepted');
       expect(await short.enqueue(fresh('waiting'))).toBe('accepted');
-      expect(ids(await claimWithin(short, 2)).sort()).toEqual(['done', 'waiting']);
+      expect(eventIds(await claimWithin(short, 2)).sort()).toEqual(['done', 'waiting']);
       await short.markDelivered('done', 1, { status: 200, error: null });
       await short.release('waiting', Date.now() + MINUTE);
       expect(await short.enqueue(fresh('done'))).toBe('duplicate');
@@ -154,63 +136,63 @@ describe.each(drivers())('EventStore behaviour (%s driver)', (driver: Driver) =>
       expect(await short.enqueue(fresh('waiting'))).toBe('duplicate');
       expect(await short.countByState()).toMatchObject({ queued: 2, dead: 0 });
       // The accepted-again event is delivered again.
-      expect(ids(await claimWithin(short, 1))).toEqual(['done']);
+      expect(eventIds(await claimWithin(short, 1))).toEqual(['done']);
     });
 
     it('wakes its listeners after accepting an event, not for a duplicate', async () => {
       let wakes = 0;
       store.onEnqueued(() => wakes++);
-      await store.enqueue(event({ eventId: 'w1' }));
+      await store.enqueue(dueEvent({ eventId: 'w1' }));
       expect(wakes).toBeGreaterThanOrEqual(1);
       const after = wakes;
-      expect(await store.enqueue(event({ eventId: 'w1' }))).toBe('duplicate');
+      expect(await store.enqueue(dueEvent({ eventId: 'w1' }))).toBe('duplicate');
       expect(wakes).toBe(after);
     });
   });
 
   describe('claimDue', () => {
     it('hands out only the oldest queued event of each record, in event-time order with arrival breaking ties', async () => {
-      await store.enqueue(event({ eventId: 'a-late', externalId: 'A', eventTime: T0 + 100 }));
-      await store.enqueue(event({ eventId: 'a-first', externalId: 'A', eventTime: T0 + 50 }));
-      await store.enqueue(event({ eventId: 'a-tie', externalId: 'A', eventTime: T0 + 50 }));
-      await store.enqueue(event({ eventId: 'b', externalId: 'B', eventTime: T0 + 500 }));
+      await store.enqueue(dueEvent({ eventId: 'a-late', externalId: 'A', eventTime: T0 + 100 }));
+      await store.enqueue(dueEvent({ eventId: 'a-first', externalId: 'A', eventTime: T0 + 50 }));
+      await store.enqueue(dueEvent({ eventId: 'a-tie', externalId: 'A', eventTime: T0 + 50 }));
+      await store.enqueue(dueEvent({ eventId: 'b', externalId: 'B', eventTime: T0 + 500 }));
       // Same external id, other object type: another record.
-      await store.enqueue(event({ eventId: 'a-ticket', externalId: 'A', objectType: 'ticket', eventTime: T0 + 900 }));
+      await store.enqueue(dueEvent({ eventId: 'a-ticket', externalId: 'A', objectType: 'ticket', eventTime: T0 + 900 }));
 
-      expect(ids(await store.claimDue(10)).sort()).toEqual(['a-first', 'a-ticket', 'b']);
+      expect(eventIds(await store.claimDue(10)).sort()).toEqual(['a-first', 'a-ticket', 'b']);
       expect(await claimDuring(store)).toEqual([]);
 
       await store.markDelivered('a-first', 1, { status: 200, error: null });
-      expect(ids(await claimWithin(store, 1))).toEqual(['a-tie']);
+      expect(eventIds(await claimWithin(store, 1))).toEqual(['a-tie']);
       expect(await claimDuring(store)).toEqual([]);
       await store.markDelivered('a-tie', 1, { status: 200, error: null });
       const last = await claimWithin(store, 1);
-      expect(ids(last)).toEqual(['a-late']);
+      expect(eventIds(last)).toEqual(['a-late']);
       expect(last[0].stale).toBe(false);
     });
 
     it('never hands out the same event twice while it is claimed, and respects the limit', async () => {
-      for (let i = 0; i < 5; i++) await store.enqueue(event({ eventId: `r${i}`, externalId: `R${i}` }));
+      for (let i = 0; i < 5; i++) await store.enqueue(dueEvent({ eventId: `r${i}`, externalId: `R${i}` }));
       const one = await store.claimDue(2);
       const two = await store.claimDue(2);
       const three = await store.claimDue(2);
       expect(one).toHaveLength(2);
       expect(two).toHaveLength(2);
       expect(three).toHaveLength(1);
-      expect(new Set([...ids(one), ...ids(two), ...ids(three)]).size).toBe(5);
+      expect(new Set([...eventIds(one), ...eventIds(two), ...eventIds(three)]).size).toBe(5);
       expect(await claimDuring(store)).toEqual([]);
       expect(await store.claimDue(0)).toEqual([]);
     });
 
     it('hands out the events of different records together', async () => {
-      for (let i = 0; i < 5; i++) await store.enqueue(event({ eventId: `m${i}`, externalId: `M${i}` }));
-      expect(ids(await store.claimDue(10)).sort()).toEqual(['m0', 'm1', 'm2', 'm3', 'm4']);
+      for (let i = 0; i < 5; i++) await store.enqueue(dueEvent({ eventId: `m${i}`, externalId: `M${i}` }));
+      expect(eventIds(await store.claimDue(10)).sort()).toEqual(['m0', 'm1', 'm2', 'm3', 'm4']);
     });
 
     it('keeps a newer event waiting while the older one is scheduled for retry, and hands it out once the older is delivered', async () => {
-      await store.enqueue(event({ eventId: 'old', externalId: 'R', eventTime: T0 }));
-      await store.enqueue(event({ eventId: 'new', externalId: 'R', eventTime: T0 + 1 }));
-      expect(ids(await store.claimDue(10))).toEqual(['old']);
+      await store.enqueue(dueEvent({ eventId: 'old', externalId: 'R', eventTime: T0 }));
+      await store.enqueue(dueEvent({ eventId: 'new', externalId: 'R', eventTime: T0 + 1 }));
+      expect(eventIds(await store.claimDue(10))).toEqual(['old']);
       const retryAt = Date.now() + 1500;
       await store.scheduleRetry('old', 1, retryAt, { status: 503, error: 'CRM answered 503' });
       expect(await store.get('old')).toMatchObject({
@@ -225,63 +207,63 @@ describe.each(drivers())('EventStore behaviour (%s driver)', (driver: Driver) =>
       expect(await claimDuring(store)).toEqual([]);
 
       const retried = await claimWithin(store, 1);
-      expect(ids(retried)).toEqual(['old']);
+      expect(eventIds(retried)).toEqual(['old']);
       expect(Date.now()).toBeGreaterThanOrEqual(retryAt);
       expect(retried[0]).toMatchObject({ attempts: 1, stale: false });
       await store.markDelivered('old', 2, { status: 200, error: null });
       const next = await claimWithin(store, 1);
-      expect(ids(next)).toEqual(['new']);
+      expect(eventIds(next)).toEqual(['new']);
       expect(next[0].stale).toBe(false);
     });
 
     it('lets a released event be claimed again at the given time, without using an attempt', async () => {
-      await store.enqueue(event({ eventId: 'held' }));
-      expect(ids(await store.claimDue(10))).toEqual(['held']);
+      await store.enqueue(dueEvent({ eventId: 'held' }));
+      expect(eventIds(await store.claimDue(10))).toEqual(['held']);
       const at = Date.now() + 1000;
       await store.release('held', at);
       expect(await store.claimDue(10)).toEqual([]);
       const again = await claimWithin(store, 1);
-      expect(ids(again)).toEqual(['held']);
+      expect(eventIds(again)).toEqual(['held']);
       expect(Date.now()).toBeGreaterThanOrEqual(at);
       expect(again[0].attempts).toBe(0);
       expect((await store.get('held'))?.attempts).toBe(0);
     });
 
     it('does not let a dead older event block the newer ones of its record', async () => {
-      await store.enqueue(event({ eventId: 'older', externalId: 'D', eventTime: T0 }));
-      await store.enqueue(event({ eventId: 'newer', externalId: 'D', eventTime: T0 + 1 }));
-      expect(ids(await store.claimDue(10))).toEqual(['older']);
+      await store.enqueue(dueEvent({ eventId: 'older', externalId: 'D', eventTime: T0 }));
+      await store.enqueue(dueEvent({ eventId: 'newer', externalId: 'D', eventTime: T0 + 1 }));
+      expect(eventIds(await store.claimDue(10))).toEqual(['older']);
       await store.markDead('older', 1, { status: 400, error: 'bad request' });
-      expect(ids(await claimWithin(store, 1))).toEqual(['newer']);
+      expect(eventIds(await claimWithin(store, 1))).toEqual(['newer']);
     });
 
     it('flags an event as stale when a newer event of its record was already delivered', async () => {
-      await store.enqueue(event({ eventId: 'newest', externalId: 'S', eventTime: T0 + 200 }));
-      expect(ids(await store.claimDue(10))).toEqual(['newest']);
+      await store.enqueue(dueEvent({ eventId: 'newest', externalId: 'S', eventTime: T0 + 200 }));
+      expect(eventIds(await store.claimDue(10))).toEqual(['newest']);
       await store.markDelivered('newest', 1, { status: 200, error: null });
 
-      await store.enqueue(event({ eventId: 'late-older', externalId: 'S', eventTime: T0 + 100 }));
+      await store.enqueue(dueEvent({ eventId: 'late-older', externalId: 'S', eventTime: T0 + 100 }));
       const [older] = await claimWithin(store, 1);
       expect(older).toMatchObject({ eventId: 'late-older', stale: true });
       await store.markStale('late-older');
       expect((await store.get('late-older'))?.state).toBe('stale');
 
       // Same event time as the delivered one: not older, so not stale.
-      await store.enqueue(event({ eventId: 'same-time', externalId: 'S', eventTime: T0 + 200 }));
+      await store.enqueue(dueEvent({ eventId: 'same-time', externalId: 'S', eventTime: T0 + 200 }));
       const [same] = await claimWithin(store, 1);
       expect(same).toMatchObject({ eventId: 'same-time', stale: false });
       // Another record is unaffected.
-      await store.enqueue(event({ eventId: 'elsewhere', externalId: 'S2', eventTime: T0 }));
+      await store.enqueue(dueEvent({ eventId: 'elsewhere', externalId: 'S2', eventTime: T0 }));
       const [elsewhere] = await claimWithin(store, 1);
       expect(elsewhere).toMatchObject({ eventId: 'elsewhere', stale: false });
     });
 
     it('holds back an older event arriving while a newer one of its record is claimed, then hands it out as stale', async () => {
-      await store.enqueue(event({ eventId: 'mid', externalId: 'X', eventTime: T0 + 100 }));
-      await store.enqueue(event({ eventId: 'newer', externalId: 'X', eventTime: T0 + 200 }));
-      expect(ids(await store.claimDue(10))).toEqual(['mid']);
+      await store.enqueue(dueEvent({ eventId: 'mid', externalId: 'X', eventTime: T0 + 100 }));
+      await store.enqueue(dueEvent({ eventId: 'newer', externalId: 'X', eventTime: T0 + 200 }));
+      expect(eventIds(await store.claimDue(10))).toEqual(['mid']);
       // Arrives later but is older: now the oldest queued event of the record, yet the record is held.
-      await store.enqueue(event({ eventId: 'older', externalId: 'X', eventTime: T0 }));
+      await store.enqueue(dueEvent({ eventId: 'older', externalId: 'X', eventTime: T0 }));
       expect(await claimDuring(store)).toEqual([]);
 
       await store.markDelivered('mid', 1, { status: 200, error: null });
@@ -297,8 +279,8 @@ describe.each(drivers())('EventStore behaviour (%s driver)', (driver: Driver) =>
     async function deadLetters(n: number, intent = 'update_customer_profile', prefix = 'dead') {
       for (let i = 0; i < n; i++) {
         const eventId = `${prefix}-${i}`;
-        await store.enqueue(event({ eventId, externalId: `${prefix}-${i}`, intent }));
-        expect(ids(await claimWithin(store, 1))).toContain(eventId);
+        await store.enqueue(dueEvent({ eventId, externalId: `${prefix}-${i}`, intent }));
+        expect(eventIds(await claimWithin(store, 1))).toContain(eventId);
         await store.markDead(eventId, 15, { status: 500, error: `boom ${i}` });
       }
     }
@@ -313,16 +295,16 @@ describe.each(drivers())('EventStore behaviour (%s driver)', (driver: Driver) =>
 
     it('lists dead letters page by page with a cursor, in arrival order', async () => {
       await deadLetters(3, 'update_customer_profile', 'x');
-      await store.enqueue(event({ eventId: 'still-queued', externalId: 'Q' }));
+      await store.enqueue(dueEvent({ eventId: 'still-queued', externalId: 'Q' }));
       await deadLetters(2, 'update_customer_profile', 'y');
 
       const page1 = await store.listDead(2);
-      expect(ids(page1.items)).toEqual(['x-0', 'x-1']);
+      expect(eventIds(page1.items)).toEqual(['x-0', 'x-1']);
       expect(page1.nextCursor).toEqual(expect.any(String));
       const page2 = await store.listDead(2, page1.nextCursor as string);
-      expect(ids(page2.items)).toEqual(['x-2', 'y-0']);
+      expect(eventIds(page2.items)).toEqual(['x-2', 'y-0']);
       const page3 = await store.listDead(2, page2.nextCursor as string);
-      expect(ids(page3.items)).toEqual(['y-1']);
+      expect(eventIds(page3.items)).toEqual(['y-1']);
       expect(page3.nextCursor).toBeNull();
 
       const exact = await store.listDead(5);
@@ -335,35 +317,35 @@ describe.each(drivers())('EventStore behaviour (%s driver)', (driver: Driver) =>
       await deadLetters(2);
       expect(await store.replayDead('dead-1')).toBe(true);
       expect(await store.get('dead-1')).toMatchObject({ state: 'queued', attempts: 0, replays: 1, failedAt: null });
-      expect(ids((await store.listDead(10)).items)).toEqual(['dead-0']);
+      expect(eventIds((await store.listDead(10)).items)).toEqual(['dead-0']);
       expect(await store.replayDead('dead-1')).toBe(false); // no longer a dead letter
       expect(await store.replayDead('never-seen')).toBe(false);
 
       const claimed = await claimWithin(store, 1);
-      expect(ids(claimed)).toEqual(['dead-1']);
+      expect(eventIds(claimed)).toEqual(['dead-1']);
       expect(claimed[0]).toMatchObject({ replays: 1, attempts: 0 });
       await store.markDead('dead-1', 15, { status: 500, error: 'again' });
       expect(await store.replayDead('dead-1')).toBe(true);
       expect((await store.get('dead-1'))?.replays).toBe(2);
-      expect(ids(await claimWithin(store, 1))).toEqual(['dead-1']);
+      expect(eventIds(await claimWithin(store, 1))).toEqual(['dead-1']);
     });
 
     it('replayAllDead replays every dead letter, or those of one intent', async () => {
       await deadLetters(2, 'update_customer_profile', 'p');
       await deadLetters(3, 'log_support_ticket', 't');
       expect(await store.replayAllDead('log_support_ticket')).toBe(3);
-      expect(ids((await store.listDead(10)).items)).toEqual(['p-0', 'p-1']);
+      expect(eventIds((await store.listDead(10)).items)).toEqual(['p-0', 'p-1']);
       expect(await store.get('t-2')).toMatchObject({ state: 'queued', attempts: 0, replays: 1 });
       expect(await store.replayAllDead('log_support_ticket')).toBe(0);
       expect(await store.replayAllDead()).toBe(2);
       expect((await store.listDead(10)).items).toEqual([]);
       expect(await store.countByState()).toEqual({ queued: 5, delivered: 0, dead: 0, stale: 0 });
-      expect(ids(await claimWithin(store, 5)).sort()).toEqual(['p-0', 'p-1', 't-0', 't-1', 't-2']);
+      expect(eventIds(await claimWithin(store, 5)).sort()).toEqual(['p-0', 'p-1', 't-0', 't-1', 't-2']);
     });
 
     it('deleteDead removes a dead letter only', async () => {
       await deadLetters(1);
-      await store.enqueue(event({ eventId: 'alive', externalId: 'L' }));
+      await store.enqueue(dueEvent({ eventId: 'alive', externalId: 'L' }));
       expect(await store.deleteDead('alive')).toBe(false);
       expect((await store.get('alive'))?.state).toBe('queued');
       expect(await store.deleteDead('dead-0')).toBe(true);
@@ -377,24 +359,24 @@ describe.each(drivers())('EventStore behaviour (%s driver)', (driver: Driver) =>
 
   it('countByState counts every state', async () => {
     expect(await store.countByState()).toEqual({ queued: 0, delivered: 0, dead: 0, stale: 0 });
-    await store.enqueue(event({ eventId: 'delivered', externalId: 'R1', eventTime: T0 + 10 }));
-    for (const id of ['dead-1', 'dead-2', 'dead-3', 'queued-1']) await store.enqueue(event({ eventId: id, externalId: id }));
+    await store.enqueue(dueEvent({ eventId: 'delivered', externalId: 'R1', eventTime: T0 + 10 }));
+    for (const id of ['dead-1', 'dead-2', 'dead-3', 'queued-1']) await store.enqueue(dueEvent({ eventId: id, externalId: id }));
     expect(await store.claimDue(100)).toHaveLength(5);
     await store.markDelivered('delivered', 1, { status: 200, error: null });
     for (const id of ['dead-1', 'dead-2', 'dead-3']) await store.markDead(id, 3, { status: 422, error: 'no' });
-    await store.enqueue(event({ eventId: 'stale', externalId: 'R1', eventTime: T0 }));
-    await store.enqueue(event({ eventId: 'queued-2', externalId: 'R2' }));
+    await store.enqueue(dueEvent({ eventId: 'stale', externalId: 'R1', eventTime: T0 }));
+    await store.enqueue(dueEvent({ eventId: 'queued-2', externalId: 'R2' }));
     const stale = (await claimWithin(store, 2)).filter((e) => e.stale);
-    expect(ids(stale)).toEqual(['stale']);
+    expect(eventIds(stale)).toEqual(['stale']);
     await store.markStale('stale');
     expect(await store.countByState()).toEqual({ queued: 2, delivered: 1, dead: 3, stale: 1 });
   });
 
   it('nextDueAt is null with nothing queued, a time while something is due, null again once all is finished', async () => {
     expect(await store.nextDueAt()).toBeNull();
-    await store.enqueue(event({ eventId: 'n1', externalId: 'N1' }));
+    await store.enqueue(dueEvent({ eventId: 'n1', externalId: 'N1' }));
     expect(await store.nextDueAt()).toEqual(expect.any(Number));
-    expect(ids(await store.claimDue(10))).toEqual(['n1']);
+    expect(eventIds(await store.claimDue(10))).toEqual(['n1']);
     await store.markDelivered('n1', 1, { status: 200, error: null });
     expect(await store.nextDueAt()).toBeNull();
   });

@@ -1,8 +1,9 @@
 import { Logger } from '@nestjs/common';
 import IORedis from 'ioredis';
 import { randomUUID } from 'node:crypto';
-import { cleanRedis, drivers } from '../../test/support/drivers';
-import { newEvent, NewEventOptions } from '../../test/support/events';
+import { cleanRedis, drivers, redisUrl } from '../../test/support/drivers';
+import { claimWithin, dueEvent, eventIds } from '../../test/support/events';
+import { sleep } from '../../test/support/wait-for';
 import { QueueConfig } from '../config/queue.config';
 import { ClaimedEvent, EventStore } from './event-store';
 import { RedisEventStore } from './redis-event-store';
@@ -15,22 +16,6 @@ import { RedisEventStore } from './redis-event-store';
 
 const T0 = Date.parse('2026-11-26T10:00:00Z');
 const MINUTE = 60_000;
-const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const ids = (events: { eventId: string }[]) => events.map((e) => e.eventId);
-const event = (o: Partial<NewEventOptions> & { eventId: string }) => newEvent({ receivedAt: Date.now() - MINUTE, ...o });
-
-/** Claims until `count` events were handed out or `timeoutMs` passed; returns all it got. */
-async function claimWithin(store: EventStore, count: number, timeoutMs = 3000): Promise<ClaimedEvent[]> {
-  const claimed: ClaimedEvent[] = [];
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    claimed.push(...(await store.claimDue(10)));
-    if (claimed.length >= count || Date.now() >= deadline) return claimed;
-    await sleep(50);
-  }
-}
 
 const describeRedis = drivers().includes('redis') ? describe : describe.skip;
 
@@ -44,7 +29,7 @@ describeRedis('RedisEventStore (several instances on one Redis)', () => {
       driver: 'redis',
       dataDir: '/nonexistent',
       sqliteSynchronous: 'full',
-      redisUrl,
+      redisUrl: redisUrl(),
       redisKeyPrefix: prefix,
       leaseMs: 2000,
       dedupTtlSeconds: 86400,
@@ -85,7 +70,7 @@ describeRedis('RedisEventStore (several instances on one Redis)', () => {
   it('warns at startup when Redis keeps neither an AOF nor snapshots', async () => {
     const warn = jest.spyOn(Logger.prototype, 'warn');
     try {
-      const admin = new IORedis(redisUrl);
+      const admin = new IORedis(redisUrl());
       const [, aof] = (await admin.config('GET', 'appendonly')) as string[];
       const [, save] = (await admin.config('GET', 'save')) as string[];
       admin.disconnect();
@@ -100,13 +85,13 @@ describeRedis('RedisEventStore (several instances on one Redis)', () => {
 
   it('shares duplicate detection: an id accepted by one instance is a duplicate on the other', async () => {
     const [a, b] = [await instance(), await instance()];
-    expect(await a.enqueue(event({ eventId: 'shared-1' }))).toBe('accepted');
-    expect(await b.enqueue(event({ eventId: 'shared-1', externalId: 'other' }))).toBe('duplicate');
+    expect(await a.enqueue(dueEvent({ eventId: 'shared-1' }))).toBe('accepted');
+    expect(await b.enqueue(dueEvent({ eventId: 'shared-1', externalId: 'other' }))).toBe('duplicate');
     expect((await b.get('shared-1'))?.upsert.externalId).toBe('C-1');
 
     const racing = await Promise.all([
-      a.enqueue(event({ eventId: 'race', externalId: 'R' })),
-      b.enqueue(event({ eventId: 'race', externalId: 'R' })),
+      a.enqueue(dueEvent({ eventId: 'race', externalId: 'R' })),
+      b.enqueue(dueEvent({ eventId: 'race', externalId: 'R' })),
     ]);
     expect(racing.sort()).toEqual(['accepted', 'duplicate']);
     expect(await a.countByState()).toEqual({ queued: 2, delivered: 0, dead: 0, stale: 0 });
@@ -115,15 +100,15 @@ describeRedis('RedisEventStore (several instances on one Redis)', () => {
 
   it("never lets the other instance claim an event of a record one instance holds, not even a late older one", async () => {
     const [a, b] = [await instance(), await instance()];
-    await a.enqueue(event({ eventId: 'mid', externalId: 'X', eventTime: T0 + 100 }));
-    await a.enqueue(event({ eventId: 'newer', externalId: 'X', eventTime: T0 + 200 }));
-    expect(ids(await a.claimDue(10))).toEqual(['mid']);
+    await a.enqueue(dueEvent({ eventId: 'mid', externalId: 'X', eventTime: T0 + 100 }));
+    await a.enqueue(dueEvent({ eventId: 'newer', externalId: 'X', eventTime: T0 + 200 }));
+    expect(eventIds(await a.claimDue(10))).toEqual(['mid']);
     // Arrives later but is older: the head of the record now, yet the record is held by A.
-    await b.enqueue(event({ eventId: 'older', externalId: 'X', eventTime: T0 }));
-    await b.enqueue(event({ eventId: 'free', externalId: 'Y' }));
+    await b.enqueue(dueEvent({ eventId: 'older', externalId: 'X', eventTime: T0 }));
+    await b.enqueue(dueEvent({ eventId: 'free', externalId: 'Y' }));
 
     const meanwhile = [...(await claimWithin(b, Number.POSITIVE_INFINITY, 1000)), ...(await a.claimDue(10))];
-    expect(ids(meanwhile)).toEqual(['free']);
+    expect(eventIds(meanwhile)).toEqual(['free']);
 
     await a.markDelivered('mid', 1, { status: 200, error: null });
     const [older] = await claimWithin(b, 1);
@@ -146,7 +131,7 @@ describeRedis('RedisEventStore (several instances on one Redis)', () => {
       }
     }
     // Arrival order is not event-time order (newest first for every record), alternating instances.
-    for (const [i, e] of [...arrivals].reverse().entries()) await (i % 2 ? a : b).enqueue(event(e));
+    for (const [i, e] of [...arrivals].reverse().entries()) await (i % 2 ? a : b).enqueue(dueEvent(e));
 
     const inFlight = new Map<string, string>();
     const delivered: Record<string, string[]> = { R: [], S: [], T: [] };
@@ -187,9 +172,9 @@ describeRedis('RedisEventStore (several instances on one Redis)', () => {
   it('lets another instance take over the events of an instance that died, after the lease', async () => {
     const leaseMs = 1500;
     const [a, b] = [await instance({ leaseMs }), await instance({ leaseMs })];
-    await a.enqueue(event({ eventId: 'orphan', externalId: 'O' }));
-    await a.enqueue(event({ eventId: 'orphan-next', externalId: 'O', eventTime: T0 + 1 }));
-    expect(ids(await a.claimDue(10))).toEqual(['orphan']);
+    await a.enqueue(dueEvent({ eventId: 'orphan', externalId: 'O' }));
+    await a.enqueue(dueEvent({ eventId: 'orphan-next', externalId: 'O', eventTime: T0 + 1 }));
+    expect(eventIds(await a.claimDue(10))).toEqual(['orphan']);
 
     // While A lives it renews its lease: B gets nothing, even well past one lease.
     expect(await claimWithin(b, Number.POSITIVE_INFINITY, 2 * leaseMs)).toEqual([]);
@@ -201,19 +186,19 @@ describeRedis('RedisEventStore (several instances on one Redis)', () => {
     // ...then within lease + two stalled checks (lease / 3 each), plus polling.
     const takenOver = await claimWithin(b, 1, 10_000);
     const after = Date.now() - diedAt;
-    expect(ids(takenOver)).toEqual(['orphan']);
+    expect(eventIds(takenOver)).toEqual(['orphan']);
     expect(takenOver[0]).toMatchObject({ attempts: 0, state: 'queued', stale: false });
     expect(after).toBeLessThan(4000);
 
     await b.markDelivered('orphan', 1, { status: 200, error: null });
-    expect(ids(await claimWithin(b, 1))).toEqual(['orphan-next']);
+    expect(eventIds(await claimWithin(b, 1))).toEqual(['orphan-next']);
   });
 
   it('gives its claimed events back at once when an instance shuts down, without using an attempt', async () => {
     const [a, b] = [await instance({ leaseMs: 30_000 }), await instance({ leaseMs: 30_000 })];
-    await a.enqueue(event({ eventId: 'handed-back', externalId: 'H' }));
-    await a.enqueue(event({ eventId: 'handed-back-next', externalId: 'H', eventTime: T0 + 1 }));
-    expect(ids(await a.claimDue(10))).toEqual(['handed-back']);
+    await a.enqueue(dueEvent({ eventId: 'handed-back', externalId: 'H' }));
+    await a.enqueue(dueEvent({ eventId: 'handed-back-next', externalId: 'H', eventTime: T0 + 1 }));
+    expect(eventIds(await a.claimDue(10))).toEqual(['handed-back']);
     expect(await claimWithin(b, Number.POSITIVE_INFINITY, 600)).toEqual([]);
 
     await shutdown(a);

@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { newEvent, NewEventOptions } from '../../test/support/events';
+import { dueEvent, eventIds, newEvent } from '../../test/support/events';
 import { QueueConfig } from '../config/queue.config';
 import { StoreUnavailableError } from '../shared/domain-error';
 import { SqliteEventStore } from './sqlite-event-store';
@@ -73,10 +73,6 @@ describe('SqliteEventStore (real SQLite file)', () => {
     shutdown(s);
   }
 
-  /** Received a minute ago, so it is due for any `now` from T0 on. */
-  const event = (o: Partial<NewEventOptions> & { eventId: string }) =>
-    newEvent({ receivedAt: Date.now() - MINUTE, ...o });
-  const ids = (events: { eventId: string }[]) => events.map((e) => e.eventId);
 
   beforeAll(() => {
     Logger.overrideLogger(false);
@@ -116,12 +112,12 @@ describe('SqliteEventStore (real SQLite file)', () => {
       // Calibration: awaited enqueues commit one by one (this is what the counter would show
       // if the batch were not shared).
       const before = walCommits(wal);
-      for (let i = 0; i < 5; i++) await store.enqueue(event({ eventId: `seq-${i}`, externalId: `S-${i}` }));
+      for (let i = 0; i < 5; i++) await store.enqueue(dueEvent({ eventId: `seq-${i}`, externalId: `S-${i}` }));
       expect(walCommits(wal) - before).toBe(5);
 
       const batchStart = walCommits(wal);
       const outcomes = await Promise.all(
-        Array.from({ length: 50 }, (_, i) => store.enqueue(event({ eventId: `burst-${i}`, externalId: `B-${i}` }))),
+        Array.from({ length: 50 }, (_, i) => store.enqueue(dueEvent({ eventId: `burst-${i}`, externalId: `B-${i}` }))),
       );
       expect(outcomes).toEqual(Array(50).fill('accepted'));
       expect(walCommits(wal) - batchStart).toBe(1);
@@ -131,9 +127,9 @@ describe('SqliteEventStore (real SQLite file)', () => {
 
     it('recognises a duplicate inside the same batch', async () => {
       const outcomes = await Promise.all([
-        store.enqueue(event({ eventId: 'twin' })),
-        store.enqueue(event({ eventId: 'twin' })),
-        store.enqueue(event({ eventId: 'single' })),
+        store.enqueue(dueEvent({ eventId: 'twin' })),
+        store.enqueue(dueEvent({ eventId: 'twin' })),
+        store.enqueue(dueEvent({ eventId: 'single' })),
       ]);
       expect(outcomes).toEqual(['accepted', 'duplicate', 'accepted']);
       expect((await store.countByState()).queued).toBe(2);
@@ -142,9 +138,9 @@ describe('SqliteEventStore (real SQLite file)', () => {
     it('wakes its listeners once per commit that accepted something, not for duplicates only', async () => {
       let wakes = 0;
       store.onEnqueued(() => wakes++);
-      await Promise.all([store.enqueue(event({ eventId: 'w1' })), store.enqueue(event({ eventId: 'w2' }))]);
+      await Promise.all([store.enqueue(dueEvent({ eventId: 'w1' })), store.enqueue(dueEvent({ eventId: 'w2' }))]);
       expect(wakes).toBe(1);
-      await store.enqueue(event({ eventId: 'w1' }));
+      await store.enqueue(dueEvent({ eventId: 'w1' }));
       expect(wakes).toBe(1);
     });
   });
@@ -153,7 +149,7 @@ describe('SqliteEventStore (real SQLite file)', () => {
     it('hands out nothing before it is due', async () => {
       await store.enqueue(newEvent({ eventId: 'future', receivedAt: T0 }));
       expect(await store.claimDue(10, T0 - 1)).toEqual([]);
-      expect(ids(await store.claimDue(10, T0))).toEqual(['future']);
+      expect(eventIds(await store.claimDue(10, T0))).toEqual(['future']);
     });
   });
 
@@ -172,9 +168,9 @@ describe('SqliteEventStore (real SQLite file)', () => {
     it('ignores claimed events: nothing is due while the only event is in flight', async () => {
       await store.enqueue(newEvent({ eventId: 'c1', externalId: 'C1', receivedAt: T0 }));
       await store.enqueue(newEvent({ eventId: 'c2', externalId: 'C2', receivedAt: T0 + 50 }));
-      expect(ids(await store.claimDue(1, T0))).toEqual(['c1']);
+      expect(eventIds(await store.claimDue(1, T0))).toEqual(['c1']);
       expect(await store.nextDueAt()).toBe(T0 + 50);
-      expect(ids(await store.claimDue(1, T0 + 50))).toEqual(['c2']);
+      expect(eventIds(await store.claimDue(1, T0 + 50))).toEqual(['c2']);
       expect(await store.nextDueAt()).toBeNull();
       await store.release('c1', T0 + 1000);
       expect(await store.nextDueAt()).toBe(T0 + 1000);
@@ -183,12 +179,12 @@ describe('SqliteEventStore (real SQLite file)', () => {
     it('ignores an event that waits behind a claimed or retrying older event of its record', async () => {
       await store.enqueue(newEvent({ eventId: 'older', externalId: 'W', eventTime: T0, receivedAt: T0 }));
       await store.enqueue(newEvent({ eventId: 'newer', externalId: 'W', eventTime: T0 + 1, receivedAt: T0 }));
-      expect(ids(await store.claimDue(10, T0))).toEqual(['older']);
+      expect(eventIds(await store.claimDue(10, T0))).toEqual(['older']);
       expect(await store.nextDueAt()).toBeNull(); // 'newer' is not claimable while 'older' is in flight
       await store.scheduleRetry('older', 1, T0 + MINUTE, { status: 503, error: 'unavailable' });
       expect(await store.nextDueAt()).toBe(T0 + MINUTE); // not T0: 'newer' waits for 'older'
       expect(await store.claimDue(10, T0 + MINUTE - 1)).toEqual([]);
-      expect(ids(await store.claimDue(10, T0 + MINUTE))).toEqual(['older']);
+      expect(eventIds(await store.claimDue(10, T0 + MINUTE))).toEqual(['older']);
     });
 
     it('finds the next due event behind many claimed records', async () => {
@@ -206,7 +202,7 @@ describe('SqliteEventStore (real SQLite file)', () => {
       // The store waits up to its busy_timeout for the lock; kept short here so the test stays fast
       // whatever the production value is.
       connectionOf(store).pragma('busy_timeout = 50');
-      await store.enqueue(event({ eventId: 'before-lock' }));
+      await store.enqueue(dueEvent({ eventId: 'before-lock' }));
       await expect(store.checkWritable()).resolves.toBeUndefined();
 
       const other = new Database(join(dir, 'events.sqlite'));
@@ -214,8 +210,8 @@ describe('SqliteEventStore (real SQLite file)', () => {
         other.exec('BEGIN EXCLUSIVE');
         await expect(store.checkWritable()).rejects.toBeInstanceOf(StoreUnavailableError);
         const refused = await Promise.allSettled([
-          store.enqueue(event({ eventId: 'locked-1', externalId: 'L1' })),
-          store.enqueue(event({ eventId: 'locked-2', externalId: 'L2' })),
+          store.enqueue(dueEvent({ eventId: 'locked-1', externalId: 'L1' })),
+          store.enqueue(dueEvent({ eventId: 'locked-2', externalId: 'L2' })),
         ]);
         expect(refused.map((r) => r.status)).toEqual(['rejected', 'rejected']);
         for (const r of refused) expect((r as PromiseRejectedResult).reason).toBeInstanceOf(StoreUnavailableError);
@@ -226,7 +222,7 @@ describe('SqliteEventStore (real SQLite file)', () => {
 
       await expect(store.checkWritable()).resolves.toBeUndefined();
       expect(await store.get('locked-1')).toBeNull();
-      expect(await store.enqueue(event({ eventId: 'locked-1', externalId: 'L1' }))).toBe('accepted');
+      expect(await store.enqueue(dueEvent({ eventId: 'locked-1', externalId: 'L1' }))).toBe('accepted');
       expect((await store.countByState()).queued).toBe(2);
     });
   });
@@ -238,7 +234,7 @@ describe('SqliteEventStore (real SQLite file)', () => {
         await ttl.enqueue(newEvent({ eventId: id, externalId: id, receivedAt: Date.now() }));
       }
       const claimed = await ttl.claimDue(10);
-      expect(ids(claimed).sort()).toEqual(['r-dead', 'r-delivered', 'r-queued', 'r-stale']);
+      expect(eventIds(claimed).sort()).toEqual(['r-dead', 'r-delivered', 'r-queued', 'r-stale']);
       await ttl.markDelivered('r-delivered', 1, { status: 200, error: null });
       await ttl.markStale('r-stale');
       await ttl.markDead('r-dead', 1, { status: 400, error: 'bad' });
@@ -255,31 +251,31 @@ describe('SqliteEventStore (real SQLite file)', () => {
 
   describe('closing and reopening', () => {
     it('keeps every event, its state, dead letters and the delivered history', async () => {
-      await store.enqueue(event({ eventId: 'k-queued', externalId: 'K1' }));
-      await store.enqueue(event({ eventId: 'k-delivered', externalId: 'K2', eventTime: T0 + 100 }));
-      await store.enqueue(event({ eventId: 'k-dead', externalId: 'K3' }));
-      await store.enqueue(event({ eventId: 'k-claimed', externalId: 'K4' }));
+      await store.enqueue(dueEvent({ eventId: 'k-queued', externalId: 'K1' }));
+      await store.enqueue(dueEvent({ eventId: 'k-delivered', externalId: 'K2', eventTime: T0 + 100 }));
+      await store.enqueue(dueEvent({ eventId: 'k-dead', externalId: 'K3' }));
+      await store.enqueue(dueEvent({ eventId: 'k-claimed', externalId: 'K4' }));
       await store.claimDue(10);
       await store.release('k-queued', 0);
       await store.markDelivered('k-delivered', 2, { status: 200, error: null });
       await store.markDead('k-dead', 15, { status: 500, error: 'gone' });
       const before = await Promise.all(['k-queued', 'k-delivered', 'k-dead', 'k-claimed'].map((id) => store.get(id)));
       // The last enqueue is still pending when the store closes: it must be flushed, not lost.
-      const pending = store.enqueue(event({ eventId: 'k-pending', externalId: 'K5' }));
+      const pending = store.enqueue(dueEvent({ eventId: 'k-pending', externalId: 'K5' }));
       closeStore(store);
       expect(await pending).toBe('accepted');
-      await expect(store.enqueue(event({ eventId: 'after-close' }))).rejects.toBeInstanceOf(StoreUnavailableError);
+      await expect(store.enqueue(dueEvent({ eventId: 'after-close' }))).rejects.toBeInstanceOf(StoreUnavailableError);
 
       const reopened = openStore();
       const after = await Promise.all(['k-queued', 'k-delivered', 'k-dead', 'k-claimed'].map((id) => reopened.get(id)));
       expect(after).toEqual(before);
       expect(await reopened.countByState()).toEqual({ queued: 3, delivered: 1, dead: 1, stale: 0 });
-      expect(ids((await reopened.listDead(10)).items)).toEqual(['k-dead']);
-      expect(await reopened.enqueue(event({ eventId: 'k-queued' }))).toBe('duplicate');
+      expect(eventIds((await reopened.listDead(10)).items)).toEqual(['k-dead']);
+      expect(await reopened.enqueue(dueEvent({ eventId: 'k-queued' }))).toBe('duplicate');
       // Claims do not survive a restart: the claimed but unfinished event is handed out again.
-      expect(ids(await reopened.claimDue(10)).sort()).toEqual(['k-claimed', 'k-pending', 'k-queued']);
+      expect(eventIds(await reopened.claimDue(10)).sort()).toEqual(['k-claimed', 'k-pending', 'k-queued']);
       // The delivered history does: an older event of K2 is recognised as stale.
-      await reopened.enqueue(event({ eventId: 'k2-older', externalId: 'K2', eventTime: T0 }));
+      await reopened.enqueue(dueEvent({ eventId: 'k2-older', externalId: 'K2', eventTime: T0 }));
       const [older] = await reopened.claimDue(10);
       expect(older).toMatchObject({ eventId: 'k2-older', stale: true });
     });

@@ -325,11 +325,6 @@ export class SqliteEventStore extends EventStore implements OnApplicationShutdow
     }
   }
 
-  /**
-   * When claimDue can next hand something out: events of a claimed record and events waiting behind
-   * an older one of their record do not count (the worker would otherwise spin while a delivery is in
-   * flight or an older event waits for its retry). Each claimed record hides at most one head row.
-   */
   /** Drops delivered and stale events whose dedup window has passed; returns how many. */
   purge(now = Date.now()): number {
     try {
@@ -340,6 +335,11 @@ export class SqliteEventStore extends EventStore implements OnApplicationShutdow
     }
   }
 
+  /**
+   * When claimDue can next hand something out: events of a claimed record and events waiting behind
+   * an older one of their record do not count (the worker would otherwise spin while a delivery is in
+   * flight or an older event waits for its retry). Each claimed record hides at most one head row.
+   */
   async nextDueAt(): Promise<number | null> {
     type Head = Pick<Row, 'object_type' | 'external_id'> & { at: number };
     const heads = this.statements.nextDue.all(this.claimedRecords.size + 1) as Head[];

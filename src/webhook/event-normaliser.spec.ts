@@ -1,24 +1,13 @@
 import { createHash } from 'node:crypto';
+import { sampleDialog } from '../../test/support/signing';
 import { DialogCompleteDto } from './dto/dialog-complete.dto';
 import { EndpointOutputDto } from './dto/endpoint-output.dto';
 import { fromDialogComplete, fromEndpointOutput } from './event-normaliser';
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 
-const dialog = (overrides: Partial<DialogCompleteDto> = {}): DialogCompleteDto =>
-  ({
-    conversationId: 'conv-8f2c',
-    botId: 'bot-support-eu',
-    status: 'completed',
-    intent: 'update_customer_profile',
-    entities: {
-      customerId: { value: 'C-1001', confidence: 0.98 },
-      newStatus: { value: 'gold', confidence: 0.91 },
-    },
-    timestamp: '2026-11-26T10:00:00Z',
-    metadata: { channel: 'voice' },
-    ...overrides,
-  }) as DialogCompleteDto;
+/** The SPEC §3.1 sample as the DTO the controller hands over. */
+const dialog = (overrides: Partial<DialogCompleteDto> = {}) => sampleDialog(overrides) as unknown as DialogCompleteDto;
 
 const RECEIVED_AT = Date.parse('2026-11-26T12:34:56.789Z');
 

@@ -1,6 +1,8 @@
 import { HttpService } from '@nestjs/axios';
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
 import axios, { AxiosAdapter, AxiosResponse, isAxiosError } from 'axios';
+import { crmConfig } from '../../config/crm.config';
 import { CrmUpsert } from '../../shared/dialog-completed-event';
 import { CrmEvents } from '../crm-events';
 import { CrmTarget } from '../target/crm-target';
@@ -27,7 +29,8 @@ class BreakerFailure extends Error {
   }
 }
 
-const isTimeout = (code?: string) => code === 'ECONNABORTED' || code === 'ETIMEDOUT';
+// ERR_CANCELED: the whole-request deadline (AbortSignal) fired.
+const isTimeout = (code?: string) => code === 'ECONNABORTED' || code === 'ETIMEDOUT' || code === 'ERR_CANCELED';
 
 const EXCERPT = 300;
 const excerpt = (data: unknown) =>
@@ -43,6 +46,7 @@ export class CrmClient implements OnModuleInit {
   private readonly send: AxiosAdapter = axios.getAdapter('http');
 
   constructor(
+    @Inject(crmConfig.KEY) private readonly config: ConfigType<typeof crmConfig>,
     private readonly http: HttpService,
     private readonly tokens: TokenProvider,
     private readonly breaker: CrmBreaker,
@@ -71,6 +75,8 @@ export class CrmClient implements OnModuleInit {
           'X-Request-Id': requestId,
         },
         validateStatus: () => true,
+        // axios' own timeout only covers silence on the socket; this bounds the whole exchange.
+        signal: AbortSignal.timeout(this.config.timeoutMs),
         trace,
       });
       const headers = Object.fromEntries(
@@ -96,6 +102,9 @@ export class CrmClient implements OnModuleInit {
   }
 
   private async authorize(config: TracedConfig): Promise<TracedConfig> {
+    // axios runs request interceptors last-registered first: this one runs before the breaker's,
+    // so it checks the breaker itself rather than fetch a token for a request that cannot go.
+    if (this.breaker.state === 'open') throw new BreakerOpenError();
     const token = await this.tokens.getToken();
     config.trace.token = token;
     config.headers.set('Authorization', `Bearer ${token}`);

@@ -64,13 +64,16 @@ export class DeliveryOutcomes {
     if (verdict.action === 'dead' || attempts >= this.config.maxAttempts) {
       await this.store.markDead(event.eventId, attempts, verdict.outcome);
       this.events.emit('deadLettered', event.upsert.objectType);
-      this.logger.warn({ ...ids(event), attempts, error: verdict.outcome.error, msg: 'event dead-lettered' });
+      this.logger.warn({ ...ids(event), attempts, status: verdict.outcome.status, msg: 'event dead-lettered' });
+      this.logger.debug({ ...ids(event), error: verdict.outcome.error, msg: 'dead letter cause' });
       return;
     }
     const { retryBaseMs, retryMaxMs } = this.config;
     const delay = Math.min(verdict.afterMs ?? backoffDelay(attempts, retryBaseMs, retryMaxMs), retryMaxMs);
     await this.store.scheduleRetry(event.eventId, attempts, Date.now() + delay, verdict.outcome);
-    this.logger.log({ ...ids(event), attempts, retryInMs: delay, error: verdict.outcome.error, msg: 'event retry scheduled' });
+    // The CRM's answer may echo entity values: only its status is logged above debug.
+    this.logger.log({ ...ids(event), attempts, retryInMs: delay, status: verdict.outcome.status, msg: 'event retry scheduled' });
+    this.logger.debug({ ...ids(event), error: verdict.outcome.error, msg: 'retry cause' });
   }
 }
 

@@ -17,6 +17,8 @@ interface CachedToken {
   expiresAt: number;
 }
 
+const REFRESH_RETRY_MS = 5000;
+
 /** RFC 6749 §2.3.1: client id and secret are form-encoded before they go into Basic. */
 const formEncode = (value: string) => encodeURIComponent(value).replace(/%20/g, '+');
 
@@ -70,8 +72,12 @@ export class ClientCredentialsTokenProvider extends TokenProvider {
       this.onRequest('failure');
       this.lastError = (error as Error).message;
       this.logger.warn(`Token request failed: ${this.lastError}`);
-      // Refreshing early must not cost attempts: a token that is still valid is used meanwhile.
-      if (this.cached && Date.now() < this.cached.expiresAt) return this.cached.token;
+      // Refreshing early must not cost attempts: a token that is still valid is used meanwhile,
+      // and the failing endpoint is asked again only after a pause, not by every CRM call.
+      if (this.cached && Date.now() < this.cached.expiresAt) {
+        this.cached.refreshAt = Math.min(this.cached.expiresAt, Date.now() + REFRESH_RETRY_MS);
+        return this.cached.token;
+      }
       throw error;
     }
   }

@@ -40,7 +40,11 @@ function tokenProvider(
     CrmEventsModule,
     HttpModule.registerAsync({
       inject: [crmConfig.KEY],
-      useFactory: (config: ConfigType<typeof crmConfig>) => ({ timeout: config.timeoutMs, maxRedirects: 0 }),
+      useFactory: (config: ConfigType<typeof crmConfig>) => ({
+        timeout: config.timeoutMs,
+        maxRedirects: 0,
+        maxContentLength: 64 * 1024,
+      }),
     }),
   ],
   providers: [
