@@ -39,6 +39,8 @@ interface Row {
   record_last_time?: number | null;
 }
 
+type DueRow = Pick<Row, 'event_id' | 'object_type' | 'external_id' | 'record_last_time'>;
+
 interface Pending {
   event: NewEvent;
   resolve: (outcome: EnqueueOutcome) => void;
@@ -103,7 +105,10 @@ export class SqliteEventStore extends EventStore implements OnApplicationShutdow
            @payload, @receivedAt, @dedupUntil)`,
       ),
       due: db.prepare(
-        `SELECT e.*, r.last_event_time AS record_last_time FROM events e
+        // Keys only: the rows of events already claimed come back too and are skipped, so the
+        // payload is read (and parsed) only for the events actually handed out.
+        `SELECT e.event_id, e.object_type, e.external_id, r.last_event_time AS record_last_time
+         FROM events e
          LEFT JOIN records r ON r.object_type = e.object_type AND r.external_id = e.external_id
          WHERE e.state = 'queued' AND e.next_attempt_at <= ?
            AND NOT EXISTS (SELECT 1 FROM events o
@@ -221,14 +226,16 @@ export class SqliteEventStore extends EventStore implements OnApplicationShutdow
 
   async claimDue(limit: number, now = Date.now()): Promise<ClaimedEvent[]> {
     if (limit <= 0) return [];
-    const rows = this.statements.due.all(now, limit + this.claimedEvents.size) as Row[];
+    const rows = this.statements.due.all(now, limit + this.claimedEvents.size) as DueRow[];
     const claimed: ClaimedEvent[] = [];
     for (const row of rows) {
       const key = recordKey(row.object_type, row.external_id);
       if (this.claimedEvents.has(row.event_id) || this.claimedRecords.has(key)) continue;
+      const full = this.statements.get.get(row.event_id) as Row | undefined;
+      if (!full) continue;
       this.claimedEvents.add(row.event_id);
       this.claimedRecords.add(key);
-      const event = toStored(row);
+      const event = toStored(full);
       claimed.push({ ...event, stale: row.record_last_time != null && event.eventTime < row.record_last_time });
       if (claimed.length === limit) break;
     }
