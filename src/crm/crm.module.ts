@@ -9,6 +9,7 @@ import { connectTimeoutAgents } from './client/connect-timeout.agent';
 import { CrmBreaker } from './client/crm-breaker';
 import { CrmClient } from './client/crm-client';
 import { CrmEventsModule } from './crm-events.module';
+import { CrmStatus, LiveCrmStatus } from './crm-status';
 import { DeliveryOutcomes } from './delivery/delivery-outcomes';
 import { DeliveryWorker } from './delivery/delivery-worker';
 import { CrmTargetModule } from './target/crm-target.module';
@@ -36,7 +37,14 @@ const MAX_ANSWER_BYTES = 1024 * 1024;
     }),
   ],
   controllers: [AdminController],
-  providers: [AdminTokenGuard, CrmBreaker, CrmClient, DeliveryOutcomes, DeliveryWorker],
-  exports: [CrmBreaker, TokenModule, CrmEventsModule, DeliveryWorker],
+  providers: [
+    AdminTokenGuard,
+    CrmBreaker,
+    CrmClient,
+    DeliveryOutcomes,
+    DeliveryWorker,
+    { provide: CrmStatus, useClass: LiveCrmStatus },
+  ],
+  exports: [CrmStatus, CrmEventsModule],
 })
 export class CrmModule {}

@@ -27,6 +27,16 @@ class DuplicateProfileStrategy implements IntentStrategy {
   }
 }
 
+/** Marked for one intent while its body names another: must stop startup. */
+@Injectable()
+@IntentMapping('close_ticket')
+class MislabelledStrategy implements IntentStrategy {
+  readonly intent = 'reopen_ticket';
+  map(): CrmUpsert {
+    throw new Error('never used');
+  }
+}
+
 /** A strategy contributed by another module: discovery must find it without registration. */
 @Injectable()
 @IntentMapping('refund_request')
@@ -179,6 +189,12 @@ describe('MappingRegistry (a real Nest module, strategies found through DI)', ()
     await expect(failure).rejects.toThrow(StrategyRegistryError);
     await expect(registry({ extra: [DuplicateProfileStrategy] })).rejects.toThrow(
       'intent "update_customer_profile" has two strategies',
+    );
+  });
+
+  it('refuses to start when a strategy maps another intent than it is marked for', async () => {
+    await expect(registry({ extra: [MislabelledStrategy] })).rejects.toThrow(
+      'MislabelledStrategy is marked for "close_ticket" but maps "reopen_ticket"',
     );
   });
 

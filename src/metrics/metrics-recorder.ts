@@ -1,8 +1,8 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, register } from 'prom-client';
-import { CrmBreaker } from '../crm/client/crm-breaker';
 import { BreakerState, CrmEvents } from '../crm/crm-events';
+import { CrmStatus } from '../crm/crm-status';
 import { EventStore } from '../queue/event-store';
 import { WebhookEvents } from '../webhook/webhook-events';
 import { LatencyService } from './latency.service';
@@ -20,7 +20,7 @@ export class MetricsRecorder implements OnModuleInit {
     private readonly crmEvents: CrmEvents,
     private readonly latency: LatencyService,
     private readonly store: EventStore,
-    private readonly breaker: CrmBreaker,
+    private readonly crm: CrmStatus,
     @InjectMetric(METRIC.webhooks) private readonly webhooks: Counter<'route' | 'outcome'>,
     @InjectMetric(METRIC.ack) private readonly ack: Histogram<'route'>,
     @InjectMetric(METRIC.delivery) private readonly delivery: Histogram<'object'>,
@@ -61,7 +61,7 @@ export class MetricsRecorder implements OnModuleInit {
 
   /** Gauges that mirror state are read when scraped, so they cannot drift. */
   async refreshGauges(): Promise<void> {
-    this.circuit.set(CIRCUIT_VALUE[this.breaker.state]);
+    this.circuit.set(CIRCUIT_VALUE[this.crm.breakerState()]);
     try {
       const counts = await this.store.countByState();
       this.queue.set({ state: 'queued' }, counts.queued);

@@ -7,7 +7,7 @@ import { cleanRedis, Driver, drivers, redisUrl } from '../../test/support/driver
 import { claimWithin, dueEvent, eventIds, newEvent } from '../../test/support/events';
 import { sleep } from '../../test/support/wait-for';
 import { QueueConfig } from '../config/queue.config';
-import { ClaimedEvent, EventStore } from './event-store';
+import { EventStore } from './event-store';
 import { RedisEventStore } from './redis-event-store';
 import { SqliteEventStore } from './sqlite-event-store';
 

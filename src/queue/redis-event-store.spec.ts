@@ -5,7 +5,6 @@ import { cleanRedis, drivers, redisUrl } from '../../test/support/drivers';
 import { claimWithin, dueEvent, eventIds } from '../../test/support/events';
 import { sleep } from '../../test/support/wait-for';
 import { QueueConfig } from '../config/queue.config';
-import { ClaimedEvent, EventStore } from './event-store';
 import { RedisEventStore } from './redis-event-store';
 
 /**
@@ -15,7 +14,6 @@ import { RedisEventStore } from './redis-event-store';
  */
 
 const T0 = Date.parse('2026-11-26T10:00:00Z');
-const MINUTE = 60_000;
 
 const describeRedis = drivers().includes('redis') ? describe : describe.skip;
 

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
-import { CrmBreaker } from '../../crm/client/crm-breaker';
-import { TokenProvider } from '../../crm/token/token-provider';
+import { CrmStatus } from '../../crm/crm-status';
 
 /**
  * Always up: an open breaker or a failing token endpoint does not stop the service from
@@ -11,11 +10,10 @@ import { TokenProvider } from '../../crm/token/token-provider';
 export class CrmHealthIndicator {
   constructor(
     private readonly health: HealthIndicatorService,
-    private readonly breaker: CrmBreaker,
-    private readonly tokens: TokenProvider,
+    private readonly crm: CrmStatus,
   ) {}
 
   check(key: string) {
-    return this.health.check(key).up({ breaker: this.breaker.state, token: this.tokens.state() });
+    return this.health.check(key).up({ breaker: this.crm.breakerState(), token: this.crm.tokenState() });
   }
 }
