@@ -41,16 +41,18 @@ interface Row {
 
 type DueRow = Pick<Row, 'event_id' | 'object_type' | 'external_id' | 'record_last_time'>;
 
+/** A write waiting for the next group commit. */
 interface Pending {
-  event: NewEvent;
-  resolve: (outcome: EnqueueOutcome) => void;
+  run: () => unknown;
+  resolve: (result: unknown) => void;
   reject: (error: unknown) => void;
 }
 
 const PURGE_INTERVAL_MS = 60_000;
 
-interface Failed {
-  failed: unknown;
+/** A write of a group commit that failed alone (its savepoint was rolled back). */
+class FailedWrite {
+  constructor(readonly cause: unknown) {}
 }
 
 const recordKey = (objectType: string, externalId: string) => `${objectType}\u0000${externalId}`;
@@ -67,6 +69,8 @@ export class SqliteEventStore extends EventStore implements OnApplicationShutdow
   private readonly statements: ReturnType<SqliteEventStore['prepare']>;
   private pending: Pending[] = [];
   private flushScheduled = false;
+  /** Whether the commit being flushed accepted a new event (wakes the worker once). */
+  private acceptedInBatch = false;
   private readonly claimedEvents = new Set<string>();
   private readonly claimedRecords = new Set<string>();
   private readonly dedupTtlMs: number;
@@ -166,8 +170,20 @@ export class SqliteEventStore extends EventStore implements OnApplicationShutdow
   }
 
   enqueue(event: NewEvent): Promise<EnqueueOutcome> {
-    return new Promise((resolve, reject) => {
-      this.pending.push({ event, resolve, reject });
+    return this.grouped(() => {
+      const outcome = this.insert(event, Date.now());
+      if (outcome === 'accepted') this.acceptedInBatch = true;
+      return outcome;
+    });
+  }
+
+  /**
+   * Runs `run` in the next group commit: every write of this event-loop turn (enqueues and
+   * delivery outcomes alike) shares one transaction, hence one fsync. Resolves once committed.
+   */
+  private grouped<T>(run: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.pending.push({ run, resolve: resolve as (result: unknown) => void, reject });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         setImmediate(() => this.flush());
@@ -175,35 +191,34 @@ export class SqliteEventStore extends EventStore implements OnApplicationShutdow
     });
   }
 
-  /** One transaction, hence one fsync, for every enqueue of this event-loop turn. */
   private flush(): void {
     const batch = this.pending;
     this.pending = [];
     this.flushScheduled = false;
-    const now = Date.now();
-    let outcomes: (EnqueueOutcome | Failed)[];
+    this.acceptedInBatch = false;
+    let results: unknown[];
     try {
-      outcomes = this.db.transaction(() => batch.map(({ event }) => this.insertOne(event, now)))();
+      results = this.db.transaction(() => batch.map(({ run }) => this.savepoint(run)))();
     } catch (error) {
-      this.logger.error(`Enqueue of ${batch.length} event(s) failed: ${(error as Error).message}`);
+      this.logger.error(`Commit of ${batch.length} write(s) failed: ${(error as Error).message}`);
       batch.forEach((p) => p.reject(new StoreUnavailableError(error)));
       return;
     }
     batch.forEach((p, i) => {
-      const outcome = outcomes[i];
-      if (typeof outcome === 'string') p.resolve(outcome);
-      else p.reject(new StoreUnavailableError(outcome.failed));
+      const result = results[i];
+      if (result instanceof FailedWrite) p.reject(new StoreUnavailableError(result.cause));
+      else p.resolve(result);
     });
-    if (outcomes.includes('accepted')) this.notifyEnqueued();
+    if (this.acceptedInBatch) this.notifyEnqueued();
   }
 
-  /** One bad row must not fail the requests it shares the commit with: a savepoint each. */
-  private insertOne(event: NewEvent, now: number): EnqueueOutcome | Failed {
+  /** One bad write must not fail the others it shares the commit with: a savepoint each. */
+  private savepoint(run: () => unknown): unknown {
     try {
-      return this.db.transaction(() => this.insert(event, now))();
+      return this.db.transaction(run)();
     } catch (error) {
-      this.logger.error(`Enqueue of ${event.eventId} failed: ${(error as Error).message}`);
-      return { failed: error };
+      this.logger.error(`A write failed: ${(error as Error).message}`);
+      return new FailedWrite(error);
     }
   }
 
@@ -248,42 +263,41 @@ export class SqliteEventStore extends EventStore implements OnApplicationShutdow
     if (found) this.claimedRecords.delete(recordKey(found.object_type, found.external_id));
   }
 
-  private write<T>(eventId: string, work: () => T): T {
+  /** Records a claimed event's outcome in the next group commit, then lets its record go. */
+  private async write(eventId: string, work: () => unknown): Promise<void> {
     const row = this.statements.get.get(eventId) as Row | undefined;
     try {
-      return work();
+      await this.grouped(work);
     } finally {
       this.unclaim(eventId, row);
     }
   }
 
-  async markDelivered(eventId: string, attempts: number, outcome: Outcome): Promise<void> {
-    this.write(eventId, () =>
-      this.db.transaction(() => {
-        const row = this.statements.get.get(eventId) as Row | undefined;
-        if (!row) return;
-        this.statements.delivered.run({ eventId, attempts, ...outcome, now: Date.now() });
-        this.statements.record.run(row.object_type, row.external_id, row.event_time);
-      })(),
-    );
+  markDelivered(eventId: string, attempts: number, outcome: Outcome): Promise<void> {
+    return this.write(eventId, () => {
+      const row = this.statements.get.get(eventId) as Row | undefined;
+      if (!row) return;
+      this.statements.delivered.run({ eventId, attempts, ...outcome, now: Date.now() });
+      this.statements.record.run(row.object_type, row.external_id, row.event_time);
+    });
   }
 
-  async scheduleRetry(eventId: string, attempts: number, at: number, outcome: Outcome): Promise<void> {
-    this.write(eventId, () => this.statements.retry.run({ eventId, attempts, at, ...outcome }));
+  scheduleRetry(eventId: string, attempts: number, at: number, outcome: Outcome): Promise<void> {
+    return this.write(eventId, () => this.statements.retry.run({ eventId, attempts, at, ...outcome }));
   }
 
-  async release(eventId: string, at: number): Promise<void> {
-    this.write(eventId, () => this.statements.release.run(at, eventId));
+  release(eventId: string, at: number): Promise<void> {
+    return this.write(eventId, () => this.statements.release.run(at, eventId));
   }
 
-  async markDead(eventId: string, attempts: number, outcome: Outcome): Promise<void> {
-    this.write(eventId, () =>
+  markDead(eventId: string, attempts: number, outcome: Outcome): Promise<void> {
+    return this.write(eventId, () =>
       this.statements.dead.run({ eventId, attempts, ...outcome, now: Date.now() }),
     );
   }
 
-  async markStale(eventId: string): Promise<void> {
-    this.write(eventId, () => this.statements.stale.run(eventId));
+  markStale(eventId: string): Promise<void> {
+    return this.write(eventId, () => this.statements.stale.run(eventId));
   }
 
   async get(eventId: string): Promise<StoredEvent | null> {
