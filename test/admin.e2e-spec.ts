@@ -1,10 +1,9 @@
 import request from 'supertest';
-import { CrmSandbox } from '../src/sandbox/crm-sandbox';
-import { cleanRedis, Driver, driverEnv, drivers } from './support/drivers';
-import { cognigySignature, sampleDialog } from './support/signing';
-import { startTestApp, TestApp } from './support/test-app';
+import { eventView, waitForState } from './support/admin-api';
+import { Driver, driverEnv, drivers } from './support/drivers';
+import { sandboxedApp, TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
-import { DIALOG_ROUTE, post, unique } from './support/webhook-cases';
+import { contactDialog, sendAccepted, ticketDialog, unique } from './support/webhook-cases';
 
 /**
  * The operators' API (SPEC §4.5), end to end: dead letters are made by the CRM sandbox answering
@@ -39,36 +38,10 @@ interface DeadLetter {
   failedAt: string;
 }
 
-interface EventView {
-  eventId: string;
-  state: string;
-  intent: string;
-  objectType: string;
-  externalId: string;
-  attempts: number;
-  lastStatus: number | null;
-  lastError: string | null;
-  receivedAt: string;
-  deliveredAt: string | null;
-}
-
 const expectIso = (value: unknown) => {
   expect(value).toMatch(ISO);
   expect(new Date(value as string).toISOString()).toBe(value);
 };
-
-function crmEnv(sandbox: CrmSandbox, extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    COGNIGY_WEBHOOK_SECRETS: SECRET,
-    CRM_BASE_URL: sandbox.url,
-    CRM_TOKEN_URL: sandbox.tokenUrl,
-    CRM_CLIENT_ID: sandbox.clientId,
-    CRM_CLIENT_SECRET: sandbox.clientSecret,
-    CRM_RETRY_BASE_MS: '10',
-    CRM_RETRY_MAX_MS: '40',
-    ...extra,
-  };
-}
 
 function call(t: TestApp, method: Method, path: string, headers: Record<string, string> = {}) {
   let req = request(t.server)[method](path);
@@ -76,74 +49,30 @@ function call(t: TestApp, method: Method, path: string, headers: Record<string, 
   return req;
 }
 
-const profileBody = (customerId: string) =>
-  JSON.stringify(
-    sampleDialog({
-      conversationId: unique('conv'),
-      entities: { customerId: { value: customerId, confidence: 0.98 }, newStatus: { value: 'mauve', confidence: 0.9 } },
-    }),
-  );
-
-const ticketBody = (ticketId: string) =>
-  JSON.stringify(
-    sampleDialog({
-      conversationId: unique('conv'),
-      intent: TICKET,
-      entities: { ticketId: { value: ticketId }, priority: { value: 'high' }, issue: { value: 'router offline' } },
-    }),
-  );
-
-async function send(t: TestApp, raw: string): Promise<string> {
-  const res = await post(t, DIALOG_ROUTE, raw, { headers: { 'x-cognigy-signature': cognigySignature(SECRET, raw) } });
-  expect(res.status).toBe(202);
-  return res.body.eventId as string;
-}
+/** A profile update to a tier the CRM rejects (REJECTION): a dead letter while the sandbox answers 400. */
+const profileBody = (customerId: string) => contactDialog(customerId, { newStatus: { value: 'mauve', confidence: 0.9 } });
 
 describe.each(drivers())('admin API (SPEC §4.5) (%s driver)', (driver: Driver) => {
-  const store = driverEnv(driver);
-  let sandbox: CrmSandbox;
+  const { sandbox, app } = sandboxedApp({ COGNIGY_WEBHOOK_SECRETS: SECRET, ADMIN_TOKEN: ADMIN, ...driverEnv(driver) });
   let t: TestApp;
   /** A dead letter the unauthorised calls aim at; it must come out of them untouched. */
   let target: string;
 
   beforeAll(async () => {
-    sandbox = new CrmSandbox({ port: 0 });
-    await sandbox.start();
-    t = await startTestApp({ ...crmEnv(sandbox, { ADMIN_TOKEN: ADMIN }), ...store });
+    t = app();
     [target] = await makeDeadLetters([PROFILE]);
   });
 
   afterEach(() => sandbox.clearFaults());
-
-  afterAll(async () => {
-    await t?.close();
-    await sandbox?.stop();
-    await cleanRedis(store);
-  });
-
-  async function eventView(eventId: string): Promise<EventView> {
-    const res = await call(t, 'get', `/admin/events/${eventId}`, RIGHT);
-    expect(res.status).toBe(200);
-    return res.body as EventView;
-  }
-
-  const waitForState = (ids: string[], state: string) =>
-    waitFor(
-      async () => {
-        const views = await Promise.all(ids.map(eventView));
-        return views.every((v) => v.state === state) ? views : undefined;
-      },
-      { timeoutMs: 10000, what: `${ids.length} event(s) ${state}` },
-    );
 
   /** Sends events of these intents while the CRM rejects everything with a permanent 400. */
   async function makeDeadLetters(intents: string[]): Promise<string[]> {
     sandbox.inject({ status: 400, count: -1, body: REJECTION });
     const ids: string[] = [];
     for (const intent of intents) {
-      ids.push(await send(t, intent === TICKET ? ticketBody(unique('T')) : profileBody(unique('C'))));
+      ids.push(await sendAccepted(t, SECRET, intent === TICKET ? ticketDialog(unique('T')) : profileBody(unique('C'))));
     }
-    await waitForState(ids, 'dead');
+    await waitForState(t, ADMIN, ids, 'dead');
     sandbox.clearFaults();
     return ids;
   }
@@ -183,7 +112,7 @@ describe.each(drivers())('admin API (SPEC §4.5) (%s driver)', (driver: Driver) 
       const res = await call(t, method, path(), headers);
       expect(res.status).toBe(401);
       expect(res.body).toEqual({ statusCode: 401, message: 'Unauthorized' });
-      expect(await eventView(target)).toMatchObject({ state: 'dead', attempts: 1, lastStatus: 400 });
+      expect(await eventView(t, ADMIN, target)).toMatchObject({ state: 'dead', attempts: 1, lastStatus: 400 });
       expect(sentFor(target)).toHaveLength(1);
     });
   });
@@ -211,7 +140,7 @@ describe.each(drivers())('admin API (SPEC §4.5) (%s driver)', (driver: Driver) 
     const replay = await call(t, 'post', '/admin/dead-letters/replay?intent=no_such_intent', RIGHT);
     expect(replay.status).toBe(202);
     expect(replay.body).toEqual({ replayed: 0 });
-    expect(await eventView(target)).toMatchObject({ state: 'dead', attempts: 1 });
+    expect(await eventView(t, ADMIN, target)).toMatchObject({ state: 'dead', attempts: 1 });
   });
 
   describe('GET /admin/dead-letters', () => {
@@ -292,7 +221,7 @@ describe.each(drivers())('admin API (SPEC §4.5) (%s driver)', (driver: Driver) 
     it('reports a dead letter with every field', async () => {
       const before = Date.now();
       const [id] = await makeDeadLetters([TICKET]);
-      const view = await eventView(id);
+      const view = await eventView(t, ADMIN, id);
       expect(Object.keys(view).sort()).toEqual(EVENT_FIELDS);
       expect(view).toMatchObject({
         eventId: id,
@@ -314,10 +243,10 @@ describe.each(drivers())('admin API (SPEC §4.5) (%s driver)', (driver: Driver) 
       const before = Date.now();
       sandbox.inject({ latencyMs: 300 });
       const customer = unique('C');
-      const id = await send(t, profileBody(customer));
+      const id = await sendAccepted(t, SECRET, profileBody(customer));
       await waitFor(() => sentWith(`cognigy-${id}`).length === 1, { what: 'request sent' });
 
-      const queued = await eventView(id);
+      const queued = await eventView(t, ADMIN, id);
       expect(Object.keys(queued).sort()).toEqual(EVENT_FIELDS);
       expect(queued).toMatchObject({
         eventId: id,
@@ -333,7 +262,7 @@ describe.each(drivers())('admin API (SPEC §4.5) (%s driver)', (driver: Driver) 
       expectIso(queued.receivedAt);
       expect(Date.parse(queued.receivedAt)).toBeGreaterThanOrEqual(before);
 
-      const [delivered] = await waitForState([id], 'delivered');
+      const [delivered] = await waitForState(t, ADMIN, [id], 'delivered');
       expect(delivered).toMatchObject({ attempts: 1, lastStatus: 200, lastError: null, receivedAt: queued.receivedAt });
       expectIso(delivered.deliveredAt);
       expect(Date.parse(delivered.deliveredAt!)).toBeGreaterThanOrEqual(Date.parse(delivered.receivedAt));
@@ -353,7 +282,7 @@ describe.each(drivers())('admin API (SPEC §4.5) (%s driver)', (driver: Driver) 
       expect(res.status).toBe(202);
       expect(res.body).toEqual({ eventId: id, state: 'queued' });
 
-      const [view] = await waitForState([id], 'delivered');
+      const [view] = await waitForState(t, ADMIN, [id], 'delivered');
       expect(view).toMatchObject({ attempts: 1, lastStatus: 200, lastError: null });
       expectIso(view.deliveredAt);
 
@@ -377,12 +306,12 @@ describe.each(drivers())('admin API (SPEC §4.5) (%s driver)', (driver: Driver) 
       const [id] = await makeDeadLetters([TICKET]);
       sandbox.inject({ status: 422, body: { error: 'still_invalid' } });
       expect((await call(t, 'post', `/admin/dead-letters/${id}/replay`, RIGHT)).status).toBe(202);
-      const [dead] = await waitForState([id], 'dead');
+      const [dead] = await waitForState(t, ADMIN, [id], 'dead');
       expect(dead).toMatchObject({ attempts: 1, lastStatus: 422 });
       expect((await listAll()).filter((d) => d.eventId === id)).toHaveLength(1);
 
       expect((await call(t, 'post', `/admin/dead-letters/${id}/replay`, RIGHT)).status).toBe(202);
-      await waitForState([id], 'delivered');
+      await waitForState(t, ADMIN, [id], 'delivered');
       expect(sentFor(id).map((r) => [r.idempotencyKey, r.status])).toEqual([
         [`cognigy-${id}`, 400],
         [`cognigy-${id}-r1`, 422],
@@ -391,12 +320,12 @@ describe.each(drivers())('admin API (SPEC §4.5) (%s driver)', (driver: Driver) 
     });
 
     it('answers 404 for an event that is not a dead letter', async () => {
-      const id = await send(t, profileBody(unique('C')));
-      await waitForState([id], 'delivered');
+      const id = await sendAccepted(t, SECRET, profileBody(unique('C')));
+      await waitForState(t, ADMIN, [id], 'delivered');
       const res = await call(t, 'post', `/admin/dead-letters/${id}/replay`, RIGHT);
       expect(res.status).toBe(404);
       expect(sentFor(id)).toHaveLength(1);
-      expect(await eventView(id)).toMatchObject({ state: 'delivered', attempts: 1 });
+      expect(await eventView(t, ADMIN, id)).toMatchObject({ state: 'delivered', attempts: 1 });
     });
   });
 
@@ -415,10 +344,10 @@ describe.each(drivers())('admin API (SPEC §4.5) (%s driver)', (driver: Driver) 
     });
 
     it('answers 404 for an event that is not a dead letter, and leaves it', async () => {
-      const id = await send(t, profileBody(unique('C')));
-      await waitForState([id], 'delivered');
+      const id = await sendAccepted(t, SECRET, profileBody(unique('C')));
+      await waitForState(t, ADMIN, [id], 'delivered');
       expect((await call(t, 'delete', `/admin/dead-letters/${id}`, RIGHT)).status).toBe(404);
-      expect(await eventView(id)).toMatchObject({ state: 'delivered' });
+      expect(await eventView(t, ADMIN, id)).toMatchObject({ state: 'delivered' });
     });
 
     it('does not send a deleted dead letter on a later replay of all', async () => {
@@ -427,7 +356,7 @@ describe.each(drivers())('admin API (SPEC §4.5) (%s driver)', (driver: Driver) 
       const res = await call(t, 'post', '/admin/dead-letters/replay', RIGHT);
       expect(res.status).toBe(202);
       expect(res.body).toEqual({ replayed: dead.length });
-      await waitForState(dead, 'delivered');
+      await waitForState(t, ADMIN, dead, 'delivered');
       expect(await listAll()).toEqual([]);
       expect(sentFor(deleted).map((r) => r.idempotencyKey)).toEqual([`cognigy-${deleted}`]);
     });
@@ -446,7 +375,7 @@ describe.each(drivers())('admin API (SPEC §4.5) (%s driver)', (driver: Driver) 
       const byIntent = await call(t, 'post', `/admin/dead-letters/replay?intent=${TICKET}`, RIGHT);
       expect(byIntent.status).toBe(202);
       expect(byIntent.body).toEqual({ replayed: tickets.length });
-      await waitForState(tickets, 'delivered');
+      await waitForState(t, ADMIN, tickets, 'delivered');
       for (const id of tickets) expect(sentWith(`cognigy-${id}-r1`).map((r) => r.status)).toEqual([200]);
       const left = await listAll();
       expect(left.map((d) => d.eventId)).toEqual(others);
@@ -455,7 +384,7 @@ describe.each(drivers())('admin API (SPEC §4.5) (%s driver)', (driver: Driver) 
       const rest = await call(t, 'post', '/admin/dead-letters/replay', RIGHT);
       expect(rest.status).toBe(202);
       expect(rest.body).toEqual({ replayed: others.length });
-      await waitForState(others, 'delivered');
+      await waitForState(t, ADMIN, others, 'delivered');
       for (const id of others) expect(sentWith(`cognigy-${id}-r1`).map((r) => r.status)).toEqual([200]);
 
       const empty = await call(t, 'get', '/admin/dead-letters', RIGHT);
@@ -468,22 +397,13 @@ describe.each(drivers())('admin API (SPEC §4.5) (%s driver)', (driver: Driver) 
 });
 
 describe.each(drivers())('admin API without ADMIN_TOKEN (SPEC §4.5) (%s driver)', (driver: Driver) => {
-  const store = driverEnv(driver);
-  let sandbox: CrmSandbox;
+  const { app } = sandboxedApp({ COGNIGY_WEBHOOK_SECRETS: SECRET, DELIVERY_ENABLED: 'false', ...driverEnv(driver) });
   let t: TestApp;
   let stored: string;
 
   beforeAll(async () => {
-    sandbox = new CrmSandbox({ port: 0 });
-    await sandbox.start();
-    t = await startTestApp({ ...crmEnv(sandbox, { DELIVERY_ENABLED: 'false' }), ...store });
-    stored = await send(t, profileBody(unique('C')));
-  });
-
-  afterAll(async () => {
-    await t?.close();
-    await sandbox?.stop();
-    await cleanRedis(store);
+    t = app();
+    stored = await sendAccepted(t, SECRET, profileBody(unique('C')));
   });
 
   const routes: Array<[string, Method, () => string]> = [

@@ -2,12 +2,11 @@ import { CrmBreaker } from '../src/crm/client/crm-breaker';
 import { BreakerState, CrmEvents } from '../src/crm/crm-events';
 import { DeliveryWorker } from '../src/crm/delivery/delivery-worker';
 import { EventStore, StoredEvent } from '../src/queue/event-store';
-import { CrmSandbox, SandboxRequest } from '../src/sandbox/crm-sandbox';
-import { cleanRedis, Driver, driverEnv, drivers } from './support/drivers';
-import { cognigySignature, sampleDialog } from './support/signing';
-import { startTestApp, TestApp } from './support/test-app';
+import { SandboxRequest } from '../src/sandbox/crm-sandbox';
+import { Driver, driverEnv, drivers } from './support/drivers';
+import { sandboxedApp, TestApp } from './support/test-app';
 import { sleep, waitFor } from './support/wait-for';
-import { DIALOG_ROUTE, post, unique } from './support/webhook-cases';
+import { contactDialog, sendAccepted, unique } from './support/webhook-cases';
 
 /**
  * SPEC §4.4 circuit breaker, end to end: signed webhooks in, the real worker and breaker, a CRM
@@ -29,32 +28,24 @@ interface Transition {
 }
 
 describe.each(drivers())('CRM circuit breaker (SPEC §4.4) (%s driver)', (driver: Driver) => {
-  const sandbox = new CrmSandbox({ port: 0 });
-  const store = driverEnv(driver);
+  const { sandbox, app } = sandboxedApp({
+    COGNIGY_WEBHOOK_SECRETS: SECRET,
+    CRM_BREAKER_COOLDOWN_MS: String(COOLDOWN_MS),
+    CRM_BREAKER_THRESHOLD: String(THRESHOLD),
+    // No timeouts are tested here. The sandbox shares the test's event loop: on a busy machine a
+    // short timeout can fire before the sandbox has read the request, an attempt it never logs.
+    CRM_TIMEOUT_MS: '5000',
+    // Nothing may dead-letter while the CRM is down in these tests.
+    CRM_MAX_ATTEMPTS: '100',
+    ...driverEnv(driver),
+  });
   let t: TestApp;
   let breaker: CrmBreaker;
   let worker: DeliveryWorker;
   const transitions: Transition[] = [];
 
   beforeAll(async () => {
-    await sandbox.start();
-    t = await startTestApp({
-      COGNIGY_WEBHOOK_SECRETS: SECRET,
-      CRM_BASE_URL: sandbox.url,
-      CRM_TOKEN_URL: sandbox.tokenUrl,
-      CRM_CLIENT_ID: sandbox.clientId,
-      CRM_CLIENT_SECRET: sandbox.clientSecret,
-      CRM_RETRY_BASE_MS: '10',
-      CRM_RETRY_MAX_MS: '40',
-      CRM_BREAKER_COOLDOWN_MS: String(COOLDOWN_MS),
-      CRM_BREAKER_THRESHOLD: String(THRESHOLD),
-      // No timeouts are tested here. The sandbox shares the test's event loop: on a busy machine a
-      // short timeout can fire before the sandbox has read the request, an attempt it never logs.
-      CRM_TIMEOUT_MS: '5000',
-      // Nothing may dead-letter while the CRM is down in these tests.
-      CRM_MAX_ATTEMPTS: '100',
-      ...store,
-    });
+    t = app();
     // Warm-up (token cached, connection made) so that a cold start adds no attempt to the first test.
     const warmUp = await sendContact(unique('warm-up'));
     await delivered([warmUp], 10_000);
@@ -65,23 +56,9 @@ describe.each(drivers())('CRM circuit breaker (SPEC §4.4) (%s driver)', (driver
       .on('breakerState', (state) => transitions.push({ state, at: Date.now(), requests: sandbox.stats().requests }));
   });
 
-  afterAll(async () => {
-    sandbox.clearFaults();
-    await t?.close();
-    await sandbox.stop();
-    await cleanRedis(store);
-  });
-
   const eventStore = () => t.app.get(EventStore);
 
-  async function sendContact(customerId: string): Promise<string> {
-    const raw = JSON.stringify(
-      sampleDialog({ conversationId: unique('conv'), entities: { customerId: { value: customerId } } }),
-    );
-    const res = await post(t, DIALOG_ROUTE, raw, { headers: { 'x-cognigy-signature': cognigySignature(SECRET, raw) } });
-    expect(res.status).toBe(202);
-    return res.body.eventId as string;
-  }
+  const sendContact = (customerId: string) => sendAccepted(t, SECRET, contactDialog(customerId));
 
   const events = async (ids: string[]) => Promise.all(ids.map(async (id) => (await eventStore().get(id)) as StoredEvent));
   const totalAttempts = async (ids: string[]) => (await events(ids)).reduce((sum, e) => sum + e.attempts, 0);

@@ -1,10 +1,10 @@
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import request from 'supertest';
-import { cognigySignature, sampleDialog } from './support/signing';
+import { sampleDialog } from './support/signing';
 import { exitWithin, runService, waitForOutput } from './support/service-process';
-import { startTestApp } from './support/test-app';
+import { startTestApp, TestApp } from './support/test-app';
+import { DIALOG_ROUTE, postSigned } from './support/webhook-cases';
 
 /** Settings a production start needs besides the webhook secret. */
 const PRODUCTION_CRM = {
@@ -109,21 +109,15 @@ describe('configuration at startup (the built service, dist/main.js)', () => {
 
     it('is the secret the running service checks signatures against, across restarts', async () => {
       const dir = dataDir();
-      const post = (server: unknown, secret: string, conversationId: string) => {
-        const raw = JSON.stringify(sampleDialog({ conversationId }));
-        return request(server as never)
-          .post('/webhooks/cognigy/dialog-complete')
-          .set('content-type', 'application/json')
-          .set('x-cognigy-signature', cognigySignature(secret, raw))
-          .send(raw);
-      };
+      const post = (t: TestApp, secret: string, conversationId: string) =>
+        postSigned(t, secret, DIALOG_ROUTE, sampleDialog({ conversationId }));
 
       const first = await startTestApp({ DATA_DIR: dir, NODE_ENV: 'development' });
       let secret: string;
       try {
         secret = readFileSync(join(dir, 'dev-webhook-secret'), 'utf8').trim();
-        expect((await post(first.server, secret, 'conv-dev-1')).status).toBe(202);
-        expect((await post(first.server, 'some-other-secret', 'conv-dev-2')).status).toBe(401);
+        expect((await post(first, secret, 'conv-dev-1')).status).toBe(202);
+        expect((await post(first, 'some-other-secret', 'conv-dev-2')).status).toBe(401);
       } finally {
         await first.close();
       }
@@ -131,7 +125,7 @@ describe('configuration at startup (the built service, dist/main.js)', () => {
       const second = await startTestApp({ DATA_DIR: dir, NODE_ENV: 'development' });
       try {
         expect(readFileSync(join(dir, 'dev-webhook-secret'), 'utf8').trim()).toBe(secret);
-        expect((await post(second.server, secret, 'conv-dev-3')).status).toBe(202);
+        expect((await post(second, secret, 'conv-dev-3')).status).toBe(202);
       } finally {
         await second.close();
       }

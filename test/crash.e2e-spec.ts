@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { CrmSandbox } from '../src/sandbox/crm-sandbox';
 import { cleanRedis, driverEnv, Driver, drivers } from './support/drivers';
-import { freePort, post, runService, ServiceProcess, waitUntilAnswering } from './support/service-process';
+import { sandboxEnv } from './support/sandbox-env';
+import { call, freePort, post, runService, ServiceProcess, serviceEnv, waitUntilAnswering } from './support/service-process';
 import { cognigySignature, sampleDialog } from './support/signing';
 import { sleep, waitFor } from './support/wait-for';
 
@@ -320,29 +321,16 @@ async function runStream(lanes: SentEvent[][], hooks: StreamHooks): Promise<void
 // ---------------------------------------------------------------------------------------------
 // Small HTTP helpers
 
-function getJson(port: number, path: string): Promise<{ status: number; body: any }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      { host: '127.0.0.1', port, path, method: 'GET', agent: false, headers: { authorization: `Bearer ${ADMIN}` } },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
-        res.on('end', () => {
-          let body: unknown = text;
-          try {
-            body = JSON.parse(text);
-          } catch {
-            /* not JSON */
-          }
-          resolve({ status: res.statusCode ?? 0, body });
-        });
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.setTimeout(5000, () => req.destroy(new Error('admin request timed out')));
-    req.end();
-  });
+/** An admin GET; the body parsed when it is JSON. */
+async function getJson(port: number, path: string): Promise<{ status: number; body: any }> {
+  const answer = await call(port, 'GET', path, { headers: { authorization: `Bearer ${ADMIN}` }, timeoutMs: 5000 });
+  let body: unknown = answer.body;
+  try {
+    body = JSON.parse(answer.body);
+  } catch {
+    /* not JSON */
+  }
+  return { status: answer.status, body };
 }
 
 /** Runs `fn` over `items`, at most `limit` at once. */
@@ -391,23 +379,15 @@ describe.each(drivers())('crash safety, %s driver: kill -9 under a steady stream
 
   function start(instance: string, port: number, dataDir: string): ServiceProcess {
     const service = runService(
-      {
-        NODE_ENV: 'development',
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        DATA_DIR: dataDir,
+      serviceEnv(port, dataDir, {
         LOG_LEVEL: 'warn',
         COGNIGY_WEBHOOK_SECRETS: SECRET,
         ADMIN_TOKEN: ADMIN,
-        CRM_BASE_URL: tap.urlFor(instance),
-        CRM_TOKEN_URL: sandbox.tokenUrl,
-        CRM_CLIENT_ID: sandbox.clientId,
-        CRM_CLIENT_SECRET: sandbox.clientSecret,
-        CRM_RETRY_BASE_MS: '20',
-        CRM_RETRY_MAX_MS: '200',
+        // The CRM API through the tap, under this instance's path; tokens from the sandbox itself.
+        ...sandboxEnv(sandbox, { CRM_BASE_URL: tap.urlFor(instance), CRM_RETRY_BASE_MS: '20', CRM_RETRY_MAX_MS: '200' }),
         ...redisEnv,
         ...(driver === 'redis' ? { QUEUE_LEASE_MS: String(LEASE_MS) } : {}),
-      },
+      }),
       root,
     );
     running.push(service);

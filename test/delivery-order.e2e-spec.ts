@@ -1,13 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import request from 'supertest';
 import { CrmSandbox, SandboxRequest } from '../src/sandbox/crm-sandbox';
+import { eventView, waitForState } from './support/admin-api';
 import { cleanRedis, Driver, driverEnv, drivers } from './support/drivers';
-import { cognigySignature, sampleDialog } from './support/signing';
+import { sandboxEnv } from './support/sandbox-env';
 import { startTestApp, TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
-import { DIALOG_ROUTE, post, unique } from './support/webhook-cases';
+import { contactDialog, sendAccepted, unique } from './support/webhook-cases';
 
 /**
  * Per-record order and stale events (SPEC §4.4), end to end: signed webhooks over loopback HTTP
@@ -26,16 +26,6 @@ const T2_5 = '2026-11-26T10:07:30Z';
 const T3 = '2026-11-26T10:10:00Z';
 const T4 = '2026-11-26T10:20:00Z';
 const iso = (timestamp: string) => new Date(timestamp).toISOString();
-
-interface EventView {
-  eventId: string;
-  state: string;
-  attempts: number;
-  lastStatus: number | null;
-  lastError: string | null;
-  receivedAt: string;
-  deliveredAt: string | null;
-}
 
 describe.each(drivers())('per-record order and stale events (SPEC §4.4) (%s driver)', (driver: Driver) => {
   let sandbox: CrmSandbox;
@@ -59,22 +49,8 @@ describe.each(drivers())('per-record order and stale events (SPEC §4.4) (%s dri
     for (const store of stores) await cleanRedis(store);
   });
 
-  function env(extra: Record<string, string> = {}): Record<string, string> {
-    return {
-      COGNIGY_WEBHOOK_SECRETS: SECRET,
-      CRM_BASE_URL: sandbox.url,
-      CRM_TOKEN_URL: sandbox.tokenUrl,
-      CRM_CLIENT_ID: sandbox.clientId,
-      CRM_CLIENT_SECRET: sandbox.clientSecret,
-      CRM_RETRY_BASE_MS: '10',
-      CRM_RETRY_MAX_MS: '40',
-      ADMIN_TOKEN: ADMIN,
-      ...extra,
-    };
-  }
-
   async function start(extra: Record<string, string> = {}): Promise<TestApp> {
-    const t = await startTestApp(env(extra));
+    const t = await startTestApp(sandboxEnv(sandbox, { COGNIGY_WEBHOOK_SECRETS: SECRET, ADMIN_TOKEN: ADMIN, ...extra }));
     apps.push(t);
     return t;
   }
@@ -97,38 +73,8 @@ describe.each(drivers())('per-record order and stale events (SPEC §4.4) (%s dri
   }
 
   /** Posts a signed profile update of `customerId` at `timestamp`; resolves with the event id. */
-  async function sendProfile(t: TestApp, customerId: string, timestamp: string, newStatus: string): Promise<string> {
-    const body = JSON.stringify(
-      sampleDialog({
-        conversationId: unique('conv'),
-        timestamp,
-        entities: {
-          customerId: { value: customerId, confidence: 0.98 },
-          newStatus: { value: newStatus, confidence: 0.91 },
-        },
-      }),
-    );
-    const res = await post(t, DIALOG_ROUTE, body, { headers: { 'x-cognigy-signature': cognigySignature(SECRET, body) } });
-    expect(res.status).toBe(202);
-    expect(res.body.status).toBe('accepted');
-    return res.body.eventId as string;
-  }
-
-  async function eventView(t: TestApp, eventId: string): Promise<EventView> {
-    const res = await request(t.server).get(`/admin/events/${eventId}`).set('authorization', `Bearer ${ADMIN}`);
-    expect(res.status).toBe(200);
-    return res.body as EventView;
-  }
-
-  async function waitForState(t: TestApp, eventIds: string[], state: string): Promise<EventView[]> {
-    return waitFor(
-      async () => {
-        const views = await Promise.all(eventIds.map((id) => eventView(t, id)));
-        return views.every((v) => v.state === state) ? views : undefined;
-      },
-      { timeoutMs: 10000, what: `${eventIds.length} event(s) ${state}` },
-    );
-  }
+  const sendProfile = (t: TestApp, customerId: string, timestamp: string, newStatus: string) =>
+    sendAccepted(t, SECRET, contactDialog(customerId, { newStatus: { value: newStatus, confidence: 0.91 } }, { timestamp }));
 
   const bodyOf = (r: SandboxRequest) => (r.body ?? {}) as Record<string, unknown>;
   const requestsFor = (externalId: string) => sandbox.requests().filter((r) => bodyOf(r).external_id === externalId);
@@ -148,7 +94,7 @@ describe.each(drivers())('per-record order and stale events (SPEC §4.4) (%s dri
     expect(requestsFor(customer)).toEqual([]);
 
     const live = await start(store);
-    const views = await waitForState(live, [id1, id2, id3], 'delivered');
+    const views = await waitForState(live, ADMIN, [id1, id2, id3], 'delivered');
 
     const sent = requestsFor(customer);
     expect(sent.map((r) => bodyOf(r).last_interaction)).toEqual([iso(T1), iso(T2), iso(T3)]);
@@ -176,7 +122,7 @@ describe.each(drivers())('per-record order and stale events (SPEC §4.4) (%s dri
     await stop(ingest);
 
     const live = await start(store);
-    await waitForState(live, [first, second, third], 'delivered');
+    await waitForState(live, ADMIN, [first, second, third], 'delivered');
     expect(requestsFor(customer).map((r) => r.idempotencyKey)).toEqual([
       `cognigy-${first}`,
       `cognigy-${second}`,
@@ -190,23 +136,23 @@ describe.each(drivers())('per-record order and stale events (SPEC §4.4) (%s dri
     const live = await start(freshStore());
 
     const id3 = await sendProfile(live, customer, T3, 'platinum');
-    await waitForState(live, [id3], 'delivered');
+    await waitForState(live, ADMIN, [id3], 'delivered');
 
     // T2.5 < T3: older than what the CRM already holds for this record.
     const stale = await sendProfile(live, customer, T2_5, 'bronze');
-    const [view] = await waitForState(live, [stale], 'stale');
+    const [view] = await waitForState(live, ADMIN, [stale], 'stale');
     expect(view).toMatchObject({ eventId: stale, state: 'stale', attempts: 0, lastStatus: null, deliveredAt: null });
 
     // A newer event afterwards is delivered normally: the record is not stuck behind the stale one.
     const id4 = await sendProfile(live, customer, T4, 'diamond');
-    await waitForState(live, [id4], 'delivered');
+    await waitForState(live, ADMIN, [id4], 'delivered');
 
     const sent = requestsFor(customer);
     expect(sent.map((r) => r.idempotencyKey)).toEqual([`cognigy-${id3}`, `cognigy-${id4}`]);
     expect(sandbox.requests().filter((r) => r.idempotencyKey?.startsWith(`cognigy-${stale}`))).toEqual([]);
     expect(sent.some((r) => bodyOf(r).last_interaction === iso(T2_5))).toBe(false);
     expect(contact(customer)).toMatchObject({ status: 'diamond', last_interaction: iso(T4), version: 2 });
-    expect((await eventView(live, stale)).state).toBe('stale');
+    expect((await eventView(live, ADMIN, stale)).state).toBe('stale');
   });
 
   it('holds a newer event behind an older one that is retrying, without blocking other records', async () => {
@@ -231,9 +177,9 @@ describe.each(drivers())('per-record order and stale events (SPEC §4.4) (%s dri
 
     // Another record, event time even older than both: not held back by record x.
     const other = await sendProfile(live, y, '2026-11-26T09:00:00Z', 'bronze');
-    const [otherView] = await waitForState(live, [other], 'delivered');
+    const [otherView] = await waitForState(live, ADMIN, [other], 'delivered');
 
-    const [olderView, newerView] = await waitForState(live, [older, newer], 'delivered');
+    const [olderView, newerView] = await waitForState(live, ADMIN, [older, newer], 'delivered');
     expect(olderView).toMatchObject({ attempts: 3, lastStatus: 200, lastError: null });
     expect(newerView).toMatchObject({ attempts: 1, lastStatus: 200 });
 

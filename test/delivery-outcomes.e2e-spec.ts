@@ -1,11 +1,12 @@
-import { AddressInfo, connect, createServer as createNetServer, Server as NetServer, Socket } from 'node:net';
+import { connect, createServer as createNetServer, Server as NetServer, Socket } from 'node:net';
 import { EventStore, StoredEvent } from '../src/queue/event-store';
 import { CrmSandbox, SandboxRequest } from '../src/sandbox/crm-sandbox';
 import { cleanRedis, Driver, driverEnv, drivers } from './support/drivers';
-import { cognigySignature, sampleDialog } from './support/signing';
-import { startTestApp, TestApp } from './support/test-app';
+import { sandboxEnv } from './support/sandbox-env';
+import { freePort } from './support/service-process';
+import { sandboxedApp, startTestApp, TestApp } from './support/test-app';
 import { sleep, waitFor } from './support/wait-for';
-import { DIALOG_ROUTE, ENDPOINT_ROUTE, post, unique } from './support/webhook-cases';
+import { contactDialog, DIALOG_ROUTE, ENDPOINT_CASE, ENDPOINT_ROUTE, Entities, postSigned, unique } from './support/webhook-cases';
 
 /**
  * SPEC §4.2, end to end: a signed webhook goes in over HTTP, the real delivery worker sends it to
@@ -27,24 +28,15 @@ const TIMEOUT_MS = 300;
  */
 const RELAXED_TIMEOUT_MS = 5000;
 
-function crmEnv(sandbox: CrmSandbox, extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    COGNIGY_WEBHOOK_SECRETS: SECRET,
-    CRM_BASE_URL: sandbox.url,
-    CRM_TOKEN_URL: sandbox.tokenUrl,
-    CRM_CLIENT_ID: sandbox.clientId,
-    CRM_CLIENT_SECRET: sandbox.clientSecret,
-    CRM_RETRY_BASE_MS: '10',
-    CRM_RETRY_MAX_MS: String(RETRY_CAP_MS),
-    CRM_BREAKER_COOLDOWN_MS: '300',
-    CRM_TIMEOUT_MS: String(RELAXED_TIMEOUT_MS),
-    // Failures of one test must never open the breaker for the next: the breaker has its own suite.
-    CRM_BREAKER_THRESHOLD: '1000',
-    ...extra,
-  };
-}
-
-type Entities = Record<string, { value: string; confidence?: number }>;
+/** The settings of every app of this file, besides the sandbox's own. */
+const SETTINGS: Record<string, string> = {
+  COGNIGY_WEBHOOK_SECRETS: SECRET,
+  CRM_RETRY_MAX_MS: String(RETRY_CAP_MS),
+  CRM_BREAKER_COOLDOWN_MS: '300',
+  CRM_TIMEOUT_MS: String(RELAXED_TIMEOUT_MS),
+  // Failures of one test must never open the breaker for the next: the breaker has its own suite.
+  CRM_BREAKER_THRESHOLD: '1000',
+};
 
 interface Sent {
   eventId: string;
@@ -53,11 +45,8 @@ interface Sent {
 
 /** POSTs a signed webhook with an X-Request-Id of ours; expects the 202. */
 async function sendSigned(t: TestApp, route: string, body: object): Promise<Sent> {
-  const raw = JSON.stringify(body);
   const requestId = unique('req');
-  const res = await post(t, route, raw, {
-    headers: { 'x-cognigy-signature': cognigySignature(SECRET, raw), 'x-request-id': requestId },
-  });
+  const res = await postSigned(t, SECRET, route, body, { headers: { 'x-request-id': requestId } });
   expect(res.status).toBe(202);
   expect(res.body.status).toBe('accepted');
   expect(res.headers['x-request-id']).toBe(requestId);
@@ -66,14 +55,7 @@ async function sendSigned(t: TestApp, route: string, body: object): Promise<Sent
 
 /** A dialog completion for contact `customerId` (update_customer_profile). */
 function sendContact(t: TestApp, customerId: string, more: Entities = { newStatus: { value: 'gold', confidence: 0.91 } }) {
-  return sendSigned(
-    t,
-    DIALOG_ROUTE,
-    sampleDialog({
-      conversationId: unique('conv'),
-      entities: { customerId: { value: customerId, confidence: 0.98 }, ...more },
-    }),
-  );
+  return sendSigned(t, DIALOG_ROUTE, contactDialog(customerId, more));
 }
 
 const eventOf = (t: TestApp, eventId: string) => t.app.get(EventStore).get(eventId);
@@ -101,30 +83,22 @@ const gaps = (requests: SandboxRequest[]) =>
   requests.slice(1).map((r, i) => Date.parse(r.at) - Date.parse(requests[i].at));
 
 /**
- * A sandbox and an app delivering to it, for the enclosing describe. The app delivers one event
- * before the tests (token cached, connection made), so a cold start adds nothing to the first test.
+ * A sandbox and an app delivering to it (this file's SETTINGS, `extra`, a store of `driver`), for
+ * the enclosing describe. The app delivers one event before the tests (token cached, connection
+ * made), so a cold start adds nothing to the first test; faults are cleared after each test.
  */
-function sandboxedApp(driver: Driver, extra: Record<string, string>): { sandbox: CrmSandbox; app: () => TestApp } {
-  const sandbox = new CrmSandbox({ port: 0 });
-  const store = driverEnv(driver);
-  let t: TestApp | undefined;
+function warmApp(driver: Driver, extra: Record<string, string>): { sandbox: CrmSandbox; app: () => TestApp } {
+  const sandboxed = sandboxedApp({ ...SETTINGS, ...extra, ...driverEnv(driver) });
 
   beforeAll(async () => {
-    await sandbox.start();
-    t = await startTestApp({ ...crmEnv(sandbox, extra), ...store });
+    const t = sandboxed.app();
     const { eventId } = await sendContact(t, unique('warm-up'));
     expect(await settled(t, eventId, 10_000)).toMatchObject({ state: 'delivered' });
   });
 
-  afterEach(() => sandbox.clearFaults());
+  afterEach(() => sandboxed.sandbox.clearFaults());
 
-  afterAll(async () => {
-    await t?.close();
-    await sandbox.stop();
-    await cleanRedis(store);
-  });
-
-  return { sandbox, app: () => t! };
+  return sandboxed;
 }
 
 describe.each(drivers())('delivery outcomes (%s driver)', (driver: Driver) => {
@@ -136,7 +110,7 @@ describe.each(drivers())('delivery outcomes (%s driver)', (driver: Driver) => {
   const quietMs = driver === 'redis' ? 600 : RETRY_CAP_MS * 2;
 
   describe('delivery outcomes (SPEC §4.2, webhook to CRM sandbox)', () => {
-    const { sandbox, app } = sandboxedApp(driver, { CRM_MAX_ATTEMPTS: '3' });
+    const { sandbox, app } = warmApp(driver, { CRM_MAX_ATTEMPTS: '3' });
     let t: TestApp;
     beforeAll(() => (t = app()));
 
@@ -188,24 +162,12 @@ describe.each(drivers())('delivery outcomes (%s driver)', (driver: Driver) => {
 
       it('leaves an absent optional entity out of the body (ticket via endpoint output, contact via dialog-complete)', async () => {
         const ticketId = unique('T');
-        const output = {
-          userId: 'user123',
-          sessionId: unique('session'),
-          AIOutput: {
-            text: 'Logged.',
-            data: {
-              intent: 'log_support_ticket',
-              // no `issue`: description must be absent, not ""
-              entities: { ticketId: { value: ticketId }, priority: { value: 'high' } },
-              status: 'completed',
-              timestamp: '2026-11-26T10:00:00Z',
-              botId: 'bot-1',
-            },
-            traceId: unique('endpoint-httpIncomingMessage'),
-            source: 'bot',
-          },
-        };
-        const ticket = await sendSigned(t, ENDPOINT_ROUTE, output);
+        // no `issue`: description must be absent, not ""
+        const output = ENDPOINT_CASE.completion('log_support_ticket', {
+          ticketId: { value: ticketId },
+          priority: { value: 'high' },
+        });
+        const ticket = await sendSigned(t, ENDPOINT_ROUTE, output.body);
 
         const customerId = unique('C');
         // newStatus absent, notes empty (counts as absent): only external_id and last_interaction remain.
@@ -407,7 +369,7 @@ describe.each(drivers())('delivery outcomes (%s driver)', (driver: Driver) => {
   });
 
   describe(`delivery outcomes: timeout (CRM_TIMEOUT_MS=${TIMEOUT_MS})`, () => {
-    const { sandbox, app } = sandboxedApp(driver, { CRM_MAX_ATTEMPTS: '3', CRM_TIMEOUT_MS: String(TIMEOUT_MS) });
+    const { sandbox, app } = warmApp(driver, { CRM_MAX_ATTEMPTS: '3', CRM_TIMEOUT_MS: String(TIMEOUT_MS) });
     let t: TestApp;
     beforeAll(() => (t = app()));
 
@@ -466,7 +428,7 @@ describe.each(drivers())('delivery outcomes (%s driver)', (driver: Driver) => {
       port = await freePort();
       // The token endpoint works; only the CRM API is unreachable.
       t = await startTestApp({
-        ...crmEnv(sandbox, { CRM_BASE_URL: `http://127.0.0.1:${port}`, CRM_MAX_ATTEMPTS: '100' }),
+        ...sandboxEnv(sandbox, { ...SETTINGS, CRM_BASE_URL: `http://127.0.0.1:${port}`, CRM_MAX_ATTEMPTS: '100' }),
         ...store,
       });
     });
@@ -519,12 +481,3 @@ describe.each(drivers())('delivery outcomes (%s driver)', (driver: Driver) => {
     });
   });
 });
-
-/** A loopback port nothing listens on (taken and released at once). */
-async function freePort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}

@@ -3,8 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cognigySignature, sampleDialog } from './support/signing';
-import { freePort, post, runService, ServiceProcess, waitUntilAnswering } from './support/service-process';
+import { signedEvent } from './support/signing';
+import { freePort, post, ServiceProcess, serviceEnv, startService } from './support/service-process';
 
 /**
  * SPEC §3.4 "durable": an event answered 202 is committed and fsync'd, so it survives a `kill -9`
@@ -35,13 +35,9 @@ describe('durability: kill -9 right after the 202 (built service, dist/main.js)'
   });
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-  async function start(dataDir: string, port: number): Promise<ServiceProcess> {
-    const service = runService(
-      {
-        NODE_ENV: 'development',
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        DATA_DIR: dataDir,
+  const start = (dataDir: string, port: number) =>
+    startService(
+      serviceEnv(port, dataDir, {
         COGNIGY_WEBHOOK_SECRETS: SECRET,
         LOG_LEVEL: 'warn',
         // No delivery: the events must still be queued when we look (and a CRM that does not
@@ -51,26 +47,12 @@ describe('durability: kill -9 right after the 202 (built service, dist/main.js)'
         CRM_TOKEN_URL: 'http://127.0.0.1:9/token',
         CRM_CLIENT_ID: 'durability',
         CRM_CLIENT_SECRET: 'durability',
-      },
-      root,
-    );
-    running.push(service);
-    await waitUntilAnswering(service, port);
-    return service;
-  }
-
-  function event(eventId: string) {
-    const raw = JSON.stringify(
-      sampleDialog({
-        conversationId: `conv-${eventId}`,
-        entities: { customerId: { value: `C-${eventId}`, confidence: 0.9 }, newStatus: { value: 'gold' } },
       }),
+      root,
+      running,
     );
-    return {
-      raw,
-      headers: { 'x-cognigy-signature': cognigySignature(SECRET, raw), 'x-cognigy-event-id': eventId },
-    };
-  }
+
+  const event = (eventId: string) => signedEvent(SECRET, eventId);
 
   /** The events table as a separate reader sees it. */
   function rows(dataDir: string): Map<string, Row> {

@@ -1,8 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto';
-import request from 'supertest';
+import { createHash } from 'node:crypto';
 import { EventStore } from '../src/queue/event-store';
-import { cognigySignature, sampleDialog } from './support/signing';
+import { sampleDialog } from './support/signing';
 import { startTestApp, TestApp } from './support/test-app';
+import { freshDialog, postSigned, sendAccepted, storedCount, unique } from './support/webhook-cases';
 
 /**
  * Event ids and de-duplication (SPEC §3.4 "Event id", issue 2 "Event id"), through real, signed
@@ -13,42 +13,27 @@ const SECRET = 'event-id-secret';
 const DIALOG = '/webhooks/cognigy/dialog-complete';
 const ENDPOINT = '/webhooks/cognigy/endpoint-output';
 
-let seq = 0;
-const fresh = (prefix: string) => `${prefix}-${++seq}-${randomBytes(3).toString('hex')}`;
-
 /** Computed here independently of src/webhook/event-id.ts. */
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
-
-const dialog = (overrides: Record<string, unknown> = {}) =>
-  sampleDialog({ conversationId: fresh('conv'), ...overrides });
 
 const TICKET = { intent: 'log_support_ticket', entities: { ticketId: { value: 'T-77' } } };
 
 function endpointOutput(data: Record<string, unknown> = {}, aiOutput: Record<string, unknown> = {}) {
   return {
     userId: 'user123',
-    sessionId: fresh('session'),
+    sessionId: unique('session'),
     AIOutput: {
       text: 'Logged.',
       data: { ...TICKET, timestamp: '2026-11-26T10:00:00Z', ...data },
-      traceId: fresh('endpoint-httpIncomingMessage'),
+      traceId: unique('endpoint-httpIncomingMessage'),
       ...aiOutput,
     },
   };
 }
 
-function send(t: TestApp, path: string, body: string | object, headers: Record<string, string> = {}) {
-  const raw = typeof body === 'string' ? body : JSON.stringify(body);
-  let req = request(t.server)
-    .post(path)
-    .set('content-type', 'application/json')
-    .set('x-cognigy-signature', cognigySignature(SECRET, raw));
-  for (const [name, value] of Object.entries(headers)) req = req.set(name, value);
-  return req.send(raw);
-}
-
-const totalStored = async (store: EventStore) =>
-  Object.values(await store.countByState()).reduce((a, b) => a + b, 0);
+/** A signed POST of exactly these bytes. */
+const send = (t: TestApp, path: string, body: string | object, headers: Record<string, string> = {}) =>
+  postSigned(t, SECRET, path, body, { headers });
 
 describe('event id and duplicates (SPEC §3.4)', () => {
   let t: TestApp;
@@ -62,18 +47,16 @@ describe('event id and duplicates (SPEC §3.4)', () => {
 
   /** Posts, expects 202, checks the event is stored under the answered id, returns the id. */
   async function acceptedId(path: string, body: object, headers: Record<string, string> = {}) {
-    const res = await send(t, path, body, headers);
-    if (res.status !== 202) throw new Error(`expected 202, got ${res.status}: ${JSON.stringify(res.body)}`);
-    expect(res.body).toEqual({ status: 'accepted', eventId: expect.any(String) });
-    const stored = await store.get(res.body.eventId);
-    expect(stored?.eventId).toBe(res.body.eventId);
-    expect(stored?.event.eventId).toBe(res.body.eventId);
-    return res.body.eventId as string;
+    const eventId = await sendAccepted(t, SECRET, body, { path, headers });
+    const stored = await store.get(eventId);
+    expect(stored?.eventId).toBe(eventId);
+    expect(stored?.event.eventId).toBe(eventId);
+    return eventId;
   }
 
   describe('derived id (dialog-complete, no id header)', () => {
     it('is the SHA-256 hex of conversationId, intent and timestamp joined by \\n', async () => {
-      const body = dialog();
+      const body = freshDialog();
       const id = await acceptedId(DIALOG, body);
       expect(id).toMatch(/^[0-9a-f]{64}$/);
       expect(id).toBe(sha256(`${body.conversationId}\nupdate_customer_profile\n2026-11-26T10:00:00Z`));
@@ -86,17 +69,17 @@ describe('event id and duplicates (SPEC §3.4)', () => {
     });
 
     it('uses the timestamp string as received, not its normalised instant', async () => {
-      const conversationId = fresh('conv');
-      const a = await acceptedId(DIALOG, dialog({ conversationId, timestamp: '2026-11-26T10:00:00Z' }));
-      const b = await acceptedId(DIALOG, dialog({ conversationId, timestamp: '2026-11-26T10:00:00.000Z' }));
-      const c = await acceptedId(DIALOG, dialog({ conversationId, timestamp: '2026-11-26T11:00:00+01:00' }));
+      const conversationId = unique('conv');
+      const a = await acceptedId(DIALOG, freshDialog({ conversationId, timestamp: '2026-11-26T10:00:00Z' }));
+      const b = await acceptedId(DIALOG, freshDialog({ conversationId, timestamp: '2026-11-26T10:00:00.000Z' }));
+      const c = await acceptedId(DIALOG, freshDialog({ conversationId, timestamp: '2026-11-26T11:00:00+01:00' }));
       expect(new Set([a, b, c]).size).toBe(3);
       expect(b).toBe(sha256(`${conversationId}\nupdate_customer_profile\n2026-11-26T10:00:00.000Z`));
       expect(c).toBe(sha256(`${conversationId}\nupdate_customer_profile\n2026-11-26T11:00:00+01:00`));
     });
 
     it('is stable for the same triple whatever else differs: the second is a duplicate', async () => {
-      const first = dialog();
+      const first = freshDialog();
       const id = await acceptedId(DIALOG, first);
       const second = {
         ...first,
@@ -115,7 +98,7 @@ describe('event id and duplicates (SPEC §3.4)', () => {
       ['intent', { intent: 'log_support_ticket', entities: { ticketId: { value: 'T-1' } } }],
       ['timestamp', { timestamp: '2026-11-26T10:00:01Z' }],
     ])('differs when the %s differs', async (_, change) => {
-      const base = dialog();
+      const base = freshDialog();
       const changed = { ...base, ...change };
       if ('conversationId' in change) changed.conversationId = `${base.conversationId}-other`;
       const a = await acceptedId(DIALOG, base);
@@ -127,66 +110,66 @@ describe('event id and duplicates (SPEC §3.4)', () => {
 
   describe('id headers win', () => {
     it('Idempotency-Key is the event id', async () => {
-      const key = fresh('idem');
-      const id = await acceptedId(DIALOG, dialog(), { 'Idempotency-Key': key });
+      const key = unique('idem');
+      const id = await acceptedId(DIALOG, freshDialog(), { 'Idempotency-Key': key });
       expect(id).toBe(key);
     });
 
     it('X-Cognigy-Event-Id is the event id', async () => {
-      const key = fresh('cog');
-      const id = await acceptedId(DIALOG, dialog(), { 'X-Cognigy-Event-Id': key });
+      const key = unique('cog');
+      const id = await acceptedId(DIALOG, freshDialog(), { 'X-Cognigy-Event-Id': key });
       expect(id).toBe(key);
     });
 
     it('Idempotency-Key wins over X-Cognigy-Event-Id', async () => {
-      const idem = fresh('idem');
-      const cog = fresh('cog');
-      const id = await acceptedId(DIALOG, dialog(), { 'Idempotency-Key': idem, 'X-Cognigy-Event-Id': cog });
+      const idem = unique('idem');
+      const cog = unique('cog');
+      const id = await acceptedId(DIALOG, freshDialog(), { 'Idempotency-Key': idem, 'X-Cognigy-Event-Id': cog });
       expect(id).toBe(idem);
       expect(await store.get(cog)).toBeNull();
     });
 
     it('the same header id with different bodies is a duplicate', async () => {
-      const key = fresh('idem');
-      await acceptedId(DIALOG, dialog(), { 'Idempotency-Key': key });
-      const res = await send(t, DIALOG, dialog(), { 'Idempotency-Key': key });
+      const key = unique('idem');
+      await acceptedId(DIALOG, freshDialog(), { 'Idempotency-Key': key });
+      const res = await send(t, DIALOG, freshDialog(), { 'Idempotency-Key': key });
       expect(res.status).toBe(200);
       expect(res.body).toEqual({ status: 'duplicate', eventId: key });
     });
 
     it('different header ids with the same body are two events', async () => {
-      const body = dialog();
-      const a = await acceptedId(DIALOG, body, { 'X-Cognigy-Event-Id': fresh('cog') });
-      const b = await acceptedId(DIALOG, body, { 'X-Cognigy-Event-Id': fresh('cog') });
+      const body = freshDialog();
+      const a = await acceptedId(DIALOG, body, { 'X-Cognigy-Event-Id': unique('cog') });
+      const b = await acceptedId(DIALOG, body, { 'X-Cognigy-Event-Id': unique('cog') });
       expect(a).not.toBe(b);
     });
 
     it('a header id wins over the traceId of an endpoint output', async () => {
       const body = endpointOutput();
-      const key = fresh('idem');
+      const key = unique('idem');
       const id = await acceptedId(ENDPOINT, body, { 'Idempotency-Key': key });
       expect(id).toBe(key);
       expect(await store.get(body.AIOutput.traceId)).toBeNull();
     });
 
     it.each(['Idempotency-Key', 'X-Cognigy-Event-Id'])('%s of exactly 200 characters is accepted', async (name) => {
-      const key = `${fresh('k')}-`.padEnd(200, 'k');
+      const key = `${unique('k')}-`.padEnd(200, 'k');
       expect(key).toHaveLength(200);
-      expect(await acceptedId(DIALOG, dialog(), { [name]: key })).toBe(key);
+      expect(await acceptedId(DIALOG, freshDialog(), { [name]: key })).toBe(key);
     });
 
     it.each([
-      ['Idempotency-Key', DIALOG, dialog],
-      ['X-Cognigy-Event-Id', DIALOG, dialog],
+      ['Idempotency-Key', DIALOG, freshDialog],
+      ['X-Cognigy-Event-Id', DIALOG, freshDialog],
       ['Idempotency-Key', ENDPOINT, endpointOutput],
       ['X-Cognigy-Event-Id', ENDPOINT, endpointOutput],
     ])('%s over 200 characters → 400 naming it, nothing stored (%s)', async (name, path, make) => {
-      const before = await totalStored(store);
+      const before = await storedCount(t);
       const res = await send(t, path, make(), { [name]: 'k'.repeat(201) });
       expect(res.status).toBe(400);
       expect(res.body).toEqual({ statusCode: 400, message: [expect.any(String)], error: 'Bad Request' });
       expect(res.body.message[0]).toMatch(new RegExp(`^${name}\\b`, 'i'));
-      expect(await totalStored(store)).toBe(before);
+      expect(await storedCount(t)).toBe(before);
     });
   });
 
@@ -205,7 +188,7 @@ describe('event id and duplicates (SPEC §3.4)', () => {
     it('a repeated traceId is a duplicate', async () => {
       const body = endpointOutput();
       await acceptedId(ENDPOINT, body);
-      const res = await send(t, ENDPOINT, { ...body, sessionId: fresh('session') });
+      const res = await send(t, ENDPOINT, { ...body, sessionId: unique('session') });
       expect(res.status).toBe(200);
       expect(res.body).toEqual({ status: 'duplicate', eventId: body.AIOutput.traceId });
     });
@@ -213,34 +196,34 @@ describe('event id and duplicates (SPEC §3.4)', () => {
 
   describe('duplicates', () => {
     it('are answered 200 {"status":"duplicate","eventId"} and stored once (the first one kept)', async () => {
-      const first = dialog({ entities: { customerId: { value: 'C-first' } } });
+      const first = freshDialog({ entities: { customerId: { value: 'C-first' } } });
       const id = await acceptedId(DIALOG, first);
-      const before = await totalStored(store);
+      const before = await storedCount(t);
       for (let i = 0; i < 3; i++) {
         const res = await send(t, DIALOG, { ...first, entities: { customerId: { value: `C-retry-${i}` } } });
         expect(res.status).toBe(200);
         expect(res.body).toEqual({ status: 'duplicate', eventId: id });
       }
-      expect(await totalStored(store)).toBe(before);
+      expect(await storedCount(t)).toBe(before);
       const stored = await store.get(id);
       expect(stored?.event.entities.customerId.value).toBe('C-first');
       expect(stored?.upsert.externalId).toBe('C-first');
     });
 
     it('sent together (same commit), only one is accepted', async () => {
-      const body = dialog();
-      const before = await totalStored(store);
+      const body = freshDialog();
+      const before = await storedCount(t);
       const answers = await Promise.all(Array.from({ length: 5 }, () => send(t, DIALOG, body)));
       const statuses = answers.map((r) => r.body.status).sort();
       expect(statuses).toEqual(['accepted', 'duplicate', 'duplicate', 'duplicate', 'duplicate']);
       expect(answers.find((r) => r.body.status === 'accepted')?.status).toBe(202);
       expect(answers.filter((r) => r.status === 200)).toHaveLength(4);
       expect(new Set(answers.map((r) => r.body.eventId)).size).toBe(1);
-      expect(await totalStored(store)).toBe(before + 1);
+      expect(await storedCount(t)).toBe(before + 1);
     });
 
     it('a duplicate of a 400 is not a duplicate: nothing was stored the first time', async () => {
-      const body = dialog({ timestamp: 'not a time' });
+      const body = freshDialog({ timestamp: 'not a time' });
       expect((await send(t, DIALOG, body)).status).toBe(400);
       expect((await send(t, DIALOG, body)).status).toBe(400);
       const fixed = await acceptedId(DIALOG, { ...body, timestamp: '2026-11-26T10:00:00Z' });
@@ -248,11 +231,11 @@ describe('event id and duplicates (SPEC §3.4)', () => {
     });
 
     it('a duplicate of a 422 is not a duplicate: nothing was stored the first time', async () => {
-      const key = fresh('idem');
-      const unmapped = dialog({ entities: {} });
+      const key = unique('idem');
+      const unmapped = freshDialog({ entities: {} });
       expect((await send(t, DIALOG, unmapped, { 'Idempotency-Key': key })).status).toBe(422);
       expect(await store.get(key)).toBeNull();
-      expect(await acceptedId(DIALOG, dialog(), { 'Idempotency-Key': key })).toBe(key);
+      expect(await acceptedId(DIALOG, freshDialog(), { 'Idempotency-Key': key })).toBe(key);
     });
   });
 });
@@ -309,7 +292,7 @@ describe('dedup window (DEDUP_TTL_SECONDS)', () => {
 
   it('the same id is a duplicate within the window and a new event after it', async () => {
     fakeDate();
-    const body = dialog();
+    const body = freshDialog();
     const first = await send(t, DIALOG, body);
     expect(first.status).toBe(202);
     const id = first.body.eventId;
@@ -339,11 +322,11 @@ describe('dedup window (DEDUP_TTL_SECONDS)', () => {
 
   it('a header id is released after the window too', async () => {
     fakeDate();
-    const key = fresh('idem');
-    expect((await send(t, DIALOG, dialog(), { 'Idempotency-Key': key })).status).toBe(202);
+    const key = unique('idem');
+    expect((await send(t, DIALOG, freshDialog(), { 'Idempotency-Key': key })).status).toBe(202);
     await deliver(key);
     advance(TTL_SECONDS * 1000 + 1000);
-    const res = await send(t, DIALOG, dialog(), { 'Idempotency-Key': key });
+    const res = await send(t, DIALOG, freshDialog(), { 'Idempotency-Key': key });
     expect(res.status).toBe(202);
     expect(res.body).toEqual({ status: 'accepted', eventId: key });
   });

@@ -1,13 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import request from 'supertest';
 import { CrmSandbox } from '../src/sandbox/crm-sandbox';
+import { eventView, waitForState } from './support/admin-api';
 import { cleanRedis, Driver, driverEnv, drivers } from './support/drivers';
-import { cognigySignature, sampleDialog } from './support/signing';
+import { sandboxEnv } from './support/sandbox-env';
 import { startTestApp, TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
-import { DIALOG_ROUTE, post, unique } from './support/webhook-cases';
+import { contactDialog, DIALOG_ROUTE, postSigned, sendAccepted, ticketDialog, unique } from './support/webhook-cases';
 
 /**
  * "No double application" (issue 3): with retries after 500s, a 409, repeated webhooks and a
@@ -42,20 +42,16 @@ describe.each(drivers())('no double application (SPEC §4.2, issue 3) (%s driver
   });
 
   async function start(extra: Record<string, string> = {}): Promise<TestApp> {
-    current = await startTestApp({
-      COGNIGY_WEBHOOK_SECRETS: SECRET,
-      CRM_BASE_URL: sandbox.url,
-      CRM_TOKEN_URL: sandbox.tokenUrl,
-      CRM_CLIENT_ID: sandbox.clientId,
-      CRM_CLIENT_SECRET: sandbox.clientSecret,
-      CRM_RETRY_BASE_MS: '10',
-      CRM_RETRY_MAX_MS: '40',
-      // Many failures in a row here; the breaker is tested elsewhere and would only add waiting.
-      CRM_BREAKER_THRESHOLD: '1000',
-      ADMIN_TOKEN: ADMIN,
-      ...store,
-      ...extra,
-    });
+    current = await startTestApp(
+      sandboxEnv(sandbox, {
+        COGNIGY_WEBHOOK_SECRETS: SECRET,
+        // Many failures in a row here; the breaker is tested elsewhere and would only add waiting.
+        CRM_BREAKER_THRESHOLD: '1000',
+        ADMIN_TOKEN: ADMIN,
+        ...store,
+        ...extra,
+      }),
+    );
     return current;
   }
 
@@ -66,51 +62,21 @@ describe.each(drivers())('no double application (SPEC §4.2, issue 3) (%s driver
   }
 
   const profile = (customerId: string, timestamp: string, newStatus: string) =>
-    JSON.stringify(
-      sampleDialog({
-        conversationId: unique('conv'),
-        timestamp,
-        entities: { customerId: { value: customerId, confidence: 0.98 }, newStatus: { value: newStatus, confidence: 0.9 } },
-      }),
-    );
+    JSON.stringify(contactDialog(customerId, { newStatus: { value: newStatus, confidence: 0.9 } }, { timestamp }));
 
   const ticket = (ticketId: string, timestamp: string, priority: string) =>
-    JSON.stringify(
-      sampleDialog({
-        conversationId: unique('conv'),
-        intent: 'log_support_ticket',
-        timestamp,
-        entities: { ticketId: { value: ticketId }, priority: { value: priority }, issue: { value: 'router offline' } },
-      }),
-    );
+    JSON.stringify(ticketDialog(ticketId, priority, { timestamp }));
 
-  const send = (t: TestApp, raw: string) =>
-    post(t, DIALOG_ROUTE, raw, { headers: { 'x-cognigy-signature': cognigySignature(SECRET, raw) } });
-
-  async function accept(t: TestApp, raw: string): Promise<string> {
-    const res = await send(t, raw);
-    expect(res.status).toBe(202);
-    expect(res.body.status).toBe('accepted');
-    return res.body.eventId as string;
-  }
+  const accept = (t: TestApp, raw: string) => sendAccepted(t, SECRET, raw);
 
   async function expectDuplicate(t: TestApp, raw: string, eventId: string): Promise<void> {
-    const res = await send(t, raw);
+    const res = await postSigned(t, SECRET, DIALOG_ROUTE, raw);
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ status: 'duplicate', eventId });
   }
 
-  async function state(t: TestApp, eventId: string) {
-    const res = await request(t.server).get(`/admin/events/${eventId}`).set('authorization', `Bearer ${ADMIN}`);
-    expect(res.status).toBe(200);
-    return res.body as { state: string; attempts: number; lastStatus: number | null };
-  }
-
-  const allDelivered = (t: TestApp, ids: string[]) =>
-    waitFor(async () => (await Promise.all(ids.map((id) => state(t, id)))).every((v) => v.state === 'delivered'), {
-      timeoutMs: 10000,
-      what: `${ids.length} event(s) delivered`,
-    });
+  const state = (t: TestApp, eventId: string) => eventView(t, ADMIN, eventId);
+  const allDelivered = (t: TestApp, ids: string[]) => waitForState(t, ADMIN, ids, 'delivered');
 
   const requestsWithKey = (key: string) => sandbox.requests().filter((r) => r.idempotencyKey === key);
 

@@ -3,11 +3,9 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { ShutdownState } from '../src/lifecycle/shutdown-state';
 import { EventStore } from '../src/queue/event-store';
-import { CrmSandbox } from '../src/sandbox/crm-sandbox';
-import { cognigySignature, sampleDialog } from './support/signing';
-import { startTestApp, TestApp } from './support/test-app';
+import { sandboxedApp, TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
-import { DIALOG_ROUTE, post, unique } from './support/webhook-cases';
+import { contactDialog, sendAccepted } from './support/webhook-cases';
 
 /**
  * SPEC §5 probes over real HTTP into the real app: liveness is up while the process serves;
@@ -17,27 +15,7 @@ import { DIALOG_ROUTE, post, unique } from './support/webhook-cases';
 
 const SECRET = 's';
 
-function crmEnv(sandbox: CrmSandbox, extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    COGNIGY_WEBHOOK_SECRETS: SECRET,
-    CRM_BASE_URL: sandbox.url,
-    CRM_TOKEN_URL: sandbox.tokenUrl,
-    CRM_CLIENT_ID: sandbox.clientId,
-    CRM_CLIENT_SECRET: sandbox.clientSecret,
-    CRM_RETRY_BASE_MS: '10',
-    CRM_RETRY_MAX_MS: '40',
-    ...extra,
-  };
-}
-
-async function sendContact(t: TestApp, customerId: string): Promise<string> {
-  const raw = JSON.stringify(
-    sampleDialog({ conversationId: unique('conv'), entities: { customerId: { value: customerId } } }),
-  );
-  const res = await post(t, DIALOG_ROUTE, raw, { headers: { 'x-cognigy-signature': cognigySignature(SECRET, raw) } });
-  expect(res.status).toBe(202);
-  return res.body.eventId as string;
-}
+const sendContact = (t: TestApp, customerId: string) => sendAccepted(t, SECRET, contactDialog(customerId));
 
 const live = (t: TestApp) => request(t.server).get('/health/live');
 const ready = (t: TestApp) => request(t.server).get('/health/ready');
@@ -49,18 +27,9 @@ async function expectLive(t: TestApp): Promise<void> {
 }
 
 describe('health probes (SPEC §5)', () => {
-  const sandbox = new CrmSandbox({ port: 0 });
+  const { sandbox, app } = sandboxedApp({ COGNIGY_WEBHOOK_SECRETS: SECRET });
   let t: TestApp;
-
-  beforeAll(async () => {
-    await sandbox.start();
-    t = await startTestApp(crmEnv(sandbox));
-  });
-
-  afterAll(async () => {
-    await t?.close();
-    await sandbox.stop();
-  });
+  beforeAll(() => (t = app()));
 
   it('GET /health/live is 200', async () => {
     const res = await live(t);
@@ -146,21 +115,14 @@ describe('health probes (SPEC §5)', () => {
 });
 
 describe('readiness with the CRM breaker open (SPEC §5)', () => {
-  const sandbox = new CrmSandbox({ port: 0 });
+  const { sandbox, app } = sandboxedApp({
+    COGNIGY_WEBHOOK_SECRETS: SECRET,
+    CRM_BREAKER_THRESHOLD: '1',
+    CRM_BREAKER_COOLDOWN_MS: '60000',
+    CRM_MAX_ATTEMPTS: '100',
+  });
   let t: TestApp;
-
-  beforeAll(async () => {
-    await sandbox.start();
-    t = await startTestApp(
-      crmEnv(sandbox, { CRM_BREAKER_THRESHOLD: '1', CRM_BREAKER_COOLDOWN_MS: '60000', CRM_MAX_ATTEMPTS: '100' }),
-    );
-  });
-
-  afterAll(async () => {
-    sandbox.clearFaults();
-    await t?.close();
-    await sandbox.stop();
-  });
+  beforeAll(() => (t = app()));
 
   it('stays 200 and shows the breaker open', async () => {
     sandbox.inject({ status: 503, count: -1 });

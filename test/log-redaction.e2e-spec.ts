@@ -1,12 +1,22 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, IncomingHttpHeaders, request, Server } from 'node:http';
+import { createServer, request, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CrmSandbox } from '../src/sandbox/crm-sandbox';
-import { cognigySignature, nowSeconds, sampleDialog, standardSignature } from './support/signing';
-import { exitWithin, freePort, runService, ServiceProcess, waitUntilAnswering } from './support/service-process';
+import { sandboxEnv } from './support/sandbox-env';
+import { cognigySignature, keyedDialog, nowSeconds, standardSignature } from './support/signing';
+import {
+  call,
+  exitWithin,
+  freePort,
+  post,
+  runService,
+  ServiceProcess,
+  serviceEnv,
+  waitUntilAnswering,
+} from './support/service-process';
 import { waitFor } from './support/wait-for';
 
 /**
@@ -39,27 +49,6 @@ const WRONG_HMAC_SECRET = `wrongsecret-${tag}-Jc7`;
 const WRONG_PASSWORD = `wrongpw-${tag}-Lq2`;
 const WRONG_API_KEY = `wrongkey-${tag}-Ys9`;
 const WRONG_ADMIN_TOKEN = `wrongadmin-${tag}-Fo3`;
-
-interface Answer {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-function call(port: number, method: string, path: string, headers: Record<string, string> = {}, raw?: string): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const extra: Record<string, string | number> =
-      raw === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(raw) };
-    const req = request({ host: '127.0.0.1', port, path, method, agent: false, headers: { ...extra, ...headers } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(raw);
-  });
-}
 
 /** Forwards token requests to the sandbox unchanged and remembers every access_token answered. */
 async function startTokenRelay(target: string): Promise<{ url: string; tokens: string[]; server: Server }> {
@@ -103,17 +92,7 @@ async function startTokenRelay(target: string): Promise<{ url: string; tokens: s
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/oauth/token`, tokens, server };
 }
 
-function dialog(eventKey: string): string {
-  return JSON.stringify(
-    sampleDialog({
-      conversationId: `conv-${eventKey}`,
-      entities: {
-        customerId: { value: `C-${eventKey}`, confidence: 0.97 },
-        newStatus: { value: 'gold', confidence: 0.9 },
-      },
-    }),
-  );
-}
+const dialog = (eventKey: string) => JSON.stringify(keyedDialog(eventKey));
 
 describe('log redaction: a debug-level log capture of the built service holds no credential', () => {
   let root: string;
@@ -136,11 +115,7 @@ describe('log redaction: a debug-level log capture of the built service holds no
     relay = await startTokenRelay(sandbox.tokenUrl);
     port = await freePort();
     service = runService(
-      {
-        NODE_ENV: 'development',
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        DATA_DIR: join(root, 'data'),
+      serviceEnv(port, join(root, 'data'), {
         LOG_LEVEL: 'debug',
         WEBHOOK_AUTH_MODES: 'hmac,basic,apikey,standard',
         COGNIGY_WEBHOOK_SECRETS: `${HMAC_OLD_SECRET},${HMAC_SECRET}`,
@@ -149,14 +124,10 @@ describe('log redaction: a debug-level log capture of the built service holds no
         WEBHOOK_API_KEYS: `${API_KEY}`,
         STANDARD_WEBHOOK_SECRETS: WHSEC,
         ADMIN_TOKEN,
-        CRM_BASE_URL: sandbox.url,
-        CRM_TOKEN_URL: relay.url,
-        CRM_CLIENT_ID: CLIENT_ID,
-        CRM_CLIENT_SECRET: CLIENT_SECRET,
-        CRM_RETRY_BASE_MS: '50',
-        CRM_RETRY_MAX_MS: '200',
+        // The token requests go through the recording relay; the client is the sandbox's (CLIENT_ID).
+        ...sandboxEnv(sandbox, { CRM_TOKEN_URL: relay.url, CRM_RETRY_BASE_MS: '50', CRM_RETRY_MAX_MS: '200' }),
         SHUTDOWN_GRACE_MS: '2000',
-      },
+      }),
       root,
     );
     await waitUntilAnswering(service, port);
@@ -181,7 +152,7 @@ describe('log redaction: a debug-level log capture of the built service holds no
     const hmacSig = cognigySignature(HMAC_SECRET, hmacRaw);
     forbidden.set('HMAC signature', hmacSig);
     expect(
-      (await call(port, 'POST', DIALOG, { 'x-cognigy-signature': hmacSig, 'x-cognigy-event-id': hmacId }, hmacRaw)).status,
+      (await post(port, DIALOG, hmacRaw, { 'x-cognigy-signature': hmacSig, 'x-cognigy-event-id': hmacId })).status,
     ).toBe(202);
     eventIds.push(hmacId);
 
@@ -191,13 +162,11 @@ describe('log redaction: a debug-level log capture of the built service holds no
     const ts = nowSeconds();
     const hmacTsSig = cognigySignature(HMAC_OLD_SECRET, hmacTsRaw, ts).toUpperCase();
     forbidden.set('HMAC signature (timestamped)', hmacTsSig);
-    const tsAnswer = await call(
-      port,
-      'POST',
-      DIALOG,
-      { 'x-cognigy-signature': `sha256=${hmacTsSig}`, 'x-cognigy-timestamp': String(ts), 'x-cognigy-event-id': hmacTsId },
-      hmacTsRaw,
-    );
+    const tsAnswer = await post(port, DIALOG, hmacTsRaw, {
+      'x-cognigy-signature': `sha256=${hmacTsSig}`,
+      'x-cognigy-timestamp': String(ts),
+      'x-cognigy-event-id': hmacTsId,
+    });
     expect(tsAnswer.status).toBe(202);
     eventIds.push(hmacTsId);
 
@@ -206,15 +175,14 @@ describe('log redaction: a debug-level log capture of the built service holds no
     const basicCredential = Buffer.from(`${BASIC_USER}:${BASIC_PASSWORD}`).toString('base64');
     forbidden.set('Basic credential (base64)', basicCredential);
     expect(
-      (await call(port, 'POST', DIALOG, { authorization: `Basic ${basicCredential}`, 'idempotency-key': basicId }, dialog(basicId)))
-        .status,
+      (await post(port, DIALOG, dialog(basicId), { authorization: `Basic ${basicCredential}`, 'idempotency-key': basicId })).status,
     ).toBe(202);
     eventIds.push(basicId);
 
     // apikey
     const apiKeyId = `red-apikey-${tag}`;
     expect(
-      (await call(port, 'POST', DIALOG, { 'x-api-key': API_KEY, 'x-cognigy-event-id': apiKeyId }, dialog(apiKeyId))).status,
+      (await post(port, DIALOG, dialog(apiKeyId), { 'x-api-key': API_KEY, 'x-cognigy-event-id': apiKeyId })).status,
     ).toBe(202);
     eventIds.push(apiKeyId);
 
@@ -226,13 +194,11 @@ describe('log redaction: a debug-level log capture of the built service holds no
     forbidden.set('Standard Webhooks signature', standardSig.slice('v1,'.length));
     expect(
       (
-        await call(
-          port,
-          'POST',
-          DIALOG,
-          { 'webhook-id': standardId, 'webhook-timestamp': String(standardTs), 'webhook-signature': `v1,bm90LXRoaXMtb25l ${standardSig}` },
-          standardRaw,
-        )
+        await post(port, DIALOG, standardRaw, {
+          'webhook-id': standardId,
+          'webhook-timestamp': String(standardTs),
+          'webhook-signature': `v1,bm90LXRoaXMtb25l ${standardSig}`,
+        })
       ).status,
     ).toBe(202);
     eventIds.push(standardId);
@@ -248,17 +214,15 @@ describe('log redaction: a debug-level log capture of the built service holds no
       .digest('base64');
     forbidden.set('wrong Standard Webhooks signature', wrongStandardSig);
     const rejected = await Promise.all([
-      call(port, 'POST', DIALOG, { 'x-cognigy-signature': wrongSig }, wrongRaw),
-      call(port, 'POST', DIALOG, { authorization: `Basic ${wrongBasic}` }, wrongRaw),
-      call(port, 'POST', DIALOG, { 'x-api-key': WRONG_API_KEY }, wrongRaw),
-      call(
-        port,
-        'POST',
-        DIALOG,
-        { 'webhook-id': 'msg_wrong', 'webhook-timestamp': String(standardTs), 'webhook-signature': `v1,${wrongStandardSig}` },
-        wrongRaw,
-      ),
-      call(port, 'GET', `/admin/events/${hmacId}`, { authorization: `Bearer ${WRONG_ADMIN_TOKEN}` }),
+      post(port, DIALOG, wrongRaw, { 'x-cognigy-signature': wrongSig }),
+      post(port, DIALOG, wrongRaw, { authorization: `Basic ${wrongBasic}` }),
+      post(port, DIALOG, wrongRaw, { 'x-api-key': WRONG_API_KEY }),
+      post(port, DIALOG, wrongRaw, {
+        'webhook-id': 'msg_wrong',
+        'webhook-timestamp': String(standardTs),
+        'webhook-signature': `v1,${wrongStandardSig}`,
+      }),
+      call(port, 'GET', `/admin/events/${hmacId}`, { headers: { authorization: `Bearer ${WRONG_ADMIN_TOKEN}` } }),
     ]);
     expect(rejected.map((a) => a.status)).toEqual([401, 401, 401, 401, 401]);
 
@@ -268,7 +232,7 @@ describe('log redaction: a debug-level log capture of the built service holds no
     // An admin call with the right token.
     const admin = await waitFor(
       async () => {
-        const answer = await call(port, 'GET', `/admin/events/${hmacId}`, { authorization: `Bearer ${ADMIN_TOKEN}` });
+        const answer = await call(port, 'GET', `/admin/events/${hmacId}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
         return answer.status === 200 && JSON.parse(answer.body).state === 'delivered' ? answer : undefined;
       },
       { timeoutMs: 5000, what: 'admin shows the event delivered' },
@@ -294,7 +258,7 @@ describe('log redaction: a debug-level log capture of the built service holds no
         source: 'bot',
       },
     });
-    expect((await call(port, 'POST', OUTPUT, { 'x-api-key': API_KEY }, endpointOutput)).status).toBe(202);
+    expect((await post(port, OUTPUT, endpointOutput, { 'x-api-key': API_KEY })).status).toBe(202);
     eventIds.push(refreshId);
     await waitFor(() => sandbox.stats().applied === 6, { timeoutMs: 10000, what: 'the event after the token refresh applied' });
     expect(sandbox.stats().unauthorized).toBeGreaterThanOrEqual(1);

@@ -1,25 +1,17 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import request from 'supertest';
 import { EventStore } from '../src/queue/event-store';
-import { cognigySignature, sampleDialog } from './support/signing';
+import { sampleDialog } from './support/signing';
 import { startTestApp, TestApp } from './support/test-app';
+import { DIALOG_ROUTE, postSigned } from './support/webhook-cases';
 
 const SECRET = 'mapping-e2e-secret';
-const ROUTE = '/webhooks/cognigy/dialog-complete';
 /** The repository example, named relative to the working directory as an operator would. */
 const EXAMPLE = relative(process.cwd(), join(__dirname, '..', 'mappings', 'example.json'));
 
 let n = 0;
-function post(t: TestApp, body: Record<string, unknown>) {
-  const raw = JSON.stringify(body);
-  return request(t.server)
-    .post(ROUTE)
-    .set('content-type', 'application/json')
-    .set('x-cognigy-signature', cognigySignature(SECRET, raw))
-    .send(raw);
-}
+const post = (t: TestApp, body: Record<string, unknown>) => postSigned(t, SECRET, DIALOG_ROUTE, body);
 
 const callback = (entities: Record<string, unknown>, metadata: Record<string, unknown> = { channel: 'voice' }) =>
   sampleDialog({

@@ -1,12 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import request from 'supertest';
 import { EventStore } from '../src/queue/event-store';
-import { CrmSandbox } from '../src/sandbox/crm-sandbox';
+import { LatencyFigures } from '../src/metrics/latency-window';
 import { WEBHOOK_OUTCOMES } from '../src/webhook/webhook-events';
-import { cognigySignature, sampleDialog } from './support/signing';
-import { startTestApp, TestApp } from './support/test-app';
+import { sampleDialog } from './support/signing';
+import { sandboxedApp, TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
-import { DIALOG_ROUTE, ENDPOINT_ROUTE, post, unique } from './support/webhook-cases';
+import { contactDialog, DIALOG_ROUTE, ENDPOINT_ROUTE, post, postSigned, unique } from './support/webhook-cases';
 
 /**
  * SPEC §5 metrics, end to end: signed webhooks into the real app, the real worker delivering to a
@@ -18,19 +18,6 @@ import { DIALOG_ROUTE, ENDPOINT_ROUTE, post, unique } from './support/webhook-ca
 
 const SECRET = 's';
 
-function crmEnv(sandbox: CrmSandbox, extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    COGNIGY_WEBHOOK_SECRETS: SECRET,
-    CRM_BASE_URL: sandbox.url,
-    CRM_TOKEN_URL: sandbox.tokenUrl,
-    CRM_CLIENT_ID: sandbox.clientId,
-    CRM_CLIENT_SECRET: sandbox.clientSecret,
-    CRM_RETRY_BASE_MS: '10',
-    CRM_RETRY_MAX_MS: '40',
-    ...extra,
-  };
-}
-
 interface Sent {
   eventId: string;
   conversationId: string;
@@ -39,29 +26,18 @@ interface Sent {
 
 /** A signed dialog completion (update_customer_profile of `customerId` unless the body says otherwise). */
 async function sendDialog(t: TestApp, customerId: string, overrides: Record<string, unknown> = {}, expected = 202) {
-  const conversationId = unique('conv');
-  const raw = JSON.stringify(
-    sampleDialog({ conversationId, entities: { customerId: { value: customerId, confidence: 0.98 } }, ...overrides }),
-  );
-  const res = await post(t, DIALOG_ROUTE, raw, { headers: { 'x-cognigy-signature': cognigySignature(SECRET, raw) } });
+  const dialog = contactDialog(customerId, {}, overrides);
+  const raw = JSON.stringify(dialog);
+  const res = await postSigned(t, SECRET, DIALOG_ROUTE, raw);
   expect(res.status).toBe(expected);
-  return { eventId: res.body.eventId as string, conversationId, raw, body: res.body };
+  return { eventId: res.body.eventId as string, conversationId: dialog.conversationId as string, raw, body: res.body };
 }
 
 const stateOf = async (t: TestApp, eventId: string) => (await t.app.get(EventStore).get(eventId))?.state;
 const reached = (t: TestApp, eventId: string, state: string) =>
   waitFor(async () => (await stateOf(t, eventId)) === state, { what: `event ${eventId} ${state}` });
 
-type Figures = {
-  total_requests: number;
-  mean_latency_ms: number;
-  p50_latency_ms: number;
-  p95_latency_ms: number;
-  p99_latency_ms: number;
-  sla_compliance_percent: number;
-  sla_threshold_seconds: number;
-};
-type LatencyReport = Figures & { ack: Figures; status?: string };
+type LatencyReport = LatencyFigures & { ack: LatencyFigures; status?: string };
 
 const FIGURE_NAMES = [
   'total_requests',
@@ -82,19 +58,10 @@ async function latency(t: TestApp): Promise<LatencyReport> {
 
 describe('GET /metrics/latency (SPEC §5)', () => {
   describe('end to end and ack over the delivered events', () => {
-    const sandbox = new CrmSandbox({ port: 0 });
+    const { sandbox, app } = sandboxedApp({ COGNIGY_WEBHOOK_SECRETS: SECRET });
     let t: TestApp;
     const N = 5;
-
-    beforeAll(async () => {
-      await sandbox.start();
-      t = await startTestApp(crmEnv(sandbox));
-    });
-
-    afterAll(async () => {
-      await t?.close();
-      await sandbox.stop();
-    });
+    beforeAll(() => (t = app()));
 
     it('answers {"status":"no_data"} before any event', async () => {
       expect(await latency(t)).toEqual({ status: 'no_data' });
@@ -137,7 +104,7 @@ describe('GET /metrics/latency (SPEC §5)', () => {
       const before = await latency(t);
       // A duplicate (200), a 422 and a 401 are answered but neither accepted nor delivered.
       const { raw } = await sendDialog(t, 'C-LAT-DUP');
-      const dup = await post(t, DIALOG_ROUTE, raw, { headers: { 'x-cognigy-signature': cognigySignature(SECRET, raw) } });
+      const dup = await postSigned(t, SECRET, DIALOG_ROUTE, raw);
       expect(dup.status).toBe(200);
       await sendDialog(t, 'C-LAT-X', { intent: 'order_pizza' }, 422);
       const unsigned = await post(t, DIALOG_ROUTE, raw, { headers: { 'x-cognigy-signature': 'ff'.repeat(32) } });
@@ -151,21 +118,15 @@ describe('GET /metrics/latency (SPEC §5)', () => {
   });
 
   describe('a known CRM latency', () => {
-    const sandbox = new CrmSandbox({ port: 0 });
+    // A window of 2 and a threshold just under the injected delay.
+    const { sandbox, app } = sandboxedApp({
+      COGNIGY_WEBHOOK_SECRETS: SECRET,
+      LATENCY_WINDOW: '2',
+      SLA_THRESHOLD_SECONDS: '0.149',
+    });
     let t: TestApp;
     const CRM_DELAY_MS = 150;
-
-    beforeAll(async () => {
-      await sandbox.start();
-      // A window of 2 and a threshold just under the injected delay.
-      t = await startTestApp(crmEnv(sandbox, { LATENCY_WINDOW: '2', SLA_THRESHOLD_SECONDS: '0.149' }));
-    });
-
-    afterAll(async () => {
-      sandbox.clearFaults();
-      await t?.close();
-      await sandbox.stop();
-    });
+    beforeAll(() => (t = app()));
 
     it('puts a 150 ms CRM answer into the end-to-end figures, not into the ack ones', async () => {
       sandbox.inject({ latencyMs: CRM_DELAY_MS, count: 3 });
@@ -235,7 +196,7 @@ function types(text: string): Record<string, string> {
 }
 
 describe('GET /metrics (SPEC §5)', () => {
-  const sandbox = new CrmSandbox({ port: 0 });
+  const { sandbox, app } = sandboxedApp({ COGNIGY_WEBHOOK_SECRETS: SECRET });
   let t: TestApp;
   let beforeText: string;
   let afterText: string;
@@ -250,8 +211,7 @@ describe('GET /metrics (SPEC §5)', () => {
   };
 
   beforeAll(async () => {
-    await sandbox.start();
-    t = await startTestApp(crmEnv(sandbox));
+    t = app();
     beforeText = await scrape();
 
     // 1. A: the CRM answers 500 once, then 200 on the retry.
@@ -262,7 +222,7 @@ describe('GET /metrics (SPEC §5)', () => {
     const b = await sendDialog(t, 'C-MET-B');
     await reached(t, b.eventId, 'delivered');
     // 3. A again: duplicate (200).
-    const dup = await post(t, DIALOG_ROUTE, a.raw, { headers: { 'x-cognigy-signature': cognigySignature(SECRET, a.raw) } });
+    const dup = await postSigned(t, SECRET, DIALOG_ROUTE, a.raw);
     expect(dup.status).toBe(200);
     expect(dup.body.status).toBe('duplicate');
     // 4. A bad signature: unauthorized (401).
@@ -272,18 +232,16 @@ describe('GET /metrics (SPEC §5)', () => {
     const invalidConv = unique('conv');
     const invalidBody = sampleDialog({ conversationId: invalidConv });
     delete invalidBody.botId;
-    const invalidRaw = JSON.stringify(invalidBody);
-    const invalid = await post(t, DIALOG_ROUTE, invalidRaw, {
-      headers: { 'x-cognigy-signature': cognigySignature(SECRET, invalidRaw) },
-    });
+    const invalid = await postSigned(t, SECRET, DIALOG_ROUTE, invalidBody);
     expect(invalid.status).toBe(400);
     // 6. An intent without a mapping: unsupported (422).
     const unsupported = await sendDialog(t, 'C-MET-U', { intent: 'order_pizza' }, 422);
     // 7. An endpoint output that is plain chat text: ignored (200).
     const session = unique('session');
-    const ignoredRaw = JSON.stringify({ userId: 'u1', sessionId: session, AIOutput: { text: 'Hello!', source: 'bot' } });
-    const ignored = await post(t, ENDPOINT_ROUTE, ignoredRaw, {
-      headers: { 'x-cognigy-signature': cognigySignature(SECRET, ignoredRaw) },
+    const ignored = await postSigned(t, SECRET, ENDPOINT_ROUTE, {
+      userId: 'u1',
+      sessionId: session,
+      AIOutput: { text: 'Hello!', source: 'bot' },
     });
     expect(ignored.status).toBe(200);
     expect(ignored.body).toEqual({ status: 'ignored' });
@@ -295,12 +253,6 @@ describe('GET /metrics (SPEC §5)', () => {
     ids.push(a.eventId, a.conversationId, b.eventId, b.conversationId, c.eventId, c.conversationId);
     ids.push(invalidConv, unsupported.conversationId, session);
     afterText = await scrape();
-  });
-
-  afterAll(async () => {
-    sandbox.clearFaults();
-    await t?.close();
-    await sandbox.stop();
   });
 
   const delta = (name: string, labels: Record<string, string> = {}) =>

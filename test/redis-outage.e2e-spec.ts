@@ -1,9 +1,10 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
 import request from 'supertest';
-import { cognigySignature, sampleDialog } from './support/signing';
+import { freePort } from './support/service-process';
+import { sampleDialog } from './support/signing';
 import { startTestApp, TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
+import { DIALOG_ROUTE, postSigned } from './support/webhook-cases';
 
 const SECRET = 'outage-secret';
 const hasRedisServer = spawnSync('which', ['redis-server']).status === 0;
@@ -11,15 +12,6 @@ if (!hasRedisServer && process.env.CI !== 'true') {
   console.warn('NOTICE: redis-server not on PATH: the Redis outage suite is SKIPPED (it runs under CI=true)');
 }
 const describeWithRedisServer = hasRedisServer || process.env.CI === 'true' ? describe : describe.skip;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** A Redis of the test's own, on its own port, so it can be stopped without touching others. */
 async function startRedis(port: number): Promise<ChildProcess> {
@@ -58,14 +50,7 @@ describeWithRedisServer('Redis driver when Redis is away (SPEC §3.4: 503, never
       await t?.close().catch(() => undefined);
     });
 
-    const post = (conversationId: string) => {
-      const body = JSON.stringify(sampleDialog({ conversationId }));
-      return request(t.server)
-        .post('/webhooks/cognigy/dialog-complete')
-        .set('content-type', 'application/json')
-        .set('x-cognigy-signature', cognigySignature(SECRET, body))
-        .send(body);
-    };
+    const post = (conversationId: string) => postSigned(t, SECRET, DIALOG_ROUTE, sampleDialog({ conversationId }));
 
     it('answers 202 while Redis is up, then 503 with Retry-After within seconds once it is gone', async () => {
       expect((await post('outage-before')).status).toBe(202);

@@ -1,12 +1,12 @@
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { IncomingHttpHeaders, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CrmSandbox, SandboxRequest } from '../src/sandbox/crm-sandbox';
-import { cognigySignature, sampleDialog } from './support/signing';
-import { exitWithin, freePort, runService, ServiceProcess, waitUntilAnswering } from './support/service-process';
+import { sandboxEnv } from './support/sandbox-env';
+import { signedEvent } from './support/signing';
+import { call, exitWithin, freePort, Reply, ServiceProcess, serviceEnv, startService } from './support/service-process';
 import { waitFor } from './support/wait-for';
 
 /**
@@ -19,36 +19,14 @@ import { waitFor } from './support/wait-for';
 const SECRET = 'shutdown-secret';
 const ROUTE = '/webhooks/cognigy/dialog-complete';
 
-interface Answer {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
+/** Every request of this suite gives up after 5 s: a hang fails the test instead of timing it out. */
+const CALL_TIMEOUT_MS = 5000;
 
-function call(port: number, method: string, path: string, headers: Record<string, string> = {}, raw?: string): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const extra: Record<string, string | number> =
-      raw === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(raw) };
-    const req = request({ host: '127.0.0.1', port, path, method, agent: false, headers: { ...extra, ...headers } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.setTimeout(5000, () => req.destroy(new Error(`${method} ${path} timed out`)));
-    req.end(raw);
-  });
-}
+const get = (port: number, path: string) => call(port, 'GET', path, { timeoutMs: CALL_TIMEOUT_MS });
 
-function webhook(port: number, eventId: string): Promise<Answer> {
-  const raw = JSON.stringify(
-    sampleDialog({
-      conversationId: `conv-${eventId}`,
-      entities: { customerId: { value: `C-${eventId}`, confidence: 0.9 }, newStatus: { value: 'gold' } },
-    }),
-  );
-  return call(port, 'POST', ROUTE, { 'x-cognigy-signature': cognigySignature(SECRET, raw), 'x-cognigy-event-id': eventId }, raw);
+function webhook(port: number, eventId: string): Promise<Reply> {
+  const { raw, headers } = signedEvent(SECRET, eventId);
+  return call(port, 'POST', ROUTE, { headers, raw, timeoutMs: CALL_TIMEOUT_MS });
 }
 
 /** `state` of each event, read by a separate read-only connection (the service has exited). */
@@ -84,29 +62,17 @@ describe('graceful shutdown (built service, dist/main.js)', () => {
     rmSync(root, { recursive: true, force: true });
   });
 
-  async function start(dataDir: string, port: number, graceMs: number): Promise<ServiceProcess> {
-    const service = runService(
-      {
-        NODE_ENV: 'development',
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        DATA_DIR: dataDir,
+  const start = (dataDir: string, port: number, graceMs: number) =>
+    startService(
+      serviceEnv(port, dataDir, {
         LOG_LEVEL: 'info',
         COGNIGY_WEBHOOK_SECRETS: SECRET,
         SHUTDOWN_GRACE_MS: String(graceMs),
-        CRM_BASE_URL: sandbox.url,
-        CRM_TOKEN_URL: sandbox.tokenUrl,
-        CRM_CLIENT_ID: sandbox.clientId,
-        CRM_CLIENT_SECRET: sandbox.clientSecret,
-        CRM_RETRY_BASE_MS: '50',
-        CRM_RETRY_MAX_MS: '200',
-      },
+        ...sandboxEnv(sandbox, { CRM_RETRY_BASE_MS: '50', CRM_RETRY_MAX_MS: '200' }),
+      }),
       root,
+      running,
     );
-    running.push(service);
-    await waitUntilAnswering(service, port);
-    return service;
-  }
 
   const requestsFor = (eventId: string): SandboxRequest[] =>
     sandbox.requests().filter((r) => r.idempotencyKey === `cognigy-${eventId}`);
@@ -116,7 +82,7 @@ describe('graceful shutdown (built service, dist/main.js)', () => {
     const port = await freePort();
     const service = await start(dataDir, port, 5000);
     sandbox.inject({ target: 'api', latencyMs: 1500 });
-    expect((await call(port, 'GET', '/health/ready')).status).toBe(200);
+    expect((await get(port, '/health/ready')).status).toBe(200);
 
     const eventId = `drain-${randomBytes(4).toString('hex')}`;
     expect((await webhook(port, eventId)).status).toBe(202);
@@ -131,13 +97,13 @@ describe('graceful shutdown (built service, dist/main.js)', () => {
     // Draining: the listener answers, readiness and webhooks say 503.
     const ready = await waitFor(
       async () => {
-        const answer = await call(port, 'GET', '/health/ready');
+        const answer = await get(port, '/health/ready');
         return answer.status === 503 ? answer : undefined;
       },
       { timeoutMs: 1000, intervalMs: 10, what: 'readiness 503 after SIGTERM' },
     );
     expect(JSON.parse(ready.body)).toMatchObject({ status: 'error' });
-    expect((await call(port, 'GET', '/health/live')).status).toBe(200);
+    expect((await get(port, '/health/live')).status).toBe(200);
     const lateId = `late-${randomBytes(4).toString('hex')}`;
     const late = await webhook(port, lateId);
     expect(late.status).toBe(503);

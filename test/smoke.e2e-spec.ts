@@ -1,6 +1,6 @@
-import request from 'supertest';
-import { cognigySignature, sampleDialog } from './support/signing';
+import { sampleDialog } from './support/signing';
 import { startTestApp, TestApp } from './support/test-app';
+import { DIALOG_ROUTE, postSigned } from './support/webhook-cases';
 
 describe('smoke', () => {
   let t: TestApp;
@@ -10,12 +10,7 @@ describe('smoke', () => {
   afterAll(() => t.close());
 
   it('accepts a signed event', async () => {
-    const body = JSON.stringify(sampleDialog());
-    const res = await request(t.server)
-      .post('/webhooks/cognigy/dialog-complete')
-      .set('content-type', 'application/json')
-      .set('x-cognigy-signature', cognigySignature('s1', body))
-      .send(body);
+    const res = await postSigned(t, 's1', DIALOG_ROUTE, sampleDialog());
     expect(res.status).toBe(202);
     expect(res.body.status).toBe('accepted');
   });

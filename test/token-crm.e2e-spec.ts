@@ -3,9 +3,9 @@ import { CrmBreaker } from '../src/crm/client/crm-breaker';
 import { TokenProvider } from '../src/crm/token/token-provider';
 import { EventStore, StoredEvent } from '../src/queue/event-store';
 import { CrmSandbox, SandboxRequest, SandboxStats } from '../src/sandbox/crm-sandbox';
-import { cognigySignature } from './support/signing';
+import { sandboxEnv } from './support/sandbox-env';
 import { startTestApp, TestApp } from './support/test-app';
-import { DIALOG_CASE, post, unique } from './support/webhook-cases';
+import { DIALOG_CASE, sendAccepted, unique } from './support/webhook-cases';
 import { waitFor } from './support/wait-for';
 
 /**
@@ -43,27 +43,21 @@ afterAll(async () => {
   await sandbox.stop();
 });
 
-function appEnv(extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    LOG_LEVEL: 'debug',
-    COGNIGY_WEBHOOK_SECRETS: WEBHOOK_SECRET,
-    CRM_BASE_URL: sandbox.url,
-    CRM_TOKEN_URL: sandbox.tokenUrl,
-    CRM_CLIENT_ID: CLIENT_ID,
-    CRM_CLIENT_SECRET: CLIENT_SECRET,
-    CRM_RETRY_BASE_MS: '20',
-    CRM_RETRY_MAX_MS: '50',
-    ...extra,
-  };
-}
-
 /**
  * The app with `env`, its Nest logger output flushed: an app that is only init()ed (not listening)
  * keeps buffering what Nest's Logger writes (bufferLogs: true), so without this the token
  * provider's and the worker's log lines would never be written, let alone checked.
  */
 async function startApp(env: Record<string, string>): Promise<TestApp> {
-  const t = await startTestApp(appEnv(env));
+  const t = await startTestApp(
+    sandboxEnv(sandbox, {
+      LOG_LEVEL: 'debug',
+      COGNIGY_WEBHOOK_SECRETS: WEBHOOK_SECRET,
+      CRM_RETRY_BASE_MS: '20',
+      CRM_RETRY_MAX_MS: '50',
+      ...env,
+    }),
+  );
   t.app.flushLogs();
   return t;
 }
@@ -74,12 +68,7 @@ async function sendWebhook(t: TestApp): Promise<string> {
     customerId: { value: unique('C'), confidence: 0.99 },
     newStatus: { value: 'gold', confidence: 0.9 },
   });
-  const raw = JSON.stringify(body);
-  const res = await post(t, DIALOG_CASE.path, raw, {
-    headers: { 'x-cognigy-signature': cognigySignature(WEBHOOK_SECRET, raw) },
-  });
-  expect(res.status).toBe(202);
-  expect(res.body.eventId).toBe(eventId);
+  expect(await sendAccepted(t, WEBHOOK_SECRET, body, { path: DIALOG_CASE.path })).toBe(eventId);
   return eventId;
 }
 

@@ -1,7 +1,6 @@
 import { HttpService } from '@nestjs/axios';
 import axios from 'axios';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import {
@@ -9,6 +8,7 @@ import {
   ClientCredentialsTokenProvider,
 } from '../src/crm/token/client-credentials-token.provider';
 import { TokenUnavailableError } from '../src/crm/token/token-provider';
+import { freePort } from './support/service-process';
 
 /**
  * SPEC §4.3 against a real OAuth2 authorization server: `oidc-provider` 8.8.1 (its last release
@@ -69,15 +69,6 @@ function startOidcWorker(clients: OidcClient[]): Promise<{ worker: Worker; serve
 
 /** The JWT access token's claims (oidc-provider issues JWTs for the CRM resource here). */
 const claims = (token: string) => JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8'));
-
-/** A port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('ClientCredentialsTokenProvider against oidc-provider (SPEC §4.3)', () => {
   let worker: Worker;
@@ -198,7 +189,7 @@ describe('ClientCredentialsTokenProvider against oidc-provider (SPEC §4.3)', ()
   });
 
   it('answers an unreachable token endpoint with TokenUnavailableError naming only the code', async () => {
-    const { provider } = providerFor(CLIENTS.basic, { tokenUrl: `http://127.0.0.1:${await closedPort()}/token` });
+    const { provider } = providerFor(CLIENTS.basic, { tokenUrl: `http://127.0.0.1:${await freePort()}/token` });
     let error: unknown;
     const output = await captureOutput(async () => {
       error = await provider.getToken().catch((e: unknown) => e);

@@ -9,6 +9,7 @@ import {
   ENDPOINT_ROUTE,
   post,
   PostOptions,
+  postSigned,
   storedCount,
   rawPost,
   ROUTES,
@@ -26,13 +27,8 @@ const SECRET = 'answers-secret';
 const MAX_BODY = 2048;
 
 /** A signed POST (hex HMAC of the exact bytes sent). */
-function signed(t: TestApp, path: string, body: string | object, options: PostOptions = {}) {
-  const raw = typeof body === 'string' ? body : JSON.stringify(body);
-  return post(t, path, raw, {
-    ...options,
-    headers: { 'x-cognigy-signature': cognigySignature(SECRET, raw), ...options.headers },
-  });
-}
+const signed = (t: TestApp, path: string, body: string | object, options: PostOptions = {}) =>
+  postSigned(t, SECRET, path, body, options);
 
 /** A JSON body padded (through `metadata`) to exactly `size` bytes. */
 function paddedBody(base: Record<string, unknown>, size: number): string {

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import request from 'supertest';
 import { EventStore, StoredEvent } from '../src/queue/event-store';
-import { cognigySignature, sampleDialog } from './support/signing';
+import { sampleDialog } from './support/signing';
 import { startTestApp, TestApp } from './support/test-app';
+import { freshDialog, postSigned, sendAccepted, storedCount, unique } from './support/webhook-cases';
 
 /**
  * DTO validation of both webhook routes (SPEC §3.1, §3.2, §3.4 "400"), through real, signed HTTP
@@ -16,22 +16,15 @@ const ENDPOINT = '/webhooks/cognigy/endpoint-output';
 const REQUIRED = ['conversationId', 'botId', 'status', 'intent', 'timestamp'] as const;
 const MAX = 10_000;
 
-let seq = 0;
-const fresh = (prefix: string) => `${prefix}-${++seq}-${randomBytes(3).toString('hex')}`;
-
-/** A valid §3.1 body with a conversation id no other test uses. */
-const dialog = (overrides: Record<string, unknown> = {}) =>
-  sampleDialog({ conversationId: fresh('conv'), ...overrides });
-
 /** A valid §3.2 dialog completion with a trace id no other test uses. */
 function endpointOutput(data: Record<string, unknown> = {}, top: Record<string, unknown> = {}) {
   return {
     userId: 'user123',
-    sessionId: fresh('session'),
+    sessionId: unique('session'),
     AIOutput: {
       text: 'Your ticket is logged.',
       data: { intent: 'log_support_ticket', entities: { ticketId: { value: 'T-77' } }, ...data },
-      traceId: fresh('endpoint-httpIncomingMessage'),
+      traceId: unique('endpoint-httpIncomingMessage'),
       source: 'bot',
     },
     ...top,
@@ -65,18 +58,11 @@ describe('webhook DTO validation (SPEC §3.1, §3.2)', () => {
   });
   afterAll(() => t.close());
 
-  const totalStored = async () => Object.values(await store.countByState()).reduce((a, b) => a + b, 0);
+  const totalStored = () => storedCount(t);
 
   /** A signed POST of exactly these bytes. */
-  function send(path: string, body: string | object, headers: Record<string, string> = {}) {
-    const raw = typeof body === 'string' ? body : JSON.stringify(body);
-    let req = request(t.server)
-      .post(path)
-      .set('content-type', 'application/json')
-      .set('x-cognigy-signature', cognigySignature(SECRET, raw));
-    for (const [name, value] of Object.entries(headers)) req = req.set(name, value);
-    return req.send(raw);
-  }
+  const send = (path: string, body: string | object, headers: Record<string, string> = {}) =>
+    postSigned(t, SECRET, path, body, { headers });
 
   /**
    * Posts, expects Nest's validation 400 naming every one of `fields` (and, when `only` is set,
@@ -113,23 +99,20 @@ describe('webhook DTO validation (SPEC §3.1, §3.2)', () => {
 
   /** Posts, expects 202 accepted and returns the stored event. */
   async function accepted(path: string, body: string | object, headers: Record<string, string> = {}) {
-    const res = await send(path, body, headers);
-    if (res.status !== 202) throw new Error(`expected 202, got ${res.status}: ${JSON.stringify(res.body)}`);
-    expect(res.body).toEqual({ status: 'accepted', eventId: expect.any(String) });
-    const stored = await store.get(res.body.eventId);
+    const stored = await store.get(await sendAccepted(t, SECRET, body, { path, headers }));
     expect(stored).not.toBeNull();
     return stored as StoredEvent;
   }
 
   it('accepts the SPEC example body as the baseline', async () => {
-    const stored = await accepted(DIALOG, dialog());
+    const stored = await accepted(DIALOG, freshDialog());
     expect(stored.event.intent).toBe('update_customer_profile');
     expect(stored.upsert.body).toMatchObject({ external_id: 'C-1001', status: 'gold' });
   });
 
   describe('dialog-complete: required strings', () => {
     it.each(REQUIRED)('%s missing → 400 naming it (and only it)', async (field) => {
-      await expect400(DIALOG, without(dialog(), field), [field], true);
+      await expect400(DIALOG, without(freshDialog(), field), [field], true);
     });
 
     const wrongTypes: [string, unknown][] = [
@@ -141,17 +124,17 @@ describe('webhook DTO validation (SPEC §3.1, §3.2)', () => {
     ];
     describe.each(REQUIRED)('%s of the wrong type', (field) => {
       it.each(wrongTypes)('%s → 400 naming it', async (_, value) => {
-        await expect400(DIALOG, dialog({ [field]: value }), [field], true);
+        await expect400(DIALOG, freshDialog({ [field]: value }), [field], true);
       });
     });
 
     it.each(REQUIRED)('%s as the empty string → 400 naming it', async (field) => {
-      await expect400(DIALOG, dialog({ [field]: '' }), [field], true);
+      await expect400(DIALOG, freshDialog({ [field]: '' }), [field], true);
     });
 
     it('names every bad field when several are bad at once', async () => {
       const body = without(
-        dialog({
+        freshDialog({
           conversationId: 17,
           intent: ['update_customer_profile'],
           timestamp: 'yesterday',
@@ -177,14 +160,14 @@ describe('webhook DTO validation (SPEC §3.1, §3.2)', () => {
   describe('dialog-complete: entities', () => {
     it('absent entities pass validation as {} (the mapping then misses its id entity: 422, not 400)', async () => {
       const before = await totalStored();
-      const res = await send(DIALOG, without(dialog(), 'entities'));
+      const res = await send(DIALOG, without(freshDialog(), 'entities'));
       expect(res.status).toBe(422);
       expect(res.body.message).toBe('Missing required entity: customerId');
       expect(await totalStored()).toBe(before);
     });
 
     it('entities: null is treated as absent, not as a bad field', async () => {
-      const res = await send(DIALOG, dialog({ entities: null }));
+      const res = await send(DIALOG, freshDialog({ entities: null }));
       expect(res.status).toBe(422);
       expect(res.body.message).toBe('Missing required entity: customerId');
     });
@@ -192,7 +175,7 @@ describe('webhook DTO validation (SPEC §3.1, §3.2)', () => {
     it('keeps string, number and boolean values as strings (stored event and CRM body)', async () => {
       const stored = await accepted(
         DIALOG,
-        dialog({
+        freshDialog({
           entities: {
             customerId: { value: 1001, confidence: 1 },
             newStatus: { value: false, confidence: 0.5 },
@@ -221,12 +204,12 @@ describe('webhook DTO validation (SPEC §3.1, §3.2)', () => {
     });
 
     it('confidence defaults to 0', async () => {
-      const stored = await accepted(DIALOG, dialog({ entities: { customerId: { value: 'C-7' } } }));
+      const stored = await accepted(DIALOG, freshDialog({ entities: { customerId: { value: 'C-7' } } }));
       expect(stored.event.entities.customerId).toEqual({ value: 'C-7', confidence: 0 });
     });
 
     it.each([0, 1, 0.5])('confidence %p (inside [0, 1]) is accepted and kept', async (confidence) => {
-      const stored = await accepted(DIALOG, dialog({ entities: { customerId: { value: 'C-8', confidence } } }));
+      const stored = await accepted(DIALOG, freshDialog({ entities: { customerId: { value: 'C-8', confidence } } }));
       expect(stored.event.entities.customerId.confidence).toBe(confidence);
     });
 
@@ -239,7 +222,7 @@ describe('webhook DTO validation (SPEC §3.1, §3.2)', () => {
       ['null', null],
       ['an object', { p: 0.9 }],
     ])('confidence %s → 400 naming entities.customerId.confidence', async (_, confidence) => {
-      await expect400(DIALOG, dialog({ entities: { customerId: { value: 'C-1', confidence } } }), [
+      await expect400(DIALOG, freshDialog({ entities: { customerId: { value: 'C-1', confidence } } }), [
         'entities.customerId.confidence',
       ]);
     });
@@ -249,13 +232,13 @@ describe('webhook DTO validation (SPEC §3.1, §3.2)', () => {
       ['an array', ['C-1001']],
       ['null', null],
     ])('a value that is %s → 400 naming entities.customerId.value', async (_, value) => {
-      await expect400(DIALOG, dialog({ entities: { customerId: { value, confidence: 0.9 } } }), [
+      await expect400(DIALOG, freshDialog({ entities: { customerId: { value, confidence: 0.9 } } }), [
         'entities.customerId.value',
       ]);
     });
 
     it('an entity without a value → 400 naming its value', async () => {
-      await expect400(DIALOG, dialog({ entities: { customerId: { confidence: 0.9 } } }), ['entities.customerId.value']);
+      await expect400(DIALOG, freshDialog({ entities: { customerId: { confidence: 0.9 } } }), ['entities.customerId.value']);
     });
 
     it.each<[string, unknown]>([
@@ -263,13 +246,13 @@ describe('webhook DTO validation (SPEC §3.1, §3.2)', () => {
       ['an array', [{ value: 'C-1001' }]],
       ['null', null],
     ])('an entity that is %s instead of an object → 400 naming the entity', async (_, entity) => {
-      await expect400(DIALOG, dialog({ entities: { customerId: entity } }), ['entities.customerId']);
+      await expect400(DIALOG, freshDialog({ entities: { customerId: entity } }), ['entities.customerId']);
     });
 
     it('names every bad entity when several are bad', async () => {
       await expect400(
         DIALOG,
-        dialog({
+        freshDialog({
           entities: {
             customerId: { value: 'C-1' },
             newStatus: { value: ['gold'] },
@@ -284,7 +267,7 @@ describe('webhook DTO validation (SPEC §3.1, §3.2)', () => {
     it('lists at most 25 entity problems, one message each, the last counting the rest', async () => {
       const entities: Record<string, unknown> = { customerId: { value: 'C-1' } };
       for (let i = 0; i < 30; i++) entities[`e${i}`] = { value: [i] };
-      const messages = await expect400(DIALOG, dialog({ entities }), ['entities.e0.value', 'entities.e24.value']);
+      const messages = await expect400(DIALOG, freshDialog({ entities }), ['entities.e0.value', 'entities.e24.value']);
       const entityMessages = messages.filter((m) => m.startsWith('entities.'));
       expect(entityMessages).toHaveLength(25);
       expect(entityMessages[24]).toMatch(/\(and 5 more problems\)$/);
@@ -294,29 +277,29 @@ describe('webhook DTO validation (SPEC §3.1, §3.2)', () => {
 
   describe('dialog-complete: arrays and scalars where objects belong', () => {
     it('entities as an array → 400 naming entities', async () => {
-      await expect400(DIALOG, dialog({ entities: [{ customerId: { value: 'C-1' } }] }), ['entities']);
+      await expect400(DIALOG, freshDialog({ entities: [{ customerId: { value: 'C-1' } }] }), ['entities']);
     });
 
     it('entities as a string → 400 naming entities', async () => {
-      await expect400(DIALOG, dialog({ entities: 'customerId=C-1' }), ['entities']);
+      await expect400(DIALOG, freshDialog({ entities: 'customerId=C-1' }), ['entities']);
     });
 
     it('metadata as an array → 400 naming metadata', async () => {
-      await expect400(DIALOG, dialog({ metadata: [{ channel: 'voice' }] }), ['metadata']);
+      await expect400(DIALOG, freshDialog({ metadata: [{ channel: 'voice' }] }), ['metadata']);
     });
 
     it('metadata as a string → 400 naming metadata', async () => {
-      await expect400(DIALOG, dialog({ metadata: 'voice' }), ['metadata']);
+      await expect400(DIALOG, freshDialog({ metadata: 'voice' }), ['metadata']);
     });
 
     it('metadata may be any object, nested included, and is stored as sent', async () => {
       const metadata = { channel: 'voice', locale: { lang: 'de', region: 'AT' }, tags: ['vip', 1, true, null] };
-      const stored = await accepted(DIALOG, dialog({ metadata }));
+      const stored = await accepted(DIALOG, freshDialog({ metadata }));
       expect(stored.event.metadata).toEqual(metadata);
     });
 
     it('absent metadata is stored as {}', async () => {
-      const stored = await accepted(DIALOG, without(dialog(), 'metadata'));
+      const stored = await accepted(DIALOG, without(freshDialog(), 'metadata'));
       expect(stored.event.metadata).toEqual({});
     });
 
@@ -346,7 +329,7 @@ describe('webhook DTO validation (SPEC §3.1, §3.2)', () => {
       ['Thu, 26 Nov 2026 10:00:00 GMT'],
       [' 2026-11-26T10:00:00Z'],
     ])('unparsable %p → 400 naming timestamp', async (timestamp) => {
-      await expect400(DIALOG, dialog({ timestamp }), ['timestamp'], true);
+      await expect400(DIALOG, freshDialog({ timestamp }), ['timestamp'], true);
     });
 
     it.each([
@@ -359,7 +342,7 @@ describe('webhook DTO validation (SPEC §3.1, §3.2)', () => {
       ['2026-11-26', '2026-11-26T00:00:00.000Z'],
       ['2024-02-29T10:00:00Z', '2024-02-29T10:00:00.000Z'],
     ])('%p is accepted, kept as received and normalised to %p in the CRM body', async (timestamp, iso) => {
-      const stored = await accepted(DIALOG, dialog({ timestamp }));
+      const stored = await accepted(DIALOG, freshDialog({ timestamp }));
       expect(stored.event.timestamp).toBe(timestamp);
       expect(stored.eventTime).toBe(Date.parse(iso));
       expect(stored.upsert.body.last_interaction).toBe(iso);
@@ -368,17 +351,17 @@ describe('webhook DTO validation (SPEC §3.1, §3.2)', () => {
 
   describe('dialog-complete: strings over 10,000 characters', () => {
     it.each(['conversationId', 'botId', 'status', 'intent'])('%s of 10,001 characters → 400 naming it', async (field) => {
-      await expect400(DIALOG, dialog({ [field]: 'x'.repeat(MAX + 1) }), [field], true);
+      await expect400(DIALOG, freshDialog({ [field]: 'x'.repeat(MAX + 1) }), [field], true);
     });
 
     it('a timestamp of 10,001 characters → 400 naming timestamp', async () => {
-      await expect400(DIALOG, dialog({ timestamp: `2026-11-26T10:00:00.${'0'.repeat(MAX - 20)}Z` }), ['timestamp'], true);
+      await expect400(DIALOG, freshDialog({ timestamp: `2026-11-26T10:00:00.${'0'.repeat(MAX - 20)}Z` }), ['timestamp'], true);
     });
 
     it('strings of exactly 10,000 characters are accepted', async () => {
       const stored = await accepted(
         DIALOG,
-        dialog({
+        freshDialog({
           conversationId: `c${'x'.repeat(MAX - 1 - 12)}${randomBytes(6).toString('hex')}`,
           botId: 'b'.repeat(MAX),
           entities: { customerId: { value: 'C-1' }, notes: { value: 'n'.repeat(MAX) } },
@@ -393,7 +376,7 @@ describe('webhook DTO validation (SPEC §3.1, §3.2)', () => {
     it('an entity value of 10,001 characters → 400 naming it', async () => {
       await expect400(
         DIALOG,
-        dialog({ entities: { customerId: { value: 'C-1' }, notes: { value: 'n'.repeat(MAX + 1) } } }),
+        freshDialog({ entities: { customerId: { value: 'C-1' }, notes: { value: 'n'.repeat(MAX + 1) } } }),
         ['entities.notes.value'],
       );
     });
@@ -401,7 +384,7 @@ describe('webhook DTO validation (SPEC §3.1, §3.2)', () => {
     it('a metadata string of 10,001 characters, at any depth → 400 naming its path', async () => {
       await expect400(
         DIALOG,
-        dialog({ metadata: { channel: 'voice', note: 'm'.repeat(MAX + 1), deep: { list: ['ok', 'd'.repeat(MAX + 1)] } } }),
+        freshDialog({ metadata: { channel: 'voice', note: 'm'.repeat(MAX + 1), deep: { list: ['ok', 'd'.repeat(MAX + 1)] } } }),
         ['metadata.note', 'metadata.deep.list.1'],
       );
     });
@@ -410,7 +393,7 @@ describe('webhook DTO validation (SPEC §3.1, §3.2)', () => {
       const long = 'x'.repeat(MAX + 1);
       await expect400(
         DIALOG,
-        dialog({ conversationId: long, status: long, entities: { customerId: { value: long } } }),
+        freshDialog({ conversationId: long, status: long, entities: { customerId: { value: long } } }),
         ['conversationId', 'status', 'entities.customerId.value'],
       );
     });
@@ -434,7 +417,7 @@ describe('webhook DTO validation (SPEC §3.1, §3.2)', () => {
       'JSON nested 5,000 levels deep in %s → 400, not a 5xx',
       async (field) => {
         const nested = `${'['.repeat(5000)}${']'.repeat(5000)}`;
-        const raw = JSON.stringify(dialog()).replace(/}$/, `,"${field}":${nested}}`);
+        const raw = JSON.stringify(freshDialog()).replace(/}$/, `,"${field}":${nested}}`);
         await expect400(DIALOG, raw, []);
       },
     );
@@ -446,7 +429,7 @@ describe('webhook DTO validation (SPEC §3.1, §3.2)', () => {
     });
 
     it('unknown top-level fields are dropped, not stored', async () => {
-      const stored = await accepted(DIALOG, dialog({ extra: 'dropped', password: 'hunter2' }));
+      const stored = await accepted(DIALOG, freshDialog({ extra: 'dropped', password: 'hunter2' }));
       expect(JSON.stringify(stored.event)).not.toMatch(/dropped|hunter2/);
     });
   });

@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 
 export type Driver = 'sqlite' | 'redis';
 
-const redisUrl = () => process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** The Redis of the tests (global-setup.js sets TEST_REDIS_URL). */
+export const redisUrl = () => process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /**
  * The drivers a behaviour suite runs against. Redis is skipped with a visible notice when no

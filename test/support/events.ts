@@ -1,5 +1,6 @@
 import { CrmUpsert, DialogCompletedEvent, EventEntity } from '../../src/shared/dialog-completed-event';
-import { NewEvent } from '../../src/queue/event-store';
+import { ClaimedEvent, EventStore, NewEvent } from '../../src/queue/event-store';
+import { sleep } from './wait-for';
 
 /** A normalised event as the webhook module hands it to the mapping (SPEC §3.1 sample). */
 export function dialogEvent(overrides: Partial<DialogCompletedEvent> = {}): DialogCompletedEvent {
@@ -62,4 +63,21 @@ export function newEvent(o: NewEventOptions): NewEvent {
     receivedAt: o.receivedAt ?? Date.now(),
     requestId: `req-${o.eventId}`,
   };
+}
+
+/** newEvent received a minute ago: due at once (for any `now` from T0 on). */
+export const dueEvent = (o: Partial<NewEventOptions> & { eventId: string }) =>
+  newEvent({ receivedAt: Date.now() - 60_000, ...o });
+
+export const eventIds = (events: { eventId: string }[]) => events.map((e) => e.eventId);
+
+/** Claims until `count` events were handed out or `timeoutMs` passed; returns all it got. */
+export async function claimWithin(store: EventStore, count: number, timeoutMs = 3000): Promise<ClaimedEvent[]> {
+  const claimed: ClaimedEvent[] = [];
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    claimed.push(...(await store.claimDue(10)));
+    if (claimed.length >= count || Date.now() >= deadline) return claimed;
+    await sleep(50);
+  }
 }

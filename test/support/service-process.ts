@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { request } from 'node:http';
+import { IncomingHttpHeaders, request } from 'node:http';
 import { AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 
@@ -23,6 +23,14 @@ export interface ServiceProcess {
   exited: Promise<Exit>;
   /** Sends the signal and waits for the process to end. */
   stop(signal?: NodeJS.Signals): Promise<Exit>;
+}
+
+/**
+ * The settings of a service on 127.0.0.1:`port` in development mode, its store in `dataDir`; `env`
+ * adds the test's own settings or replaces any of these.
+ */
+export function serviceEnv(port: number, dataDir: string, env: Record<string, string> = {}): Record<string, string> {
+  return { NODE_ENV: 'development', PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, ...env };
 }
 
 /**
@@ -51,6 +59,21 @@ export function runService(env: Record<string, string>, cwd: string): ServicePro
       return exited;
     },
   };
+}
+
+/**
+ * runService, then waits until the service answers on `env.PORT`. It is pushed onto `running`
+ * first, so the suite's cleanup stops it even when it never answers.
+ */
+export async function startService(
+  env: Record<string, string>,
+  cwd: string,
+  running: ServiceProcess[],
+): Promise<ServiceProcess> {
+  const service = runService(env, cwd);
+  running.push(service);
+  await waitUntilAnswering(service, Number(env.PORT));
+  return service;
 }
 
 /** Resolves with the exit, or rejects after `timeoutMs` (and kills the process). */
@@ -162,6 +185,35 @@ export function post(
       },
     );
     req.on('error', reject);
+    req.end(raw);
+  });
+}
+
+export interface Reply extends Answer {
+  headers: IncomingHttpHeaders;
+}
+
+export interface CallOptions {
+  headers?: Record<string, string>;
+  /** A JSON body, sent as-is (with its content-type and content-length). */
+  raw?: string;
+  /** Aborts a request unanswered after this long (no limit unless given). */
+  timeoutMs?: number;
+}
+
+/** Any request to 127.0.0.1:`port` on a fresh connection; resolves with the whole answer. */
+export function call(port: number, method: string, path: string, { headers = {}, raw, timeoutMs }: CallOptions = {}): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const extra: Record<string, string | number> =
+      raw === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(raw) };
+    const req = request({ host: '127.0.0.1', port, path, method, agent: false, headers: { ...extra, ...headers } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    if (timeoutMs !== undefined) req.setTimeout(timeoutMs, () => req.destroy(new Error(`${method} ${path} timed out`)));
     req.end(raw);
   });
 }

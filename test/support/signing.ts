@@ -30,3 +30,20 @@ export function sampleDialog(overrides: Record<string, unknown> = {}): Record<st
     ...overrides,
   };
 }
+
+/** The sample for contact `C-<eventKey>` (newStatus gold) in conversation `conv-<eventKey>`. */
+export function keyedDialog(eventKey: string): Record<string, unknown> {
+  return sampleDialog({
+    conversationId: `conv-${eventKey}`,
+    entities: { customerId: { value: `C-${eventKey}`, confidence: 0.9 }, newStatus: { value: 'gold' } },
+  });
+}
+
+/**
+ * keyedDialog(eventId) as a Cognigy flow sends it: the raw body and its headers, signed with
+ * `secret` and naming `eventId` in X-Cognigy-Event-Id.
+ */
+export function signedEvent(secret: string, eventId: string): { raw: string; headers: Record<string, string> } {
+  const raw = JSON.stringify(keyedDialog(eventId));
+  return { raw, headers: { 'x-cognigy-signature': cognigySignature(secret, raw), 'x-cognigy-event-id': eventId } };
+}

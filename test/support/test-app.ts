@@ -3,6 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp } from '../../src/bootstrap';
+import { CrmSandbox } from '../../src/sandbox/crm-sandbox';
+import { cleanRedis } from './drivers';
+import { sandboxEnv } from './sandbox-env';
 
 export interface TestApp {
   app: INestApplication;
@@ -49,4 +52,29 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
       if (!env.DATA_DIR) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * For the enclosing describe: a CRM sandbox and an app delivering to it. Before its tests the
+ * sandbox starts, then the app with `sandboxEnv(sandbox, overrides)`; after them the sandbox's
+ * faults are cleared, the app closed, the sandbox stopped and the app's Redis keys (if it used
+ * Redis) deleted. `app()` is the running app, from the describe's own beforeAll on.
+ */
+export function sandboxedApp(overrides: Record<string, string>): { sandbox: CrmSandbox; app: () => TestApp } {
+  const sandbox = new CrmSandbox({ port: 0 });
+  let t: TestApp | undefined;
+
+  beforeAll(async () => {
+    await sandbox.start();
+    t = await startTestApp(sandboxEnv(sandbox, overrides));
+  });
+
+  afterAll(async () => {
+    sandbox.clearFaults();
+    await t?.close();
+    await sandbox.stop();
+    await cleanRedis(overrides);
+  });
+
+  return { sandbox, app: () => t! };
 }

@@ -3,7 +3,7 @@ import { request as httpRequest, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { EventStore } from '../../src/queue/event-store';
-import { sampleDialog } from './signing';
+import { cognigySignature, sampleDialog } from './signing';
 import { TestApp } from './test-app';
 
 export const DIALOG_ROUTE = '/webhooks/cognigy/dialog-complete';
@@ -16,6 +16,25 @@ let counter = 0;
 export const unique = (prefix: string) => `${prefix}-${++counter}-${randomBytes(4).toString('hex')}`;
 
 export type Entities = Record<string, { value: string | number | boolean; confidence?: number }>;
+
+/** The §3.1 sample (signing.ts) under a conversation id no other test uses; `overrides` replaces top-level fields. */
+export const freshDialog = (overrides: Record<string, unknown> = {}) =>
+  sampleDialog({ conversationId: unique('conv'), ...overrides });
+
+/**
+ * An update_customer_profile completion for contact `customerId` (confidence 0.98), under a fresh
+ * conversation id: `more` adds entities (newStatus, notes...), `overrides` replaces top-level fields.
+ */
+export const contactDialog = (customerId: string, more: Entities = {}, overrides: Record<string, unknown> = {}) =>
+  freshDialog({ ...overrides, entities: { customerId: { value: customerId, confidence: 0.98 }, ...more } });
+
+/** A log_support_ticket completion for ticket `ticketId` ("router offline"), under a fresh conversation id. */
+export const ticketDialog = (ticketId: string, priority = 'high', overrides: Record<string, unknown> = {}) =>
+  freshDialog({
+    ...overrides,
+    intent: 'log_support_ticket',
+    entities: { ticketId: { value: ticketId }, priority: { value: priority }, issue: { value: 'router offline' } },
+  });
 
 /** SPEC §3.4: SHA-256 hex of conversationId, intent and timestamp joined by `\n`. */
 export const derivedId = (conversationId: string, intent: string, timestamp: string) =>
@@ -45,7 +64,7 @@ export const DIALOG_CASE: RouteCase = {
     return { body, eventId: derivedId(conversationId, intent, body.timestamp as string) };
   },
   badDto() {
-    const body = sampleDialog({ conversationId: unique('conv') });
+    const body = freshDialog();
     delete body.botId;
     return { body, field: /botId/ };
   },
@@ -97,6 +116,40 @@ export function post(t: TestApp, path: string, body: string | object, options: P
     .set('content-type', options.contentType ?? 'application/json');
   for (const [name, value] of Object.entries(options.headers ?? {})) req.set(name, value);
   return req.send(raw);
+}
+
+/**
+ * POSTs exactly these bytes signed as a Cognigy flow signs them: X-Cognigy-Signature is the hex
+ * HMAC-SHA256 of the raw body under `secret` (a header in `options` may replace it).
+ */
+export function postSigned(t: TestApp, secret: string, path: string, body: string | object, options: PostOptions = {}) {
+  const raw = typeof body === 'string' ? body : JSON.stringify(body);
+  return post(t, path, raw, {
+    ...options,
+    headers: { 'x-cognigy-signature': cognigySignature(secret, raw), ...options.headers },
+  });
+}
+
+export interface SendOptions {
+  /** The webhook route (default: dialog-complete). */
+  path?: string;
+  headers?: Record<string, string>;
+}
+
+/**
+ * A signed POST that must be answered 202 `{ status: 'accepted', eventId }` (any other status
+ * fails with the answer in the message); resolves with the event id.
+ */
+export async function sendAccepted(
+  t: TestApp,
+  secret: string,
+  body: string | object,
+  { path = DIALOG_ROUTE, headers = {} }: SendOptions = {},
+): Promise<string> {
+  const res = await postSigned(t, secret, path, body, { headers });
+  if (res.status !== 202) throw new Error(`expected 202, got ${res.status}: ${JSON.stringify(res.body)}`);
+  expect(res.body).toEqual({ status: 'accepted', eventId: expect.any(String) });
+  return res.body.eventId as string;
 }
 
 export const store = (t: TestApp) => t.app.get(EventStore);

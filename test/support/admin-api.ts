@@ -1,0 +1,35 @@
+import request from 'supertest';
+import { TestApp } from './test-app';
+import { waitFor } from './wait-for';
+
+/** An event as GET /admin/events/:eventId shows it (SPEC §4.5). */
+export interface EventView {
+  eventId: string;
+  state: string;
+  intent: string;
+  objectType: string;
+  externalId: string;
+  attempts: number;
+  lastStatus: number | null;
+  lastError: string | null;
+  receivedAt: string;
+  deliveredAt: string | null;
+}
+
+/** GET /admin/events/:eventId with the bearer `adminToken`; expects 200. */
+export async function eventView(t: TestApp, adminToken: string, eventId: string): Promise<EventView> {
+  const res = await request(t.server).get(`/admin/events/${eventId}`).set('authorization', `Bearer ${adminToken}`);
+  expect(res.status).toBe(200);
+  return res.body as EventView;
+}
+
+/** Waits (up to 10 s) until the admin API shows every one of `eventIds` in `state`; resolves with their views. */
+export function waitForState(t: TestApp, adminToken: string, eventIds: string[], state: string): Promise<EventView[]> {
+  return waitFor(
+    async () => {
+      const views = await Promise.all(eventIds.map((id) => eventView(t, adminToken, id)));
+      return views.every((v) => v.state === state) ? views : undefined;
+    },
+    { timeoutMs: 10000, what: `${eventIds.length} event(s) ${state}` },
+  );
+}
