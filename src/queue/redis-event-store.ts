@@ -16,7 +16,10 @@ import {
 } from './event-store';
 import { CLAIM, DELETE_DEAD, ENQUEUE, EXTEND, FINISH, REPLAY } from './redis-scripts';
 
-/** A due job whose event hash is not written yet (enqueue adds the job first) waits this long. */
+/**
+ * A job whose event is not written yet, or not replayed yet (enqueue and replay add the job
+ * first), is looked at again after this long, for up to a minute.
+ */
 const MISSING_RETRY_MS = 500;
 const MISSING_GIVE_UP_MS = 60_000;
 const LOCKED_RETRY_MS = 250;
@@ -177,7 +180,8 @@ export class RedisEventStore extends EventStore implements OnModuleInit, OnAppli
     const eventId = (job.data as { eventId: string }).eventId;
     const [verdict, value] = (await this.run('claim', eventId, token, this.config.leaseMs)) as [string, string?];
     const now = Date.now();
-    if (verdict === 'gone' || (verdict === 'missing' && now - job.timestamp > MISSING_GIVE_UP_MS)) {
+    const pending = verdict === 'missing' || verdict === 'dead';
+    if (verdict === 'gone' || (pending && now - job.timestamp > MISSING_GIVE_UP_MS)) {
       await job.moveToCompleted(null, token, false);
       return null;
     }

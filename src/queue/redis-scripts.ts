@@ -38,12 +38,17 @@ redis.call('SADD', p .. ':queued', id)
 return 1
 `;
 
-/** ok (+ last delivered time) | missing | gone | wait (+ when the head is due) | locked */
+/**
+ * ok (+ last delivered time) | missing | dead | gone | wait (+ when the head is due) | locked.
+ * `missing` and `dead` may be about to change (the job is added before its event is written or
+ * replayed), so the caller retries those for a while; `gone` (delivered, stale) is final.
+ */
 export const CLAIM = `
 ${RECORD}
 local p, id, token, lease = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local h = redis.call('HMGET', p .. ':ev:' .. id, 'state', 'objectType', 'externalId', 'member')
 if not h[1] then return {'missing'} end
+if h[1] == 'dead' then return {'dead'} end
 if h[1] ~= 'queued' then return {'gone'} end
 local r = rk(h[2], h[3])
 local head = redis.call('ZRANGE', p .. ':rec:' .. r, 0, 0)[1]
