@@ -28,8 +28,3 @@ export function requireEntity(event: DialogCompletedEvent, name: string, minConf
   if (value === undefined) throw new MissingEntityError(name);
   return value;
 }
-
-/** Copies only the defined values: an absent optional field must not erase the CRM's value. */
-export function definedFields(fields: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
-}

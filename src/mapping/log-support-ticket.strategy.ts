@@ -1,26 +1,24 @@
 import { Injectable } from '@nestjs/common';
-import { CrmUpsert, DialogCompletedEvent } from '../shared/dialog-completed-event';
-import { definedFields, entityValue, IntentMapping, IntentStrategy, requireEntity } from './intent-strategy';
+import { DeclarativeStrategy } from './declarative.strategy';
+import { IntentMapping } from './intent-strategy';
 
+/** SPEC §4.1: a ticket upsert, marked as coming from the bot. */
 @Injectable()
 @IntentMapping('log_support_ticket')
-export class LogSupportTicketStrategy implements IntentStrategy {
-  readonly intent = 'log_support_ticket';
-
-  map(event: DialogCompletedEvent): CrmUpsert {
-    const externalId = requireEntity(event, 'ticketId');
-    return {
-      intent: this.intent,
+export class LogSupportTicketStrategy extends DeclarativeStrategy {
+  constructor() {
+    super({
+      intent: 'log_support_ticket',
       objectType: 'ticket',
-      method: 'POST',
       path: '/api/v2/tickets/upsert',
-      externalId,
-      body: definedFields({
-        external_id: externalId,
-        priority: entityValue(event, 'priority'),
-        description: entityValue(event, 'issue'),
-        source: 'cognigy_ai',
-      }),
-    };
+      idEntity: 'ticketId',
+      minConfidence: 0,
+      fields: {
+        external_id: { entity: 'ticketId' },
+        priority: { entity: 'priority' },
+        description: { entity: 'issue' },
+        source: { literal: 'cognigy_ai' },
+      },
+    });
   }
 }

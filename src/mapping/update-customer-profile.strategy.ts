@@ -1,27 +1,24 @@
 import { Injectable } from '@nestjs/common';
-import { CrmUpsert, DialogCompletedEvent } from '../shared/dialog-completed-event';
-import { normaliseEventTime } from '../shared/event-time';
-import { definedFields, entityValue, IntentMapping, IntentStrategy, requireEntity } from './intent-strategy';
+import { DeclarativeStrategy } from './declarative.strategy';
+import { IntentMapping } from './intent-strategy';
 
+/** SPEC §4.1: a contact upsert; `last_interaction` is the event time, never the processing time. */
 @Injectable()
 @IntentMapping('update_customer_profile')
-export class UpdateCustomerProfileStrategy implements IntentStrategy {
-  readonly intent = 'update_customer_profile';
-
-  map(event: DialogCompletedEvent): CrmUpsert {
-    const externalId = requireEntity(event, 'customerId');
-    return {
-      intent: this.intent,
+export class UpdateCustomerProfileStrategy extends DeclarativeStrategy {
+  constructor() {
+    super({
+      intent: 'update_customer_profile',
       objectType: 'contact',
-      method: 'POST',
       path: '/api/v2/contacts/upsert',
-      externalId,
-      body: definedFields({
-        external_id: externalId,
-        status: entityValue(event, 'newStatus'),
-        notes: entityValue(event, 'notes'),
-        last_interaction: normaliseEventTime(event.timestamp),
-      }),
-    };
+      idEntity: 'customerId',
+      minConfidence: 0,
+      fields: {
+        external_id: { entity: 'customerId' },
+        status: { entity: 'newStatus' },
+        notes: { entity: 'notes' },
+        last_interaction: { event: 'timestamp' },
+      },
+    });
   }
 }
