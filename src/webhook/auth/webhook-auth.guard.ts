@@ -21,6 +21,7 @@ export class WebhookAuthGuard implements CanActivate {
     apiKey: ApiKeyVerifier,
     standard: StandardWebhooksVerifier,
   ) {
+    // Standard Webhooks first: when it accepts, its `webhook-id` is the event id (SPEC §3.4).
     this.verifiers = [standard, hmac, basic, apiKey].filter((v) => config.authModes.includes(v.mode));
   }
 
