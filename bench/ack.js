@@ -59,11 +59,16 @@ const crmLatency = Number(args['crm-latency']);
 const quietWait = Number(args['quiet-wait']);
 const quietThreshold = Number(args['quiet-threshold']);
 const variants = args.variants.split(',').map((v) => v.trim()).filter(Boolean);
-const KNOWN = ['baseline', 'full', 'normal', 'info', 'delivery'];
+const KNOWN = ['baseline', 'full', 'normal', 'info', 'delivery', 'redis'];
 const unknown = variants.filter((v) => !KNOWN.includes(v));
 if (unknown.length) throw new Error(`unknown variant(s): ${unknown.join(', ')}; known: ${KNOWN.join(', ')}`);
 
 c.timeLimit(60 + variants.length * (1 + Number(args.retries)) * (warmup + duration + quietWait + 50));
+
+// Not part of the default run: it needs a Redis (REDIS_URL, default 127.0.0.1:6379), whose keys
+// under the benchmark's own prefix are deleted afterwards.
+const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
+const redisPrefix = `ccs-bench-${process.pid}`;
 
 const DESCRIPTION = {
   baseline: 'bare node:http: HMAC + JSON.parse + 202',
@@ -71,7 +76,23 @@ const DESCRIPTION = {
   normal: 'service, SQLITE_SYNCHRONOUS=normal, LOG_LEVEL=warn, delivery off',
   info: 'service, SQLITE_SYNCHRONOUS=full, LOG_LEVEL=info, delivery off',
   delivery: `service, SQLITE_SYNCHRONOUS=full, LOG_LEVEL=warn, delivery on (sandbox CRM ${crmLatency} ms)`,
+  redis: `service, QUEUE_DRIVER=redis (${REDIS_URL}), LOG_LEVEL=warn, delivery off`,
 };
+
+async function deleteRedisKeys() {
+  const IORedis = require('ioredis');
+  const client = new IORedis(REDIS_URL);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await client.scan(cursor, 'MATCH', `${redisPrefix}:*`, 'COUNT', 1000);
+      if (keys.length) await client.unlink(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    client.disconnect();
+  }
+}
 
 async function startTarget(variant, profileDir) {
   if (variant === 'baseline') return { server: await c.startBaseline() };
@@ -80,6 +101,7 @@ async function startTarget(variant, profileDir) {
     normal: { SQLITE_SYNCHRONOUS: 'normal' },
     info: { SQLITE_SYNCHRONOUS: 'full', LOG_LEVEL: 'info' },
     delivery: { SQLITE_SYNCHRONOUS: 'full' },
+    redis: { QUEUE_DRIVER: 'redis', REDIS_URL, REDIS_KEY_PREFIX: redisPrefix },
   }[variant];
   const sandbox = variant === 'delivery' ? await c.startSandbox({ latencyMs: crmLatency }) : undefined;
   const server = await c.startService({ env, crm: sandbox, label: variant, profileDir });
@@ -130,6 +152,7 @@ async function runVariant(variant, pool) {
   } finally {
     await server.stop();
     if (sandbox) await sandbox.stop();
+    if (variant === 'redis') await deleteRedisKeys();
     if (profileDir) {
       const files = fs.readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile'));
       if (files.length) {
