@@ -99,7 +99,13 @@ export class RedisEventStore extends EventStore implements OnModuleInit, OnAppli
     // Both worker connections (BullMQ opens its blocking one in the background) must be up
     // before anything can close them: force-closing one that is still connecting makes BullMQ
     // reject "Connection is closed" with no listener left, an unhandled rejection.
-    await withTimeout(this.worker.waitUntilReady(), STARTUP_TIMEOUT_MS, () =>
+    // The fail-fast connections queue nothing while connecting, so they must be up before the
+    // first webhook (or the persistence check below) uses them.
+    const connected = Promise.all([
+      this.worker.waitUntilReady(),
+      ...[this.redis, ...this.bullConnections].map(whenReady),
+    ]);
+    await withTimeout(connected, STARTUP_TIMEOUT_MS, () =>
       new Error(`Redis at ${redactUrl(this.config.redisUrl)} did not answer within ${STARTUP_TIMEOUT_MS} ms`),
     );
     await this.worker.startStalledCheckTimer();
@@ -351,6 +357,10 @@ function toStored(eventId: string, h: Record<string, string>): StoredEvent {
     deliveredAt: num(h.deliveredAt),
     failedAt: num(h.failedAt),
   };
+}
+
+function whenReady(client: Redis): Promise<void> {
+  return client.status === 'ready' ? Promise.resolve() : new Promise((resolve) => client.once('ready', () => resolve()));
 }
 
 function withTimeout<T>(work: Promise<T>, ms: number, error: () => Error): Promise<T> {
