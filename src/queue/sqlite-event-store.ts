@@ -71,7 +71,8 @@ export class SqliteEventStore extends EventStore implements OnApplicationShutdow
   private flushScheduled = false;
   /** Whether the commit being flushed accepted a new event (wakes the worker once). */
   private acceptedInBatch = false;
-  private readonly claimedEvents = new Set<string>();
+  /** Claimed event id → its record key, so releasing a claim needs no read. */
+  private readonly claimedEvents = new Map<string, string>();
   private readonly claimedRecords = new Set<string>();
   private readonly dedupTtlMs: number;
   private readonly purgeTimer: NodeJS.Timeout;
@@ -248,7 +249,7 @@ export class SqliteEventStore extends EventStore implements OnApplicationShutdow
       if (this.claimedEvents.has(row.event_id) || this.claimedRecords.has(key)) continue;
       const full = this.statements.get.get(row.event_id) as Row | undefined;
       if (!full) continue;
-      this.claimedEvents.add(row.event_id);
+      this.claimedEvents.set(row.event_id, key);
       this.claimedRecords.add(key);
       const event = toStored(full);
       claimed.push({ ...event, stale: row.record_last_time != null && event.eventTime < row.record_last_time });
@@ -257,19 +258,18 @@ export class SqliteEventStore extends EventStore implements OnApplicationShutdow
     return claimed;
   }
 
-  private unclaim(eventId: string, row?: Row): void {
-    const found = row ?? (this.statements.get.get(eventId) as Row | undefined);
+  private unclaim(eventId: string): void {
+    const key = this.claimedEvents.get(eventId);
     this.claimedEvents.delete(eventId);
-    if (found) this.claimedRecords.delete(recordKey(found.object_type, found.external_id));
+    if (key !== undefined) this.claimedRecords.delete(key);
   }
 
   /** Records a claimed event's outcome in the next group commit, then lets its record go. */
   private async write(eventId: string, work: () => unknown): Promise<void> {
-    const row = this.statements.get.get(eventId) as Row | undefined;
     try {
       await this.grouped(work);
     } finally {
-      this.unclaim(eventId, row);
+      this.unclaim(eventId);
     }
   }
 
