@@ -1,5 +1,6 @@
 import { DynamicModule, Module, ValidationPipe } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { AdminModule } from './admin/admin.module';
 import { AppConfigModule } from './config/config.module';
 import { CrmModule } from './crm/crm.module';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
@@ -25,6 +26,7 @@ export class AppModule {
         WebhookModule,
         CrmModule,
         MetricsModule,
+        AdminModule,
       ],
       providers: [
         {

@@ -1,7 +1,8 @@
 import { CrmBreaker } from '../src/crm/client/crm-breaker';
 import { BreakerState, CrmEvents } from '../src/crm/crm-events';
 import { DeliveryWorker } from '../src/crm/delivery/delivery-worker';
-import { EventStore, StoredEvent } from '../src/queue/event-store';
+import { OperatorEvents } from '../src/queue/operator-events';
+import { StoredEvent } from '../src/queue/stored-event';
 import { SandboxRequest } from '../src/sandbox/crm-sandbox';
 import { Driver, driverEnv, drivers } from './support/drivers';
 import { sandboxedApp, TestApp } from './support/test-app';
@@ -56,7 +57,7 @@ describe.each(drivers())('CRM circuit breaker (SPEC §4.4) (%s driver)', (driver
       .on('breakerState', (state) => transitions.push({ state, at: Date.now(), requests: sandbox.stats().requests }));
   });
 
-  const eventStore = () => t.app.get(EventStore);
+  const eventStore = () => t.app.get(OperatorEvents);
 
   const sendContact = (customerId: string) => sendAccepted(t, SECRET, contactDialog(customerId));
 

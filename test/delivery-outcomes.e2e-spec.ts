@@ -1,5 +1,6 @@
 import { connect, createServer as createNetServer, Server as NetServer, Socket } from 'node:net';
-import { EventStore, StoredEvent } from '../src/queue/event-store';
+import { OperatorEvents } from '../src/queue/operator-events';
+import { StoredEvent } from '../src/queue/stored-event';
 import { CrmSandbox, SandboxRequest } from '../src/sandbox/crm-sandbox';
 import { cleanRedis, Driver, driverEnv, drivers } from './support/drivers';
 import { sandboxEnv } from './support/sandbox-env';
@@ -58,7 +59,7 @@ function sendContact(t: TestApp, customerId: string, more: Entities = { newStatu
   return sendSigned(t, DIALOG_ROUTE, contactDialog(customerId, more));
 }
 
-const eventOf = (t: TestApp, eventId: string) => t.app.get(EventStore).get(eventId);
+const eventOf = (t: TestApp, eventId: string) => t.app.get(OperatorEvents).get(eventId);
 
 /** Waits until the event left `queued` (delivered, dead or stale) and returns it. */
 function settled(t: TestApp, eventId: string, timeoutMs = 5000): Promise<StoredEvent> {

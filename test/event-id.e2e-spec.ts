@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { EventStore } from '../src/queue/event-store';
+import { DeliveryQueue } from '../src/queue/delivery-queue';
+import { OperatorEvents } from '../src/queue/operator-events';
 import { sampleDialog } from './support/signing';
 import { startTestApp, TestApp } from './support/test-app';
 import { freshDialog, postSigned, sendAccepted, storedCount, unique } from './support/webhook-cases';
@@ -37,11 +38,11 @@ const send = (t: TestApp, path: string, body: string | object, headers: Record<s
 
 describe('event id and duplicates (SPEC §3.4)', () => {
   let t: TestApp;
-  let store: EventStore;
+  let store: OperatorEvents;
 
   beforeAll(async () => {
     t = await startTestApp({ COGNIGY_WEBHOOK_SECRETS: SECRET });
-    store = t.app.get(EventStore);
+    store = t.app.get(OperatorEvents);
   });
   afterAll(() => t.close());
 
@@ -243,11 +244,13 @@ describe('event id and duplicates (SPEC §3.4)', () => {
 describe('dedup window (DEDUP_TTL_SECONDS)', () => {
   const TTL_SECONDS = 60;
   let t: TestApp;
-  let store: EventStore;
+  let store: OperatorEvents;
+  let queue: DeliveryQueue;
 
   beforeAll(async () => {
     t = await startTestApp({ COGNIGY_WEBHOOK_SECRETS: SECRET, DEDUP_TTL_SECONDS: String(TTL_SECONDS) });
-    store = t.app.get(EventStore);
+    store = t.app.get(OperatorEvents);
+    queue = t.app.get(DeliveryQueue);
   });
   afterEach(() => jest.useRealTimers());
   afterAll(() => t.close());
@@ -279,10 +282,10 @@ describe('dedup window (DEDUP_TTL_SECONDS)', () => {
   /** Takes the event out of the queue as the delivery worker would on a successful upsert. */
   async function deliver(eventId: string) {
     for (let i = 0; i < 100; i++) {
-      const claimed = await store.claimDue(100);
+      const claimed = await queue.claimDue(100);
       const mine = claimed.find((e) => e.eventId === eventId);
-      for (const other of claimed.filter((e) => e.eventId !== eventId)) await store.release(other.eventId, Date.now());
-      if (mine) return store.markDelivered(eventId, 1, { status: 200, error: null });
+      for (const other of claimed.filter((e) => e.eventId !== eventId)) await queue.release(other.eventId, Date.now());
+      if (mine) return queue.markDelivered(eventId, 1, { status: 200, error: null });
       // Not claimable here (e.g. a delivery worker holds it): wait until it left the queue.
       if ((await store.get(eventId))?.state !== 'queued') return;
       await new Promise((resolve) => setTimeout(resolve, 20));

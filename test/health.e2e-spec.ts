@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import request from 'supertest';
 import { ShutdownState } from '../src/lifecycle/shutdown-state';
-import { EventStore } from '../src/queue/event-store';
+import { OperatorEvents } from '../src/queue/operator-events';
 import { sandboxedApp, TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
 import { contactDialog, sendAccepted } from './support/webhook-cases';
@@ -58,7 +58,7 @@ describe('health probes (SPEC §5)', () => {
 
   it('shows the cached token after a delivery, never the token or the client secret', async () => {
     const eventId = await sendContact(t, 'C-HEALTH-1');
-    await waitFor(async () => (await t.app.get(EventStore).get(eventId))?.state === 'delivered', {
+    await waitFor(async () => (await t.app.get(OperatorEvents).get(eventId))?.state === 'delivered', {
       what: 'the delivery',
     });
     const res = await ready(t);
@@ -143,7 +143,7 @@ describe('readiness with the CRM breaker open (SPEC §5)', () => {
     });
     expect(res.body.error).toEqual({});
     // The event was not lost: it waits in the queue for the CRM to come back.
-    expect((await t.app.get(EventStore).get(eventId))?.state).toBe('queued');
+    expect((await t.app.get(OperatorEvents).get(eventId))?.state).toBe('queued');
     expect(sandbox.requests().filter((r) => r.status === 503)).toHaveLength(1);
     // Webhooks are still accepted durably while the breaker is open.
     await sendContact(t, 'C-HEALTH-OPEN-2');

@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { EventStore } from '../src/queue/event-store';
+import { OperatorEvents } from '../src/queue/operator-events';
+import { StoreHealth } from '../src/queue/store-health';
 import { sampleDialog } from './support/signing';
 import { startTestApp, TestApp } from './support/test-app';
 import { DIALOG_ROUTE, postSigned } from './support/webhook-cases';
@@ -37,7 +38,7 @@ describe('MAPPINGS_FILE through the real application', () => {
       );
       expect(res.status).toBe(202);
       expect(res.body.status).toBe('accepted');
-      const stored = await t.app.get(EventStore).get(res.body.eventId);
+      const stored = await t.app.get(OperatorEvents).get(res.body.eventId);
       expect(stored?.upsert).toEqual({
         intent: 'schedule_callback',
         objectType: 'callback',
@@ -60,7 +61,7 @@ describe('MAPPINGS_FILE through the real application', () => {
         callback({ callbackId: { value: 'CB-2', confidence: 0.6 }, phone: { value: '+1', confidence: 0.2 } }, {}),
       );
       expect(res.status).toBe(202);
-      const stored = await t.app.get(EventStore).get(res.body.eventId);
+      const stored = await t.app.get(OperatorEvents).get(res.body.eventId);
       expect(stored?.upsert.body).toEqual({
         external_id: 'CB-2',
         requested_at: '2026-11-26T10:00:00.000Z',
@@ -69,7 +70,7 @@ describe('MAPPINGS_FILE through the real application', () => {
     });
 
     it('answers 422 when the id entity is below minConfidence, and stores nothing', async () => {
-      const store = t.app.get(EventStore);
+      const store = t.app.get(StoreHealth);
       // The delivery worker moves events between states meanwhile: compare the total.
       const total = async () => Object.values(await store.countByState()).reduce((a, b) => a + b, 0);
       const before = await total();

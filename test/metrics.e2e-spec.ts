@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { EventStore } from '../src/queue/event-store';
+import { OperatorEvents } from '../src/queue/operator-events';
 import { LatencyFigures } from '../src/metrics/latency-window';
 import { WEBHOOK_OUTCOMES } from '../src/webhook/webhook-events';
 import { parseSamples, promtool, sum, types } from './support/prometheus-text';
@@ -33,7 +33,7 @@ async function sendDialog(t: TestApp, customerId: string, overrides: Record<stri
   return { eventId: res.body.eventId as string, conversationId: dialog.conversationId as string, raw, body: res.body };
 }
 
-const stateOf = async (t: TestApp, eventId: string) => (await t.app.get(EventStore).get(eventId))?.state;
+const stateOf = async (t: TestApp, eventId: string) => (await t.app.get(OperatorEvents).get(eventId))?.state;
 const reached = (t: TestApp, eventId: string, state: string) =>
   waitFor(async () => (await stateOf(t, eventId)) === state, { what: `event ${eventId} ${state}` });
 
@@ -304,9 +304,9 @@ describe('GET /metrics (SPEC §5)', () => {
   it('reads the queue gauge from the store again on each scrape', async () => {
     // Replaying the dead letter out of band moves it back to queued; the next scrape must see it
     // (then the worker delivers it, since the 400 fault was used up).
-    const dead = (await t.app.get(EventStore).listDead(10)).items;
+    const dead = (await t.app.get(OperatorEvents).listDead(10)).items;
     expect(dead).toHaveLength(1);
-    expect(await t.app.get(EventStore).replayDead(dead[0].eventId)).toBe(true);
+    expect(await t.app.get(OperatorEvents).replayDead(dead[0].eventId)).toBe(true);
     await reached(t, dead[0].eventId, 'delivered');
     const now = parseSamples(await scrape());
     expect(sum(now, 'queue_events', { state: 'dead' })).toBe(0);

@@ -1,7 +1,8 @@
 import axios from 'axios';
 import { CrmBreaker } from '../src/crm/client/crm-breaker';
 import { TokenProvider } from '../src/crm/token/token-provider';
-import { EventStore, StoredEvent } from '../src/queue/event-store';
+import { OperatorEvents } from '../src/queue/operator-events';
+import { StoredEvent } from '../src/queue/stored-event';
 import { CrmSandbox, SandboxRequest, SandboxStats } from '../src/sandbox/crm-sandbox';
 import { sandboxEnv } from './support/sandbox-env';
 import { startTestApp, TestApp } from './support/test-app';
@@ -72,7 +73,7 @@ async function sendWebhook(t: TestApp): Promise<string> {
   return eventId;
 }
 
-const eventOf = (t: TestApp, eventId: string) => t.app.get(EventStore).get(eventId);
+const eventOf = (t: TestApp, eventId: string) => t.app.get(OperatorEvents).get(eventId);
 
 async function waitForState(t: TestApp, eventId: string, state: StoredEvent['state']): Promise<StoredEvent> {
   return waitFor(

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { EventStore, StoredEvent } from '../src/queue/event-store';
+import { OperatorEvents } from '../src/queue/operator-events';
+import { StoredEvent } from '../src/queue/stored-event';
 import { sampleDialog } from './support/signing';
 import { startTestApp, TestApp } from './support/test-app';
 import { freshDialog, postSigned, sendAccepted, storedCount, unique } from './support/webhook-cases';
@@ -50,11 +51,11 @@ const names = (messages: string[], field: string) =>
 
 describe('webhook DTO validation (SPEC §3.1, §3.2)', () => {
   let t: TestApp;
-  let store: EventStore;
+  let store: OperatorEvents;
 
   beforeAll(async () => {
     t = await startTestApp({ COGNIGY_WEBHOOK_SECRETS: SECRET });
-    store = t.app.get(EventStore);
+    store = t.app.get(OperatorEvents);
   });
   afterAll(() => t.close());
 

@@ -3,8 +3,6 @@ import { Module } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { crmConfig } from '../config/crm.config';
 import { QueueModule } from '../queue/queue.module';
-import { AdminController } from './admin/admin.controller';
-import { AdminTokenGuard } from './admin/admin-token.guard';
 import { connectTimeoutAgents } from './client/connect-timeout.agent';
 import { CrmBreaker } from './client/crm-breaker';
 import { CrmClient } from './client/crm-client';
@@ -19,7 +17,7 @@ const CONNECT_TIMEOUT_MS = 5000;
 /** Only an excerpt of a CRM answer is kept: a huge one is not buffered. */
 const MAX_ANSWER_BYTES = 1024 * 1024;
 
-/** CRM delivery: the API client (token + breaker interceptors), the worker and the admin API. */
+/** CRM delivery: the API client (token + breaker interceptors), and the delivery worker. */
 @Module({
   imports: [
     QueueModule,
@@ -36,9 +34,7 @@ const MAX_ANSWER_BYTES = 1024 * 1024;
       }),
     }),
   ],
-  controllers: [AdminController],
   providers: [
-    AdminTokenGuard,
     CrmBreaker,
     CrmClient,
     DeliveryOutcomes,

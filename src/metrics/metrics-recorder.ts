@@ -3,7 +3,7 @@ import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, register } from 'prom-client';
 import { BreakerState, CrmEvents } from '../crm/crm-events';
 import { CrmStatus } from '../crm/crm-status';
-import { EventStore } from '../queue/event-store';
+import { StoreHealth } from '../queue/store-health';
 import { WebhookEvents } from '../webhook/webhook-events';
 import { LatencyService } from './latency.service';
 import { METRIC } from './prometheus-metrics';
@@ -19,7 +19,7 @@ export class MetricsRecorder implements OnModuleInit {
     private readonly webhookEvents: WebhookEvents,
     private readonly crmEvents: CrmEvents,
     private readonly latency: LatencyService,
-    private readonly store: EventStore,
+    private readonly store: StoreHealth,
     private readonly crm: CrmStatus,
     @InjectMetric(METRIC.webhooks) private readonly webhooks: Counter<'route' | 'outcome'>,
     @InjectMetric(METRIC.ack) private readonly ack: Histogram<'route'>,

@@ -7,7 +7,7 @@ import { cleanRedis, Driver, drivers, redisUrl } from '../../test/support/driver
 import { claimWithin, dueEvent, eventIds, newEvent } from '../../test/support/events';
 import { sleep } from '../../test/support/wait-for';
 import { QueueConfig } from '../config/queue.config';
-import { EventStore } from './event-store';
+import { EventStoreDriver } from './event-store-driver';
 import { RedisEventStore } from './redis-event-store';
 import { SqliteEventStore } from './sqlite-event-store';
 
@@ -30,13 +30,13 @@ const MINUTE = 60_000;
 const BLOCKED_WATCH_MS = 600;
 
 /** Everything claimDue hands out while polling for `ms` (expected: nothing, for a blocked event). */
-const claimDuring = (store: EventStore, ms = BLOCKED_WATCH_MS) => claimWithin(store, Number.POSITIVE_INFINITY, ms);
+const claimDuring = (store: EventStoreDriver, ms = BLOCKED_WATCH_MS) => claimWithin(store, Number.POSITIVE_INFINITY, ms);
 
 describe.each(drivers())('EventStore behaviour (%s driver)', (driver: Driver) => {
   let root: string;
   let seq = 0;
-  let store: EventStore;
-  const open: { store: EventStore; prefix?: string }[] = [];
+  let store: EventStoreDriver;
+  const open: { store: EventStoreDriver; prefix?: string }[] = [];
 
   function configFor(overrides: Partial<QueueConfig>): QueueConfig {
     return {
@@ -52,7 +52,7 @@ describe.each(drivers())('EventStore behaviour (%s driver)', (driver: Driver) =>
   }
 
   /** A fresh, empty store of this driver (own DATA_DIR, or own Redis key prefix). */
-  async function openStore(overrides: Partial<QueueConfig> = {}): Promise<EventStore> {
+  async function openStore(overrides: Partial<QueueConfig> = {}): Promise<EventStoreDriver> {
     const config = configFor(overrides);
     if (driver === 'sqlite') {
       const sqlite = new SqliteEventStore(config);

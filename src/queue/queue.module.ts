@@ -1,20 +1,34 @@
 import { Module } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { queueConfig } from '../config/queue.config';
-import { EventStore } from './event-store';
+import { DeliveryQueue } from './delivery-queue';
+import { EventIntake } from './event-intake';
+import { EventStoreDriver } from './event-store-driver';
+import { OperatorEvents } from './operator-events';
 import { RedisEventStore } from './redis-event-store';
 import { SqliteEventStore } from './sqlite-event-store';
+import { StoreHealth } from './store-health';
 
-/** The durable event store, chosen by QUEUE_DRIVER; others depend on `EventStore` only. */
+/** The driver QUEUE_DRIVER chose; known only inside this module. */
+const STORE_DRIVER = Symbol('EventStoreDriver');
+
+const PORTS = [EventIntake, DeliveryQueue, OperatorEvents, StoreHealth];
+
+/**
+ * The durable event store, chosen by QUEUE_DRIVER. Others depend on the port of their caller
+ * (webhook: EventIntake, worker: DeliveryQueue, operators: OperatorEvents, health and metrics:
+ * StoreHealth), each bound to the one driver instance.
+ */
 @Module({
   providers: [
     {
-      provide: EventStore,
+      provide: STORE_DRIVER,
       inject: [queueConfig.KEY],
-      useFactory: (config: ConfigType<typeof queueConfig>) =>
+      useFactory: (config: ConfigType<typeof queueConfig>): EventStoreDriver =>
         config.driver === 'redis' ? new RedisEventStore(config) : new SqliteEventStore(config),
     },
+    ...PORTS.map((port) => ({ provide: port, useExisting: STORE_DRIVER })),
   ],
-  exports: [EventStore],
+  exports: PORTS,
 })
 export class QueueModule {}

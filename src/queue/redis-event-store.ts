@@ -4,16 +4,20 @@ import IORedis, { Redis } from 'ioredis';
 import { createHash, randomUUID } from 'node:crypto';
 import { QueueConfig } from '../config/queue.config';
 import { StoreUnavailableError } from '../shared/domain-error';
+import { DeliveryQueue } from './delivery-queue';
+import { EnqueueSignal } from './enqueue-signal';
+import { EventIntake } from './event-intake';
+import { OperatorEvents } from './operator-events';
+import { StoreHealth } from './store-health';
 import {
+  AttemptResult,
   ClaimedEvent,
   DeadLetterPage,
-  EnqueueOutcome,
+  EnqueueResult,
   EventState,
-  EventStore,
   NewEvent,
-  Outcome,
   StoredEvent,
-} from './event-store';
+} from './stored-event';
 import { CLAIM, DELETE_DEAD, ENQUEUE, EXTEND, FINISH, REPLAY } from './redis-scripts';
 
 /**
@@ -45,8 +49,11 @@ const jobIdOf = (eventId: string) => createHash('sha256').update(eventId).digest
  * instance dies); the event itself, its state and the per-record order live in our own keys,
  * changed only by the Lua scripts in redis-scripts.ts. See docs/scaling.md.
  */
-export class RedisEventStore extends EventStore implements OnModuleInit, OnApplicationShutdown {
+export class RedisEventStore
+  implements EventIntake, DeliveryQueue, OperatorEvents, StoreHealth, OnModuleInit, OnApplicationShutdown
+{
   private readonly logger = new Logger(RedisEventStore.name);
+  private readonly enqueued = new EnqueueSignal();
   private readonly redis: Redis;
   /** The connections handed to BullMQ: it treats them as shared and never closes them itself. */
   private readonly bullConnections: Redis[];
@@ -57,7 +64,6 @@ export class RedisEventStore extends EventStore implements OnModuleInit, OnAppli
   private lastConnectionError = 0;
 
   constructor(private readonly config: QueueConfig) {
-    super();
     // Webhook-path connections fail fast while Redis is away (the sender gets a 503 and retries);
     // only the worker's blocking connection waits for Redis to come back.
     const failFast = { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: COMMAND_TIMEOUT_MS };
@@ -143,7 +149,11 @@ export class RedisEventStore extends EventStore implements OnModuleInit, OnAppli
     );
   }
 
-  async enqueue(event: NewEvent): Promise<EnqueueOutcome> {
+  onEnqueued(listener: () => void): void {
+    this.enqueued.listen(listener);
+  }
+
+  async enqueue(event: NewEvent): Promise<EnqueueResult> {
     const { upsert } = event;
     try {
       // Job first: a job without its event waits and is dropped; an event without a job would
@@ -161,7 +171,7 @@ export class RedisEventStore extends EventStore implements OnModuleInit, OnAppli
         event.receivedAt,
         event.requestId,
       );
-      if (accepted === 1) this.notifyEnqueued();
+      if (accepted === 1) this.enqueued.notify();
       return accepted === 1 ? 'accepted' : 'duplicate';
     } catch (error) {
       throw new StoreUnavailableError(error);
@@ -220,7 +230,7 @@ export class RedisEventStore extends EventStore implements OnModuleInit, OnAppli
     }
   }
 
-  private async finish(eventId: string, action: Action, attempts = 0, at = 0, outcome?: Outcome): Promise<void> {
+  private async finish(eventId: string, action: Action, attempts = 0, at = 0, result?: AttemptResult): Promise<void> {
     const claim = this.claims.get(eventId);
     this.claims.delete(eventId);
     if (claim) clearInterval(claim.renew);
@@ -232,8 +242,8 @@ export class RedisEventStore extends EventStore implements OnModuleInit, OnAppli
       action,
       attempts,
       at,
-      outcome?.status ?? '',
-      outcome?.error ?? '',
+      result?.status ?? '',
+      result?.error ?? '',
       Date.now(),
       this.config.dedupTtlSeconds * 1000,
     );
@@ -242,20 +252,20 @@ export class RedisEventStore extends EventStore implements OnModuleInit, OnAppli
     else await claim.job.moveToCompleted(null, token, false);
   }
 
-  markDelivered(eventId: string, attempts: number, outcome: Outcome): Promise<void> {
-    return this.finish(eventId, 'delivered', attempts, 0, outcome);
+  markDelivered(eventId: string, attempts: number, result: AttemptResult): Promise<void> {
+    return this.finish(eventId, 'delivered', attempts, 0, result);
   }
 
-  scheduleRetry(eventId: string, attempts: number, at: number, outcome: Outcome): Promise<void> {
-    return this.finish(eventId, 'retry', attempts, at, outcome);
+  scheduleRetry(eventId: string, attempts: number, at: number, result: AttemptResult): Promise<void> {
+    return this.finish(eventId, 'retry', attempts, at, result);
   }
 
   release(eventId: string, at: number): Promise<void> {
     return this.finish(eventId, 'release', 0, at);
   }
 
-  markDead(eventId: string, attempts: number, outcome: Outcome): Promise<void> {
-    return this.finish(eventId, 'dead', attempts, 0, outcome);
+  markDead(eventId: string, attempts: number, result: AttemptResult): Promise<void> {
+    return this.finish(eventId, 'dead', attempts, 0, result);
   }
 
   markStale(eventId: string): Promise<void> {
@@ -295,7 +305,7 @@ export class RedisEventStore extends EventStore implements OnModuleInit, OnAppli
     if ((await this.redis.hget(`${this.prefix}:ev:${eventId}`, 'state')) !== 'dead') return false;
     await this.queue.add('deliver', { eventId }, { jobId: jobIdOf(eventId) });
     const replayed = (await this.run('replay', eventId, Date.now())) === 1;
-    if (replayed) this.notifyEnqueued();
+    if (replayed) this.enqueued.notify();
     return replayed;
   }
 

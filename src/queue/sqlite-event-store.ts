@@ -5,17 +5,21 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { queueConfig } from '../config/queue.config';
 import { StoreUnavailableError } from '../shared/domain-error';
+import { DeliveryQueue } from './delivery-queue';
+import { EnqueueSignal } from './enqueue-signal';
+import { EventIntake } from './event-intake';
+import { OperatorEvents } from './operator-events';
+import { StoreHealth } from './store-health';
 import {
+  AttemptResult,
   ClaimedEvent,
   DeadLetterPage,
-  EnqueueOutcome,
+  EnqueueResult,
   EventState,
-  EventStore,
   EVENT_STATES,
   NewEvent,
-  Outcome,
   StoredEvent,
-} from './event-store';
+} from './stored-event';
 import { SCHEMA } from './sqlite-schema';
 
 interface Row {
@@ -63,8 +67,11 @@ const recordKey = (objectType: string, externalId: string) => `${objectType}\u00
  * webhooks. Claims are held in memory: a single process owns the file, and a restart releases them.
  */
 @Injectable()
-export class SqliteEventStore extends EventStore implements OnApplicationShutdown {
+export class SqliteEventStore
+  implements EventIntake, DeliveryQueue, OperatorEvents, StoreHealth, OnApplicationShutdown
+{
   private readonly logger = new Logger(SqliteEventStore.name);
+  private readonly enqueued = new EnqueueSignal();
   private readonly db: Db;
   private readonly statements: ReturnType<SqliteEventStore['prepare']>;
   private pending: Pending[] = [];
@@ -78,7 +85,6 @@ export class SqliteEventStore extends EventStore implements OnApplicationShutdow
   private readonly purgeTimer: NodeJS.Timeout;
 
   constructor(@Inject(queueConfig.KEY) config: ConfigType<typeof queueConfig>) {
-    super();
     mkdirSync(config.dataDir, { recursive: true });
     const file = join(config.dataDir, 'events.sqlite');
     this.db = new Database(file);
@@ -170,11 +176,15 @@ export class SqliteEventStore extends EventStore implements OnApplicationShutdow
     };
   }
 
-  enqueue(event: NewEvent): Promise<EnqueueOutcome> {
+  onEnqueued(listener: () => void): void {
+    this.enqueued.listen(listener);
+  }
+
+  enqueue(event: NewEvent): Promise<EnqueueResult> {
     return this.grouped(() => {
-      const outcome = this.insert(event, Date.now());
-      if (outcome === 'accepted') this.acceptedInBatch = true;
-      return outcome;
+      const result = this.insert(event, Date.now());
+      if (result === 'accepted') this.acceptedInBatch = true;
+      return result;
     });
   }
 
@@ -210,7 +220,7 @@ export class SqliteEventStore extends EventStore implements OnApplicationShutdow
       if (result instanceof FailedWrite) p.reject(new StoreUnavailableError(result.cause));
       else p.resolve(result);
     });
-    if (this.acceptedInBatch) this.notifyEnqueued();
+    if (this.acceptedInBatch) this.enqueued.notify();
   }
 
   /** One bad write must not fail the others it shares the commit with: a savepoint each. */
@@ -223,7 +233,7 @@ export class SqliteEventStore extends EventStore implements OnApplicationShutdow
     }
   }
 
-  private insert(event: NewEvent, now: number): EnqueueOutcome {
+  private insert(event: NewEvent, now: number): EnqueueResult {
     const { upsert } = event;
     this.statements.expire.run(event.eventId, now);
     const { changes } = this.statements.insert.run({
@@ -273,26 +283,26 @@ export class SqliteEventStore extends EventStore implements OnApplicationShutdow
     }
   }
 
-  markDelivered(eventId: string, attempts: number, outcome: Outcome): Promise<void> {
+  markDelivered(eventId: string, attempts: number, result: AttemptResult): Promise<void> {
     return this.write(eventId, () => {
       const row = this.statements.get.get(eventId) as Row | undefined;
       if (!row) return;
-      this.statements.delivered.run({ eventId, attempts, ...outcome, now: Date.now() });
+      this.statements.delivered.run({ eventId, attempts, ...result, now: Date.now() });
       this.statements.record.run(row.object_type, row.external_id, row.event_time);
     });
   }
 
-  scheduleRetry(eventId: string, attempts: number, at: number, outcome: Outcome): Promise<void> {
-    return this.write(eventId, () => this.statements.retry.run({ eventId, attempts, at, ...outcome }));
+  scheduleRetry(eventId: string, attempts: number, at: number, result: AttemptResult): Promise<void> {
+    return this.write(eventId, () => this.statements.retry.run({ eventId, attempts, at, ...result }));
   }
 
   release(eventId: string, at: number): Promise<void> {
     return this.write(eventId, () => this.statements.release.run(at, eventId));
   }
 
-  markDead(eventId: string, attempts: number, outcome: Outcome): Promise<void> {
+  markDead(eventId: string, attempts: number, result: AttemptResult): Promise<void> {
     return this.write(eventId, () =>
-      this.statements.dead.run({ eventId, attempts, ...outcome, now: Date.now() }),
+      this.statements.dead.run({ eventId, attempts, ...result, now: Date.now() }),
     );
   }
 
@@ -323,14 +333,14 @@ export class SqliteEventStore extends EventStore implements OnApplicationShutdow
 
   async replayDead(eventId: string): Promise<boolean> {
     const replayed = this.statements.replay.run(Date.now(), eventId).changes === 1;
-    if (replayed) this.notifyEnqueued();
+    if (replayed) this.enqueued.notify();
     return replayed;
   }
 
   async replayAllDead(intent?: string): Promise<number> {
     const filter = intent ?? null;
     const replayed = this.statements.replayAll.run(Date.now(), filter, filter).changes;
-    if (replayed > 0) this.notifyEnqueued();
+    if (replayed > 0) this.enqueued.notify();
     return replayed;
   }
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { PinoLogger } from 'nestjs-pino';
 import { IntentMapper } from '../mapping/intent-mapper';
-import { EventStore } from '../queue/event-store';
+import { EventIntake } from '../queue/event-intake';
 import { DialogCompletedEvent } from '../shared/dialog-completed-event';
 import { parseEventTime } from '../shared/event-time';
 
@@ -15,7 +15,7 @@ export type IngestOutcome = { status: 'accepted' | 'duplicate'; eventId: string 
 export class WebhookIngestService {
   constructor(
     private readonly mapper: IntentMapper,
-    private readonly store: EventStore,
+    private readonly store: EventIntake,
     private readonly logger: PinoLogger,
   ) {
     logger.setContext(WebhookIngestService.name);

@@ -1,5 +1,6 @@
 import { CrmUpsert, DialogCompletedEvent, EventEntity } from '../../src/shared/dialog-completed-event';
-import { ClaimedEvent, EventStore, NewEvent } from '../../src/queue/event-store';
+import { DeliveryQueue } from '../../src/queue/delivery-queue';
+import { ClaimedEvent, NewEvent } from '../../src/queue/stored-event';
 import { sleep } from './wait-for';
 
 /** A normalised event as the webhook module hands it to the mapping (SPEC §3.1 sample). */
@@ -72,7 +73,7 @@ export const dueEvent = (o: Partial<NewEventOptions> & { eventId: string }) =>
 export const eventIds = (events: { eventId: string }[]) => events.map((e) => e.eventId);
 
 /** Claims until `count` events were handed out or `timeoutMs` passed; returns all it got. */
-export async function claimWithin(store: EventStore, count: number, timeoutMs = 3000): Promise<ClaimedEvent[]> {
+export async function claimWithin(store: DeliveryQueue, count: number, timeoutMs = 3000): Promise<ClaimedEvent[]> {
   const claimed: ClaimedEvent[] = [];
   const deadline = Date.now() + timeoutMs;
   for (;;) {

@@ -2,7 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { request as httpRequest, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import request from 'supertest';
-import { EventStore } from '../../src/queue/event-store';
+import { OperatorEvents } from '../../src/queue/operator-events';
+import { StoreHealth } from '../../src/queue/store-health';
 import { cognigySignature, sampleDialog } from './signing';
 import { TestApp } from './test-app';
 
@@ -152,13 +153,13 @@ export async function sendAccepted(
   return res.body.eventId as string;
 }
 
-export const store = (t: TestApp) => t.app.get(EventStore);
+export const store = (t: TestApp) => t.app.get(OperatorEvents);
 /**
  * Events stored in any state. The delivery worker moves accepted events from `queued` on to
  * `delivered` (or elsewhere) at any moment, so "nothing stored" is measured over every state.
  */
 export const storedCount = async (t: TestApp) =>
-  Object.values(await store(t).countByState()).reduce((sum, n) => sum + n, 0);
+  Object.values(await t.app.get(StoreHealth).countByState()).reduce((sum, n) => sum + n, 0);
 
 export interface RawAnswer {
   status: number;

@@ -1,15 +1,16 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { crmConfig } from '../../config/crm.config';
-import { ClaimedEvent, EventStore, Outcome } from '../../queue/event-store';
+import { DeliveryQueue } from '../../queue/delivery-queue';
+import { AttemptResult, ClaimedEvent } from '../../queue/stored-event';
 import { CrmResult } from '../client/crm-client';
 import { CrmEvents } from '../crm-events';
 import { backoffDelay, retryAfterMs } from './retry-policy';
 
 type Verdict =
-  | { action: 'delivered'; outcome: Outcome }
-  | { action: 'retry'; outcome: Outcome; afterMs?: number }
-  | { action: 'dead'; outcome: Outcome }
+  | { action: 'delivered'; outcome: AttemptResult }
+  | { action: 'retry'; outcome: AttemptResult; afterMs?: number }
+  | { action: 'dead'; outcome: AttemptResult }
   | { action: 'release' };
 
 /** SPEC §4.2's table: what a CRM answer means for the event. */
@@ -42,7 +43,7 @@ export class DeliveryOutcomes {
 
   constructor(
     @Inject(crmConfig.KEY) private readonly config: ConfigType<typeof crmConfig>,
-    private readonly store: EventStore,
+    private readonly store: DeliveryQueue,
     private readonly events: CrmEvents,
   ) {}
 

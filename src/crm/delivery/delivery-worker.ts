@@ -8,7 +8,8 @@ import {
 } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { crmConfig } from '../../config/crm.config';
-import { ClaimedEvent, EventStore } from '../../queue/event-store';
+import { DeliveryQueue } from '../../queue/delivery-queue';
+import { ClaimedEvent } from '../../queue/stored-event';
 import { CrmClient } from '../client/crm-client';
 import { CrmBreaker } from '../client/crm-breaker';
 import { CrmEvents } from '../crm-events';
@@ -39,7 +40,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy, 
 
   constructor(
     @Inject(crmConfig.KEY) private readonly config: ConfigType<typeof crmConfig>,
-    private readonly store: EventStore,
+    private readonly store: DeliveryQueue,
     private readonly client: CrmClient,
     private readonly breaker: CrmBreaker,
     private readonly outcomes: DeliveryOutcomes,

@@ -1,13 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
-import { EventStore } from '../../queue/event-store';
+import { StoreHealth } from '../../queue/store-health';
 
 /** Ready only while an event could be stored durably right now. */
 @Injectable()
 export class StoreHealthIndicator {
   constructor(
     private readonly health: HealthIndicatorService,
-    private readonly store: EventStore,
+    private readonly store: StoreHealth,
   ) {}
 
   async check(key: string) {

@@ -1,6 +1,6 @@
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import { StoredEvent } from '../../queue/event-store';
+import { StoredEvent } from '../queue/stored-event';
 
 export class DeadLetterQuery {
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500)

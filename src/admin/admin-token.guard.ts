@@ -1,9 +1,9 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { Request } from 'express';
-import { appConfig } from '../../config/app.config';
-import { NotFoundError, UnauthorizedError } from '../../shared/domain-error';
-import { safeEqual } from '../../shared/safe-equal';
+import { appConfig } from '../config/app.config';
+import { NotFoundError, UnauthorizedError } from '../shared/domain-error';
+import { safeEqual } from '../shared/safe-equal';
 
 /** `/admin` exists only with ADMIN_TOKEN set (else 404), and wants it as a bearer token (else 401). */
 @Injectable()

@@ -1,6 +1,6 @@
 import { Controller, Delete, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
-import { EventStore } from '../../queue/event-store';
-import { NotFoundError } from '../../shared/domain-error';
+import { OperatorEvents } from '../queue/operator-events';
+import { NotFoundError } from '../shared/domain-error';
 import { AdminTokenGuard } from './admin-token.guard';
 import { DeadLetterQuery, deadLetterView, eventView, ReplayQuery } from './admin.dto';
 
@@ -8,7 +8,7 @@ import { DeadLetterQuery, deadLetterView, eventView, ReplayQuery } from './admin
 @Controller('admin')
 @UseGuards(AdminTokenGuard)
 export class AdminController {
-  constructor(private readonly store: EventStore) {}
+  constructor(private readonly store: OperatorEvents) {}
 
   @Get('dead-letters')
   async deadLetters(@Query() query: DeadLetterQuery) {
