@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { parse as parseYaml } from 'yaml';
-import { EventStore } from '../src/queue/event-store';
+import { OperatorEvents } from '../src/queue/operator-events';
 import { parseSamples, promtool } from './support/prometheus-text';
 import { sandboxedApp, TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
@@ -148,7 +148,7 @@ describe('deploy/prometheus and deploy/grafana against the app', () => {
   beforeAll(async () => {
     t = app();
     // One delivered event, then one dead letter, so every labelled series has samples.
-    const store = t.app.get(EventStore);
+    const store = t.app.get(OperatorEvents);
     const reached = (eventId: string, state: string) =>
       waitFor(async () => (await store.get(eventId))?.state === state, { timeoutMs: 15000, what: `${eventId} ${state}` });
     const delivered = await postSigned(t, SECRET, DIALOG_ROUTE, contactDialog(unique('C-MON')));
