@@ -47,10 +47,7 @@ const { values: args } = parseArgs({
     help: { type: 'boolean', default: false },
   },
 });
-if (args.help) {
-  process.stdout.write(fs.readFileSync(__filename, 'utf8').split('*/')[0]);
-  process.exit(0);
-}
+c.printHelpIf(args.help, __filename);
 
 const connections = Number(args.connections);
 const duration = Number(args.duration);
@@ -78,21 +75,6 @@ const DESCRIPTION = {
   delivery: `service, SQLITE_SYNCHRONOUS=full, LOG_LEVEL=warn, delivery on (sandbox CRM ${crmLatency} ms)`,
   redis: `service, QUEUE_DRIVER=redis (${REDIS_URL}), LOG_LEVEL=warn, delivery off`,
 };
-
-async function deleteRedisKeys() {
-  const IORedis = require('ioredis');
-  const client = new IORedis(REDIS_URL);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await client.scan(cursor, 'MATCH', `${redisPrefix}:*`, 'COUNT', 1000);
-      if (keys.length) await client.unlink(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    client.disconnect();
-  }
-}
 
 async function startTarget(variant, profileDir) {
   if (variant === 'baseline') return { server: await c.startBaseline() };
@@ -152,7 +134,7 @@ async function runVariant(variant, pool) {
   } finally {
     await server.stop();
     if (sandbox) await sandbox.stop();
-    if (variant === 'redis') await deleteRedisKeys();
+    if (variant === 'redis') await c.deleteRedisKeys(REDIS_URL, redisPrefix);
     if (profileDir) {
       const files = fs.readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile'));
       if (files.length) {
@@ -239,11 +221,4 @@ async function main() {
   c.writeJson(args.json, { benchmark: 'ack', command, machine, fsync, options: { connections, duration, warmup, crmLatency }, rows });
 }
 
-main().then(
-  () => process.exit(0),
-  (error) => {
-    process.stderr.write(`bench failed: ${error.stack || error}\n`);
-    c.killChildren();
-    process.exit(1);
-  },
-);
+c.runMain(main);

@@ -63,10 +63,7 @@ const { values: args } = parseArgs({
     help: { type: 'boolean', default: false },
   },
 });
-if (args.help) {
-  process.stdout.write(fs.readFileSync(__filename, 'utf8').split('*/')[0]);
-  process.exit(0);
-}
+c.printHelpIf(args.help, __filename);
 
 const list = (text) => text.split(',').map((v) => v.trim()).filter(Boolean);
 const concurrencies = list(args.concurrency).map(Number);
@@ -288,19 +285,6 @@ async function drainOnly(concurrency, sync, backlog) {
   }
 }
 
-async function waitDrained(sandbox, expected, limitS = DRAIN_LIMIT_S) {
-  const until = Date.now() + limitS * 1000;
-  for (;;) {
-    const { applied } = await sandbox.stats();
-    if (applied >= expected) return true;
-    if (Date.now() > until) {
-      c.log(`WARNING: ${expected - applied} events still undelivered after ${limitS} s`);
-      return false;
-    }
-    await c.sleep(200);
-  }
-}
-
 async function belowSaturation(rate, pool) {
   const windowSize = Math.max(10, Math.floor(0.9 * rate * rateDuration));
   c.log(`(b) rate ${rate}/s: starting sandbox (${crmLatency} ms) and service (CRM_CONCURRENCY=16, LATENCY_WINDOW=${windowSize})`);
@@ -318,7 +302,7 @@ async function belowSaturation(rate, pool) {
     pool.reset();
     c.log(`(b) warm-up ${warmup} s at ${rate}/s`);
     if (warmup > 0) await c.fire(service.url, pool, { connections, duration: warmup, overallRate: rate, onResponse: count });
-    await waitDrained(sandbox, accepted);
+    await c.waitApplied(sandbox, accepted, DRAIN_LIMIT_S);
     for (const sender of ['autocannon overallRate (bursty)', 'steady open-loop (bench/lib/paced.js)']) {
       const quiet = await c.waitQuiet({ maxWaitS: quietWait, threshold: quietThreshold, pids });
       c.log(`(b) ${sender}: ${rate}/s for ${rateDuration} s (other processes: ${quiet.foreignCores} cores)`);
@@ -328,7 +312,7 @@ async function belowSaturation(rate, pool) {
         ? c.summarise(await c.fire(service.url, pool, { connections, duration: rateDuration, overallRate: rate, onResponse: count }))
         : await paced(service.url, pool, { rate, duration: rateDuration, onResponse: count });
       const cpu = meter.stop();
-      const drained = await waitDrained(sandbox, accepted);
+      const drained = await c.waitApplied(sandbox, accepted, DRAIN_LIMIT_S);
       const latency = await c.getJson(`${service.url}/metrics/latency`);
       rows.push({
         sender,
@@ -475,11 +459,4 @@ async function main() {
   });
 }
 
-main().then(
-  () => process.exit(0),
-  (error) => {
-    process.stderr.write(`bench failed: ${error.stack || error}\n`);
-    c.killChildren();
-    process.exit(1);
-  },
-);
+c.runMain(main);

@@ -43,10 +43,7 @@ const { values: args } = parseArgs({
     help: { type: 'boolean', default: false },
   },
 });
-if (args.help) {
-  process.stdout.write(fs.readFileSync(__filename, 'utf8').split('*/')[0]);
-  process.exit(0);
-}
+c.printHelpIf(args.help, __filename);
 
 const duration = Number(args.duration);
 const interval = Number(args.interval);
@@ -202,11 +199,4 @@ async function main() {
   c.writeJson(args.json, { benchmark: 'memory', command, machine, options: { ...args, json: undefined }, summary, result, samples, idle });
 }
 
-main().then(
-  () => process.exit(0),
-  (error) => {
-    process.stderr.write(`bench failed: ${error.stack || error}\n`);
-    c.killChildren();
-    process.exit(1);
-  },
-);
+c.runMain(main);

@@ -218,7 +218,7 @@ async function startService({ env = {}, crm, label = 'service', profileDir, data
 }
 
 /** `node dist/sandbox/sandbox-main.js 0`, every upsert answered after latencyMs. */
-async function startSandbox({ latencyMs = 20 } = {}) {
+async function startSandbox({ latencyMs = 20, fault } = {}) {
   const dir = makeTempDir('sandbox');
   const child = spawnNode([path.join(DIST, 'sandbox', 'sandbox-main.js'), '0'], {
     env: { PATH: process.env.PATH, HOME: process.env.HOME },
@@ -248,6 +248,15 @@ async function startSandbox({ latencyMs = 20 } = {}) {
     });
     if (res.status !== 201) throw new Error(`sandbox latency injection: ${res.status} ${await res.text()}`);
   }
+  if (fault) {
+    // Every upsert answered with fault.status, or left hanging (fault.hang), for as long as it runs.
+    const res = await fetch(`${info.url}/_sandbox/faults`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ ...fault, count: -1 }),
+    });
+    if (res.status !== 201) throw new Error(`sandbox fault injection: ${res.status} ${await res.text()}`);
+  }
   return {
     ...info,
     latencyMs,
@@ -261,17 +270,38 @@ async function startSandbox({ latencyMs = 20 } = {}) {
   };
 }
 
-/** bench/baseline-server.js: node:http doing only HMAC check, JSON parse and 202. */
-async function startBaseline() {
-  const dir = makeTempDir('baseline');
+/** Waits until the sandbox CRM has applied `expected` upserts; false (and a warning) after limitS. */
+async function waitApplied(sandbox, expected, limitS = 120) {
+  const until = Date.now() + limitS * 1000;
+  for (;;) {
+    const { applied } = await sandbox.stats();
+    if (applied >= expected) return true;
+    if (Date.now() > until) {
+      log(`WARNING: ${expected - applied} events still undelivered after ${limitS} s`);
+      return false;
+    }
+    await sleep(50);
+  }
+}
+
+const PEERS = {
+  // bench/baseline-server.js: node:http doing only HMAC check, JSON parse and 202 (the physical limit).
+  baseline: 'baseline-server.js',
+  // bench/ceiling-server.js: minimal Nest on Express, HMAC in a guard, 202 (the framework ceiling).
+  ceiling: 'ceiling-server.js',
+};
+
+/** One of the peers the service is compared with, as a child process on 127.0.0.1. */
+async function startPeer(kind) {
+  const dir = makeTempDir(kind);
   const port = await freePort();
-  const child = spawnNode([path.join(__dirname, '..', 'baseline-server.js')], {
+  const child = spawnNode([path.join(__dirname, '..', PEERS[kind])], {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, BENCH_PORT: String(port), BENCH_SECRET: SECRET },
-    cwd: dir,
-    logFile: path.join(dir, 'baseline.log'),
+    cwd: ROOT,
+    logFile: path.join(dir, `${kind}.log`),
   });
   const url = `http://${HOST}:${port}`;
-  await waitFor('baseline', async () => (await fetch(`${url}/health/ready`)).status === 200, { child });
+  await waitFor(kind, async () => (await fetch(`${url}/health/ready`)).status === 200, { child });
   return {
     url,
     pid: child.pid,
@@ -282,6 +312,8 @@ async function startBaseline() {
     },
   };
 }
+
+const startBaseline = () => startPeer('baseline');
 
 // ---------------------------------------------------------------------------------------------
 // Signed bodies: precomputed, each a distinct event (own conversation id hence own event id, and
@@ -550,6 +582,16 @@ function fsyncProbe(count = 200) {
   return { count, medianMs: round(pct(times, 50), 3), p99Ms: round(pct(times, 99), 3) };
 }
 
+/** The kernel's peak resident set size of a process (VmHWM), in MiB. */
+function peakRssMiB(pid) {
+  try {
+    const kb = /^VmHWM:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return kb ? round(Number(kb[1]) / 1024, 1) : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
 /** Values of one Prometheus series (all label sets summed) from /metrics text. */
 function promValue(text, name) {
   let sum = null;
@@ -587,6 +629,41 @@ function writeJson(file, data) {
   process.stderr.write(`results written to ${file}\n`);
 }
 
+/** Deletes the keys a service wrote under its own prefix (the benchmarks share the developer's Redis). */
+async function deleteRedisKeys(url, prefix) {
+  const IORedis = require('ioredis');
+  const client = new IORedis(url);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      if (keys.length) await client.unlink(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** `--help`: the script's header comment. */
+function printHelpIf(help, file) {
+  if (!help) return;
+  process.stdout.write(fs.readFileSync(file, 'utf8').split('*/')[0]);
+  process.exit(0);
+}
+
+/** Runs a benchmark's main(): exit 0 when done, 1 (children killed) on any error. */
+function runMain(main) {
+  main().then(
+    () => process.exit(0),
+    (error) => {
+      process.stderr.write(`bench failed: ${error.stack || error}\n`);
+      killChildren();
+      process.exit(1);
+    },
+  );
+}
+
 function log(message) {
   process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 }
@@ -599,6 +676,7 @@ module.exports = {
   WEBHOOK_PATH,
   BodyPool,
   cpuMeter,
+  deleteRedisKeys,
   fire,
   fsyncProbe,
   getJson,
@@ -610,17 +688,22 @@ module.exports = {
   machine,
   nowUs,
   pct,
+  printHelpIf,
+  runMain,
+  peakRssMiB,
   promValue,
   requireBuild,
   round,
   sign,
   sleep,
   startBaseline,
+  startPeer,
   startSandbox,
   startService,
   summarise,
   table,
   timeLimit,
+  waitApplied,
   waitFor,
   waitQuiet,
   writeJson,

@@ -1,0 +1,141 @@
+'use strict';
+/**
+ * A large backlog of queued events, written straight into a SQLite store by the service's own
+ * store class (dist/queue), so the file has exactly the service's schema and indexes without a
+ * million webhooks through HTTP. The events are copies of one event the service itself stored
+ * (so the CRM request is what the mapping really produces), each with its own event id,
+ * conversation and CRM record; `perRecord` consecutive events share a record, so most queued
+ * events wait behind their record's head, as after a CRM outage.
+ */
+const fs = require('node:fs');
+const path = require('node:path');
+const { performance } = require('node:perf_hooks');
+const Database = require('better-sqlite3');
+const c = require('./common');
+
+function loadStoreClass() {
+  const file = path.join(c.DIST, 'queue', 'sqlite-event-store.js');
+  const { SqliteEventStore } = require(file);
+  if (!SqliteEventStore) throw new Error(`${file} exports no SqliteEventStore`);
+  return SqliteEventStore;
+}
+
+/** The store class of the build, opened on dataDir outside Nest (its Logger prints nothing here). */
+function openStore(dataDir, sqliteSynchronous = 'normal') {
+  const { Logger } = require('@nestjs/common');
+  Logger.overrideLogger(false);
+  const SqliteEventStore = loadStoreClass();
+  return new SqliteEventStore({ dataDir, sqliteSynchronous, dedupTtlSeconds: 86400 });
+}
+
+/** The stored payload of one event the service accepted: the template of the backlog. */
+async function templateEvent(pool) {
+  const service = await c.startService({ label: 'template', keepData: true });
+  try {
+    const item = pool.items[0];
+    const res = await fetch(`${service.url}${c.WEBHOOK_PATH}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-cognigy-signature': item.signature },
+      body: item.body,
+    });
+    if (res.status !== 202) throw new Error(`template event: ${res.status} ${await res.text()}`);
+  } finally {
+    await service.stop();
+  }
+  const db = new Database(path.join(service.dataDir, 'events.sqlite'), { readonly: true });
+  try {
+    const row = db.prepare('SELECT * FROM events LIMIT 1').get();
+    return { row, body: JSON.parse(pool.items[0].body.toString('utf8')) };
+  } finally {
+    db.close();
+    fs.rmSync(service.dataDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Writes `count` queued events into a new store under dataDir, in commits of `batch` events.
+ * Returns how long it took.
+ */
+async function buildBacklog(template, dataDir, { count, perRecord = 4, batch = 5000 }) {
+  const started = performance.now();
+  const store = openStore(dataDir);
+  const { row, body } = template;
+  const payloadText = row.payload;
+  const conversation = body.conversationId;
+  const customer = body.entities.customerId.value;
+  const eventTime0 = Date.now() - count;
+  try {
+    for (let from = 0; from < count; from += batch) {
+      const writes = [];
+      for (let i = from; i < Math.min(count, from + batch); i++) {
+        const record = Math.floor(i / perRecord);
+        const text = payloadText
+          .replaceAll(`"${row.event_id}"`, `"backlog-${i}"`)
+          .replaceAll(`"${conversation}"`, `"${conversation}-b${i}"`)
+          .replaceAll(`"${customer}"`, `"${customer}-r${record}"`);
+        const { event, upsert } = JSON.parse(text);
+        writes.push(
+          store.enqueue({
+            eventId: `backlog-${i}`,
+            event,
+            upsert,
+            eventTime: eventTime0 + i,
+            receivedAt: Date.now(),
+            requestId: `backlog-${i}`,
+          }),
+        );
+      }
+      const outcomes = await Promise.all(writes);
+      if (outcomes.some((o) => o !== 'accepted')) throw new Error('backlog: an event was not accepted');
+    }
+  } finally {
+    store.onApplicationShutdown();
+  }
+  return { count, perRecord, buildS: c.round((performance.now() - started) / 1000, 1) };
+}
+
+/**
+ * The time of one claim in the steady state of a delivering worker: `inFlight` events held, each
+ * claim after the oldest held one was marked delivered (as a finished delivery frees a slot).
+ * Returns the median and p99 of claimDue(1) and of nextDueAt() in microseconds.
+ */
+async function timeClaims(dataDir, { claims = 1500, warmup = 300, inFlight = 64 } = {}) {
+  const store = openStore(dataDir);
+  const held = [];
+  const claimUs = [];
+  const nextDueUs = [];
+  try {
+    for (let i = 0; i < warmup + claims; i++) {
+      if (held.length >= inFlight) {
+        const done = held.shift();
+        await store.markDelivered(done.eventId, 1, { status: 200, error: null });
+      }
+      let t = performance.now();
+      const [event] = await store.claimDue(1);
+      const claimTook = performance.now() - t;
+      t = performance.now();
+      await store.nextDueAt();
+      const nextDueTook = performance.now() - t;
+      if (!event) throw new Error('timeClaims: the backlog ran out');
+      held.push(event);
+      if (i >= warmup) {
+        claimUs.push(claimTook * 1000);
+        nextDueUs.push(nextDueTook * 1000);
+      }
+    }
+  } finally {
+    store.onApplicationShutdown();
+  }
+  const sorted = (values) => values.sort((a, b) => a - b);
+  sorted(claimUs);
+  sorted(nextDueUs);
+  return {
+    claims,
+    inFlight,
+    claimMedianUs: c.round(c.pct(claimUs, 50), 1),
+    claimP99Us: c.round(c.pct(claimUs, 99), 1),
+    nextDueMedianUs: c.round(c.pct(nextDueUs, 50), 1),
+  };
+}
+
+module.exports = { buildBacklog, templateEvent, timeClaims };
