@@ -1,9 +1,10 @@
 import { CrmBreaker } from '../src/crm/client/crm-breaker';
-import { BreakerState, CrmEvents } from '../src/crm/crm-events';
 import { DeliveryWorker } from '../src/crm/delivery/delivery-worker';
 import { OperatorEvents } from '../src/queue/operator-events';
 import { StoredEvent } from '../src/queue/stored-event';
 import { SandboxRequest } from '../src/sandbox/crm-sandbox';
+import { Telemetry } from '../src/telemetry/telemetry';
+import { BreakerState } from '../src/telemetry/telemetry-signals';
 import { Driver, driverEnv, drivers } from './support/drivers';
 import { sandboxedApp, TestApp } from './support/test-app';
 import { sleep, waitFor } from './support/wait-for';
@@ -53,8 +54,8 @@ describe.each(drivers())('CRM circuit breaker (SPEC §4.4) (%s driver)', (driver
     breaker = t.app.get(CrmBreaker);
     worker = t.app.get(DeliveryWorker);
     t.app
-      .get(CrmEvents)
-      .on('breakerState', (state) => transitions.push({ state, at: Date.now(), requests: sandbox.stats().requests }));
+      .get(Telemetry)
+      .on('breakerStateChanged', ({ state }) => transitions.push({ state, at: Date.now(), requests: sandbox.stats().requests }));
   });
 
   const eventStore = () => t.app.get(OperatorEvents);

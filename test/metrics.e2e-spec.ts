@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { OperatorEvents } from '../src/queue/operator-events';
 import { LatencyFigures } from '../src/metrics/latency-window';
-import { WEBHOOK_OUTCOMES } from '../src/webhook/webhook-events';
+import { WEBHOOK_ANSWER_KINDS } from '../src/telemetry/telemetry-signals';
 import { parseSamples, promtool, sum, types } from './support/prometheus-text';
 import { sampleDialog } from './support/signing';
 import { sandboxedApp, TestApp } from './support/test-app';
@@ -325,7 +325,7 @@ describe('GET /metrics (SPEC §5)', () => {
       const labels = s.labels;
       if ('route' in labels) expect(['dialog-complete', 'endpoint-output']).toContain(labels.route);
       if ('outcome' in labels && s.name.startsWith('cognigy_')) {
-        expect([...WEBHOOK_OUTCOMES, 'error']).toContain(labels.outcome);
+        expect([...WEBHOOK_ANSWER_KINDS, 'error']).toContain(labels.outcome);
       }
       if ('outcome' in labels && s.name.startsWith('crm_token')) expect(['success', 'failure']).toContain(labels.outcome);
       if ('code' in labels) expect(labels.code).toMatch(/^(\d{3}|timeout|network)$/);

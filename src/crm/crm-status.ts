@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { BreakerState } from '../telemetry/telemetry-signals';
 import { CrmBreaker } from './client/crm-breaker';
-import { BreakerState } from './crm-events';
 import { TokenProvider, TokenState } from './token/token-provider';
 
 /** What the Crm module tells others about the CRM side (health details, metrics gauges). */

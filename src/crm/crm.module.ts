@@ -3,10 +3,10 @@ import { Module } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { crmConfig } from '../config/crm.config';
 import { QueueModule } from '../queue/queue.module';
+import { TelemetryModule } from '../telemetry/telemetry.module';
 import { connectTimeoutAgents } from './client/connect-timeout.agent';
 import { CrmBreaker } from './client/crm-breaker';
 import { CrmClient } from './client/crm-client';
-import { CrmEventsModule } from './crm-events.module';
 import { CrmStatus, LiveCrmStatus } from './crm-status';
 import { DeliveryOutcomes } from './delivery/delivery-outcomes';
 import { DeliveryWorker } from './delivery/delivery-worker';
@@ -21,7 +21,7 @@ const MAX_ANSWER_BYTES = 1024 * 1024;
 @Module({
   imports: [
     QueueModule,
-    CrmEventsModule,
+    TelemetryModule,
     CrmTargetModule,
     TokenModule,
     HttpModule.registerAsync({
@@ -41,6 +41,6 @@ const MAX_ANSWER_BYTES = 1024 * 1024;
     DeliveryWorker,
     { provide: CrmStatus, useClass: LiveCrmStatus },
   ],
-  exports: [CrmStatus, CrmEventsModule],
+  exports: [CrmStatus],
 })
 export class CrmModule {}

@@ -1,34 +1,24 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, register } from 'prom-client';
-import { BreakerState, CrmEvents } from '../crm/crm-events';
-import { CrmStatus } from '../crm/crm-status';
-import { StoreHealth } from '../queue/store-health';
-import { WebhookEvents } from '../webhook/webhook-events';
+import { collectDefaultMetrics, Counter, Histogram, register } from 'prom-client';
+import { Telemetry } from '../telemetry/telemetry';
 import { LatencyService } from './latency.service';
 import { METRIC } from './prometheus-metrics';
 
 const NON_COUNTER_TOTALS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
 
-const CIRCUIT_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
-
-/** Turns webhook and CRM events into Prometheus series and SLA samples. */
+/** Turns the telemetry signals of Webhook and Crm into Prometheus series and SLA samples. */
 @Injectable()
 export class MetricsRecorder implements OnModuleInit {
   constructor(
-    private readonly webhookEvents: WebhookEvents,
-    private readonly crmEvents: CrmEvents,
+    private readonly telemetry: Telemetry,
     private readonly latency: LatencyService,
-    private readonly store: StoreHealth,
-    private readonly crm: CrmStatus,
     @InjectMetric(METRIC.webhooks) private readonly webhooks: Counter<'route' | 'outcome'>,
     @InjectMetric(METRIC.ack) private readonly ack: Histogram<'route'>,
     @InjectMetric(METRIC.delivery) private readonly delivery: Histogram<'object'>,
     @InjectMetric(METRIC.requests) private readonly requests: Counter<'object' | 'code'>,
     @InjectMetric(METRIC.requestSeconds) private readonly requestSeconds: Histogram<'object'>,
-    @InjectMetric(METRIC.circuit) private readonly circuit: Gauge,
     @InjectMetric(METRIC.tokenRequests) private readonly tokenRequests: Counter<'outcome'>,
-    @InjectMetric(METRIC.queue) private readonly queue: Gauge<'state'>,
     @InjectMetric(METRIC.deadLetters) private readonly deadLetters: Counter<'object'>,
   ) {}
 
@@ -41,35 +31,21 @@ export class MetricsRecorder implements OnModuleInit {
       // and friends stay, and sum() over them gives the same totals.
       NON_COUNTER_TOTALS.forEach((name) => register.removeSingleMetric(name));
     }
-    this.webhookEvents.on('answered', (route, outcome, seconds) => {
-      this.webhooks.inc({ route, outcome });
+    this.telemetry.on('webhookAnswered', ({ route, kind, seconds }) => {
+      this.webhooks.inc({ route, outcome: kind });
       this.ack.observe({ route }, seconds);
-      if (outcome === 'accepted') this.latency.recordAck(seconds * 1000);
+      if (kind === 'accepted') this.latency.recordAck(seconds * 1000);
     });
-    this.crmEvents.on('crmRequest', (object, code, seconds) => {
-      this.requests.inc({ object, code });
-      this.requestSeconds.observe({ object }, seconds);
+    this.telemetry.on('crmRequestMade', ({ objectType, code, seconds }) => {
+      this.requests.inc({ object: objectType, code });
+      this.requestSeconds.observe({ object: objectType }, seconds);
     });
-    this.crmEvents.on('delivered', (object, receivedAt) => {
+    this.telemetry.on('eventDelivered', ({ objectType, receivedAt }) => {
       const ms = Date.now() - receivedAt;
-      this.delivery.observe({ object }, ms / 1000);
+      this.delivery.observe({ object: objectType }, ms / 1000);
       this.latency.recordDelivery(ms);
     });
-    this.crmEvents.on('deadLettered', (object) => this.deadLetters.inc({ object }));
-    this.crmEvents.on('tokenRequest', (outcome) => this.tokenRequests.inc({ outcome }));
-  }
-
-  /** Gauges that mirror state are read when scraped, so they cannot drift. */
-  async refreshGauges(): Promise<void> {
-    this.circuit.set(CIRCUIT_VALUE[this.crm.breakerState()]);
-    try {
-      const counts = await this.store.countByState();
-      this.queue.set({ state: 'queued' }, counts.queued);
-      this.queue.set({ state: 'dead' }, counts.dead);
-    } catch {
-      // The store is away: every other series still matters most right now; depth is unknown.
-      this.queue.set({ state: 'queued' }, Number.NaN);
-      this.queue.set({ state: 'dead' }, Number.NaN);
-    }
+    this.telemetry.on('eventDeadLettered', ({ objectType }) => this.deadLetters.inc({ object: objectType }));
+    this.telemetry.on('tokenRequested', ({ result }) => this.tokenRequests.inc({ outcome: result }));
   }
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable, NestMiddleware } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
-import { NextFunction, Response } from 'express';
+import { NextFunction } from 'express';
 import getRawBody from 'raw-body';
 import { webhookConfig } from '../config/webhook.config';
 import { ShutdownState } from '../lifecycle/shutdown-state';
@@ -10,8 +10,10 @@ import {
   ShuttingDownError,
   UnsupportedMediaTypeError,
 } from '../shared/domain-error';
-import { outcomeOf, WebhookEvents, WebhookRoute } from './webhook-events';
+import { Telemetry } from '../telemetry/telemetry';
+import { WebhookRoute } from '../telemetry/telemetry-signals';
 import { header, WebhookRequest } from './webhook-request';
+import { answerKindOf, WebhookResponse } from './webhook-response';
 
 const JSON_TYPE = /^application\/json\s*(;.*)?$/i;
 
@@ -24,10 +26,10 @@ export class WebhookBodyMiddleware implements NestMiddleware {
   constructor(
     @Inject(webhookConfig.KEY) private readonly config: ConfigType<typeof webhookConfig>,
     private readonly shutdown: ShutdownState,
-    private readonly events: WebhookEvents,
+    private readonly telemetry: Telemetry,
   ) {}
 
-  async use(req: WebhookRequest, res: Response, next: NextFunction): Promise<void> {
+  async use(req: WebhookRequest, res: WebhookResponse, next: NextFunction): Promise<void> {
     req.receivedAtHr = process.hrtime.bigint();
     req.receivedAt = Date.now();
     res.once('finish', () => this.answered(req, res));
@@ -45,10 +47,10 @@ export class WebhookBodyMiddleware implements NestMiddleware {
     }
   }
 
-  private answered(req: WebhookRequest, res: Response): void {
+  private answered(req: WebhookRequest, res: WebhookResponse): void {
     const route: WebhookRoute = req.originalUrl.split('?')[0].endsWith('endpoint-output') ? 'endpoint-output' : 'dialog-complete';
     const seconds = Number(process.hrtime.bigint() - req.receivedAtHr) / 1e9;
-    this.events.emit('answered', route, outcomeOf(res.statusCode, res.locals.webhookOutcome), seconds);
+    this.telemetry.emit('webhookAnswered', { route, kind: answerKindOf(res), seconds });
   }
 
   private async read(req: WebhookRequest): Promise<Buffer> {

@@ -1,5 +1,4 @@
 import { Controller, Req, Res } from '@nestjs/common';
-import { Response } from 'express';
 import { CognigyWebhook } from './cognigy-webhook.decorator';
 import { DialogCompleteDto } from './dto/dialog-complete.dto';
 import { EndpointOutputDto } from './dto/endpoint-output.dto';
@@ -8,6 +7,7 @@ import { fromDialogComplete, fromEndpointOutput } from './event-normaliser';
 import { IngestOutcome, WebhookIngestService } from './webhook-ingest.service';
 import { WebhookPayload } from './webhook-payload.decorator';
 import { WebhookRequest } from './webhook-request';
+import { WebhookResponse } from './webhook-response';
 
 export const WEBHOOK_ROUTES = ['webhooks/cognigy/dialog-complete', 'webhooks/cognigy/endpoint-output'];
 
@@ -19,7 +19,7 @@ export class WebhookController {
   async dialogComplete(
     @WebhookPayload() body: DialogCompleteDto,
     @Req() req: WebhookRequest,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: WebhookResponse,
   ) {
     const event = fromDialogComplete(body, headerEventId(req));
     return answer(res, await this.ingest.ingest(event, req.receivedAt, req.id));
@@ -29,20 +29,20 @@ export class WebhookController {
   async endpointOutput(
     @WebhookPayload() body: EndpointOutputDto,
     @Req() req: WebhookRequest,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: WebhookResponse,
   ) {
     const event = fromEndpointOutput(body, req.receivedAt, headerEventId(req));
     if (!event) {
       res.status(200);
-      res.locals.webhookOutcome = 'ignored';
+      res.locals.answerKind = 'ignored';
       return { status: 'ignored' };
     }
     return answer(res, await this.ingest.ingest(event, req.receivedAt, req.id));
   }
 }
 
-function answer(res: Response, outcome: IngestOutcome) {
+function answer(res: WebhookResponse, outcome: IngestOutcome) {
   res.status(outcome.status === 'accepted' ? 202 : 200);
-  res.locals.webhookOutcome = outcome.status;
+  res.locals.answerKind = outcome.status;
   return outcome;
 }

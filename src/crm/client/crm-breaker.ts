@@ -2,7 +2,8 @@ import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/commo
 import { ConfigType } from '@nestjs/config';
 import CircuitBreaker from 'opossum';
 import { crmConfig } from '../../config/crm.config';
-import { BreakerState, CrmEvents } from '../crm-events';
+import { Telemetry } from '../../telemetry/telemetry';
+import { BreakerState } from '../../telemetry/telemetry-signals';
 
 /** Thrown by `fire` when the breaker refuses the call: nothing was sent. */
 export class BreakerOpenError extends Error {
@@ -25,7 +26,7 @@ export class CrmBreaker implements OnApplicationShutdown {
 
   constructor(
     @Inject(crmConfig.KEY) private readonly config: ConfigType<typeof crmConfig>,
-    private readonly events: CrmEvents,
+    telemetry: Telemetry,
   ) {
     this.breaker = new CircuitBreaker((call: () => Promise<unknown>) => call(), {
       resetTimeout: config.breakerCooldownMs,
@@ -41,7 +42,12 @@ export class CrmBreaker implements OnApplicationShutdown {
       // the breaker's state in place of the single probe.
       new Logger(CrmBreaker.name).warn('CRM_TIMEOUT_MS >= CRM_BREAKER_COOLDOWN_MS: keep the timeout shorter');
     }
-    const announce = () => this.events.emit('breakerState', this.state);
+    this.onStateChange((state) => telemetry.emit('breakerStateChanged', { state }));
+  }
+
+  /** Calls `listener` with the new state after every transition. */
+  onStateChange(listener: (state: BreakerState) => void): void {
+    const announce = () => listener(this.state);
     this.breaker.on('open', announce);
     this.breaker.on('halfOpen', announce);
     this.breaker.on('close', announce);

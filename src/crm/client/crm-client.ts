@@ -4,7 +4,7 @@ import { ConfigType } from '@nestjs/config';
 import axios, { AxiosAdapter, AxiosResponse, isAxiosError } from 'axios';
 import { crmConfig } from '../../config/crm.config';
 import { CrmUpsert } from '../../shared/dialog-completed-event';
-import { CrmEvents } from '../crm-events';
+import { Telemetry } from '../../telemetry/telemetry';
 import { CrmTarget } from '../target/crm-target';
 import { TokenProvider, TokenUnavailableError } from '../token/token-provider';
 import { BreakerOpenError, CrmBreaker } from './crm-breaker';
@@ -51,7 +51,7 @@ export class CrmClient implements OnModuleInit {
     private readonly tokens: TokenProvider,
     private readonly breaker: CrmBreaker,
     private readonly target: CrmTarget,
-    private readonly events: CrmEvents,
+    private readonly telemetry: Telemetry,
   ) {}
 
   onModuleInit(): void {
@@ -140,7 +140,7 @@ export class CrmClient implements OnModuleInit {
 
   private observe(trace: RequestTrace, code: string, started: bigint): void {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    this.events.emit('crmRequest', trace.objectType, code, seconds);
+    this.telemetry.emit('crmRequestMade', { objectType: trace.objectType, code, seconds });
   }
 
   /** SPEC §4.2: on a 401, drop the token, fetch a new one and retry once, at once. */

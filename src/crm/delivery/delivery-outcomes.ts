@@ -3,8 +3,8 @@ import { ConfigType } from '@nestjs/config';
 import { crmConfig } from '../../config/crm.config';
 import { DeliveryQueue } from '../../queue/delivery-queue';
 import { AttemptResult, ClaimedEvent } from '../../queue/stored-event';
+import { Telemetry } from '../../telemetry/telemetry';
 import { CrmResult } from '../client/crm-client';
-import { CrmEvents } from '../crm-events';
 import { backoffDelay, retryAfterMs } from './retry-policy';
 
 type Verdict =
@@ -44,7 +44,7 @@ export class DeliveryOutcomes {
   constructor(
     @Inject(crmConfig.KEY) private readonly config: ConfigType<typeof crmConfig>,
     private readonly store: DeliveryQueue,
-    private readonly events: CrmEvents,
+    private readonly telemetry: Telemetry,
   ) {}
 
   async stale(event: ClaimedEvent): Promise<void> {
@@ -58,13 +58,13 @@ export class DeliveryOutcomes {
     if (verdict.action === 'release') return this.store.release(event.eventId, Date.now());
     if (verdict.action === 'delivered') {
       await this.store.markDelivered(event.eventId, attempts, verdict.outcome);
-      this.events.emit('delivered', event.upsert.objectType, event.receivedAt);
+      this.telemetry.emit('eventDelivered', { objectType: event.upsert.objectType, receivedAt: event.receivedAt });
       this.logger.log({ ...ids(event), attempts, status: verdict.outcome.status, msg: 'event delivered' });
       return;
     }
     if (verdict.action === 'dead' || attempts >= this.config.maxAttempts) {
       await this.store.markDead(event.eventId, attempts, verdict.outcome);
-      this.events.emit('deadLettered', event.upsert.objectType);
+      this.telemetry.emit('eventDeadLettered', { objectType: event.upsert.objectType });
       this.logger.warn({ ...ids(event), attempts, status: verdict.outcome.status, msg: 'event dead-lettered' });
       this.logger.debug({ ...ids(event), error: verdict.outcome.error, msg: 'dead letter cause' });
       return;

@@ -12,7 +12,6 @@ import { DeliveryQueue } from '../../queue/delivery-queue';
 import { ClaimedEvent } from '../../queue/stored-event';
 import { CrmClient } from '../client/crm-client';
 import { CrmBreaker } from '../client/crm-breaker';
-import { CrmEvents } from '../crm-events';
 import { DeliveryOutcomes } from './delivery-outcomes';
 import { RateLimiter } from './rate-limiter';
 
@@ -44,10 +43,9 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy, 
     private readonly client: CrmClient,
     private readonly breaker: CrmBreaker,
     private readonly outcomes: DeliveryOutcomes,
-    events: CrmEvents,
   ) {
     this.limiter = new RateLimiter(config.rateLimitPerSecond);
-    events.on('breakerState', () => this.poke());
+    breaker.onStateChange(() => this.poke());
   }
 
   onApplicationBootstrap(): void {

@@ -36,7 +36,7 @@ export class ClientCredentialsTokenProvider extends TokenProvider {
   constructor(
     private readonly http: HttpService,
     private readonly credentials: ClientCredentials,
-    private readonly onRequest: (outcome: 'success' | 'failure') => void = () => undefined,
+    private readonly onRequest: (result: 'success' | 'failure') => void = () => undefined,
   ) {
     super();
   }

@@ -2,10 +2,10 @@ import { HttpModule, HttpService } from '@nestjs/axios';
 import { Logger, Module } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { crmConfig } from '../../config/crm.config';
+import { Telemetry } from '../../telemetry/telemetry';
+import { TelemetryModule } from '../../telemetry/telemetry.module';
 import { CrmTarget } from '../target/crm-target';
 import { CrmTargetModule } from '../target/crm-target.module';
-import { CrmEvents } from '../crm-events';
-import { CrmEventsModule } from '../crm-events.module';
 import { ClientCredentialsTokenProvider } from './client-credentials-token.provider';
 import { StaticTokenProvider } from './static-token.provider';
 import { TokenProvider } from './token-provider';
@@ -14,7 +14,7 @@ function tokenProvider(
   config: ConfigType<typeof crmConfig>,
   target: CrmTarget,
   http: HttpService,
-  events: CrmEvents,
+  telemetry: Telemetry,
 ): TokenProvider {
   if (config.auth === 'static') {
     if (!target.sandbox) return new StaticTokenProvider(config.accessToken as string);
@@ -29,7 +29,7 @@ function tokenProvider(
       clientAuth: config.clientAuth,
       scopes: config.scopes,
     },
-    (outcome) => events.emit('tokenRequest', outcome),
+    (result) => telemetry.emit('tokenRequested', { result }),
   );
 }
 
@@ -37,7 +37,7 @@ function tokenProvider(
 @Module({
   imports: [
     CrmTargetModule,
-    CrmEventsModule,
+    TelemetryModule,
     HttpModule.registerAsync({
       inject: [crmConfig.KEY],
       useFactory: (config: ConfigType<typeof crmConfig>) => ({
@@ -50,7 +50,7 @@ function tokenProvider(
   providers: [
     {
       provide: TokenProvider,
-      inject: [crmConfig.KEY, CrmTarget, HttpService, CrmEvents],
+      inject: [crmConfig.KEY, CrmTarget, HttpService, Telemetry],
       useFactory: tokenProvider,
     },
   ],

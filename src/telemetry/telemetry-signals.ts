@@ -1,0 +1,58 @@
+/**
+ * What the Webhook and Crm modules report as it happens, for observers they do not know (the
+ * Metrics module). Every field that becomes a Prometheus label has a bounded set of values.
+ */
+
+export const WEBHOOK_ANSWER_KINDS = [
+  'accepted',
+  'duplicate',
+  'ignored',
+  'unauthorized',
+  'invalid',
+  'unsupported',
+  'too_large',
+  'unsupported_media',
+  'unavailable',
+] as const;
+/** What a webhook answer said, as the `outcome` label of the webhook counter; `error` for any other status. */
+export type WebhookAnswerKind = (typeof WEBHOOK_ANSWER_KINDS)[number] | 'error';
+
+export type WebhookRoute = 'dialog-complete' | 'endpoint-output';
+
+export type BreakerState = 'closed' | 'half-open' | 'open';
+
+/** A webhook answer was written; `seconds` from receipt to answer. */
+export interface WebhookAnswered {
+  route: WebhookRoute;
+  kind: WebhookAnswerKind;
+  seconds: number;
+}
+
+/** One HTTP exchange with the CRM API ended. */
+export interface CrmRequestMade {
+  objectType: string;
+  /** HTTP status, or `timeout` / `network`. */
+  code: string;
+  seconds: number;
+}
+
+/** The CRM confirmed an event's upsert. */
+export interface EventDelivered {
+  objectType: string;
+  /** Receipt time of the webhook, epoch milliseconds. */
+  receivedAt: number;
+}
+
+/** An event was given up on and kept as a dead letter. */
+export interface EventDeadLettered {
+  objectType: string;
+}
+
+export interface BreakerStateChanged {
+  state: BreakerState;
+}
+
+/** One request to the OAuth2 token endpoint ended. */
+export interface TokenRequested {
+  result: 'success' | 'failure';
+}
