@@ -4,20 +4,18 @@ import { ConfigType } from '@nestjs/config';
 import { crmConfig } from '../config/crm.config';
 import { QueueModule } from '../queue/queue.module';
 import { TelemetryModule } from '../telemetry/telemetry.module';
-import { connectTimeoutAgents } from './client/connect-timeout.agent';
 import { CrmBreaker } from './client/crm-breaker';
 import { CrmClient } from './client/crm-client';
+import { outboundHttpOptions } from './client/outbound-http';
 import { CrmStatus, LiveCrmStatus } from './crm-status';
 import { DeliveryOutcomes } from './delivery/delivery-outcomes';
 import { DeliveryWorker } from './delivery/delivery-worker';
 import { CrmTargetModule } from './target/crm-target.module';
 import { TokenModule } from './token/token.module';
 
-const CONNECT_TIMEOUT_MS = 5000;
-/** Only an excerpt of a CRM answer is kept: a huge one is not buffered. */
-const MAX_ANSWER_BYTES = 1024 * 1024;
+const UNLIMITED = -1;
 
-/** CRM delivery: the API client (token + breaker interceptors), and the delivery worker. */
+/** CRM delivery: the API client (token, breaker, one retry after a 401) and the delivery worker. */
 @Module({
   imports: [
     QueueModule,
@@ -26,12 +24,9 @@ const MAX_ANSWER_BYTES = 1024 * 1024;
     TokenModule,
     HttpModule.registerAsync({
       inject: [crmConfig.KEY],
-      useFactory: (config: ConfigType<typeof crmConfig>) => ({
-        timeout: config.timeoutMs,
-        maxRedirects: 0,
-        maxContentLength: MAX_ANSWER_BYTES,
-        ...connectTimeoutAgents(CONNECT_TIMEOUT_MS),
-      }),
+      useFactory: (config: ConfigType<typeof crmConfig>) =>
+        // No axios size limit (it would fail the exchange): CrmClient reads only the first bytes.
+        outboundHttpOptions(config.timeoutMs, UNLIMITED),
     }),
   ],
   providers: [

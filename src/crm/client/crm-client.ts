@@ -1,14 +1,16 @@
 import { HttpService } from '@nestjs/axios';
-import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
-import axios, { AxiosAdapter, AxiosResponse, isAxiosError } from 'axios';
+import { Readable } from 'node:stream';
 import { crmConfig } from '../../config/crm.config';
 import { CrmUpsert } from '../../shared/dialog-completed-event';
 import { Telemetry } from '../../telemetry/telemetry';
 import { CrmTarget } from '../target/crm-target';
-import { TokenProvider, TokenUnavailableError } from '../token/token-provider';
+import { TokenProvider } from '../token/token-provider';
+import { readCappedBody } from './capped-body';
 import { BreakerOpenError, CrmBreaker } from './crm-breaker';
-import { isBreakerFailureStatus, RequestTrace, TracedConfig } from './crm-request';
+import { CrmRequest, isBreakerFailureStatus } from './crm-request';
+import { deadline, isTimeoutCode } from './outbound-http';
 
 export interface CrmCall {
   upsert: CrmUpsert;
@@ -16,35 +18,34 @@ export interface CrmCall {
   requestId: string;
 }
 
-/** How one delivery attempt ended, as the worker needs it. */
+/** How one delivery attempt ended, as the worker needs it. `sent`: CRM requests made (token requests not included). */
 export type CrmResult =
-  | { kind: 'response'; status: number; headers: Record<string, string>; excerpt: string; sent: number }
+  | { kind: 'response'; status: number; headers: Record<string, string>; body: string; excerpt: string; sent: number }
   | { kind: 'network' | 'timeout'; message: string; sent: number }
   | { kind: 'token'; message: string; sent: number }
   | { kind: 'breaker-open'; sent: number };
 
+type Answer = Extract<CrmResult, { kind: 'response' }>;
+
+/** A 408/5xx answer, thrown inside the breaker so that it counts as a failure there. */
 class BreakerFailure extends Error {
-  constructor(readonly response: AxiosResponse) {
-    super(`CRM answered ${response.status}`);
+  constructor(readonly answer: Answer) {
+    super(`CRM answered ${answer.status}`);
   }
 }
 
-// ERR_CANCELED: the whole-request deadline (AbortSignal) fired.
-const isTimeout = (code?: string) => code === 'ECONNABORTED' || code === 'ETIMEDOUT' || code === 'ERR_CANCELED';
-
+/** The most of an answer that is read: the status decides, the body is only parsed or excerpted. */
+const MAX_ANSWER_BYTES = 1024 * 1024;
 const EXCERPT = 300;
-const excerpt = (data: unknown) =>
-  (typeof data === 'string' ? data : JSON.stringify(data ?? '')).replace(/\s+/g, ' ').slice(0, EXCERPT);
+const excerpt = (text: string) => text.replace(/\s+/g, ' ').slice(0, EXCERPT);
 
 /**
- * The CRM API client: its own axios instance (HttpModule.registerAsync in CrmModule) with two
- * interceptors, one adding the bearer token (and on a 401 refreshing it and retrying once), one
- * routing the request through the circuit breaker.
+ * The CRM API client. One call reads top to bottom: a bearer token, then the HTTP exchange inside
+ * the circuit breaker, and on a 401 the token is dropped, a new one fetched and the request sent
+ * once more. Nothing is sent, and no token fetched, while the breaker is open.
  */
 @Injectable()
-export class CrmClient implements OnModuleInit {
-  private readonly send: AxiosAdapter = axios.getAdapter('http');
-
+export class CrmClient {
   constructor(
     @Inject(crmConfig.KEY) private readonly config: ConfigType<typeof crmConfig>,
     private readonly http: HttpService,
@@ -54,101 +55,87 @@ export class CrmClient implements OnModuleInit {
     private readonly telemetry: Telemetry,
   ) {}
 
-  onModuleInit(): void {
-    const instance = this.http.axiosRef;
-    instance.interceptors.request.use((config) => this.throughBreaker(config as TracedConfig));
-    instance.interceptors.request.use((config) => this.authorize(config as TracedConfig));
-    instance.interceptors.response.use((response) => this.refreshOn401(response));
+  upsert({ upsert, idempotencyKey, requestId }: CrmCall): Promise<CrmResult> {
+    return this.send(upsert.objectType, {
+      method: upsert.method,
+      url: `${this.target.baseUrl}${upsert.path}`,
+      data: JSON.stringify(upsert.body),
+      headers: {
+        'Content-Type': 'application/json',
+        Accept: 'application/json',
+        'Idempotency-Key': idempotencyKey,
+        'X-Request-Id': requestId,
+      },
+    });
   }
 
-  async upsert({ upsert, idempotencyKey, requestId }: CrmCall): Promise<CrmResult> {
-    const trace = new RequestTrace(upsert.objectType);
+  /** One CRM request for `objectType` (its metrics label), with the token and the 401 rule. */
+  async send(objectType: string, request: CrmRequest): Promise<CrmResult> {
+    const first = await this.authorizedExchange(objectType, request, 0);
+    const refused = first.result.kind === 'response' && first.result.status === 401;
+    if (!refused || !first.token || !this.tokens.invalidate(first.token)) return first.result;
+    return (await this.authorizedExchange(objectType, request, first.result.sent)).result;
+  }
+
+  private async authorizedExchange(
+    objectType: string,
+    request: CrmRequest,
+    sentBefore: number,
+  ): Promise<{ token?: string; result: CrmResult }> {
+    if (this.breaker.state === 'open') return { result: { kind: 'breaker-open', sent: sentBefore } };
+    let token: string;
     try {
-      const response = await this.http.axiosRef.request({
-        method: upsert.method,
-        url: `${this.target.baseUrl}${upsert.path}`,
-        data: JSON.stringify(upsert.body),
-        headers: {
-          'Content-Type': 'application/json',
-          Accept: 'application/json',
-          'Idempotency-Key': idempotencyKey,
-          'X-Request-Id': requestId,
-        },
-        validateStatus: () => true,
-        // axios' own timeout only covers silence on the socket; this bounds the whole exchange.
-        signal: AbortSignal.timeout(this.config.timeoutMs),
-        trace,
+      token = await this.tokens.getToken();
+    } catch (error) {
+      return { result: { kind: 'token', message: (error as Error).message, sent: sentBefore } };
+    }
+    const authorized = { ...request, headers: { ...request.headers, Authorization: `Bearer ${token}` } };
+    const result = await this.guardedExchange(objectType, authorized);
+    return { token, result: { ...result, sent: sentBefore + result.sent } };
+  }
+
+  /** The HTTP exchange inside the breaker: 408, 5xx, network errors and timeouts are its failures. */
+  private async guardedExchange(objectType: string, request: CrmRequest): Promise<CrmResult> {
+    let sent = 0;
+    try {
+      return await this.breaker.fire(async () => {
+        sent = 1;
+        const answer = await this.exchange(objectType, request);
+        if (isBreakerFailureStatus(answer.status)) throw new BreakerFailure(answer);
+        return answer;
       });
+    } catch (error) {
+      if (error instanceof BreakerFailure) return error.answer;
+      if (error instanceof BreakerOpenError) return { kind: 'breaker-open', sent };
+      const code = (error as { code?: string }).code;
+      // Only the code: an axios error message may echo the URL, never headers, but keep it short.
+      if (isTimeoutCode(code)) return { kind: 'timeout', message: 'CRM request timed out', sent };
+      return { kind: 'network', message: `CRM unreachable (${code ?? (error as Error).message})`, sent };
+    }
+  }
+
+  /** Sends one request and reads its answer, all within CRM_TIMEOUT_MS; reports it to the metrics. */
+  private async exchange(objectType: string, request: CrmRequest): Promise<Answer> {
+    const started = process.hrtime.bigint();
+    const observe = (code: string) =>
+      this.telemetry.emit('crmRequestMade', { objectType, code, seconds: Number(process.hrtime.bigint() - started) / 1e9 });
+    const signal = deadline(this.config.timeoutMs);
+    try {
+      const response = await this.http.axiosRef.request<Readable>({
+        ...request,
+        responseType: 'stream',
+        validateStatus: () => true,
+        signal,
+      });
+      const body = await readCappedBody(response.data, MAX_ANSWER_BYTES, signal);
+      observe(String(response.status));
       const headers = Object.fromEntries(
         Object.entries(response.headers).map(([k, v]) => [k.toLowerCase(), String(v)]),
       );
-      return { kind: 'response', status: response.status, headers, excerpt: excerpt(response.data), sent: trace.sent };
+      return { kind: 'response', status: response.status, headers, body: body.text, excerpt: excerpt(body.text), sent: 1 };
     } catch (error) {
-      return this.failure(error, trace);
+      observe(isTimeoutCode((error as { code?: string }).code) ? 'timeout' : 'network');
+      throw error;
     }
-  }
-
-  private failure(error: unknown, trace: RequestTrace): CrmResult {
-    // `sent` is 0 unless the breaker opened between a 401 and its immediate retry.
-    if (error instanceof BreakerOpenError) return { kind: 'breaker-open', sent: trace.sent };
-    if (error instanceof TokenUnavailableError) {
-      return { kind: 'token', message: error.message, sent: trace.sent };
-    }
-    const code = isAxiosError(error) ? error.code : undefined;
-    const timeout = isTimeout(code);
-    // Only the code: an axios error message may echo the URL, never headers, but keep it short.
-    const message = timeout ? 'CRM request timed out' : `CRM unreachable (${code ?? (error as Error).message})`;
-    return { kind: timeout ? 'timeout' : 'network', message, sent: trace.sent };
-  }
-
-  private async authorize(config: TracedConfig): Promise<TracedConfig> {
-    // axios runs request interceptors last-registered first: this one runs before the breaker's,
-    // so it checks the breaker itself rather than fetch a token for a request that cannot go.
-    if (this.breaker.state === 'open') throw new BreakerOpenError();
-    const token = await this.tokens.getToken();
-    config.trace.token = token;
-    config.headers.set('Authorization', `Bearer ${token}`);
-    return config;
-  }
-
-  /** Runs the actual HTTP exchange inside the breaker; 408/5xx/network/timeout count as failures. */
-  private throughBreaker(config: TracedConfig): TracedConfig {
-    config.adapter = (adapterConfig) =>
-      this.breaker
-        .fire(async () => {
-          config.trace.sent += 1;
-          const started = process.hrtime.bigint();
-          try {
-            const response = await this.send(adapterConfig);
-            this.observe(config.trace, String(response.status), started);
-            if (isBreakerFailureStatus(response.status)) throw new BreakerFailure(response);
-            return response;
-          } catch (error) {
-            if (!(error instanceof BreakerFailure)) {
-              const code = isAxiosError(error) && isTimeout(error.code) ? 'timeout' : 'network';
-              this.observe(config.trace, code, started);
-            }
-            throw error;
-          }
-        })
-        .catch((error: unknown) => {
-          if (error instanceof BreakerFailure) return error.response;
-          throw error;
-        });
-    return config;
-  }
-
-  private observe(trace: RequestTrace, code: string, started: bigint): void {
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    this.telemetry.emit('crmRequestMade', { objectType: trace.objectType, code, seconds });
-  }
-
-  /** SPEC §4.2: on a 401, drop the token, fetch a new one and retry once, at once. */
-  private async refreshOn401(response: AxiosResponse): Promise<AxiosResponse> {
-    const config = response.config as TracedConfig;
-    if (response.status !== 401 || config.trace.retriedAfter401) return response;
-    if (!this.tokens.invalidate(config.trace.token ?? '')) return response;
-    config.trace.retriedAfter401 = true;
-    return this.http.axiosRef.request({ ...config, headers: config.headers });
   }
 }

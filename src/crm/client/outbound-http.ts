@@ -1,0 +1,21 @@
+import { HttpModuleOptions } from '@nestjs/axios';
+import { connectTimeoutAgents } from './connect-timeout.agent';
+
+/** A CRM or token endpoint that does not accept the connection within this fails the attempt. */
+export const CONNECT_TIMEOUT_MS = 5000;
+
+/**
+ * Options shared by every outbound axios instance (the CRM API's and the token endpoint's): no
+ * redirects, 5 s to connect, and `timeoutMs` of socket silence. The socket timeout alone does not
+ * bound an exchange (a peer sending one byte a second never trips it), so each request also
+ * carries `deadline(timeoutMs)` as its abort signal.
+ */
+export function outboundHttpOptions(timeoutMs: number, maxContentLength: number): HttpModuleOptions {
+  return { timeout: timeoutMs, maxRedirects: 0, maxContentLength, ...connectTimeoutAgents(CONNECT_TIMEOUT_MS) };
+}
+
+/** The whole-exchange deadline of one request: connect, headers and body. */
+export const deadline = (timeoutMs: number): AbortSignal => AbortSignal.timeout(timeoutMs);
+
+/** axios' codes for a request that ran out of time (ERR_CANCELED: its deadline signal fired). */
+export const isTimeoutCode = (code?: string) => code === 'ECONNABORTED' || code === 'ETIMEDOUT' || code === 'ERR_CANCELED';
