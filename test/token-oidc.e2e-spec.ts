@@ -98,6 +98,7 @@ describe('ClientCredentialsTokenProvider against oidc-provider (SPEC §4.3)', ()
         clientSecret: client.clientSecret,
         clientAuth: client.auth,
         scopes: SCOPES,
+        timeoutMs: 5000,
         ...overrides,
       },
       (outcome) => outcomes.push(outcome),

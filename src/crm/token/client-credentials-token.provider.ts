@@ -1,6 +1,7 @@
 import { HttpService } from '@nestjs/axios';
 import { Logger } from '@nestjs/common';
 import { firstValueFrom } from 'rxjs';
+import { deadline, isTimeoutCode } from '../client/outbound-http';
 import { TokenProvider, TokenState, TokenUnavailableError } from './token-provider';
 
 export interface ClientCredentials {
@@ -9,6 +10,8 @@ export interface ClientCredentials {
   clientSecret: string;
   clientAuth: 'basic' | 'post';
   scopes: string;
+  /** Deadline of the whole token exchange: a stalled endpoint fails the attempt. */
+  timeoutMs: number;
 }
 
 interface CachedToken {
@@ -83,7 +86,7 @@ export class ClientCredentialsTokenProvider extends TokenProvider {
   }
 
   private async request(): Promise<string> {
-    const { tokenUrl, clientId, clientSecret, clientAuth, scopes } = this.credentials;
+    const { tokenUrl, clientId, clientSecret, clientAuth, scopes, timeoutMs } = this.credentials;
     const form = new URLSearchParams({ grant_type: 'client_credentials' });
     if (scopes) form.set('scope', scopes);
     const headers: Record<string, string> = {
@@ -100,12 +103,13 @@ export class ClientCredentialsTokenProvider extends TokenProvider {
     let response;
     try {
       response = await firstValueFrom(
-        this.http.post(tokenUrl, form.toString(), { headers, validateStatus: () => true }),
+        this.http.post(tokenUrl, form.toString(), { headers, validateStatus: () => true, signal: deadline(timeoutMs) }),
       );
     } catch (error) {
       // Axios errors carry the request config, Authorization header included: keep only the code.
-      const code = (error as { code?: string }).code ?? 'network error';
-      throw new TokenUnavailableError(`token endpoint unreachable (${code})`);
+      const code = (error as { code?: string }).code;
+      if (isTimeoutCode(code)) throw new TokenUnavailableError('token endpoint timed out');
+      throw new TokenUnavailableError(`token endpoint unreachable (${code ?? 'network error'})`);
     }
     const body = response.data as { access_token?: unknown; expires_in?: unknown; error?: unknown };
     if (response.status !== 200 || typeof body?.access_token !== 'string' || body.access_token === '') {

@@ -4,11 +4,14 @@ import { ConfigType } from '@nestjs/config';
 import { crmConfig } from '../../config/crm.config';
 import { Telemetry } from '../../telemetry/telemetry';
 import { TelemetryModule } from '../../telemetry/telemetry.module';
+import { outboundHttpOptions } from '../client/outbound-http';
 import { CrmTarget } from '../target/crm-target';
 import { CrmTargetModule } from '../target/crm-target.module';
 import { ClientCredentialsTokenProvider } from './client-credentials-token.provider';
 import { StaticTokenProvider } from './static-token.provider';
 import { TokenProvider } from './token-provider';
+
+const MAX_TOKEN_ANSWER_BYTES = 64 * 1024;
 
 function tokenProvider(
   config: ConfigType<typeof crmConfig>,
@@ -28,23 +31,20 @@ function tokenProvider(
       clientSecret: target.clientSecret as string,
       clientAuth: config.clientAuth,
       scopes: config.scopes,
+      timeoutMs: config.timeoutMs,
     },
     (result) => telemetry.emit('tokenRequested', { result }),
   );
 }
 
-/** The token endpoint gets its own axios instance, apart from the CRM API client's interceptors. */
+/** The token endpoint gets its own axios instance, with the same connect timeout and deadline as the CRM API's. */
 @Module({
   imports: [
     CrmTargetModule,
     TelemetryModule,
     HttpModule.registerAsync({
       inject: [crmConfig.KEY],
-      useFactory: (config: ConfigType<typeof crmConfig>) => ({
-        timeout: config.timeoutMs,
-        maxRedirects: 0,
-        maxContentLength: 64 * 1024,
-      }),
+      useFactory: (config: ConfigType<typeof crmConfig>) => outboundHttpOptions(config.timeoutMs, MAX_TOKEN_ANSWER_BYTES),
     }),
   ],
   providers: [
