@@ -8,7 +8,7 @@ import { CrmBreaker } from './client/crm-breaker';
 import { CrmClient } from './client/crm-client';
 import { outboundHttpOptions } from './client/outbound-http';
 import { CrmStatus, LiveCrmStatus } from './crm-status';
-import { DeliveryOutcomes } from './delivery/delivery-outcomes';
+import { DeliveryVerdicts } from './delivery/delivery-verdicts';
 import { DeliveryWorker } from './delivery/delivery-worker';
 import { CrmTargetModule } from './target/crm-target.module';
 import { TokenModule } from './token/token.module';
@@ -32,7 +32,7 @@ const UNLIMITED = -1;
   providers: [
     CrmBreaker,
     CrmClient,
-    DeliveryOutcomes,
+    DeliveryVerdicts,
     DeliveryWorker,
     { provide: CrmStatus, useClass: LiveCrmStatus },
   ],

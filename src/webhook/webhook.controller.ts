@@ -4,7 +4,7 @@ import { DialogCompleteDto } from './dto/dialog-complete.dto';
 import { EndpointOutputDto } from './dto/endpoint-output.dto';
 import { headerEventId } from './event-id';
 import { fromDialogComplete, fromEndpointOutput } from './event-normaliser';
-import { IngestOutcome, WebhookIngestService } from './webhook-ingest.service';
+import { IngestReceipt, WebhookIngestService } from './webhook-ingest.service';
 import { WebhookPayload } from './webhook-payload.decorator';
 import { WebhookRequest } from './webhook-request';
 import { WebhookResponse } from './webhook-response';
@@ -41,8 +41,8 @@ export class WebhookController {
   }
 }
 
-function answer(res: WebhookResponse, outcome: IngestOutcome) {
-  res.status(outcome.status === 'accepted' ? 202 : 200);
-  res.locals.answerKind = outcome.status;
-  return outcome;
+function answer(res: WebhookResponse, receipt: IngestReceipt) {
+  res.status(receipt.status === 'accepted' ? 202 : 200);
+  res.locals.answerKind = receipt.status;
+  return receipt;
 }

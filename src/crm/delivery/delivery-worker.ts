@@ -12,7 +12,7 @@ import { DeliveryQueue } from '../../queue/delivery-queue';
 import { ClaimedEvent } from '../../queue/stored-event';
 import { CrmClient } from '../client/crm-client';
 import { CrmBreaker } from '../client/crm-breaker';
-import { DeliveryOutcomes } from './delivery-outcomes';
+import { DeliveryVerdicts } from './delivery-verdicts';
 import { RateLimiter } from './rate-limiter';
 
 const IDLE_POLL_MS = 1000;
@@ -42,7 +42,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy, 
     private readonly store: DeliveryQueue,
     private readonly client: CrmClient,
     private readonly breaker: CrmBreaker,
-    private readonly outcomes: DeliveryOutcomes,
+    private readonly verdicts: DeliveryVerdicts,
   ) {
     this.limiter = new RateLimiter(config.rateLimitPerSecond);
     breaker.onStateChange(() => this.poke());
@@ -140,14 +140,14 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy, 
 
   private async deliver(event: ClaimedEvent): Promise<void> {
     try {
-      if (event.stale) return await this.outcomes.stale(event);
+      if (event.stale) return await this.verdicts.stale(event);
       await this.limiter.acquire();
       const result = await this.client.upsert({
         upsert: event.upsert,
         idempotencyKey: idempotencyKey(event),
         requestId: event.requestId,
       });
-      await this.outcomes.apply(event, result);
+      await this.verdicts.apply(event, result);
     } catch (error) {
       // The store could not record the outcome: the claim lapses and the event is retried later
       // under the same Idempotency-Key, so the CRM still applies it once.

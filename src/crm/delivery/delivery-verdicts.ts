@@ -8,9 +8,9 @@ import { CrmResult } from '../client/crm-client';
 import { backoffDelay, retryAfterMs } from './retry-policy';
 
 type Verdict =
-  | { action: 'delivered'; outcome: AttemptResult }
-  | { action: 'retry'; outcome: AttemptResult; afterMs?: number }
-  | { action: 'dead'; outcome: AttemptResult }
+  | { action: 'delivered'; attempt: AttemptResult }
+  | { action: 'retry'; attempt: AttemptResult; afterMs?: number }
+  | { action: 'dead'; attempt: AttemptResult }
   | { action: 'release' };
 
 /** SPEC §4.2's table: what a CRM answer means for the event. */
@@ -19,26 +19,26 @@ export function judge(result: CrmResult): Verdict {
     case 'breaker-open':
       return result.sent === 0
         ? { action: 'release' }
-        : { action: 'retry', outcome: { status: null, error: 'CRM circuit breaker opened before the retry' } };
+        : { action: 'retry', attempt: { status: null, error: 'CRM circuit breaker opened before the retry' } };
     case 'network':
     case 'timeout':
     case 'token':
-      return { action: 'retry', outcome: { status: null, error: result.message } };
+      return { action: 'retry', attempt: { status: null, error: result.message } };
     case 'response': {
       const { status } = result;
-      const outcome = { status, error: status < 300 || status === 409 ? null : `CRM answered ${status}: ${result.excerpt}` };
-      if ((status >= 200 && status < 300) || status === 409) return { action: 'delivered', outcome };
-      if (status === 429) return { action: 'retry', outcome, afterMs: retryAfterMs(result.headers['retry-after'], Date.now()) };
-      if (status === 401 || status === 408 || status >= 500) return { action: 'retry', outcome };
-      if (status >= 400) return { action: 'dead', outcome };
-      return { action: 'retry', outcome };
+      const attempt = { status, error: status < 300 || status === 409 ? null : `CRM answered ${status}: ${result.excerpt}` };
+      if ((status >= 200 && status < 300) || status === 409) return { action: 'delivered', attempt };
+      if (status === 429) return { action: 'retry', attempt, afterMs: retryAfterMs(result.headers['retry-after'], Date.now()) };
+      if (status === 401 || status === 408 || status >= 500) return { action: 'retry', attempt };
+      if (status >= 400) return { action: 'dead', attempt };
+      return { action: 'retry', attempt };
     }
   }
 }
 
-/** Records a delivery attempt's verdict in the store (and tells the metrics). */
+/** Judges each delivery attempt and applies the verdict: the store, the telemetry, the log. */
 @Injectable()
-export class DeliveryOutcomes {
+export class DeliveryVerdicts {
   private readonly logger = new Logger('Delivery');
 
   constructor(
@@ -57,24 +57,24 @@ export class DeliveryOutcomes {
     const attempts = event.attempts + result.sent + (result.kind === 'token' ? 1 : 0);
     if (verdict.action === 'release') return this.store.release(event.eventId, Date.now());
     if (verdict.action === 'delivered') {
-      await this.store.markDelivered(event.eventId, attempts, verdict.outcome);
+      await this.store.markDelivered(event.eventId, attempts, verdict.attempt);
       this.telemetry.emit('eventDelivered', { objectType: event.upsert.objectType, receivedAt: event.receivedAt });
-      this.logger.log({ ...ids(event), attempts, status: verdict.outcome.status, msg: 'event delivered' });
+      this.logger.log({ ...ids(event), attempts, status: verdict.attempt.status, msg: 'event delivered' });
       return;
     }
     if (verdict.action === 'dead' || attempts >= this.config.maxAttempts) {
-      await this.store.markDead(event.eventId, attempts, verdict.outcome);
+      await this.store.markDead(event.eventId, attempts, verdict.attempt);
       this.telemetry.emit('eventDeadLettered', { objectType: event.upsert.objectType });
-      this.logger.warn({ ...ids(event), attempts, status: verdict.outcome.status, msg: 'event dead-lettered' });
-      this.logger.debug({ ...ids(event), error: verdict.outcome.error, msg: 'dead letter cause' });
+      this.logger.warn({ ...ids(event), attempts, status: verdict.attempt.status, msg: 'event dead-lettered' });
+      this.logger.debug({ ...ids(event), error: verdict.attempt.error, msg: 'dead letter cause' });
       return;
     }
     const { retryBaseMs, retryMaxMs } = this.config;
     const delay = Math.min(verdict.afterMs ?? backoffDelay(attempts, retryBaseMs, retryMaxMs), retryMaxMs);
-    await this.store.scheduleRetry(event.eventId, attempts, Date.now() + delay, verdict.outcome);
+    await this.store.scheduleRetry(event.eventId, attempts, Date.now() + delay, verdict.attempt);
     // The CRM's answer may echo entity values: only its status is logged above debug.
-    this.logger.log({ ...ids(event), attempts, retryInMs: delay, status: verdict.outcome.status, msg: 'event retry scheduled' });
-    this.logger.debug({ ...ids(event), error: verdict.outcome.error, msg: 'retry cause' });
+    this.logger.log({ ...ids(event), attempts, retryInMs: delay, status: verdict.attempt.status, msg: 'event retry scheduled' });
+    this.logger.debug({ ...ids(event), error: verdict.attempt.error, msg: 'retry cause' });
   }
 }
 
