@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { dialogEvent, entities } from '../../test/support/events';
+import { dialogEvent, entities } from '../shared/dialog-completed-event.fixture';
 import { MissingEntityError } from '../shared/domain-error';
 import { DeclarativeStrategy } from './declarative.strategy';
 import { MappingDefinition, parseMappingsFile } from './mapping-definition';
@@ -23,8 +23,8 @@ const callback = (spec: Record<string, string | [string, number]>, metadata: Rec
 describe('DeclarativeStrategy with mappings/example.json (SPEC §4.1)', () => {
   const strategy = exampleStrategy();
 
-  it('is the strategy of the file entry intent', () => {
-    expect(strategy.intent).toBe('schedule_callback');
+  it('names the intent of the event it maps in the upsert', () => {
+    expect(strategy.map(callback({ callbackId: 'CB-1' })).intent).toBe('schedule_callback');
   });
 
   it('maps entity, metadata, event and literal sources', () => {

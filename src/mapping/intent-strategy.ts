@@ -2,9 +2,8 @@ import { DiscoveryService } from '@nestjs/core';
 import { CrmUpsert, DialogCompletedEvent } from '../shared/dialog-completed-event';
 import { MissingEntityError } from '../shared/domain-error';
 
-/** Turns one dialog-completed event of its intent into a CRM upsert. */
+/** Turns a dialog-completed event of its intent (named by its `@IntentMapping` only) into a CRM upsert. */
 export interface IntentStrategy {
-  readonly intent: string;
   /** Throws MissingEntityError when the id entity is absent. */
   map(event: DialogCompletedEvent): CrmUpsert;
 }

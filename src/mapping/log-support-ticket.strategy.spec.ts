@@ -1,5 +1,6 @@
+import { dialogEvent, entities } from '../shared/dialog-completed-event.fixture';
 import { MissingEntityError } from '../shared/domain-error';
-import { dialogEvent, entities } from '../../test/support/events';
+import { IntentMapping } from './intent-strategy';
 import { LogSupportTicketStrategy } from './log-support-ticket.strategy';
 
 describe('LogSupportTicketStrategy (SPEC §4.1)', () => {
@@ -7,8 +8,8 @@ describe('LogSupportTicketStrategy (SPEC §4.1)', () => {
   const ticket = (spec: Record<string, string | [string, number]>) =>
     dialogEvent({ intent: 'log_support_ticket', entities: entities(spec) });
 
-  it('is the strategy of log_support_ticket', () => {
-    expect(strategy.intent).toBe('log_support_ticket');
+  it('is marked as the strategy of log_support_ticket', () => {
+    expect(Reflect.getMetadata(IntentMapping.KEY, LogSupportTicketStrategy)).toBe('log_support_ticket');
   });
 
   it('maps a full event to exactly the SPEC fields of a ticket upsert', () => {

@@ -8,7 +8,6 @@ import { IntentMapping } from './intent-strategy';
 export class LogSupportTicketStrategy extends DeclarativeStrategy {
   constructor() {
     super({
-      intent: 'log_support_ticket',
       objectType: 'ticket',
       path: '/api/v2/tickets/upsert',
       idEntity: 'ticketId',

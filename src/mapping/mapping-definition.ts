@@ -7,14 +7,18 @@ export type FieldSource =
   | { event: EventField }
   | { literal: string | number | boolean };
 
-/** One entry of the MAPPINGS_FILE: an intent mapped without writing code. */
-export interface MappingDefinition {
-  intent: string;
+/** How the events of one intent become a CRM upsert (a built-in strategy declares one in code). */
+export interface UpsertRecipe {
   objectType: string;
   path: string;
   idEntity: string;
   minConfidence: number;
   fields: Record<string, FieldSource>;
+}
+
+/** One entry of the MAPPINGS_FILE: an intent mapped without writing code. */
+export interface MappingDefinition extends UpsertRecipe {
+  intent: string;
 }
 
 export class MappingsFileError extends Error {

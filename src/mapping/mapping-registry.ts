@@ -54,9 +54,6 @@ export class MappingRegistry extends IntentMapper implements OnModuleInit {
       if (typeof strategy?.map !== 'function') {
         throw new StrategyRegistryError(`${name} (${intent}) has no map() method`);
       }
-      if (strategy.intent !== intent) {
-        throw new StrategyRegistryError(`${name} is marked for "${intent}" but maps "${strategy.intent}"`);
-      }
       if (found.has(intent)) throw new StrategyRegistryError(`intent "${intent}" has two strategies`);
       found.set(intent, strategy);
     }

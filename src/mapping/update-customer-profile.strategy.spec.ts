@@ -1,12 +1,13 @@
+import { dialogEvent, entities } from '../shared/dialog-completed-event.fixture';
 import { MissingEntityError } from '../shared/domain-error';
-import { dialogEvent, entities } from '../../test/support/events';
+import { IntentMapping } from './intent-strategy';
 import { UpdateCustomerProfileStrategy } from './update-customer-profile.strategy';
 
 describe('UpdateCustomerProfileStrategy (SPEC §4.1)', () => {
   const strategy = new UpdateCustomerProfileStrategy();
 
-  it('is the strategy of update_customer_profile', () => {
-    expect(strategy.intent).toBe('update_customer_profile');
+  it('is marked as the strategy of update_customer_profile', () => {
+    expect(Reflect.getMetadata(IntentMapping.KEY, UpdateCustomerProfileStrategy)).toBe('update_customer_profile');
   });
 
   it('maps a full event to exactly the SPEC fields of a contact upsert', () => {

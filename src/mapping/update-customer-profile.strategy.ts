@@ -8,7 +8,6 @@ import { IntentMapping } from './intent-strategy';
 export class UpdateCustomerProfileStrategy extends DeclarativeStrategy {
   constructor() {
     super({
-      intent: 'update_customer_profile',
       objectType: 'contact',
       path: '/api/v2/contacts/upsert',
       idEntity: 'customerId',
