@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sampleDialog } from './support/signing';
+import { sampleDialog } from '../src/webhook/dto/dialog-complete.fixture';
 import { exitWithin, runService, waitForOutput } from './support/service-process';
 import { startTestApp, TestApp } from './support/test-app';
 import { DIALOG_ROUTE, postSigned } from './support/webhook-cases';

@@ -6,10 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { CrmSandbox } from '../src/sandbox/crm-sandbox';
+import { sampleDialog } from '../src/webhook/dto/dialog-complete.fixture';
 import { cleanRedis, driverEnv, Driver, drivers } from './support/drivers';
 import { sandboxEnv } from './support/sandbox-env';
 import { call, freePort, post, runService, ServiceProcess, serviceEnv, waitUntilAnswering } from './support/service-process';
-import { cognigySignature, sampleDialog } from './support/signing';
+import { cognigySignature } from './support/signing';
 import { sleep, waitFor } from './support/wait-for';
 
 /**

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { DeliveryQueue } from '../src/queue/delivery-queue';
 import { OperatorEvents } from '../src/queue/operator-events';
-import { sampleDialog } from './support/signing';
+import { sampleDialog } from '../src/webhook/dto/dialog-complete.fixture';
 import { startTestApp, TestApp } from './support/test-app';
 import { freshDialog, postSigned, sendAccepted, storedCount, unique } from './support/webhook-cases';
 

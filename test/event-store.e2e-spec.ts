@@ -3,20 +3,20 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cleanRedis, Driver, drivers, redisUrl } from '../../test/support/drivers';
-import { claimWithin, dueEvent, eventIds, newEvent } from '../../test/support/events';
-import { sleep } from '../../test/support/wait-for';
-import { QueueConfig } from '../config/queue.config';
-import { EventStoreDriver } from './event-store-driver';
-import { RedisEventStore } from './redis-event-store';
-import { SqliteEventStore } from './sqlite-event-store';
+import { QueueConfig } from '../src/config/queue.config';
+import { EventStoreDriver } from '../src/queue/event-store-driver';
+import { RedisEventStore } from '../src/queue/redis-event-store';
+import { SqliteEventStore } from '../src/queue/sqlite-event-store';
+import { claimWithin, dueEvent, eventIds, newEvent } from '../src/queue/stored-event.fixture';
+import { cleanRedis, Driver, drivers, redisUrl } from './support/drivers';
+import { sleep } from './support/wait-for';
 
 /**
  * One behaviour suite, two drivers (SPEC §6: "Both drivers pass the same behaviour tests"). The same
  * test code runs against the embedded SQLite store and the shared Redis store; a difference between
  * the drivers is a failing test. SQLite-only details (group commit, reopening the file, the busy
- * lock, nextDueAt's exact times) are in sqlite-event-store.spec.ts; several Redis instances on one
- * prefix in redis-event-store.spec.ts.
+ * lock, nextDueAt's exact times) are in src/queue/sqlite-event-store.spec.ts; several Redis
+ * instances on one prefix in redis-event-store.e2e-spec.ts.
  *
  * Everything runs in real time: the Redis store ignores claimDue's `now` (BullMQ's delayed set
  * decides when a job is due) and re-checks a job that waited behind a claimed or older event of

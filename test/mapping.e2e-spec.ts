@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { OperatorEvents } from '../src/queue/operator-events';
 import { StoreHealth } from '../src/queue/store-health';
-import { sampleDialog } from './support/signing';
+import { sampleDialog } from '../src/webhook/dto/dialog-complete.fixture';
 import { startTestApp, TestApp } from './support/test-app';
 import { DIALOG_ROUTE, postSigned } from './support/webhook-cases';
 

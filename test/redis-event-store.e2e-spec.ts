@@ -1,16 +1,16 @@
 import { Logger } from '@nestjs/common';
 import IORedis from 'ioredis';
 import { randomUUID } from 'node:crypto';
-import { cleanRedis, drivers, redisUrl } from '../../test/support/drivers';
-import { claimWithin, dueEvent, eventIds } from '../../test/support/events';
-import { sleep } from '../../test/support/wait-for';
-import { QueueConfig } from '../config/queue.config';
-import { RedisEventStore } from './redis-event-store';
+import { QueueConfig } from '../src/config/queue.config';
+import { RedisEventStore } from '../src/queue/redis-event-store';
+import { claimWithin, dueEvent, eventIds } from '../src/queue/stored-event.fixture';
+import { cleanRedis, drivers, redisUrl } from './support/drivers';
+import { sleep } from './support/wait-for';
 
 /**
  * What only the Redis driver has: several instances sharing one store (SPEC §4.4, §6). Each
  * "instance" is a RedisEventStore of its own (own connections, own BullMQ worker) on the same key
- * prefix. The behaviour both drivers share is in event-store.spec.ts.
+ * prefix. The behaviour both drivers share is in event-store.e2e-spec.ts.
  */
 
 const T0 = Date.parse('2026-11-26T10:00:00Z');

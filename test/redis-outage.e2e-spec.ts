@@ -1,7 +1,7 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import request from 'supertest';
+import { sampleDialog } from '../src/webhook/dto/dialog-complete.fixture';
 import { freePort } from './support/service-process';
-import { sampleDialog } from './support/signing';
 import { startTestApp, TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
 import { DIALOG_ROUTE, postSigned } from './support/webhook-cases';

@@ -1,4 +1,4 @@
-import { sampleDialog } from './support/signing';
+import { sampleDialog } from '../src/webhook/dto/dialog-complete.fixture';
 import { startTestApp, TestApp } from './support/test-app';
 import { DIALOG_ROUTE, postSigned } from './support/webhook-cases';
 

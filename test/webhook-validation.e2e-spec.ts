@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { OperatorEvents } from '../src/queue/operator-events';
 import { StoredEvent } from '../src/queue/stored-event';
-import { sampleDialog } from './support/signing';
+import { sampleDialog } from '../src/webhook/dto/dialog-complete.fixture';
 import { startTestApp, TestApp } from './support/test-app';
 import { freshDialog, postSigned, sendAccepted, storedCount, unique } from './support/webhook-cases';
 

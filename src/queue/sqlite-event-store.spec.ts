@@ -3,10 +3,10 @@ import Database from 'better-sqlite3';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { dueEvent, eventIds, newEvent } from '../../test/support/events';
 import { QueueConfig } from '../config/queue.config';
 import { StoreUnavailableError } from '../shared/domain-error';
 import { SqliteEventStore } from './sqlite-event-store';
+import { dueEvent, eventIds, newEvent } from './stored-event.fixture';
 
 const T0 = Date.parse('2026-11-26T10:00:00Z');
 const MINUTE = 60_000;
@@ -54,7 +54,7 @@ function walCommits(walFile: string): number {
  * What only the SQLite driver has: the file and its pragmas, group commit (counted in the WAL), the
  * injectable clock of claimDue and nextDueAt's exact answers (the Redis driver ignores `now` and
  * answers nextDueAt with a polling hint), the busy lock, reopening the file. The behaviour both
- * drivers share is in event-store.spec.ts, run against each of them.
+ * drivers share is in test/event-store.e2e-spec.ts, run against each of them.
  */
 describe('SqliteEventStore (real SQLite file)', () => {
   let root: string;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { sampleDialog } from '../../test/support/signing';
 import { DialogCompleteDto } from './dto/dialog-complete.dto';
+import { sampleDialog } from './dto/dialog-complete.fixture';
 import { EndpointOutputDto } from './dto/endpoint-output.dto';
 import { fromDialogComplete, fromEndpointOutput } from './event-normaliser';
 

@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { sampleDialog } from '../../src/webhook/dto/dialog-complete.fixture';
 
 /** Hex HMAC-SHA256 as a Cognigy flow computes it (optionally over `<timestamp>.<body>`). */
 export function cognigySignature(secret: string, body: string, timestamp?: number | string): string {
@@ -14,22 +15,6 @@ export function standardSignature(whsec: string, id: string, timestamp: number |
 }
 
 export const nowSeconds = () => Math.floor(Date.now() / 1000);
-
-export function sampleDialog(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    conversationId: 'conv-8f2c',
-    botId: 'bot-support-eu',
-    status: 'completed',
-    intent: 'update_customer_profile',
-    entities: {
-      customerId: { value: 'C-1001', confidence: 0.98 },
-      newStatus: { value: 'gold', confidence: 0.91 },
-    },
-    timestamp: '2026-11-26T10:00:00Z',
-    metadata: { channel: 'voice' },
-    ...overrides,
-  };
-}
 
 /** The sample for contact `C-<eventKey>` (newStatus gold) in conversation `conv-<eventKey>`. */
 export function keyedDialog(eventKey: string): Record<string, unknown> {

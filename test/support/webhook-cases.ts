@@ -4,7 +4,8 @@ import { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { OperatorEvents } from '../../src/queue/operator-events';
 import { StoreHealth } from '../../src/queue/store-health';
-import { cognigySignature, sampleDialog } from './signing';
+import { sampleDialog } from '../../src/webhook/dto/dialog-complete.fixture';
+import { cognigySignature } from './signing';
 import { TestApp } from './test-app';
 
 export const DIALOG_ROUTE = '/webhooks/cognigy/dialog-complete';
