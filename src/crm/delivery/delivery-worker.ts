@@ -149,7 +149,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy, 
       });
       await this.verdicts.apply(event, result);
     } catch (error) {
-      // The store could not record the outcome: the claim lapses and the event is retried later
+      // The store could not record the verdict: the claim lapses and the event is retried later
       // under the same Idempotency-Key, so the CRM still applies it once.
       this.logger.error(`Delivery of ${event.eventId} not recorded: ${(error as Error).message}`);
     }
