@@ -2,7 +2,7 @@
 'use strict';
 /**
  * SPEC §7 "End to end": the built service delivering to a sandbox CRM (its own child process,
- * dist/sandbox/sandbox-main.js) that answers every upsert after --crm-latency ms (default 20),
+ * dist/dev/sandbox/sandbox-main.js) that answers every upsert after --crm-latency ms (default 20),
  * over OAuth2 client credentials as in production.
  *
  * (a) Sustained events/s, for each CRM_CONCURRENCY in --concurrency (default 16,64) and each

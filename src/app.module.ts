@@ -2,6 +2,7 @@ import { DynamicModule, Module, ValidationPipe } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { AdminModule } from './admin/admin.module';
 import { AppConfigModule } from './config/config.module';
+import { EnvironmentWithCrm } from './config/environment';
 import { CrmModule } from './crm/crm.module';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { LoggingModule } from './logging/logging.module';
@@ -11,14 +12,17 @@ import { QueueModule } from './queue/queue.module';
 import { DomainErrorFilter } from './shared/domain-error.filter';
 import { WebhookModule } from './webhook/webhook.module';
 
-/** Built by `forRoot()` at bootstrap, so configuration is read then, never at import time. */
+/**
+ * Built by `forRoot()` at bootstrap from the environment validated there, never at import time.
+ * `development` holds the stand-ins bootstrap started outside production (the sandbox CRM).
+ */
 @Module({})
 export class AppModule {
-  static forRoot(): DynamicModule {
+  static forRoot(env: EnvironmentWithCrm, development: DynamicModule[] = []): DynamicModule {
     return {
       module: AppModule,
       imports: [
-        AppConfigModule.forRoot(),
+        AppConfigModule.forRoot(env),
         LoggingModule,
         LifecycleModule,
         QueueModule,
@@ -27,6 +31,7 @@ export class AppModule {
         CrmModule,
         MetricsModule,
         AdminModule,
+        ...development,
       ],
       providers: [
         {

@@ -5,7 +5,7 @@ import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { CrmSandbox } from '../src/sandbox/crm-sandbox';
+import { CrmSandbox } from '../src/dev/sandbox/crm-sandbox';
 import { sampleDialog } from '../src/webhook/dto/dialog-complete.fixture';
 import { cleanRedis, driverEnv, Driver, drivers } from './support/drivers';
 import { sandboxEnv } from './support/sandbox-env';

@@ -1,7 +1,7 @@
 import { connect, createServer as createNetServer, Server as NetServer, Socket } from 'node:net';
 import { OperatorEvents } from '../src/queue/operator-events';
 import { StoredEvent } from '../src/queue/stored-event';
-import { CrmSandbox, SandboxRequest } from '../src/sandbox/crm-sandbox';
+import { CrmSandbox, SandboxRequest } from '../src/dev/sandbox/crm-sandbox';
 import { cleanRedis, Driver, driverEnv, drivers } from './support/drivers';
 import { sandboxEnv } from './support/sandbox-env';
 import { freePort } from './support/service-process';

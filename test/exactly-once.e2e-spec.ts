@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CrmSandbox } from '../src/sandbox/crm-sandbox';
+import { CrmSandbox } from '../src/dev/sandbox/crm-sandbox';
 import { eventView, waitForState } from './support/admin-api';
 import { cleanRedis, Driver, driverEnv, drivers } from './support/drivers';
 import { sandboxEnv } from './support/sandbox-env';

@@ -4,7 +4,7 @@ import { createServer, request, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CrmSandbox } from '../src/sandbox/crm-sandbox';
+import { CrmSandbox } from '../src/dev/sandbox/crm-sandbox';
 import { sandboxEnv } from './support/sandbox-env';
 import { cognigySignature, keyedDialog, nowSeconds, standardSignature } from './support/signing';
 import {

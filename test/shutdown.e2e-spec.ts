@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CrmSandbox, SandboxRequest } from '../src/sandbox/crm-sandbox';
+import { CrmSandbox, SandboxRequest } from '../src/dev/sandbox/crm-sandbox';
 import { sandboxEnv } from './support/sandbox-env';
 import { signedEvent } from './support/signing';
 import { call, exitWithin, freePort, Reply, ServiceProcess, serviceEnv, startService } from './support/service-process';

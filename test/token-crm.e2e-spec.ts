@@ -3,7 +3,7 @@ import { CrmBreaker } from '../src/crm/client/crm-breaker';
 import { TokenProvider } from '../src/crm/token/token-provider';
 import { OperatorEvents } from '../src/queue/operator-events';
 import { StoredEvent } from '../src/queue/stored-event';
-import { CrmSandbox, SandboxRequest, SandboxStats } from '../src/sandbox/crm-sandbox';
+import { CrmSandbox, SandboxRequest, SandboxStats } from '../src/dev/sandbox/crm-sandbox';
 import { sandboxEnv } from './support/sandbox-env';
 import { startTestApp, TestApp } from './support/test-app';
 import { DIALOG_CASE, sendAccepted, unique } from './support/webhook-cases';

@@ -64,7 +64,7 @@ function timeLimit(seconds) {
 }
 
 function requireBuild() {
-  for (const file of ['main.js', 'sandbox/sandbox-main.js']) {
+  for (const file of ['main.js', 'dev/sandbox/sandbox-main.js']) {
     if (!fs.existsSync(path.join(DIST, file))) {
       throw new Error(`${path.join(DIST, file)} is missing: run \`npm run build\` first`);
     }
@@ -217,10 +217,10 @@ async function startService({ env = {}, crm, label = 'service', profileDir, data
   };
 }
 
-/** `node dist/sandbox/sandbox-main.js 0`, every upsert answered after latencyMs. */
+/** `node dist/dev/sandbox/sandbox-main.js 0`, every upsert answered after latencyMs. */
 async function startSandbox({ latencyMs = 20, fault } = {}) {
   const dir = makeTempDir('sandbox');
-  const child = spawnNode([path.join(DIST, 'sandbox', 'sandbox-main.js'), '0'], {
+  const child = spawnNode([path.join(DIST, 'dev', 'sandbox', 'sandbox-main.js'), '0'], {
     env: { PATH: process.env.PATH, HOME: process.env.HOME },
     cwd: dir,
     logFile: path.join(dir, 'sandbox.log'),

@@ -1,6 +1,5 @@
-import { registerAs } from '@nestjs/config';
 import { resolve } from 'node:path';
-import { loadEnvironment } from './load-environment';
+import { configNamespace } from './config-namespace';
 
 export interface AppConfig {
   production: boolean;
@@ -13,8 +12,7 @@ export interface AppConfig {
   adminToken?: string;
 }
 
-export const appConfig = registerAs('app', (): AppConfig => {
-  const env = loadEnvironment();
+export const appConfig = configNamespace('app', (env): AppConfig => {
   return {
     production: env.NODE_ENV === 'production',
     nodeEnv: env.NODE_ENV,

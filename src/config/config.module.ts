@@ -1,31 +1,30 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { ConfigModule } from '@nestjs/config';
+import { ConfigModule, ConfigObject } from '@nestjs/config';
 import { appConfig } from './app.config';
+import { loadable } from './config-namespace';
 import { crmConfig } from './crm.config';
-import { validateEnvironment } from './environment';
+import { EnvironmentWithCrm } from './environment';
 import { mappingConfig } from './mapping.config';
 import { metricsConfig } from './metrics.config';
 import { queueConfig } from './queue.config';
 import { webhookConfig } from './webhook.config';
 
 /**
- * Wraps @nestjs/config: `.env` plus the process environment, validated as a whole (so one
- * message names every bad variable), then exposed as typed namespaces.
+ * Exposes the environment validated at bootstrap as typed namespaces through @nestjs/config
+ * (which reads nothing itself: `.env` and the process environment were read once, before).
  */
 @Module({})
 export class AppConfigModule {
-  static forRoot(): DynamicModule {
+  static forRoot(env: EnvironmentWithCrm): DynamicModule {
+    const namespaces = [appConfig, webhookConfig, queueConfig, mappingConfig, crmConfig, metricsConfig];
     return {
       module: AppConfigModule,
       imports: [
         ConfigModule.forRoot({
           isGlobal: true,
           cache: true,
-          load: [appConfig, webhookConfig, queueConfig, mappingConfig, crmConfig, metricsConfig],
-          validate: (raw) => {
-            validateEnvironment(raw);
-            return raw;
-          },
+          ignoreEnvFile: true,
+          load: namespaces.map((ns) => loadable<ConfigObject>(ns, env)),
         }),
       ],
     };

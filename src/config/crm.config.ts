@@ -1,11 +1,7 @@
-import { registerAs } from '@nestjs/config';
-import { loadEnvironment } from './load-environment';
+import { configNamespace } from './config-namespace';
 
 export interface CrmConfig {
-  /** Unset outside production: the built-in sandbox CRM is started and used instead. */
-  baseUrl?: string;
-  /** Port of the built-in sandbox (0: any free port). */
-  sandboxPort: number;
+  baseUrl: string;
   production: boolean;
   /** False runs an ingest-only instance: events are stored, another instance delivers them. */
   deliveryEnabled: boolean;
@@ -27,11 +23,9 @@ export interface CrmConfig {
   rateLimitPerSecond?: number;
 }
 
-export const crmConfig = registerAs('crm', (): CrmConfig => {
-  const env = loadEnvironment();
+export const crmConfig = configNamespace('crm', (env): CrmConfig => {
   return {
-    baseUrl: env.CRM_BASE_URL?.replace(/\/+$/, ''),
-    sandboxPort: env.CRM_SANDBOX_PORT,
+    baseUrl: env.CRM_BASE_URL.replace(/\/+$/, ''),
     production: env.NODE_ENV === 'production',
     deliveryEnabled: env.DELIVERY_ENABLED,
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,

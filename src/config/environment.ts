@@ -182,6 +182,32 @@ export class Environment {
   ADMIN_TOKEN?: string;
 }
 
+/** The environment the application is built from: the CRM it delivers to is known. */
+export type EnvironmentWithCrm = Environment & { CRM_BASE_URL: string };
+
+export function hasCrm(env: Environment): env is EnvironmentWithCrm {
+  return env.CRM_BASE_URL !== undefined;
+}
+
+/** Where a client-credentials CRM lives and the client it knows. */
+export interface CrmEndpoint {
+  baseUrl: string;
+  tokenUrl: string;
+  clientId: string;
+  clientSecret: string;
+}
+
+/** `env` delivering to `crm`, as if its settings had been configured. */
+export function withCrm(env: Environment, crm: CrmEndpoint): EnvironmentWithCrm {
+  return Object.assign(new Environment(), env, {
+    CRM_BASE_URL: crm.baseUrl,
+    CRM_AUTH: 'client_credentials',
+    CRM_TOKEN_URL: crm.tokenUrl,
+    CRM_CLIENT_ID: crm.clientId,
+    CRM_CLIENT_SECRET: crm.clientSecret,
+  });
+}
+
 export class ConfigValidationError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);

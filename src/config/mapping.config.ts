@@ -1,12 +1,10 @@
-import { registerAs } from '@nestjs/config';
 import { resolve } from 'node:path';
-import { loadEnvironment } from './load-environment';
+import { configNamespace } from './config-namespace';
 
 export interface MappingConfig {
   mappingsFile?: string;
 }
 
-export const mappingConfig = registerAs('mapping', (): MappingConfig => {
-  const env = loadEnvironment();
+export const mappingConfig = configNamespace('mapping', (env): MappingConfig => {
   return { mappingsFile: env.MAPPINGS_FILE ? resolve(env.MAPPINGS_FILE) : undefined };
 });

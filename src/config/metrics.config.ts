@@ -1,12 +1,10 @@
-import { registerAs } from '@nestjs/config';
-import { loadEnvironment } from './load-environment';
+import { configNamespace } from './config-namespace';
 
 export interface MetricsConfig {
   latencyWindow: number;
   slaThresholdSeconds: number;
 }
 
-export const metricsConfig = registerAs('metrics', (): MetricsConfig => {
-  const env = loadEnvironment();
+export const metricsConfig = configNamespace('metrics', (env): MetricsConfig => {
   return { latencyWindow: env.LATENCY_WINDOW, slaThresholdSeconds: env.SLA_THRESHOLD_SECONDS };
 });

@@ -1,6 +1,5 @@
-import { registerAs } from '@nestjs/config';
 import { resolve } from 'node:path';
-import { loadEnvironment } from './load-environment';
+import { configNamespace } from './config-namespace';
 
 export interface QueueConfig {
   driver: 'sqlite' | 'redis';
@@ -13,8 +12,7 @@ export interface QueueConfig {
   dedupTtlSeconds: number;
 }
 
-export const queueConfig = registerAs('queue', (): QueueConfig => {
-  const env = loadEnvironment();
+export const queueConfig = configNamespace('queue', (env): QueueConfig => {
   return {
     driver: env.QUEUE_DRIVER as QueueConfig['driver'],
     dataDir: resolve(env.DATA_DIR),

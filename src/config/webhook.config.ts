@@ -1,8 +1,7 @@
-import { registerAs } from '@nestjs/config';
 import { resolve } from 'node:path';
 import { loadOrCreateDevSecret } from './dev-webhook-secret';
 import { splitList, WebhookAuthMode } from './environment';
-import { loadEnvironment } from './load-environment';
+import { configNamespace } from './config-namespace';
 
 export interface WebhookConfig {
   authModes: WebhookAuthMode[];
@@ -18,8 +17,7 @@ export interface WebhookConfig {
   dedupTtlSeconds: number;
 }
 
-export const webhookConfig = registerAs('webhook', (): WebhookConfig => {
-  const env = loadEnvironment();
+export const webhookConfig = configNamespace('webhook', (env): WebhookConfig => {
   const authModes = [...new Set(splitList(env.WEBHOOK_AUTH_MODES))] as WebhookAuthMode[];
   let hmacSecrets = splitList(env.COGNIGY_WEBHOOK_SECRETS);
   if (authModes.includes('hmac') && hmacSecrets.length === 0) {

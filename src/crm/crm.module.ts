@@ -10,7 +10,6 @@ import { outboundHttpOptions } from './client/outbound-http';
 import { CrmStatus, LiveCrmStatus } from './crm-status';
 import { DeliveryVerdicts } from './delivery/delivery-verdicts';
 import { DeliveryWorker } from './delivery/delivery-worker';
-import { CrmTargetModule } from './target/crm-target.module';
 import { TokenModule } from './token/token.module';
 
 const UNLIMITED = -1;
@@ -20,7 +19,6 @@ const UNLIMITED = -1;
   imports: [
     QueueModule,
     TelemetryModule,
-    CrmTargetModule,
     TokenModule,
     HttpModule.registerAsync({
       inject: [crmConfig.KEY],

@@ -1,4 +1,4 @@
-import { CrmSandbox } from '../../src/sandbox/crm-sandbox';
+import { CrmSandbox } from '../../src/dev/sandbox/crm-sandbox';
 
 /**
  * The CRM settings that point the service at a running `sandbox`: its API, its token endpoint and

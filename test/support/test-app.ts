@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp } from '../../src/bootstrap';
-import { CrmSandbox } from '../../src/sandbox/crm-sandbox';
+import { CrmSandbox } from '../../src/dev/sandbox/crm-sandbox';
 import { cleanRedis } from './drivers';
 import { sandboxEnv } from './sandbox-env';
 

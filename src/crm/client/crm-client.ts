@@ -5,7 +5,6 @@ import { Readable } from 'node:stream';
 import { crmConfig } from '../../config/crm.config';
 import { CrmUpsert } from '../../shared/dialog-completed-event';
 import { Telemetry } from '../../telemetry/telemetry';
-import { CrmTarget } from '../target/crm-target';
 import { TokenProvider } from '../token/token-provider';
 import { readCappedBody } from './capped-body';
 import { BreakerOpenError, CrmBreaker } from './crm-breaker';
@@ -51,14 +50,13 @@ export class CrmClient {
     private readonly http: HttpService,
     private readonly tokens: TokenProvider,
     private readonly breaker: CrmBreaker,
-    private readonly target: CrmTarget,
     private readonly telemetry: Telemetry,
   ) {}
 
   upsert({ upsert, idempotencyKey, requestId }: CrmCall): Promise<CrmResult> {
     return this.send(upsert.objectType, {
       method: upsert.method,
-      url: `${this.target.baseUrl}${upsert.path}`,
+      url: `${this.config.baseUrl}${upsert.path}`,
       data: JSON.stringify(upsert.body),
       headers: {
         'Content-Type': 'application/json',

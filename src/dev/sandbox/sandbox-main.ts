@@ -1,7 +1,7 @@
 import { CrmSandbox } from './crm-sandbox';
 
 /**
- * Standalone sandbox for benchmarks and manual runs: `node dist/sandbox/sandbox-main.js [port]`
+ * Standalone sandbox for benchmarks and manual runs: `node dist/dev/sandbox/sandbox-main.js [port]`
  * (default 4010). Prints one JSON line with the URL and this run's random client credentials,
  * which the caller needs to get tokens; they exist only in this process.
  */
