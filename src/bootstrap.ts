@@ -1,34 +1,46 @@
-import { DynamicModule, INestApplication } from '@nestjs/common';
+import { DynamicModule, INestApplication, Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
+import { resolve } from 'node:path';
 import { AppModule } from './app.module';
-import { hasCrm } from './config/environment';
+import { Environment, hasCrm, lacksWebhookSecret, withWebhookSecret } from './config/environment';
 import { loadEnvironment } from './config/load-environment';
+import type { DevNotice } from './dev/dev-notice';
 
 /**
  * Builds the whole application exactly as production runs it; the e2e tests use this too.
- * The environment is read and validated once, here. Without CRM_BASE_URL (allowed outside
- * production only) the development sandbox CRM stands in; its code is loaded only then.
+ * The environment is read and validated once, here. What a fresh checkout lacks (allowed outside
+ * production only) gets a development stand-in: a webhook secret under DATA_DIR, the sandbox CRM.
+ * Their code (src/dev/) is loaded only then.
  */
 export async function createApp(): Promise<INestApplication> {
-  const env = loadEnvironment();
-  if (hasCrm(env)) return build(AppModule.forRoot(env));
+  const notices: DevNotice[] = [];
+  const env = await withDevWebhookSecret(loadEnvironment(), notices);
+  if (hasCrm(env)) return build(AppModule.forRoot(env), notices);
   const { startDevSandbox } = await import('./dev/sandbox/dev-sandbox.module');
   const sandbox = await startDevSandbox(env);
   try {
-    return await build(AppModule.forRoot(sandbox.env, [sandbox.module]));
+    return await build(AppModule.forRoot(sandbox.env, [sandbox.module]), [...notices, ...sandbox.notices]);
   } catch (error) {
     await sandbox.stop();
     throw error;
   }
 }
 
+async function withDevWebhookSecret(env: Environment, notices: DevNotice[]): Promise<Environment> {
+  if (!lacksWebhookSecret(env)) return env;
+  const { loadOrCreateDevSecret } = await import('./dev/dev-webhook-secret');
+  const { secret, notice } = loadOrCreateDevSecret(resolve(env.DATA_DIR));
+  notices.push(notice);
+  return withWebhookSecret(env, secret);
+}
+
 /**
  * Nest's body parser is off: webhook routes read their raw bytes themselves (the signature is
  * computed over them), after the size and content-type checks.
  */
-async function build(root: DynamicModule): Promise<INestApplication> {
+async function build(root: DynamicModule, notices: DevNotice[]): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(root, {
     bodyParser: false,
     bufferLogs: true,
@@ -36,6 +48,7 @@ async function build(root: DynamicModule): Promise<INestApplication> {
     abortOnError: false,
   });
   app.useLogger(app.get(Logger));
+  for (const { context, message } of notices) new NestLogger(context).warn(message);
   app.disable('x-powered-by');
   app.set('trust proxy', true);
   return app;

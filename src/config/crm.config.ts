@@ -2,7 +2,6 @@ import { configNamespace } from './config-namespace';
 
 export interface CrmConfig {
   baseUrl: string;
-  production: boolean;
   /** False runs an ingest-only instance: events are stored, another instance delivers them. */
   deliveryEnabled: boolean;
   shutdownGraceMs: number;
@@ -26,7 +25,6 @@ export interface CrmConfig {
 export const crmConfig = configNamespace('crm', (env): CrmConfig => {
   return {
     baseUrl: env.CRM_BASE_URL.replace(/\/+$/, ''),
-    production: env.NODE_ENV === 'production',
     deliveryEnabled: env.DELIVERY_ENABLED,
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
     auth: env.CRM_AUTH as CrmConfig['auth'],

@@ -13,8 +13,8 @@ import {
   ValidationError,
 } from 'class-validator';
 
-const AUTH_MODES = ['hmac', 'basic', 'apikey', 'standard'] as const;
-export type WebhookAuthMode = (typeof AUTH_MODES)[number];
+/** The spellings WEBHOOK_AUTH_MODES accepts; the webhook module has a verifier for each. */
+const AUTH_MODES = ['hmac', 'basic', 'apikey', 'standard'];
 
 /** Empty variables count as unset, as most deployment tools cannot "unset" a variable. */
 const blankToUndefined = (value: unknown) => (value === '' ? undefined : value);
@@ -189,6 +189,19 @@ export function hasCrm(env: Environment): env is EnvironmentWithCrm {
   return env.CRM_BASE_URL !== undefined;
 }
 
+/**
+ * hmac auth enabled without COGNIGY_WEBHOOK_SECRETS: allowed outside production only (validation
+ * refuses it in production), where bootstrap provides a development secret.
+ */
+export function lacksWebhookSecret(env: Environment): boolean {
+  return splitList(env.WEBHOOK_AUTH_MODES).includes('hmac') && splitList(env.COGNIGY_WEBHOOK_SECRETS).length === 0;
+}
+
+/** `env` checking hmac signatures against `secret`, as if it had been configured. */
+export function withWebhookSecret(env: Environment, secret: string): Environment {
+  return Object.assign(new Environment(), env, { COGNIGY_WEBHOOK_SECRETS: secret });
+}
+
 /** Where a client-credentials CRM lives and the client it knows. */
 export interface CrmEndpoint {
   baseUrl: string;
@@ -231,7 +244,7 @@ function crossFieldProblems(env: Environment, failed: Set<string>): string[] {
   const modes = splitList(env.WEBHOOK_AUTH_MODES);
   if (modes.length === 0) problems.push('WEBHOOK_AUTH_MODES: must list at least one mode');
   for (const mode of modes) {
-    if (!(AUTH_MODES as readonly string[]).includes(mode)) {
+    if (!AUTH_MODES.includes(mode)) {
       problems.push(`WEBHOOK_AUTH_MODES: unknown mode "${mode}" (allowed: ${AUTH_MODES.join(', ')})`);
     }
   }

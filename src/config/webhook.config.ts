@@ -1,10 +1,9 @@
-import { resolve } from 'node:path';
-import { loadOrCreateDevSecret } from './dev-webhook-secret';
-import { splitList, WebhookAuthMode } from './environment';
 import { configNamespace } from './config-namespace';
+import { splitList } from './environment';
 
 export interface WebhookConfig {
-  authModes: WebhookAuthMode[];
+  /** Each one of the spellings validation allows, once. */
+  authModes: string[];
   hmacSecrets: string[];
   toleranceSeconds: number;
   requireTimestamp: boolean;
@@ -14,18 +13,12 @@ export interface WebhookConfig {
   /** Decoded key bytes of each `whsec_` secret. */
   standardSecrets: Buffer[];
   maxBodyBytes: number;
-  dedupTtlSeconds: number;
 }
 
 export const webhookConfig = configNamespace('webhook', (env): WebhookConfig => {
-  const authModes = [...new Set(splitList(env.WEBHOOK_AUTH_MODES))] as WebhookAuthMode[];
-  let hmacSecrets = splitList(env.COGNIGY_WEBHOOK_SECRETS);
-  if (authModes.includes('hmac') && hmacSecrets.length === 0) {
-    hmacSecrets = [loadOrCreateDevSecret(resolve(env.DATA_DIR))];
-  }
   return {
-    authModes,
-    hmacSecrets,
+    authModes: [...new Set(splitList(env.WEBHOOK_AUTH_MODES))],
+    hmacSecrets: splitList(env.COGNIGY_WEBHOOK_SECRETS),
     toleranceSeconds: env.WEBHOOK_TOLERANCE_SECONDS,
     requireTimestamp: env.WEBHOOK_REQUIRE_TIMESTAMP,
     basicUser: env.WEBHOOK_BASIC_USER,
@@ -35,6 +28,5 @@ export const webhookConfig = configNamespace('webhook', (env): WebhookConfig => 
       Buffer.from(s.slice('whsec_'.length), 'base64'),
     ),
     maxBodyBytes: env.WEBHOOK_MAX_BODY_BYTES,
-    dedupTtlSeconds: env.DEDUP_TTL_SECONDS,
   };
 });

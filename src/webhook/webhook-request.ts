@@ -1,5 +1,5 @@
 import { Request } from 'express';
-import { WebhookAuthMode } from '../config/environment';
+import { WebhookAuthMode } from './auth/webhook-auth-mode';
 
 /** What the auth guard learnt about the caller. */
 export interface WebhookAuthentication {

@@ -1,4 +1,4 @@
-import { WebhookAuthMode } from '../../config/environment';
+import { WebhookAuthMode } from './webhook-auth-mode';
 import { WebhookAuthentication, WebhookRequest } from '../webhook-request';
 
 /** One authentication mode; returns null when the request does not satisfy it. */

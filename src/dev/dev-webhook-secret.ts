@@ -1,24 +1,30 @@
-import { Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DevNotice } from './dev-notice';
 
 export const DEV_SECRET_FILE = 'dev-webhook-secret';
 
+export interface DevWebhookSecret {
+  secret: string;
+  /** Names the file, never the value. */
+  notice: DevNotice;
+}
+
 /**
- * Outside production, an hmac deployment without COGNIGY_WEBHOOK_SECRETS gets a random secret,
- * created once under DATA_DIR and reused, so a fresh checkout works without setup while no
- * well-known default secret ever exists. The log names the file, never the value.
+ * Development only: an hmac deployment without COGNIGY_WEBHOOK_SECRETS gets a random secret,
+ * created once under DATA_DIR (mode 0600) and reused, so a fresh checkout works without setup
+ * while no well-known default secret ever exists.
  */
-export function loadOrCreateDevSecret(dataDir: string): string {
+export function loadOrCreateDevSecret(dataDir: string): DevWebhookSecret {
   const file = join(dataDir, DEV_SECRET_FILE);
-  const logger = new Logger('Config');
+  const notice = (what: string) => ({
+    context: 'DevWebhookSecret',
+    message: `COGNIGY_WEBHOOK_SECRETS unset: ${what} in ${file}`,
+  });
   try {
     const existing = readFileSync(file, 'utf8').trim();
-    if (existing) {
-      logger.warn(`COGNIGY_WEBHOOK_SECRETS unset: using the development secret in ${file}`);
-      return existing;
-    }
+    if (existing) return { secret: existing, notice: notice('using the development secret') };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
@@ -31,6 +37,5 @@ export function loadOrCreateDevSecret(dataDir: string): string {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return loadOrCreateDevSecret(dataDir);
     throw error;
   }
-  logger.warn(`COGNIGY_WEBHOOK_SECRETS unset: generated a development secret in ${file}`);
-  return secret;
+  return { secret, notice: notice('generated a development secret') };
 }
