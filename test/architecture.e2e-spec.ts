@@ -1,0 +1,153 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { findCycle, ModuleTable, readSources, SourceFile, violations } from './support/import-rules';
+
+/**
+ * Who may import whom under src/: the one table of the module rules. docs/architecture.md draws
+ * the same graph (a test below compares them). A new folder under src/ fails until it is added here.
+ */
+const TABLE: ModuleTable = {
+  foundation: ['config', 'shared'],
+  modules: {
+    config: {
+      owns: 'the environment, validated once at startup, and its typed namespaces',
+      uses: [],
+      exposes: '*',
+    },
+    shared: {
+      owns: 'the dialog-completed event and CRM upsert types, event times, domain errors, constant-time compare',
+      uses: [],
+      exposes: '*',
+    },
+    telemetry: {
+      owns: 'the typed signals Webhook and Crm emit and Metrics observes',
+      uses: [],
+      exposes: '*',
+    },
+    lifecycle: {
+      owns: 'the shutdown state',
+      uses: [],
+      exposes: ['lifecycle.module', 'shutdown-state'],
+    },
+    logging: {
+      owns: 'structured logs (pino) with secrets redacted',
+      uses: [],
+      exposes: ['logging.module'],
+    },
+    queue: {
+      owns: 'the durable event store: SQLite and Redis drivers behind one port per caller',
+      uses: [],
+      exposes: ['queue.module', 'event-intake', 'delivery-queue', 'operator-events', 'store-health', 'stored-event'],
+    },
+    mapping: {
+      owns: 'one strategy per intent, found through DI, and the mappings file',
+      uses: [],
+      exposes: ['mapping.module', 'intent-mapper'],
+    },
+    webhook: {
+      owns: 'the webhook routes: transport checks, auth, DTOs, normalising, map then enqueue, the answer',
+      uses: ['lifecycle', 'mapping', 'queue', 'telemetry'],
+      exposes: ['webhook.module'],
+    },
+    crm: {
+      owns: 'delivery: the worker, its verdicts, the CRM client (token, breaker), the connectors',
+      uses: ['queue', 'telemetry'],
+      exposes: ['crm.module', 'crm-status'],
+    },
+    metrics: {
+      owns: 'Prometheus series, the latency report, health probes',
+      uses: ['lifecycle', 'queue', 'telemetry', 'crm'],
+      exposes: ['metrics.module'],
+    },
+    admin: {
+      owns: "the operators' API",
+      uses: ['queue'],
+      exposes: ['admin.module'],
+    },
+    dev: {
+      owns: 'development stand-ins (the sandbox CRM), never loaded in production',
+      uses: [],
+      exposes: ['sandbox/dev-sandbox.module'],
+      devOnly: true,
+    },
+  },
+  root: { lazy: ['dev'] },
+};
+
+const SRC = join(__dirname, '..', 'src');
+const DOC = join(__dirname, '..', 'docs', 'architecture.md');
+
+const tableEdges = (table: ModuleTable) =>
+  Object.entries(table.modules).flatMap(([from, rule]) => rule.uses.map((to) => `${from} --> ${to}`));
+
+describe('module import rules (docs/architecture.md)', () => {
+  it('src/ keeps to the table: every folder a module, every import an allowed one, no cycle', () => {
+    const sources = readSources(SRC);
+    expect(sources.length).toBeGreaterThan(50);
+    expect(violations(TABLE, sources)).toEqual([]);
+  });
+
+  it('the table itself has no cycle', () => {
+    const edges = new Map(Object.entries(TABLE.modules).map(([name, rule]) => [name, new Set(rule.uses)]));
+    for (const [name, uses] of edges) if (!TABLE.foundation.includes(name)) TABLE.foundation.forEach((f) => uses.add(f));
+    expect(findCycle(edges)).toBeNull();
+  });
+
+  it('docs/architecture.md draws exactly the edges of the table and lists every module', () => {
+    const doc = readFileSync(DOC, 'utf8');
+    const diagram = /```mermaid\n([\s\S]*?)```/.exec(doc)?.[1] ?? '';
+    const drawn = [...diagram.matchAll(/^\s*(\w+)\s*-->\s*(\w+)\s*$/gm)].map((m) => `${m[1]} --> ${m[2]}`);
+    expect(drawn.sort()).toEqual(tableEdges(TABLE).sort());
+    for (const [name, rule] of Object.entries(TABLE.modules)) {
+      expect(doc).toContain(`| \`${name}\` | ${rule.owns} |`);
+    }
+  });
+});
+
+describe('the import rules catch what they must', () => {
+  const file = (path: string, text: string): SourceFile => ({ path, text });
+  const problems = (...files: SourceFile[]) => violations(TABLE, files);
+
+  it.each([
+    ['Webhook → Crm', file('webhook/x.ts', "import { CrmStatus } from '../crm/crm-status';"), 'webhook may import'],
+    ['Mapping → Queue', file('mapping/x.ts', "import { EventIntake } from '../queue/event-intake';"), 'mapping may import config, shared, not queue'],
+    ['Queue → Crm', file('queue/x.ts', "import { CrmModule } from '../crm/crm.module';"), 'queue may import config, shared, not crm'],
+    ['Queue → Webhook', file('queue/x.ts', "export { WebhookModule } from '../webhook/webhook.module';"), 'not webhook'],
+    ['Metrics → Webhook', file('metrics/x.ts', "import { WebhookModule } from '../webhook/webhook.module';"), 'not webhook'],
+    ['Metrics → Crm internals', file('metrics/x.ts', "import { CrmBreaker } from '../crm/client/crm-breaker';"), 'crm/client/crm-breaker is internal to crm'],
+    ['Admin → Queue driver', file('admin/x.ts', "import { SqliteEventStore } from '../queue/sqlite-event-store';"), 'internal to queue'],
+    ['production → dev sandbox', file('crm/x.ts', "import { CrmSandbox } from '../dev/sandbox/crm-sandbox';"), 'not dev'],
+    ['root → dev, statically', file('bootstrap.ts', "import { startDevSandbox } from './dev/sandbox/dev-sandbox.module';"), 'dynamic import() only'],
+    ['src → test', file('mapping/x.spec.ts', "import { sleep } from '../../test/support/wait-for';"), 'never imports test/'],
+    ['production → fixture', file('queue/x.ts', "import { newEvent } from './stored-event.fixture';"), 'never imports a spec or a fixture'],
+    ['an import through baseUrl', file('webhook/x.ts', "import { CrmModule } from 'src/crm/crm.module';"), 'not crm'],
+    ['a require()', file('webhook/x.ts', "const crm = require('../crm/crm.module');"), 'not crm'],
+    ['a folder missing from the table', file('connectors/x.ts', "import { Module } from '@nestjs/common';"), 'add it to the table'],
+  ])('%s', (_case, source, message) => {
+    const found = problems(source);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toContain(message);
+  });
+
+  it('lets the root load the dev sandbox with a dynamic import(), and a module use what the table allows', () => {
+    expect(
+      problems(
+        file('bootstrap.ts', "const { startDevSandbox } = await import('./dev/sandbox/dev-sandbox.module');"),
+        file('metrics/x.ts', "import { CrmStatus } from '../crm/crm-status';\nimport { Telemetry } from '../telemetry/telemetry';"),
+        file('webhook/x.spec.ts', "import { IntentMapper } from '../mapping/intent-mapper';\nimport { sampleDialog } from './dto/dialog-complete.fixture';"),
+      ),
+    ).toEqual([]);
+  });
+
+  it('finds a cycle between modules, naming it', () => {
+    const loose: ModuleTable = {
+      ...TABLE,
+      modules: { ...TABLE.modules, queue: { ...TABLE.modules.queue, uses: ['mapping'] }, mapping: { ...TABLE.modules.mapping, uses: ['queue'] } },
+    };
+    const found = violations(loose, [
+      file('queue/x.ts', "import { IntentMapper } from '../mapping/intent-mapper';"),
+      file('mapping/y.ts', "import { EventIntake } from '../queue/event-intake';"),
+    ]);
+    expect(found).toEqual([expect.stringMatching(/cycle: (queue → mapping → queue|mapping → queue → mapping)/)]);
+  });
+});
