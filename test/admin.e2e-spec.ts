@@ -21,8 +21,10 @@ const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const REJECTION = { error: 'invalid_field', message: 'status: unknown tier "mauve"' };
 
 const DEAD_LETTER_FIELDS = ['attempts', 'eventId', 'externalId', 'failedAt', 'intent', 'lastError', 'lastStatus', 'objectType'];
+/** SPEC §4.5's fields, plus the conversation, the attempt history and the mapped body (SPEC §9). */
 const EVENT_FIELDS = [
-  'attempts', 'deliveredAt', 'eventId', 'externalId', 'intent', 'lastError', 'lastStatus', 'objectType', 'receivedAt', 'state',
+  'attemptHistory', 'attempts', 'conversationId', 'deliveredAt', 'eventId', 'externalId', 'intent', 'lastError', 'lastStatus',
+  'objectType', 'receivedAt', 'state', 'upsert',
 ];
 
 type Method = 'get' | 'post' | 'delete';

@@ -7,7 +7,8 @@ import { QueueConfig } from '../src/config/queue.config';
 import { EventStoreDriver } from '../src/queue/event-store-driver';
 import { RedisEventStore } from '../src/queue/redis-event-store';
 import { SqliteEventStore } from '../src/queue/sqlite-event-store';
-import { claimWithin, dueEvent, eventIds, newEvent } from '../src/queue/stored-event.fixture';
+import { DeadLetterFilter, EventSearch } from '../src/queue/stored-event';
+import { claimWithin, dueEvent, eventIds, newEvent, NewEventOptions } from '../src/queue/stored-event.fixture';
 import { cleanRedis, Driver, drivers, redisUrl } from './support/drivers';
 import { sleep } from './support/wait-for';
 
@@ -333,10 +334,10 @@ describe.each(drivers())('EventStore behaviour (%s driver)', (driver: Driver) =>
     it('replayAllDead replays every dead letter, or those of one intent', async () => {
       await deadLetters(2, 'update_customer_profile', 'p');
       await deadLetters(3, 'log_support_ticket', 't');
-      expect(await store.replayAllDead('log_support_ticket')).toBe(3);
+      expect(await store.replayAllDead({ intent: 'log_support_ticket' })).toBe(3);
       expect(eventIds((await store.listDead(10)).items)).toEqual(['p-0', 'p-1']);
       expect(await store.get('t-2')).toMatchObject({ state: 'queued', attempts: 0, replays: 1 });
-      expect(await store.replayAllDead('log_support_ticket')).toBe(0);
+      expect(await store.replayAllDead({ intent: 'log_support_ticket' })).toBe(0);
       expect(await store.replayAllDead()).toBe(2);
       expect((await store.listDead(10)).items).toEqual([]);
       expect(await store.countByState()).toEqual({ queued: 5, delivered: 0, dead: 0, stale: 0 });
@@ -383,5 +384,117 @@ describe.each(drivers())('EventStore behaviour (%s driver)', (driver: Driver) =>
 
   it('checkWritable passes on a healthy store', async () => {
     await expect(store.checkWritable()).resolves.toBeUndefined();
+  });
+
+  describe("the operators' reads", () => {
+    const attempt = (at: number, status: number | null, error: string | null) => ({ at, status, error, durationMs: 7 });
+
+    /** Enqueues, claims and finishes one event as the worker would. */
+    async function finished(o: Parameters<typeof dueEvent>[0], finish: (id: string) => Promise<void>): Promise<void> {
+      await store.enqueue(dueEvent(o));
+      expect(eventIds(await claimWithin(store, 1))).toEqual([o.eventId]);
+      await finish(o.eventId);
+    }
+
+    it('keeps every attempt of an event, oldest first, across retries and a replay, and drops them with it', async () => {
+      await finished({ eventId: 'h1' }, (id) => store.scheduleRetry(id, 2, Date.now(), { status: 503, error: 'x' }, [attempt(T0, 401, 'a'), attempt(T0 + 1, 503, 'x')]));
+      expect(eventIds(await claimWithin(store, 1))).toEqual(['h1']);
+      await store.markDead('h1', 3, { status: 400, error: 'bad' }, [attempt(T0 + 2, 400, 'bad')]);
+      expect(await store.replayDead('h1')).toBe(true);
+      expect(eventIds(await claimWithin(store, 1))).toEqual(['h1']);
+      await store.markDelivered('h1', 1, { status: 200, error: null }, [attempt(T0 + 3, null, 'timeout'), attempt(T0 + 4, 200, null)]);
+      expect(await store.attemptsOf('h1')).toEqual([
+        attempt(T0, 401, 'a'),
+        attempt(T0 + 1, 503, 'x'),
+        attempt(T0 + 2, 400, 'bad'),
+        attempt(T0 + 3, null, 'timeout'),
+        attempt(T0 + 4, 200, null),
+      ]);
+      expect(await store.attemptsOf('never-seen')).toEqual([]);
+
+      await finished({ eventId: 'h2', externalId: 'H2' }, (id) => store.markDead(id, 1, { status: 422, error: 'no' }, [attempt(T0, 422, 'no')]));
+      expect(await store.deleteDead('h2')).toBe(true);
+      expect(await store.attemptsOf('h2')).toEqual([]);
+    });
+
+    it('searches by conversation, external id, state and intent, newest first, with a cursor', async () => {
+      const inConversation = (eventId: string, conversationId: string, o: Partial<NewEventOptions> = {}) => {
+        const input = dueEvent({ eventId, ...o });
+        return store.enqueue({ ...input, event: { ...input.event, conversationId } });
+      };
+      await inConversation('s1', 'conv-a', { externalId: 'X1' });
+      await inConversation('s2', 'conv-b', { externalId: 'X1', eventTime: T0 + 1 });
+      await inConversation('s3', 'conv-a', { externalId: 'X2', intent: 'log_support_ticket' });
+      await inConversation('s4', 'conv-a:b', { externalId: 'X3' });
+
+      const search = async (filter: EventSearch, limit = 10, cursor?: string) => store.search(filter, limit, cursor);
+      expect(eventIds((await search({ conversationId: 'conv-a' })).items)).toEqual(['s3', 's1']);
+      expect(eventIds((await search({ conversationId: 'conv' })).items)).toEqual([]);
+      expect(eventIds((await search({ externalId: 'X1' })).items)).toEqual(['s2', 's1']);
+      expect(eventIds((await search({ intent: 'log_support_ticket' })).items)).toEqual(['s3']);
+      expect(eventIds((await search({ state: 'queued' })).items)).toEqual(['s4', 's3', 's2', 's1']);
+      expect(eventIds((await search({ conversationId: 'conv-a', intent: 'update_customer_profile' })).items)).toEqual(['s1']);
+      expect((await search({ state: 'dead' })).items).toEqual([]);
+
+      const first = await search({ state: 'queued' }, 3);
+      expect(eventIds(first.items)).toEqual(['s4', 's3', 's2']);
+      expect(first.nextCursor).toEqual(expect.any(String));
+      const second = await search({ state: 'queued' }, 3, first.nextCursor!);
+      expect(eventIds(second.items)).toEqual(['s1']);
+      expect(second.nextCursor).toBeNull();
+      expect((await search({ conversationId: 'conv-a' }, 2)).nextCursor).toBeNull();
+    });
+
+    it('filters dead letters by intent, object type, last status and failure time, and counts them', async () => {
+      const dead = async (eventId: string, status: number, o: Partial<NewEventOptions> = {}) =>
+        finished({ eventId, externalId: eventId, ...o }, (id) => store.markDead(id, 1, { status, error: 'no' }));
+      const start = Date.now();
+      await dead('d1', 400);
+      await dead('d2', 422, { intent: 'log_support_ticket', objectType: 'ticket' });
+      await sleep(20);
+      const middle = Date.now();
+      await sleep(20);
+      await dead('d3', 400, { intent: 'log_support_ticket', objectType: 'ticket' });
+
+      const list = async (filter: DeadLetterFilter) => eventIds((await store.listDead(10, undefined, filter)).items);
+      expect(await list({})).toEqual(['d1', 'd2', 'd3']);
+      expect(await list({ intent: 'log_support_ticket' })).toEqual(['d2', 'd3']);
+      expect(await list({ objectType: 'contact' })).toEqual(['d1']);
+      expect(await list({ lastStatus: 400 })).toEqual(['d1', 'd3']);
+      expect(await list({ failedAfter: middle })).toEqual(['d3']);
+      expect(await list({ failedAfter: start, failedBefore: middle })).toEqual(['d1', 'd2']);
+      expect(await list({ lastStatus: 400, objectType: 'ticket' })).toEqual(['d3']);
+      const page = await store.listDead(1, undefined, { lastStatus: 400 });
+      expect(eventIds(page.items)).toEqual(['d1']);
+      expect(eventIds((await store.listDead(1, page.nextCursor!, { lastStatus: 400 })).items)).toEqual(['d3']);
+
+      expect(await store.countDead({ intent: 'log_support_ticket' })).toBe(2);
+      expect(await store.countDead({})).toBe(3);
+      expect(await store.replayAllDead({ lastStatus: 400, objectType: 'ticket' })).toBe(1);
+      expect(await list({})).toEqual(['d1', 'd2']);
+    });
+
+    it('counts deliveries and dead letters per minute, and knows the oldest queued event', async () => {
+      const empty = await store.activity(60);
+      expect(empty.perMinute).toHaveLength(60);
+      expect(empty.perMinute.every((m) => m.delivered === 0 && m.deadLettered === 0)).toBe(true);
+      expect(empty.oldestQueuedAt).toBeNull();
+
+      await finished({ eventId: 'a1', externalId: 'A1' }, (id) => store.markDelivered(id, 1, { status: 200, error: null }));
+      await finished({ eventId: 'a2', externalId: 'A2' }, (id) => store.markDelivered(id, 1, { status: 200, error: null }));
+      await finished({ eventId: 'a3', externalId: 'A3' }, (id) => store.markDead(id, 1, { status: 400, error: 'no' }));
+      const receivedAt = Date.now() - 5000;
+      await store.enqueue(newEvent({ eventId: 'a4', externalId: 'A4', receivedAt }));
+      await store.enqueue(newEvent({ eventId: 'a5', externalId: 'A5', receivedAt: receivedAt + 1000 }));
+
+      const now = Date.now();
+      const activity = await store.activity(60, now);
+      const minutes = activity.perMinute.map((m) => m.minute);
+      expect(minutes[59]).toBe(now - (now % 60_000));
+      expect(minutes[0]).toBe(minutes[59] - 59 * 60_000);
+      const sum = (key: 'delivered' | 'deadLettered') => activity.perMinute.reduce((n, m) => n + m[key], 0);
+      expect([sum('delivered'), sum('deadLettered')]).toEqual([2, 1]);
+      expect(activity.oldestQueuedAt).toBe(receivedAt);
+    });
   });
 });

@@ -205,4 +205,29 @@ describeRedis('RedisEventStore (several instances on one Redis)', () => {
     expect(again).toMatchObject({ eventId: 'handed-back', attempts: 0, stale: false });
     expect(await claimWithin(b, Number.POSITIVE_INFINITY, 600)).toEqual([]);
   });
+  it('deletes a delivered event after its dedup window with its attempts and search entries, keeping dead letters', async () => {
+    const store = await instance({ dedupTtlSeconds: 1 });
+    const attempt = { at: T0, status: 200, error: null, durationMs: 3 };
+    await store.enqueue(dueEvent({ eventId: 'swept', externalId: 'SW' }));
+    await store.enqueue(dueEvent({ eventId: 'kept', externalId: 'KE' }));
+    expect(eventIds(await claimWithin(store, 2)).sort()).toEqual(['kept', 'swept']);
+    await store.markDelivered('swept', 1, { status: 200, error: null }, [attempt]);
+    await store.markDead('kept', 1, { status: 400, error: 'no' }, [{ ...attempt, status: 400 }]);
+    expect(await store.attemptsOf('swept')).toEqual([attempt]);
+
+    expect(await store.sweep(Date.now())).toBe(0); // still inside the window
+    expect(await store.sweep(Date.now() + 1500)).toBe(1);
+    expect(await store.get('swept')).toBeNull();
+    expect(await store.attemptsOf('swept')).toEqual([]);
+    expect((await store.search({ externalId: 'SW' }, 10)).items).toEqual([]);
+    expect(eventIds((await store.search({ externalId: 'KE' }, 10)).items)).toEqual(['kept']);
+    expect(await store.attemptsOf('kept')).toHaveLength(1);
+    const client = new IORedis(redisUrl());
+    try {
+      const left = await client.zrange(`${prefix}:store:ix:ext`, 0, -1);
+      expect(left.some((member) => member.includes('swept'))).toBe(false);
+    } finally {
+      client.disconnect();
+    }
+  });
 });

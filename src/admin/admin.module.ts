@@ -1,11 +1,17 @@
 import { Module } from '@nestjs/common';
+import { CrmModule } from '../crm/crm.module';
+import { MetricsModule } from '../metrics/metrics.module';
 import { QueueModule } from '../queue/queue.module';
 import { AdminController } from './admin.controller';
 import { AdminTokenGuard } from './admin-token.guard';
 
-/** The operators' JSON API under /admin, behind the ADMIN_TOKEN bearer token. */
+/**
+ * The operators' JSON API under /admin, behind the ADMIN_TOKEN bearer token. It reads the store
+ * through OperatorEvents, and the overview's breaker, token and SLA figures through the abstract
+ * CrmStatus and LatencyReport their modules export.
+ */
 @Module({
-  imports: [QueueModule],
+  imports: [QueueModule, CrmModule, MetricsModule],
   controllers: [AdminController],
   providers: [AdminTokenGuard],
 })

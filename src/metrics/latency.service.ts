@@ -1,15 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { metricsConfig } from '../config/metrics.config';
+import { LatencyReport } from './latency-report';
 import { LatencyWindow } from './latency-window';
 
 /** The SLA view: end to end (receipt → CRM upsert confirmed) and ack (receipt → answer). */
 @Injectable()
-export class LatencyService {
+export class LatencyService extends LatencyReport {
   private readonly endToEnd: LatencyWindow;
   private readonly ack: LatencyWindow;
 
   constructor(@Inject(metricsConfig.KEY) private readonly config: ConfigType<typeof metricsConfig>) {
+    super();
     this.endToEnd = new LatencyWindow(config.latencyWindow);
     this.ack = new LatencyWindow(config.latencyWindow);
   }

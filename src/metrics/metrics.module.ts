@@ -9,6 +9,7 @@ import { HealthController } from './health/health.controller';
 import { LifecycleHealthIndicator } from './health/lifecycle.health';
 import { StoreHealthIndicator } from './health/store.health';
 import { LatencyController } from './latency.controller';
+import { LatencyReport } from './latency-report';
 import { LatencyService } from './latency.service';
 import { MetricsRecorder } from './metrics-recorder';
 import { metricProviders } from './prometheus-metrics';
@@ -28,11 +29,13 @@ import { ScrapeTimeGauges } from './scrape-time-gauges';
   providers: [
     ...metricProviders,
     LatencyService,
+    { provide: LatencyReport, useExisting: LatencyService },
     MetricsRecorder,
     ScrapeTimeGauges,
     StoreHealthIndicator,
     LifecycleHealthIndicator,
     CrmHealthIndicator,
   ],
+  exports: [LatencyReport],
 })
 export class MetricsModule {}

@@ -9,16 +9,21 @@ import { EnqueueSignal } from './enqueue-signal';
 import { EventIntake } from './event-intake';
 import { OperatorEvents } from './operator-events';
 import { StoreHealth } from './store-health';
+import { RedisEventQueries } from './redis-event-queries';
+import { CLAIM, DELETE_DEAD, ENQUEUE, EXTEND, FINISH, REPLAY, SWEEP } from './redis-scripts';
 import {
+  AttemptRecord,
   AttemptResult,
   ClaimedEvent,
-  DeadLetterPage,
+  DeadLetterFilter,
   EnqueueResult,
+  EventPage,
+  EventSearch,
   EventState,
   NewEvent,
+  StoreActivity,
   StoredEvent,
 } from './stored-event';
-import { CLAIM, DELETE_DEAD, ENQUEUE, EXTEND, FINISH, REPLAY } from './redis-scripts';
 
 /**
  * A job whose event is not written yet, or not replayed yet (enqueue and replay add the job
@@ -32,6 +37,9 @@ const STARTUP_TIMEOUT_MS = 10_000;
 const COMMAND_TIMEOUT_MS = 2000;
 /** Other instances' new events are seen by polling at this pace. */
 const POLL_MS = 250;
+/** Delivered and stale events past their dedup window are deleted at this pace, so many per run. */
+const SWEEP_INTERVAL_MS = 60_000;
+const SWEEP_BATCH = 1000;
 
 interface Claim {
   job: Job;
@@ -62,6 +70,8 @@ export class RedisEventStore
   private readonly prefix: string;
   private readonly claims = new Map<string, Claim>();
   private lastConnectionError = 0;
+  private readonly queries: RedisEventQueries;
+  private sweepTimer?: NodeJS.Timeout;
 
   constructor(private readonly config: QueueConfig) {
     // Webhook-path connections fail fast while Redis is away (the sender gets a 503 and retries);
@@ -96,7 +106,8 @@ export class RedisEventStore
     for (const client of [this.redis, ...this.bullConnections]) client.on('error', onError);
     this.queue.on('error', onError);
     this.worker.on('error', onError);
-    for (const [name, lua] of Object.entries({ ENQUEUE, CLAIM, EXTEND, FINISH, REPLAY, DELETE_DEAD })) {
+    this.queries = new RedisEventQueries(this.redis, this.prefix);
+    for (const [name, lua] of Object.entries({ ENQUEUE, CLAIM, EXTEND, FINISH, REPLAY, DELETE_DEAD, SWEEP })) {
       this.redis.defineCommand(name.toLowerCase(), { numberOfKeys: 0, lua });
     }
   }
@@ -115,6 +126,8 @@ export class RedisEventStore
       new Error(`Redis at ${redactUrl(this.config.redisUrl)} did not answer within ${STARTUP_TIMEOUT_MS} ms`),
     );
     await this.worker.startStalledCheckTimer();
+    this.sweepTimer = setInterval(() => void this.sweep(), SWEEP_INTERVAL_MS);
+    this.sweepTimer.unref();
     await this.warnWithoutPersistence();
     this.logger.log(`Event store: Redis at ${redactUrl(this.config.redisUrl)}, keys under ${this.config.redisKeyPrefix}:`);
   }
@@ -170,6 +183,7 @@ export class RedisEventStore
         event.eventTime,
         event.receivedAt,
         event.requestId,
+        event.event.conversationId,
       );
       if (accepted === 1) this.enqueued.notify();
       return accepted === 1 ? 'accepted' : 'duplicate';
@@ -230,7 +244,29 @@ export class RedisEventStore
     }
   }
 
-  private async finish(eventId: string, action: Action, attempts = 0, at = 0, result?: AttemptResult): Promise<void> {
+  /** Deletes delivered and stale events whose dedup window has passed; returns how many it looked at. */
+  async sweep(now = Date.now()): Promise<number> {
+    let swept = 0;
+    try {
+      for (;;) {
+        const batch = Number(await this.run('sweep', now, SWEEP_BATCH));
+        swept += batch;
+        if (batch < SWEEP_BATCH) return swept;
+      }
+    } catch (error) {
+      this.logger.warn(`Sweep of expired events failed: ${(error as Error).message}`);
+      return swept;
+    }
+  }
+
+  private async finish(
+    eventId: string,
+    action: Action,
+    attempts = 0,
+    at = 0,
+    result?: AttemptResult,
+    made: AttemptRecord[] = [],
+  ): Promise<void> {
     const claim = this.claims.get(eventId);
     this.claims.delete(eventId);
     if (claim) clearInterval(claim.renew);
@@ -246,35 +282,47 @@ export class RedisEventStore
       result?.error ?? '',
       Date.now(),
       this.config.dedupTtlSeconds * 1000,
+      ...made.map((attempt) => JSON.stringify(attempt)),
     );
     if (!claim) return;
     if (action === 'retry' || action === 'release') await claim.job.moveToDelayed(at, token);
     else await claim.job.moveToCompleted(null, token, false);
   }
 
-  markDelivered(eventId: string, attempts: number, result: AttemptResult): Promise<void> {
-    return this.finish(eventId, 'delivered', attempts, 0, result);
+  markDelivered(eventId: string, attempts: number, result: AttemptResult, made?: AttemptRecord[]): Promise<void> {
+    return this.finish(eventId, 'delivered', attempts, 0, result, made);
   }
 
-  scheduleRetry(eventId: string, attempts: number, at: number, result: AttemptResult): Promise<void> {
-    return this.finish(eventId, 'retry', attempts, at, result);
+  scheduleRetry(eventId: string, attempts: number, at: number, result: AttemptResult, made?: AttemptRecord[]): Promise<void> {
+    return this.finish(eventId, 'retry', attempts, at, result, made);
   }
 
   release(eventId: string, at: number): Promise<void> {
     return this.finish(eventId, 'release', 0, at);
   }
 
-  markDead(eventId: string, attempts: number, result: AttemptResult): Promise<void> {
-    return this.finish(eventId, 'dead', attempts, 0, result);
+  markDead(eventId: string, attempts: number, result: AttemptResult, made?: AttemptRecord[]): Promise<void> {
+    return this.finish(eventId, 'dead', attempts, 0, result, made);
   }
 
   markStale(eventId: string): Promise<void> {
     return this.finish(eventId, 'stale');
   }
 
-  async get(eventId: string): Promise<StoredEvent | null> {
-    const hash = await this.redis.hgetall(`${this.prefix}:ev:${eventId}`);
-    return hash.state ? toStored(eventId, hash) : null;
+  get(eventId: string): Promise<StoredEvent | null> {
+    return this.queries.get(eventId);
+  }
+
+  attemptsOf(eventId: string): Promise<AttemptRecord[]> {
+    return this.queries.attemptsOf(eventId);
+  }
+
+  search(filter: EventSearch, limit: number, cursor?: string): Promise<EventPage> {
+    return this.queries.search(filter, limit, cursor);
+  }
+
+  activity(minutes: number, now = Date.now()): Promise<StoreActivity> {
+    return this.queries.activity(minutes, now);
   }
 
   async countByState(): Promise<Record<EventState, number>> {
@@ -287,18 +335,13 @@ export class RedisEventStore
     return { queued, dead, delivered: Number(delivered ?? 0), stale: Number(stale ?? 0) };
   }
 
-  async listDead(limit: number, cursor?: string): Promise<DeadLetterPage> {
-    const after = cursor && /^\d+$/.test(cursor) ? `(${cursor}` : '-inf';
-    const ids = await this.redis.zrangebyscore(`${this.prefix}:dead`, after, '+inf', 'LIMIT', 0, limit + 1);
-    const page = ids.slice(0, limit);
-    const items = (await Promise.all(page.map((id) => this.get(id)))).filter((e): e is StoredEvent => !!e);
-    const last = items[items.length - 1];
-    const nextCursor = ids.length > limit && last ? String(await this.seqOf(last.eventId)) : null;
-    return { items, nextCursor };
+  listDead(limit: number, cursor?: string, filter: DeadLetterFilter = {}): Promise<EventPage> {
+    const after = cursor && /^\d+$/.test(cursor) ? Number(cursor) : 0;
+    return this.queries.listDead(limit, after, filter);
   }
 
-  private async seqOf(eventId: string): Promise<number> {
-    return Number(await this.redis.hget(`${this.prefix}:ev:${eventId}`, 'seq'));
+  async countDead(filter: DeadLetterFilter): Promise<number> {
+    return (await this.queries.deadIds(filter)).length;
   }
 
   async replayDead(eventId: string): Promise<boolean> {
@@ -309,10 +352,9 @@ export class RedisEventStore
     return replayed;
   }
 
-  async replayAllDead(intent?: string): Promise<number> {
+  async replayAllDead(filter: DeadLetterFilter = {}): Promise<number> {
     let replayed = 0;
-    for (const id of await this.redis.zrange(`${this.prefix}:dead`, 0, -1)) {
-      if (intent && (await this.redis.hget(`${this.prefix}:ev:${id}`, 'intent')) !== intent) continue;
+    for (const id of await this.queries.deadIds(filter)) {
       if (await this.replayDead(id)) replayed += 1;
     }
     return replayed;
@@ -342,31 +384,11 @@ export class RedisEventStore
     // The record's later events still wait behind it (it stays the head of its record).
     await Promise.allSettled([...this.claims.keys()].map((eventId) => this.release(eventId, Date.now())));
     for (const claim of this.claims.values()) clearInterval(claim.renew);
+    clearInterval(this.sweepTimer);
     await this.worker.close(true);
     await this.queue.close();
     await Promise.all([this.redis, ...this.bullConnections].map((client) => client.quit()));
   }
-}
-
-function toStored(eventId: string, h: Record<string, string>): StoredEvent {
-  const { event, upsert } = JSON.parse(h.payload) as Pick<NewEvent, 'event' | 'upsert'>;
-  const num = (v: string | undefined) => (v === undefined || v === '' ? null : Number(v));
-  return {
-    eventId,
-    event,
-    upsert,
-    eventTime: Number(h.eventTime),
-    receivedAt: Number(h.receivedAt),
-    requestId: h.requestId,
-    state: h.state as EventState,
-    attempts: Number(h.attempts),
-    replays: Number(h.replays),
-    nextAttemptAt: Number(h.nextAttemptAt),
-    lastStatus: num(h.lastStatus),
-    lastError: h.lastError || null,
-    deliveredAt: num(h.deliveredAt),
-    failedAt: num(h.failedAt),
-  };
 }
 
 function whenReady(client: Redis): Promise<void> {

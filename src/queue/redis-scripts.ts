@@ -10,7 +10,14 @@
  *                (same score: members sort by arrival seq)
  *   last:<rk>    newest event time delivered for the record (stale detection)
  *   lock:<rk>    the claim on the record, PX lease, value = claim token
+ *   att:<id>     list of the event's CRM requests (JSON each), oldest first; dropped with the event
  *   queued (set), dead (zset by seq), seq, count:delivered, count:stale, health
+ *   queued:at    zset of queued ids by receipt time (the oldest queued event)
+ *   ix:seq       zset of every event id by seq (search by state or intent, newest first)
+ *   ix:conv, ix:ext  the same events by conversation id / external id: score 0, member
+ *                `<len>:<value>:<seq 15>|<id>`, read newest first with ZREVRANGEBYLEX
+ *   expiring     zset of delivered and stale ids by the time SWEEP deletes them (after DEDUP_TTL)
+ *   min:<minute> hash {delivered, dead}: the operators' per-minute counts, kept two hours
  */
 
 // The object type's length first: an external id holding ':' must not name another record.
@@ -18,8 +25,25 @@ const RECORD = `local function rk(objectType, externalId)
   return string.len(objectType) .. ':' .. objectType .. ':' .. externalId
 end`;
 
+// The operators' search entries of one event; `seq` as stored (a string).
+const INDEX = `local function lexm(value, seq, id)
+  return string.len(value) .. ':' .. value .. ':' .. string.format('%015d', tonumber(seq)) .. '|' .. id
+end
+local function unindex(p, id, seq, conv, ext)
+  if not seq then return end
+  redis.call('ZREM', p .. ':ix:seq', id)
+  if conv then redis.call('ZREM', p .. ':ix:conv', lexm(conv, seq, id)) end
+  if ext then redis.call('ZREM', p .. ':ix:ext', lexm(ext, seq, id)) end
+end
+local function forget(p, id)
+  local h = redis.call('HMGET', p .. ':ev:' .. id, 'seq', 'conversationId', 'externalId')
+  unindex(p, id, h[1], h[2], h[3])
+  redis.call('DEL', p .. ':ev:' .. id, p .. ':att:' .. id)
+end`;
+
 export const ENQUEUE = `
 ${RECORD}
+${INDEX}
 local p, id = ARGV[1], ARGV[2]
 local ev = p .. ':ev:' .. id
 if redis.call('SET', p .. ':dedup:' .. id, '1', 'NX', 'PX', ARGV[3]) == false then return 0 end
@@ -28,13 +52,17 @@ local state = redis.call('HGET', ev, 'state')
 if state == 'queued' or state == 'dead' then return 0 end
 local seq = redis.call('INCR', p .. ':seq')
 local member = string.format('%015d', seq) .. '|' .. id
-redis.call('DEL', ev)
+forget(p, id)
 redis.call('HSET', ev, 'payload', ARGV[4], 'intent', ARGV[5], 'objectType', ARGV[6],
   'externalId', ARGV[7], 'eventTime', ARGV[8], 'receivedAt', ARGV[9], 'requestId', ARGV[10],
-  'seq', seq, 'member', member, 'state', 'queued', 'attempts', 0, 'replays', 0,
-  'nextAttemptAt', ARGV[9])
+  'conversationId', ARGV[11], 'seq', seq, 'member', member, 'state', 'queued', 'attempts', 0,
+  'replays', 0, 'nextAttemptAt', ARGV[9])
 redis.call('ZADD', p .. ':rec:' .. rk(ARGV[6], ARGV[7]), ARGV[8], member)
 redis.call('SADD', p .. ':queued', id)
+redis.call('ZADD', p .. ':queued:at', ARGV[9], id)
+redis.call('ZADD', p .. ':ix:seq', seq, id)
+redis.call('ZADD', p .. ':ix:conv', 0, lexm(ARGV[11], seq, id))
+redis.call('ZADD', p .. ':ix:ext', 0, lexm(ARGV[7], seq, id))
 return 1
 `;
 
@@ -74,7 +102,8 @@ return redis.call('PEXPIRE', lock, ARGV[4])
 
 /**
  * Records an outcome and releases the record. ARGV: prefix, id, token, action
- * (delivered|retry|release|dead|stale), attempts, at, status, error, now, ttl.
+ * (delivered|retry|release|dead|stale), attempts, at, status, error, now, ttl, then the
+ * delivery's CRM requests (JSON each) for the attempt history.
  */
 export const FINISH = `
 ${RECORD}
@@ -94,19 +123,27 @@ if action == 'release' then
   return 1
 end
 redis.call('HSET', ev, 'attempts', ARGV[5], 'lastStatus', ARGV[7], 'lastError', ARGV[8])
+for i = 11, #ARGV do redis.call('RPUSH', p .. ':att:' .. id, ARGV[i]) end
 if action == 'retry' then
   redis.call('HSET', ev, 'nextAttemptAt', ARGV[6])
   return 1
 end
 redis.call('ZREM', p .. ':rec:' .. r, h[3])
 redis.call('SREM', p .. ':queued', id)
+redis.call('ZREM', p .. ':queued:at', id)
+local now = tonumber(ARGV[9])
+local minute = p .. ':min:' .. string.format('%.0f', now - now % 60000)
+if action ~= 'stale' then
+  redis.call('HINCRBY', minute, action, 1)
+  redis.call('PEXPIRE', minute, 7200000)
+end
 if action == 'dead' then
   redis.call('HSET', ev, 'state', 'dead', 'failedAt', ARGV[9])
   redis.call('ZADD', p .. ':dead', h[5], id)
   return 1
 end
 redis.call('HSET', ev, 'state', action)
-redis.call('PEXPIRE', ev, ARGV[10])
+redis.call('ZADD', p .. ':expiring', now + tonumber(ARGV[10]), id)
 redis.call('INCR', p .. ':count:' .. action)
 if action == 'delivered' then
   redis.call('HSET', ev, 'deliveredAt', ARGV[9])
@@ -120,20 +157,38 @@ export const REPLAY = `
 ${RECORD}
 local p, id = ARGV[1], ARGV[2]
 local ev = p .. ':ev:' .. id
-local h = redis.call('HMGET', ev, 'state', 'objectType', 'externalId', 'member', 'eventTime')
+local h = redis.call('HMGET', ev, 'state', 'objectType', 'externalId', 'member', 'eventTime', 'receivedAt')
 if h[1] ~= 'dead' then return 0 end
 redis.call('HSET', ev, 'state', 'queued', 'attempts', 0, 'nextAttemptAt', ARGV[3], 'failedAt', '')
 redis.call('HINCRBY', ev, 'replays', 1)
 redis.call('ZREM', p .. ':dead', id)
 redis.call('SADD', p .. ':queued', id)
+redis.call('ZADD', p .. ':queued:at', h[6], id)
 redis.call('ZADD', p .. ':rec:' .. rk(h[2], h[3]), h[5], h[4])
 return 1
 `;
 
 export const DELETE_DEAD = `
+${INDEX}
 local ev = ARGV[1] .. ':ev:' .. ARGV[2]
 if redis.call('HGET', ev, 'state') ~= 'dead' then return 0 end
-redis.call('DEL', ev)
+forget(ARGV[1], ARGV[2])
 redis.call('ZREM', ARGV[1] .. ':dead', ARGV[2])
 return 1
+`;
+
+/**
+ * Deletes delivered and stale events whose dedup window has passed, with their search entries and
+ * attempts (ARGV: prefix, now, at most this many). An event queued again meanwhile is left alone.
+ */
+export const SWEEP = `
+${INDEX}
+local p = ARGV[1]
+local ids = redis.call('ZRANGEBYSCORE', p .. ':expiring', '-inf', ARGV[2], 'LIMIT', 0, ARGV[3])
+for _, id in ipairs(ids) do
+  local state = redis.call('HGET', p .. ':ev:' .. id, 'state')
+  if state == 'delivered' or state == 'stale' then forget(p, id) end
+  redis.call('ZREM', p .. ':expiring', id)
+end
+return #ids
 `;

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import Database from 'better-sqlite3';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QueueConfig } from '../config/queue.config';
@@ -278,6 +278,32 @@ describe('SqliteEventStore (real SQLite file)', () => {
       await reopened.enqueue(dueEvent({ eventId: 'k2-older', externalId: 'K2', eventTime: T0 }));
       const [older] = await reopened.claimDue(10);
       expect(older).toMatchObject({ eventId: 'k2-older', stale: true });
+    });
+  });
+  describe('a file written before the search column existed', () => {
+    it('gains conversation_id, filled from the stored events, and finds them by conversation', () => {
+      const old = join(root, `old-${++seq}`);
+      mkdirSync(old, { recursive: true });
+      const db = new Database(join(old, 'events.sqlite'));
+      db.exec(`CREATE TABLE events (seq INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL UNIQUE,
+        intent TEXT NOT NULL, object_type TEXT NOT NULL, external_id TEXT NOT NULL, event_time INTEGER NOT NULL,
+        received_at INTEGER NOT NULL, request_id TEXT NOT NULL, payload TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'queued', attempts INTEGER NOT NULL DEFAULT 0, replays INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL, last_status INTEGER, last_error TEXT, delivered_at INTEGER,
+        failed_at INTEGER, dedup_until INTEGER NOT NULL)`);
+      const input = newEvent({ eventId: 'before-upgrade' });
+      db.prepare(
+        `INSERT INTO events (event_id, intent, object_type, external_id, event_time, received_at, request_id, payload,
+           next_attempt_at, dedup_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(input.eventId, input.upsert.intent, input.upsert.objectType, input.upsert.externalId, input.eventTime,
+        input.receivedAt, input.requestId, JSON.stringify({ event: input.event, upsert: input.upsert }), input.receivedAt, input.receivedAt + 1000);
+      db.close();
+
+      const upgraded = openStore({}, old);
+      return expect(upgraded.search({ conversationId: input.event.conversationId }, 10)).resolves.toMatchObject({
+        items: [{ eventId: 'before-upgrade', state: 'queued' }],
+        nextCursor: null,
+      });
     });
   });
 });

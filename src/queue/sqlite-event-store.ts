@@ -10,17 +10,22 @@ import { EnqueueSignal } from './enqueue-signal';
 import { EventIntake } from './event-intake';
 import { OperatorEvents } from './operator-events';
 import { StoreHealth } from './store-health';
+import { sqliteSearch } from './sqlite-search';
 import {
+  AttemptRecord,
   AttemptResult,
   ClaimedEvent,
-  DeadLetterPage,
+  DeadLetterFilter,
   EnqueueResult,
+  EventPage,
+  EventSearch,
   EventState,
   EVENT_STATES,
   NewEvent,
+  StoreActivity,
   StoredEvent,
 } from './stored-event';
-import { SCHEMA } from './sqlite-schema';
+import { MIGRATE_CONVERSATION_ID, SCHEMA, SEARCH_INDEXES } from './sqlite-schema';
 
 interface Row {
   seq: number;
@@ -93,6 +98,7 @@ export class SqliteEventStore
     // better-sqlite3 waits synchronously: a long wait would freeze every request, so fail fast (503).
     this.db.pragma('busy_timeout = 100');
     this.db.exec(SCHEMA);
+    this.migrate();
     this.dedupTtlMs = config.dedupTtlSeconds * 1000;
     this.statements = this.prepare();
     // Like the Redis store: a delivered or stale event is kept for the dedup window, then dropped,
@@ -100,6 +106,12 @@ export class SqliteEventStore
     this.purgeTimer = setInterval(() => this.purge(), PURGE_INTERVAL_MS);
     this.purgeTimer.unref();
     this.logger.log(`Event store: SQLite at ${file} (synchronous=${config.sqliteSynchronous})`);
+  }
+
+  private migrate(): void {
+    const columns = this.db.pragma('table_info(events)') as { name: string }[];
+    if (!columns.some((c) => c.name === 'conversation_id')) this.db.transaction(() => this.db.exec(MIGRATE_CONVERSATION_ID))();
+    this.db.exec(SEARCH_INDEXES);
   }
 
   private prepare() {
@@ -110,10 +122,10 @@ export class SqliteEventStore
         `DELETE FROM events WHERE event_id = ? AND dedup_until <= ? AND state IN ('delivered', 'stale')`,
       ),
       insert: db.prepare(
-        `INSERT OR IGNORE INTO events (event_id, intent, object_type, external_id, event_time,
-           received_at, request_id, payload, next_attempt_at, dedup_until)
-         VALUES (@eventId, @intent, @objectType, @externalId, @eventTime, @receivedAt, @requestId,
-           @payload, @receivedAt, @dedupUntil)`,
+        `INSERT OR IGNORE INTO events (event_id, intent, object_type, external_id, conversation_id,
+           event_time, received_at, request_id, payload, next_attempt_at, dedup_until)
+         VALUES (@eventId, @intent, @objectType, @externalId, @conversationId, @eventTime, @receivedAt,
+           @requestId, @payload, @receivedAt, @dedupUntil)`,
       ),
       due: db.prepare(
         // Keys only: the rows of events already claimed come back too and are skipped, so the
@@ -146,18 +158,29 @@ export class SqliteEventStore
            last_error = @error, failed_at = @now WHERE event_id = @eventId`,
       ),
       stale: db.prepare(`UPDATE events SET state = 'stale' WHERE event_id = ?`),
+      attempt: db.prepare(
+        `INSERT INTO attempts (event_id, at, status, error, duration_ms) VALUES (@eventId, @at, @status, @error, @durationMs)`,
+      ),
+      attemptsOf: db.prepare(`SELECT at, status, error, duration_ms AS durationMs FROM attempts WHERE event_id = ? ORDER BY rowid`),
+      countMinute: db.prepare(
+        `INSERT INTO minute_activity (minute, delivered, dead_lettered) VALUES (@minute, @delivered, @dead)
+         ON CONFLICT (minute) DO UPDATE SET delivered = delivered + excluded.delivered,
+           dead_lettered = dead_lettered + excluded.dead_lettered`,
+      ),
+      minutes: db.prepare(`SELECT minute, delivered, dead_lettered AS deadLettered FROM minute_activity WHERE minute >= ?`),
+      dropMinutes: db.prepare(`DELETE FROM minute_activity WHERE minute < ?`),
+      oldestQueued: db.prepare(`SELECT received_at AS at FROM events WHERE state = 'queued' ORDER BY seq LIMIT 1`),
       get: db.prepare(`SELECT * FROM events WHERE event_id = ?`),
       counts: db.prepare(`SELECT state, count(*) AS n FROM events GROUP BY state`),
-      deadPage: db.prepare(
-        `SELECT * FROM events WHERE state = 'dead' AND seq > ? ORDER BY seq LIMIT ?`,
-      ),
+      deadPage: db.prepare(`SELECT * FROM events WHERE ${DEAD_MATCH} AND seq > @after ORDER BY seq LIMIT @limit`),
+      deadCount: db.prepare(`SELECT count(*) AS n FROM events WHERE ${DEAD_MATCH}`),
       replay: db.prepare(
         `UPDATE events SET state = 'queued', attempts = 0, replays = replays + 1,
            next_attempt_at = ?, failed_at = NULL WHERE event_id = ? AND state = 'dead'`,
       ),
       replayAll: db.prepare(
         `UPDATE events SET state = 'queued', attempts = 0, replays = replays + 1,
-           next_attempt_at = ?, failed_at = NULL WHERE state = 'dead' AND (? IS NULL OR intent = ?)`,
+           next_attempt_at = @now, failed_at = NULL WHERE ${DEAD_MATCH}`,
       ),
       deleteDead: db.prepare(`DELETE FROM events WHERE event_id = ? AND state = 'dead'`),
       // The head (oldest queued event) of each record, soonest first: what claimDue could hand out.
@@ -241,6 +264,7 @@ export class SqliteEventStore
       intent: upsert.intent,
       objectType: upsert.objectType,
       externalId: upsert.externalId,
+      conversationId: event.event.conversationId,
       eventTime: event.eventTime,
       receivedAt: event.receivedAt,
       requestId: event.requestId,
@@ -283,27 +307,46 @@ export class SqliteEventStore
     }
   }
 
-  markDelivered(eventId: string, attempts: number, result: AttemptResult): Promise<void> {
+  markDelivered(eventId: string, attempts: number, result: AttemptResult, made: AttemptRecord[] = []): Promise<void> {
     return this.write(eventId, () => {
       const row = this.statements.get.get(eventId) as Row | undefined;
       if (!row) return;
-      this.statements.delivered.run({ eventId, attempts, ...result, now: Date.now() });
+      const now = Date.now();
+      this.statements.delivered.run({ eventId, attempts, ...result, now });
       this.statements.record.run(row.object_type, row.external_id, row.event_time);
+      this.recordAttempts(eventId, made);
+      this.statements.countMinute.run({ minute: minuteOf(now), delivered: 1, dead: 0 });
     });
   }
 
-  scheduleRetry(eventId: string, attempts: number, at: number, result: AttemptResult): Promise<void> {
-    return this.write(eventId, () => this.statements.retry.run({ eventId, attempts, at, ...result }));
+  scheduleRetry(
+    eventId: string,
+    attempts: number,
+    at: number,
+    result: AttemptResult,
+    made: AttemptRecord[] = [],
+  ): Promise<void> {
+    return this.write(eventId, () => {
+      this.statements.retry.run({ eventId, attempts, at, ...result });
+      this.recordAttempts(eventId, made);
+    });
+  }
+
+  private recordAttempts(eventId: string, made: AttemptRecord[]): void {
+    for (const attempt of made) this.statements.attempt.run({ eventId, ...attempt });
   }
 
   release(eventId: string, at: number): Promise<void> {
     return this.write(eventId, () => this.statements.release.run(at, eventId));
   }
 
-  markDead(eventId: string, attempts: number, result: AttemptResult): Promise<void> {
-    return this.write(eventId, () =>
-      this.statements.dead.run({ eventId, attempts, ...result, now: Date.now() }),
-    );
+  markDead(eventId: string, attempts: number, result: AttemptResult, made: AttemptRecord[] = []): Promise<void> {
+    return this.write(eventId, () => {
+      const now = Date.now();
+      this.statements.dead.run({ eventId, attempts, ...result, now });
+      this.recordAttempts(eventId, made);
+      this.statements.countMinute.run({ minute: minuteOf(now), delivered: 0, dead: 1 });
+    });
   }
 
   markStale(eventId: string): Promise<void> {
@@ -323,12 +366,38 @@ export class SqliteEventStore
     return counts;
   }
 
-  async listDead(limit: number, cursor?: string): Promise<DeadLetterPage> {
+  async attemptsOf(eventId: string): Promise<AttemptRecord[]> {
+    return this.statements.attemptsOf.all(eventId) as AttemptRecord[];
+  }
+
+  async search(filter: EventSearch, limit: number, cursor?: string): Promise<EventPage> {
+    const before = cursor && /^\d+$/.test(cursor) ? Number(cursor) : Number.MAX_SAFE_INTEGER;
+    const rows = sqliteSearch(this.db, filter).all({ ...filter, before, limit: limit + 1 }) as Row[];
+    return page(rows, limit);
+  }
+
+  async listDead(limit: number, cursor?: string, filter: DeadLetterFilter = {}): Promise<EventPage> {
     const after = cursor && /^\d+$/.test(cursor) ? Number(cursor) : 0;
-    const rows = this.statements.deadPage.all(after, limit + 1) as Row[];
-    const items = rows.slice(0, limit);
-    const nextCursor = rows.length > limit ? String(items[items.length - 1].seq) : null;
-    return { items: items.map(toStored), nextCursor };
+    return page(this.statements.deadPage.all({ ...deadMatch(filter), after, limit: limit + 1 }) as Row[], limit);
+  }
+
+  async countDead(filter: DeadLetterFilter): Promise<number> {
+    return (this.statements.deadCount.get(deadMatch(filter)) as { n: number }).n;
+  }
+
+  async activity(minutes: number, now = Date.now()): Promise<StoreActivity> {
+    const first = minuteOf(now) - (minutes - 1) * MINUTE_MS;
+    this.statements.dropMinutes.run(first - MINUTE_MS * minutes);
+    const counted = new Map(
+      (this.statements.minutes.all(first) as MinuteActivityRow[]).map((row) => [row.minute, row]),
+    );
+    const perMinute = Array.from({ length: minutes }, (_, i) => {
+      const minute = first + i * MINUTE_MS;
+      const row = counted.get(minute);
+      return { minute, delivered: row?.delivered ?? 0, deadLettered: row?.deadLettered ?? 0 };
+    });
+    const oldest = this.statements.oldestQueued.get() as { at: number } | undefined;
+    return { perMinute, oldestQueuedAt: oldest?.at ?? null };
   }
 
   async replayDead(eventId: string): Promise<boolean> {
@@ -337,9 +406,8 @@ export class SqliteEventStore
     return replayed;
   }
 
-  async replayAllDead(intent?: string): Promise<number> {
-    const filter = intent ?? null;
-    const replayed = this.statements.replayAll.run(Date.now(), filter, filter).changes;
+  async replayAllDead(filter: DeadLetterFilter = {}): Promise<number> {
+    const replayed = this.statements.replayAll.run({ ...deadMatch(filter), now: Date.now() }).changes;
     if (replayed > 0) this.enqueued.notify();
     return replayed;
   }
@@ -384,6 +452,36 @@ export class SqliteEventStore
     if (this.pending.length > 0) this.flush();
     this.db.close();
   }
+}
+
+const MINUTE_MS = 60_000;
+const minuteOf = (ms: number) => ms - (ms % MINUTE_MS);
+
+interface MinuteActivityRow {
+  minute: number;
+  delivered: number;
+  deadLettered: number;
+}
+
+/** Dead letters matching the operators' filters; an absent filter (null) matches all. */
+const DEAD_MATCH = `state = 'dead'
+  AND (@intent IS NULL OR intent = @intent) AND (@objectType IS NULL OR object_type = @objectType)
+  AND (@lastStatus IS NULL OR last_status = @lastStatus)
+  AND (@failedAfter IS NULL OR failed_at >= @failedAfter) AND (@failedBefore IS NULL OR failed_at < @failedBefore)`;
+
+const deadMatch = (f: DeadLetterFilter) => ({
+  intent: f.intent ?? null,
+  objectType: f.objectType ?? null,
+  lastStatus: f.lastStatus ?? null,
+  failedAfter: f.failedAfter ?? null,
+  failedBefore: f.failedBefore ?? null,
+});
+
+/** `limit + 1` rows in: the page and whether another follows (cursor: the last row's seq). */
+function page(rows: Row[], limit: number): EventPage {
+  const items = rows.slice(0, limit);
+  const nextCursor = rows.length > limit ? String(items[items.length - 1].seq) : null;
+  return { items: items.map(toStored), nextCursor };
 }
 
 function toStored(row: Row): StoredEvent {

@@ -2,6 +2,9 @@
  * `seq` keeps arrival order (it breaks ties between events of equal event time).
  * `dedup_until` ends the window in which the same event id is answered as a duplicate.
  * `records` remembers the newest event time delivered per CRM record, to recognise stale events.
+ * `attempts` holds every CRM request of an event; a trigger drops them with the event.
+ * `minute_activity` counts deliveries and dead letters per minute for the operators' overview
+ * (a counter row per minute, so the overview never scans the events).
  */
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS events (
@@ -33,4 +36,33 @@ CREATE TABLE IF NOT EXISTS records (
   PRIMARY KEY (object_type, external_id)
 );
 CREATE TABLE IF NOT EXISTS health (id INTEGER PRIMARY KEY, checked_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS attempts (
+  event_id    TEXT    NOT NULL,
+  at          INTEGER NOT NULL,
+  status      INTEGER,
+  error       TEXT,
+  duration_ms INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS attempts_event ON attempts (event_id);
+CREATE TRIGGER IF NOT EXISTS events_drop_attempts AFTER DELETE ON events
+BEGIN DELETE FROM attempts WHERE event_id = old.event_id; END;
+CREATE TABLE IF NOT EXISTS minute_activity (
+  minute        INTEGER PRIMARY KEY,
+  delivered     INTEGER NOT NULL DEFAULT 0,
+  dead_lettered INTEGER NOT NULL DEFAULT 0
+);
+`;
+
+/** Files written before the operators' search existed gain its column (filled from the payload). */
+export const MIGRATE_CONVERSATION_ID = `
+ALTER TABLE events ADD COLUMN conversation_id TEXT;
+UPDATE events SET conversation_id = json_extract(payload, '$.event.conversationId');
+`;
+
+/** The operators' search: each filter has an index, newest first by seq. */
+export const SEARCH_INDEXES = `
+CREATE INDEX IF NOT EXISTS events_conversation ON events (conversation_id, seq);
+CREATE INDEX IF NOT EXISTS events_external ON events (external_id, seq);
+CREATE INDEX IF NOT EXISTS events_state ON events (state, seq);
+CREATE INDEX IF NOT EXISTS events_intent ON events (intent, seq);
 `;

@@ -43,7 +43,55 @@ export interface AttemptResult {
   error: string | null;
 }
 
-export interface DeadLetterPage {
+
+/** One CRM request made for an event (or a failed token request, which counts as one). */
+export interface AttemptRecord {
+  /** When the request was sent, epoch milliseconds. */
+  at: number;
+  /** HTTP status of the answer; null for a timeout, a network or a token failure. */
+  status: number | null;
+  /** `timeout`, `network`, or an excerpt of the failure; null for a success. */
+  error: string | null;
+  durationMs: number;
+}
+
+/** Filters of the operators' event search; at least one is set. */
+export interface EventSearch {
+  conversationId?: string;
+  externalId?: string;
+  state?: EventState;
+  intent?: string;
+}
+
+export interface DeadLetterFilter {
+  intent?: string;
+  objectType?: string;
+  lastStatus?: number;
+  /** Epoch milliseconds, inclusive. */
+  failedAfter?: number;
+  /** Epoch milliseconds, exclusive. */
+  failedBefore?: number;
+}
+
+export interface EventPage {
   items: StoredEvent[];
+  /** Continues the listing; a page may hold fewer items than asked (see the drivers' scan budget). */
   nextCursor: string | null;
 }
+
+/** Delivered and dead-lettered events of one minute. */
+export interface MinuteActivity {
+  /** Start of the minute, epoch milliseconds. */
+  minute: number;
+  delivered: number;
+  deadLettered: number;
+}
+
+export interface StoreActivity {
+  /** Oldest first, every minute of the window, zeros included. */
+  perMinute: MinuteActivity[];
+  /** Receipt time of the oldest queued event, or null when nothing is queued. */
+  oldestQueuedAt: number | null;
+}
+
+export type DeadLetterPage = EventPage;

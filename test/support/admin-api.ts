@@ -2,7 +2,7 @@ import request from 'supertest';
 import { TestApp } from './test-app';
 import { waitFor } from './wait-for';
 
-/** An event as GET /admin/events/:eventId shows it (SPEC §4.5). */
+/** An event as GET /admin/events/:eventId shows it (SPEC §4.5 and §9). */
 export interface EventView {
   eventId: string;
   state: string;
@@ -14,6 +14,17 @@ export interface EventView {
   lastError: string | null;
   receivedAt: string;
   deliveredAt: string | null;
+  conversationId: string;
+  attemptHistory: AttemptView[];
+  upsert: Record<string, unknown>;
+}
+
+/** One CRM request in an event's attempt history (SPEC §9). */
+export interface AttemptView {
+  at: string;
+  status: number | null;
+  error: string | null;
+  durationMs: number;
 }
 
 /** GET /admin/events/:eventId with the bearer `adminToken`; expects 200. */

@@ -3,6 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { Readable } from 'node:stream';
 import { crmConfig } from '../../config/crm.config';
+import { AttemptRecord } from '../../queue/stored-event';
 import { CrmUpsert } from '../../shared/dialog-completed-event';
 import { Telemetry } from '../../telemetry/telemetry';
 import { TokenProvider } from '../token/token-provider';
@@ -17,14 +18,20 @@ export interface CrmCall {
   requestId: string;
 }
 
-/** How one delivery attempt ended, as the worker needs it. `sent`: CRM requests made (token requests not included). */
-export type CrmResult =
+/** How one exchange ended. `sent`: CRM requests made (token requests not included). */
+type ExchangeResult =
   | { kind: 'response'; status: number; headers: Record<string, string>; body: string; excerpt: string; sent: number }
   | { kind: 'network' | 'timeout'; message: string; sent: number }
   | { kind: 'token'; message: string; sent: number }
   | { kind: 'breaker-open'; sent: number };
 
-type Answer = Extract<CrmResult, { kind: 'response' }>;
+/**
+ * How one delivery attempt ended, as the worker needs it; `requests`: one record per CRM request
+ * made (and per failed token request, which counts as an attempt), for the event's history.
+ */
+export type CrmResult = ExchangeResult & { requests: AttemptRecord[] };
+
+type Answer = Extract<ExchangeResult, { kind: 'response' }>;
 
 /** A 408/5xx answer, thrown inside the breaker so that it counts as a failure there. */
 class BreakerFailure extends Error {
@@ -37,6 +44,9 @@ class BreakerFailure extends Error {
 const MAX_ANSWER_BYTES = 1024 * 1024;
 const EXCERPT = 300;
 const excerpt = (text: string) => text.replace(/\s+/g, ' ').slice(0, EXCERPT);
+/** The history's reading of an answer: none for a delivered one (2xx, 409), else status and excerpt. */
+const answerError = (status: number, text: string) =>
+  (status >= 200 && status < 300) || status === 409 ? null : `CRM answered ${status}: ${excerpt(text)}`;
 
 /**
  * The CRM API client. One call reads top to bottom: a bearer token, then the HTTP exchange inside
@@ -69,36 +79,40 @@ export class CrmClient {
 
   /** One CRM request for `objectType` (its metrics label), with the token and the 401 rule. */
   async send(objectType: string, request: CrmRequest): Promise<CrmResult> {
-    const first = await this.authorizedExchange(objectType, request, 0);
+    const requests: AttemptRecord[] = [];
+    const first = await this.authorizedExchange(objectType, request, 0, requests);
     const refused = first.result.kind === 'response' && first.result.status === 401;
-    if (!refused || !first.token || !this.tokens.invalidate(first.token)) return first.result;
-    return (await this.authorizedExchange(objectType, request, first.result.sent)).result;
+    if (!refused || !first.token || !this.tokens.invalidate(first.token)) return { ...first.result, requests };
+    return { ...(await this.authorizedExchange(objectType, request, first.result.sent, requests)).result, requests };
   }
 
   private async authorizedExchange(
     objectType: string,
     request: CrmRequest,
     sentBefore: number,
-  ): Promise<{ token?: string; result: CrmResult }> {
+    requests: AttemptRecord[],
+  ): Promise<{ token?: string; result: ExchangeResult }> {
     if (this.breaker.state === 'open') return { result: { kind: 'breaker-open', sent: sentBefore } };
     let token: string;
     try {
       token = await this.tokens.getToken();
     } catch (error) {
-      return { result: { kind: 'token', message: (error as Error).message, sent: sentBefore } };
+      const message = (error as Error).message;
+      requests.push({ at: Date.now(), status: null, error: `token: ${message}`, durationMs: 0 });
+      return { result: { kind: 'token', message, sent: sentBefore } };
     }
     const authorized = { ...request, headers: { ...request.headers, Authorization: `Bearer ${token}` } };
-    const result = await this.guardedExchange(objectType, authorized);
+    const result = await this.guardedExchange(objectType, authorized, requests);
     return { token, result: { ...result, sent: sentBefore + result.sent } };
   }
 
   /** The HTTP exchange inside the breaker: 408, 5xx, network errors and timeouts are its failures. */
-  private async guardedExchange(objectType: string, request: CrmRequest): Promise<CrmResult> {
+  private async guardedExchange(objectType: string, request: CrmRequest, requests: AttemptRecord[]): Promise<ExchangeResult> {
     let sent = 0;
     try {
       return await this.breaker.fire(async () => {
         sent = 1;
-        const answer = await this.exchange(objectType, request);
+        const answer = await this.exchange(objectType, request, requests);
         if (isBreakerFailureStatus(answer.status)) throw new BreakerFailure(answer);
         return answer;
       });
@@ -112,11 +126,19 @@ export class CrmClient {
     }
   }
 
-  /** Sends one request and reads its answer, all within CRM_TIMEOUT_MS; reports it to the metrics. */
-  private async exchange(objectType: string, request: CrmRequest): Promise<Answer> {
+  /**
+   * Sends one request and reads its answer, all within CRM_TIMEOUT_MS; reports it to the metrics
+   * and adds it to `requests`.
+   */
+  private async exchange(objectType: string, request: CrmRequest, requests: AttemptRecord[]): Promise<Answer> {
+    const at = Date.now();
     const started = process.hrtime.bigint();
-    const observe = (code: string) =>
-      this.telemetry.emit('crmRequestMade', { objectType, code, seconds: Number(process.hrtime.bigint() - started) / 1e9 });
+    const observe = (code: string, error: string | null = code) => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      this.telemetry.emit('crmRequestMade', { objectType, code, seconds });
+      const status = /^\d+$/.test(code) ? Number(code) : null;
+      requests.push({ at, status, error, durationMs: Math.round(seconds * 1000) });
+    };
     const signal = deadline(this.config.timeoutMs);
     try {
       const response = await this.http.axiosRef.request<Readable>({
@@ -126,7 +148,7 @@ export class CrmClient {
         signal,
       });
       const body = await readCappedBody(response.data, MAX_ANSWER_BYTES, signal);
-      observe(String(response.status));
+      observe(String(response.status), answerError(response.status, body.text));
       const headers = Object.fromEntries(
         Object.entries(response.headers).map(([k, v]) => [k.toLowerCase(), String(v)]),
       );

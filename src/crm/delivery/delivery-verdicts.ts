@@ -57,13 +57,13 @@ export class DeliveryVerdicts {
     const attempts = event.attempts + result.sent + (result.kind === 'token' ? 1 : 0);
     if (verdict.action === 'release') return this.store.release(event.eventId, Date.now());
     if (verdict.action === 'delivered') {
-      await this.store.markDelivered(event.eventId, attempts, verdict.attempt);
+      await this.store.markDelivered(event.eventId, attempts, verdict.attempt, result.requests);
       this.telemetry.emit('eventDelivered', { objectType: event.upsert.objectType, receivedAt: event.receivedAt });
       this.logger.log({ ...ids(event), attempts, status: verdict.attempt.status, msg: 'event delivered' });
       return;
     }
     if (verdict.action === 'dead' || attempts >= this.config.maxAttempts) {
-      await this.store.markDead(event.eventId, attempts, verdict.attempt);
+      await this.store.markDead(event.eventId, attempts, verdict.attempt, result.requests);
       this.telemetry.emit('eventDeadLettered', { objectType: event.upsert.objectType });
       this.logger.warn({ ...ids(event), attempts, status: verdict.attempt.status, msg: 'event dead-lettered' });
       this.logger.debug({ ...ids(event), error: verdict.attempt.error, msg: 'dead letter cause' });
@@ -71,7 +71,7 @@ export class DeliveryVerdicts {
     }
     const { retryBaseMs, retryMaxMs } = this.config;
     const delay = Math.min(verdict.afterMs ?? backoffDelay(attempts, retryBaseMs, retryMaxMs), retryMaxMs);
-    await this.store.scheduleRetry(event.eventId, attempts, Date.now() + delay, verdict.attempt);
+    await this.store.scheduleRetry(event.eventId, attempts, Date.now() + delay, verdict.attempt, result.requests);
     // The CRM's answer may echo entity values: only its status is logged above debug.
     this.logger.log({ ...ids(event), attempts, retryInMs: delay, status: verdict.attempt.status, msg: 'event retry scheduled' });
     this.logger.debug({ ...ids(event), error: verdict.attempt.error, msg: 'retry cause' });
