@@ -57,11 +57,11 @@ const TABLE: ModuleTable = {
     metrics: {
       owns: 'Prometheus series, the latency report, health probes',
       uses: ['lifecycle', 'queue', 'telemetry', 'crm'],
-      exposes: ['metrics.module'],
+      exposes: ['metrics.module', 'latency-report'],
     },
     admin: {
-      owns: "the operators' API",
-      uses: ['queue'],
+      owns: "the operators' API and console",
+      uses: ['queue', 'crm', 'metrics'],
       exposes: ['admin.module'],
     },
     dev: {
