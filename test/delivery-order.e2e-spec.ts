@@ -79,7 +79,7 @@ describe.each(drivers())('per-record order and stale events (SPEC §4.4) (%s dri
   const bodyOf = (r: SandboxRequest) => (r.body ?? {}) as Record<string, unknown>;
   const requestsFor = (externalId: string) => sandbox.requests().filter((r) => bodyOf(r).external_id === externalId);
   const contact = (externalId: string) =>
-    (sandbox.records().contacts ?? []).find((r) => r.external_id === externalId) as Record<string, unknown> | undefined;
+    (sandbox.records().contacts ?? []).find((r) => r.external_id === externalId);
 
   it('applies three events of one record that arrived out of order (T3, T1, T2) in event-time order', async () => {
     const store = freshStore();

@@ -15,7 +15,7 @@ describe('.env.example and README document every variable', () => {
     const value = line!.slice(name.length + 1);
     const fallback = (new Environment() as unknown as Record<string, unknown>)[name];
     if (typeof fallback === 'number') expect(Number(value)).toBe(fallback);
-    else if (fallback !== undefined) expect(value).toBe(String(fallback));
+    else if (fallback !== undefined) expect(value).toBe(String(fallback as string | boolean));
   });
 
   it.each(variables.filter((n) => n !== 'NODE_ENV'))('%s is in the README configuration table', (name) => {

@@ -5,7 +5,7 @@ import { IncomingMessage, ServerResponse } from 'node:http';
 import { LoggerModule } from 'nestjs-pino';
 import { AllConfig } from '../config/all-config';
 
-const REQUEST_ID = /^[\w.:\-]{1,200}$/;
+const REQUEST_ID = /^[\w.:-]{1,200}$/;
 
 /** Keeps a sane inbound X-Request-Id, else makes one; echoed on every answer. */
 export function requestId(req: IncomingMessage, res: ServerResponse): string {

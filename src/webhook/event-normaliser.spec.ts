@@ -101,7 +101,7 @@ describe('fromEndpointOutput', () => {
     expect(fromEndpointOutput(output(undefined), RECEIVED_AT)).toBeNull();
     expect(fromEndpointOutput(output({ entities: {} }), RECEIVED_AT)).toBeNull();
     expect(fromEndpointOutput(output({ intent: '' }), RECEIVED_AT)).toBeNull();
-    expect(fromEndpointOutput({ userId: 'u', sessionId: 's' } as EndpointOutputDto, RECEIVED_AT)).toBeNull();
+    expect(fromEndpointOutput({ userId: 'u', sessionId: 's' }, RECEIVED_AT)).toBeNull();
   });
 
   it('maps a dialog completion: sessionId is the conversation, traceId the event id', () => {

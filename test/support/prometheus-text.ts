@@ -44,7 +44,7 @@ export function types(text: string): Record<string, string> {
  */
 export function promtool(args: string[], options: { input?: string; cwd?: string } = {}): SpawnSyncReturns<string> | null {
   const result = spawnSync('promtool', args, { ...options, encoding: 'utf8' });
-  if ((result.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') {
+  if (result.error && 'code' in result.error && result.error.code === 'ENOENT') {
     if (process.env.CI === 'true') {
       throw new Error('promtool is not installed (Debian package `prometheus`); it is required under CI=true');
     }

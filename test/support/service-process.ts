@@ -38,7 +38,12 @@ export function serviceEnv(port: number, dataDir: string, env: Record<string, st
  * `.env` of the checkout is read.
  */
 export function runService(env: Record<string, string>, cwd: string): ServiceProcess {
-  const child = spawn(process.execPath, [MAIN], {
+  return runCommand(process.execPath, [MAIN], env, cwd);
+}
+
+/** Runs `command` as runService runs the service: exactly `env` (plus PATH and HOME), output kept. */
+export function runCommand(command: string, args: string[], env: Record<string, string>, cwd: string): ServiceProcess {
+  const child = spawn(command, args, {
     cwd,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? cwd, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

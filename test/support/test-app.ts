@@ -42,7 +42,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   } finally {
     process.env = saved;
   }
-  const built = app as INestApplication;
+  const built = app;
   return {
     app: built,
     server: built.getHttpServer(),

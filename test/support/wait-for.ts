@@ -1,3 +1,5 @@
+import { inspect } from 'node:util';
+
 export interface WaitForOptions {
   /** Give up after this long (default 5000 ms). */
   timeoutMs?: number;
@@ -21,14 +23,14 @@ export async function waitFor<T>(
   for (;;) {
     try {
       const value = await fn();
-      if (value) return value as NonNullable<T>;
+      if (value) return value;
       lastValue = value;
       lastError = undefined;
     } catch (error) {
       lastError = error;
     }
     if (Date.now() >= deadline) {
-      const detail = lastError ? `last error: ${(lastError as Error).message ?? String(lastError)}` : `last value: ${String(lastValue)}`;
+      const detail = lastError ? `last error: ${lastError instanceof Error ? lastError.message : inspect(lastError)}` : `last value: ${String(lastValue)}`;
       throw new Error(`waitFor${what ? ` (${what})` : ''} timed out after ${timeoutMs} ms; ${detail}`);
     }
     await sleep(intervalMs);
