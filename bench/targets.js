@@ -31,7 +31,6 @@
  */
 const fs = require('node:fs');
 const os = require('node:os');
-const path = require('node:path');
 const { performance } = require('node:perf_hooks');
 const { parseArgs } = require('node:util');
 const c = require('./lib/common');

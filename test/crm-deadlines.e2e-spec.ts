@@ -32,7 +32,7 @@ class Peer {
   api: ApiMode = 'ok';
   tokenRequests = 0;
   readonly requests = new Map<string, number>();
-  private readonly server: Server = createServer((req, res) => this.handle(req, res));
+  private readonly server: Server = createServer((req, res) => void this.handle(req, res));
   url = '';
 
   async start(): Promise<void> {
