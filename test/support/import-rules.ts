@@ -34,7 +34,10 @@ export interface SourceFile {
 interface ImportRef {
   from: string;
   specifier: string;
+  /** `import()`: loaded only when that line runs. */
   dynamic: boolean;
+  /** `import type`: erased by the compiler, loads nothing. */
+  typeOnly: boolean;
 }
 
 export const ROOT = '(root)';
@@ -60,16 +63,17 @@ function importsOf(file: SourceFile): ImportRef[] {
   const found: ImportRef[] = [];
   const visit = (node: ts.Node) => {
     if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
-      found.push({ from: file.path, specifier: node.moduleSpecifier.text, dynamic: false });
+      const typeOnly = ts.isImportDeclaration(node) ? node.importClause?.isTypeOnly === true : node.isTypeOnly;
+      found.push({ from: file.path, specifier: node.moduleSpecifier.text, dynamic: false, typeOnly });
     } else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference)) {
       const expression = node.moduleReference.expression;
-      if (ts.isStringLiteral(expression)) found.push({ from: file.path, specifier: expression.text, dynamic: false });
+      if (ts.isStringLiteral(expression)) found.push({ from: file.path, specifier: expression.text, dynamic: false, typeOnly: false });
     } else if (ts.isCallExpression(node) && node.arguments.length > 0) {
       const isImport = node.expression.kind === ts.SyntaxKind.ImportKeyword;
       const isRequire = ts.isIdentifier(node.expression) && node.expression.text === 'require';
       const [argument] = node.arguments;
       if ((isImport || isRequire) && ts.isStringLiteralLike(argument)) {
-        found.push({ from: file.path, specifier: argument.text, dynamic: isImport });
+        found.push({ from: file.path, specifier: argument.text, dynamic: isImport, typeOnly: false });
       }
     }
     ts.forEachChild(node, visit);
@@ -127,8 +131,8 @@ function check(table: ModuleTable, ref: ImportRef, to: string): string | null {
   const rule = table.modules[into];
   if (!rule) return null; // the unknown folder is reported once, above
   if (from === ROOT) {
-    if (rule.devOnly && !(table.root.lazy.includes(into) && ref.dynamic)) {
-      return `${where}: the root loads the development-only ${into} module with a dynamic import() only, so production never loads it`;
+    if (rule.devOnly && !(table.root.lazy.includes(into) && (ref.dynamic || ref.typeOnly))) {
+      return `${where}: the root loads the development-only ${into} module with a dynamic import() (or an \`import type\`) only, so production never loads it`;
     }
   } else {
     const mayUse = [...table.modules[from]?.uses ?? [], ...(table.foundation.includes(from) ? [] : table.foundation)];
