@@ -21,10 +21,10 @@ const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const REJECTION = { error: 'invalid_field', message: 'status: unknown tier "mauve"' };
 
 const DEAD_LETTER_FIELDS = ['attempts', 'eventId', 'externalId', 'failedAt', 'intent', 'lastError', 'lastStatus', 'objectType'];
-/** SPEC §4.5's fields, plus the conversation, the attempt history and the mapped body (SPEC §9). */
+/** SPEC §4.5's fields, plus the conversation, the attempt history and the mapped body (SPEC §9), and what the CRM said of the record (SPEC §8). */
 const EVENT_FIELDS = [
-  'attemptHistory', 'attempts', 'conversationId', 'deliveredAt', 'eventId', 'externalId', 'intent', 'lastError', 'lastStatus',
-  'objectType', 'receivedAt', 'state', 'upsert',
+  'attemptHistory', 'attempts', 'conversationId', 'created', 'crmRecordId', 'deliveredAt', 'eventId', 'externalId', 'intent',
+  'lastError', 'lastStatus', 'objectType', 'receivedAt', 'state', 'upsert',
 ];
 
 type Method = 'get' | 'post' | 'delete';

@@ -112,10 +112,26 @@ describe.each(drivers())('EventStore behaviour (%s driver)', (driver: Driver) =>
         nextAttemptAt: input.receivedAt,
         lastStatus: null,
         lastError: null,
+        crmRecordId: null,
+        created: null,
         deliveredAt: null,
         failedAt: null,
       });
       expect(await store.get('unknown')).toBeNull();
+    });
+
+    it('keeps what the CRM said about a delivered record: its id and whether it was created', async () => {
+      for (const [eventId, externalId] of [['made', 'M'], ['changed', 'U'], ['silent', 'S']]) {
+        await store.enqueue(dueEvent({ eventId, externalId }));
+      }
+      expect(eventIds(await claimWithin(store, 3)).sort()).toEqual(['changed', 'made', 'silent']);
+      await store.markDelivered('made', 1, { status: 201, error: null, crmRecordId: '003A', created: true });
+      await store.markDelivered('changed', 2, { status: 200, error: null, crmRecordId: '003B', created: false });
+      await store.markDelivered('silent', 1, { status: 204, error: null });
+
+      expect(await store.get('made')).toMatchObject({ state: 'delivered', crmRecordId: '003A', created: true });
+      expect(await store.get('changed')).toMatchObject({ state: 'delivered', attempts: 2, crmRecordId: '003B', created: false });
+      expect(await store.get('silent')).toMatchObject({ state: 'delivered', crmRecordId: null, created: null });
     });
 
     it('answers duplicate within DEDUP_TTL_SECONDS, and accepts the id again afterwards once it is no longer queued', async () => {

@@ -35,6 +35,8 @@ export function eventDetailView(event: StoredEvent, history: AttemptRecord[]) {
   return {
     ...eventView(event),
     conversationId: event.event.conversationId,
+    crmRecordId: event.crmRecordId,
+    created: event.created,
     attemptHistory: history.map((attempt) => ({ ...attempt, at: iso(attempt.at) })),
     upsert: event.upsert.body,
   };

@@ -191,6 +191,8 @@ export function toStored(eventId: string, h: Record<string, string>): StoredEven
     nextAttemptAt: Number(h.nextAttemptAt),
     lastStatus: num(h.lastStatus),
     lastError: h.lastError || null,
+    crmRecordId: h.crmRecordId || null,
+    created: h.created ? h.created === 'true' : null,
     deliveredAt: num(h.deliveredAt),
     failedAt: num(h.failedAt),
   };

@@ -282,6 +282,8 @@ export class RedisEventStore
       result?.error ?? '',
       Date.now(),
       this.config.dedupTtlSeconds * 1000,
+      result?.crmRecordId ?? '',
+      result?.created === undefined || result?.created === null ? '' : String(result.created),
       ...made.map((attempt) => JSON.stringify(attempt)),
     );
     if (!claim) return;

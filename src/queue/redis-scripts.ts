@@ -102,8 +102,8 @@ return redis.call('PEXPIRE', lock, ARGV[4])
 
 /**
  * Records an outcome and releases the record. ARGV: prefix, id, token, action
- * (delivered|retry|release|dead|stale), attempts, at, status, error, now, ttl, then the
- * delivery's CRM requests (JSON each) for the attempt history.
+ * (delivered|retry|release|dead|stale), attempts, at, status, error, now, ttl, the CRM's record
+ * id and whether it created the record (delivered), then the delivery's CRM requests (JSON each) for the attempt history.
  */
 export const FINISH = `
 ${RECORD}
@@ -123,7 +123,7 @@ if action == 'release' then
   return 1
 end
 redis.call('HSET', ev, 'attempts', ARGV[5], 'lastStatus', ARGV[7], 'lastError', ARGV[8])
-for i = 11, #ARGV do redis.call('RPUSH', p .. ':att:' .. id, ARGV[i]) end
+for i = 13, #ARGV do redis.call('RPUSH', p .. ':att:' .. id, ARGV[i]) end
 if action == 'retry' then
   redis.call('HSET', ev, 'nextAttemptAt', ARGV[6])
   return 1
@@ -146,7 +146,7 @@ redis.call('HSET', ev, 'state', action)
 redis.call('ZADD', p .. ':expiring', now + tonumber(ARGV[10]), id)
 redis.call('INCR', p .. ':count:' .. action)
 if action == 'delivered' then
-  redis.call('HSET', ev, 'deliveredAt', ARGV[9])
+  redis.call('HSET', ev, 'deliveredAt', ARGV[9], 'crmRecordId', ARGV[11], 'created', ARGV[12])
   local last = redis.call('GET', p .. ':last:' .. r)
   if not last or tonumber(h[4]) > tonumber(last) then redis.call('SET', p .. ':last:' .. r, h[4]) end
 end

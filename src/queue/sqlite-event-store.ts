@@ -25,7 +25,7 @@ import {
   StoreActivity,
   StoredEvent,
 } from './stored-event';
-import { MIGRATE_CONVERSATION_ID, SCHEMA, SEARCH_INDEXES } from './sqlite-schema';
+import { ADDED_COLUMNS, MIGRATE_CONVERSATION_ID, SCHEMA, SEARCH_INDEXES } from './sqlite-schema';
 
 interface Row {
   seq: number;
@@ -44,6 +44,8 @@ interface Row {
   last_status: number | null;
   last_error: string | null;
   delivered_at: number | null;
+  crm_record_id: string | null;
+  created: number | null;
   failed_at: number | null;
   record_last_time?: number | null;
 }
@@ -111,6 +113,10 @@ export class SqliteEventStore
   private migrate(): void {
     const columns = this.db.pragma('table_info(events)') as { name: string }[];
     if (!columns.some((c) => c.name === 'conversation_id')) this.db.transaction(() => this.db.exec(MIGRATE_CONVERSATION_ID))();
+    const present = new Set(columns.map((c) => c.name));
+    for (const [name, type] of ADDED_COLUMNS) {
+      if (!present.has(name)) this.db.exec(`ALTER TABLE events ADD COLUMN ${name} ${type}`);
+    }
     this.db.exec(SEARCH_INDEXES);
   }
 
@@ -141,7 +147,8 @@ export class SqliteEventStore
       ),
       delivered: db.prepare(
         `UPDATE events SET state = 'delivered', attempts = @attempts, last_status = @status,
-           last_error = @error, delivered_at = @now WHERE event_id = @eventId`,
+           last_error = @error, crm_record_id = @crmRecordId, created = @created, delivered_at = @now
+         WHERE event_id = @eventId`,
       ),
       record: db.prepare(
         `INSERT INTO records (object_type, external_id, last_event_time) VALUES (?, ?, ?)
@@ -312,7 +319,9 @@ export class SqliteEventStore
       const row = this.statements.get.get(eventId) as Row | undefined;
       if (!row) return;
       const now = Date.now();
-      this.statements.delivered.run({ eventId, attempts, ...result, now });
+      const { status, error, crmRecordId = null, created = null } = result;
+      const createdFlag = created === null ? null : Number(created);
+      this.statements.delivered.run({ eventId, attempts, status, error, crmRecordId, created: createdFlag, now });
       this.statements.record.run(row.object_type, row.external_id, row.event_time);
       this.recordAttempts(eventId, made);
       this.statements.countMinute.run({ minute: minuteOf(now), delivered: 1, dead: 0 });
@@ -499,6 +508,8 @@ function toStored(row: Row): StoredEvent {
     nextAttemptAt: row.next_attempt_at,
     lastStatus: row.last_status,
     lastError: row.last_error,
+    crmRecordId: row.crm_record_id,
+    created: row.created === null ? null : row.created === 1,
     deliveredAt: row.delivered_at,
     failedAt: row.failed_at,
   };

@@ -24,6 +24,8 @@ CREATE TABLE IF NOT EXISTS events (
   last_status     INTEGER,
   last_error      TEXT,
   delivered_at    INTEGER,
+  crm_record_id   TEXT,
+  created         INTEGER,
   failed_at       INTEGER,
   dedup_until     INTEGER NOT NULL
 );
@@ -66,3 +68,9 @@ CREATE INDEX IF NOT EXISTS events_external ON events (external_id, seq);
 CREATE INDEX IF NOT EXISTS events_state ON events (state, seq);
 CREATE INDEX IF NOT EXISTS events_intent ON events (intent, seq);
 `;
+
+/** Columns added after the first release: a data file written by an older version gains them. */
+export const ADDED_COLUMNS: ReadonlyArray<[name: string, type: string]> = [
+  ['crm_record_id', 'TEXT'],
+  ['created', 'INTEGER'],
+];

@@ -23,6 +23,10 @@ export interface StoredEvent extends NewEvent {
   nextAttemptAt: number;
   lastStatus: number | null;
   lastError: string | null;
+  /** The CRM's own id of the record, when its answer to the delivery gave one. */
+  crmRecordId: string | null;
+  /** Whether the delivery created the record (false: updated; null: the CRM did not say). */
+  created: boolean | null;
   deliveredAt: number | null;
   failedAt: number | null;
 }
@@ -41,6 +45,9 @@ export interface AttemptResult {
   /** HTTP status of the last CRM answer, if any. */
   status: number | null;
   error: string | null;
+  /** What a delivered answer told about the record (kept with the delivered event). */
+  crmRecordId?: string | null;
+  created?: boolean | null;
 }
 
 
