@@ -1,11 +1,21 @@
 import { configNamespace } from './config-namespace';
+import { CrmConnectorName } from './environment';
 
 export interface CrmConfig {
+  /** Empty for Salesforce: its API base is the token answer's instance_url. */
   baseUrl: string;
   /** False runs an ingest-only instance: events are stored, another instance delivers them. */
   deliveryEnabled: boolean;
   shutdownGraceMs: number;
-  auth: 'client_credentials' | 'static';
+  connector: CrmConnectorName;
+  auth: 'client_credentials' | 'static' | 'basic';
+  basicUser?: string;
+  basicPassword?: string;
+  salesforceApiVersion: string;
+  /** Events per request for batching connectors (1: one request per event). */
+  batchSize: number;
+  /** How long a batch waits for more events before it goes. */
+  batchWaitMs: number;
   tokenUrl?: string;
   clientId?: string;
   clientSecret?: string;
@@ -24,10 +34,16 @@ export interface CrmConfig {
 
 export const crmConfig = configNamespace('crm', (env): CrmConfig => {
   return {
-    baseUrl: env.CRM_BASE_URL.replace(/\/+$/, ''),
+    baseUrl: (env.CRM_BASE_URL ?? '').replace(/\/+$/, ''),
     deliveryEnabled: env.DELIVERY_ENABLED,
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+    connector: env.CRM_CONNECTOR as CrmConnectorName,
     auth: env.CRM_AUTH as CrmConfig['auth'],
+    basicUser: env.CRM_BASIC_USER,
+    basicPassword: env.CRM_BASIC_PASSWORD,
+    salesforceApiVersion: env.SALESFORCE_API_VERSION,
+    batchSize: env.CRM_BATCH_SIZE,
+    batchWaitMs: env.CRM_BATCH_WAIT_MS,
     tokenUrl: env.CRM_TOKEN_URL,
     clientId: env.CRM_CLIENT_ID,
     clientSecret: env.CRM_CLIENT_SECRET,

@@ -91,6 +91,33 @@ describe('validateEnvironment', () => {
       expect(() => validateEnvironment({ CRM_BASE_URL: 'http://crm.local', CRM_AUTH: 'static', CRM_ACCESS_TOKEN: 't' })).not.toThrow();
     });
 
+    it('names every setting a CRM connector lacks, and the batch sizes it allows', () => {
+      const missing = (extra: Record<string, string>) =>
+        rejectionOf(extra).problems.map((p) => p.split(':')[0]).sort();
+      expect(missing({ CRM_CONNECTOR: 'salesforce' })).toEqual(['CRM_CLIENT_ID', 'CRM_CLIENT_SECRET', 'CRM_TOKEN_URL', 'MAPPINGS_FILE']);
+      expect(missing({ CRM_CONNECTOR: 'dataverse' })).toEqual(
+        ['CRM_BASE_URL', 'CRM_CLIENT_ID', 'CRM_CLIENT_SECRET', 'CRM_TOKEN_URL', 'MAPPINGS_FILE'],
+      );
+      expect(missing({ CRM_CONNECTOR: 'hubspot', CRM_BATCH_SIZE: '150' })).toEqual(
+        ['CRM_ACCESS_TOKEN', 'CRM_BASE_URL', 'CRM_BATCH_SIZE', 'MAPPINGS_FILE'],
+      );
+      expect(missing({ CRM_CONNECTOR: 'zendesk', CRM_AUTH: 'basic' })).toEqual(
+        ['CRM_BASE_URL', 'CRM_BASIC_PASSWORD', 'CRM_BASIC_USER', 'MAPPINGS_FILE'],
+      );
+      expect(missing({ CRM_CONNECTOR: 'zendesk' })).toEqual(['CRM_AUTH', 'CRM_BASE_URL', 'MAPPINGS_FILE']);
+      expect(missing({ CRM_CONNECTOR: 'generic', CRM_BATCH_SIZE: '2' })).toEqual(['CRM_BATCH_SIZE']);
+      expect(missing({ SALESFORCE_API_VERSION: 'v62' })).toEqual(['SALESFORCE_API_VERSION']);
+      const salesforce = validateEnvironment({
+        CRM_CONNECTOR: 'salesforce',
+        CRM_TOKEN_URL: 'https://acme.my.salesforce.com/services/oauth2/token',
+        CRM_CLIENT_ID: 'id',
+        CRM_CLIENT_SECRET: 'secret',
+        MAPPINGS_FILE: 'mappings/salesforce.example.json',
+        CRM_BATCH_SIZE: '200',
+      });
+      expect(salesforce).toMatchObject({ CRM_CONNECTOR: 'salesforce', SALESFORCE_API_VERSION: '62.0', CRM_BATCH_SIZE: 200 });
+    });
+
     it('accepts http(s) URLs on hosts without a TLD (loopback, cluster DNS)', () => {
       const env = validateEnvironment({
         CRM_BASE_URL: 'http://localhost:4010/',

@@ -7,6 +7,7 @@ import {
   IsOptional,
   IsString,
   IsUrl,
+  Matches,
   Max,
   Min,
   validateSync,
@@ -15,6 +16,10 @@ import {
 
 /** The spellings WEBHOOK_AUTH_MODES accepts; the webhook module has a verifier for each. */
 const AUTH_MODES = ['hmac', 'basic', 'apikey', 'standard'];
+export const CRM_CONNECTORS = ['generic', 'salesforce', 'dataverse', 'hubspot', 'zendesk'] as const;
+export type CrmConnectorName = (typeof CRM_CONNECTORS)[number];
+/** The most events one request of a batching connector may carry (its CRM's own limit). */
+const BATCH_LIMITS: Partial<Record<CrmConnectorName, number>> = { salesforce: 200, hubspot: 100 };
 
 /** Empty variables count as unset, as most deployment tools cannot "unset" a variable. */
 const blankToUndefined = (value: unknown) => (value === '' ? undefined : value);
@@ -127,8 +132,26 @@ export class Environment {
   @Transform(toBool) @IsBoolean()
   DELIVERY_ENABLED = true;
 
-  @Transform(toLower) @IsIn(['client_credentials', 'static'])
+  @Transform(toLower) @IsIn(CRM_CONNECTORS)
+  CRM_CONNECTOR = 'generic';
+
+  @Transform(toLower) @IsIn(['client_credentials', 'static', 'basic'])
   CRM_AUTH = 'client_credentials';
+
+  @Transform(toTrimmed) @IsOptional() @IsString()
+  CRM_BASIC_USER?: string;
+
+  @IsOptional() @IsString()
+  CRM_BASIC_PASSWORD?: string;
+
+  @Transform(toTrimmed) @Matches(/^\d{2,3}\.\d$/, { message: 'SALESFORCE_API_VERSION must look like 62.0' })
+  SALESFORCE_API_VERSION = '62.0';
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(200)
+  CRM_BATCH_SIZE = 1;
+
+  @Transform(toInt) @IsInt() @Min(0) @Max(10_000)
+  CRM_BATCH_WAIT_MS = 20;
 
   @Transform(toTrimmed) @IsOptional() @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true })
   CRM_TOKEN_URL?: string;
@@ -186,7 +209,8 @@ export class Environment {
 export type EnvironmentWithCrm = Environment & { CRM_BASE_URL: string };
 
 export function hasCrm(env: Environment): env is EnvironmentWithCrm {
-  return env.CRM_BASE_URL !== undefined;
+  // The sandbox speaks the generic API only; Salesforce names its API base in the token answer.
+  return env.CRM_BASE_URL !== undefined || env.CRM_CONNECTOR !== 'generic';
 }
 
 /**
@@ -238,6 +262,54 @@ function describe(errors: ValidationError[]): string[] {
   });
 }
 
+type Missing = (name: keyof Environment, why: string) => void;
+
+/** The generic connector: a real CRM (CRM_BASE_URL) needs its credentials; without one the sandbox issues them. */
+function genericCrmProblems(env: Environment, failed: Set<string>, missing: Missing): string[] {
+  const problems: string[] = [];
+  const production = env.NODE_ENV === 'production';
+  if (production) missing('CRM_BASE_URL', 'in production');
+  if (production || (env.CRM_BASE_URL !== undefined && !failed.has('CRM_BASE_URL'))) {
+    const where = production ? 'in production' : 'with CRM_BASE_URL set';
+    if (env.CRM_AUTH === 'static') missing('CRM_ACCESS_TOKEN', `when CRM_AUTH=static ${where}`);
+    else if (env.CRM_AUTH === 'basic') problems.push('CRM_AUTH: basic is for CRM_CONNECTOR=zendesk');
+    else {
+      missing('CRM_TOKEN_URL', `when CRM_AUTH=client_credentials ${where}`);
+      missing('CRM_CLIENT_ID', `when CRM_AUTH=client_credentials ${where}`);
+      missing('CRM_CLIENT_SECRET', `when CRM_AUTH=client_credentials ${where}`);
+    }
+  }
+  if (env.CRM_BATCH_SIZE > 1) problems.push('CRM_BATCH_SIZE: the generic connector sends one event per request (1)');
+  return problems;
+}
+
+/** What each CRM connector needs: its API base, its credentials, a mappings file, a batch size it allows. */
+function connectorProblems(env: Environment, missing: Missing): string[] {
+  const problems: string[] = [];
+  const connector = env.CRM_CONNECTOR as CrmConnectorName;
+  const why = `with CRM_CONNECTOR=${connector}`;
+  missing('MAPPINGS_FILE', `${why} (it names the CRM objects)`);
+  if (connector !== 'salesforce') missing('CRM_BASE_URL', why);
+  if (connector === 'salesforce' || connector === 'dataverse') {
+    missing('CRM_TOKEN_URL', why);
+    missing('CRM_CLIENT_ID', why);
+    missing('CRM_CLIENT_SECRET', why);
+  }
+  if (connector === 'hubspot') missing('CRM_ACCESS_TOKEN', `${why} (a private-app token)`);
+  if (connector === 'zendesk') {
+    if (env.CRM_AUTH === 'basic') {
+      missing('CRM_BASIC_USER', `${why} and CRM_AUTH=basic (<email>/token)`);
+      missing('CRM_BASIC_PASSWORD', `${why} and CRM_AUTH=basic (the API token)`);
+    } else if (env.CRM_AUTH === 'static') missing('CRM_ACCESS_TOKEN', `${why} and CRM_AUTH=static`);
+    else problems.push(`CRM_AUTH: must be basic or static ${why}`);
+  }
+  const limit = BATCH_LIMITS[connector] ?? 1;
+  if (env.CRM_BATCH_SIZE > limit) {
+    problems.push(`CRM_BATCH_SIZE: at most ${limit} ${why}${limit === 1 ? ' (it does not batch)' : ''}`);
+  }
+  return problems;
+}
+
 function crossFieldProblems(env: Environment, failed: Set<string>): string[] {
   const problems: string[] = [];
   const production = env.NODE_ENV === 'production';
@@ -265,17 +337,8 @@ function crossFieldProblems(env: Environment, failed: Set<string>): string[] {
       break;
     }
   }
-  if (production) missing('CRM_BASE_URL', 'in production');
-  // Without CRM_BASE_URL (outside production) the sandbox CRM issues its own credentials.
-  if (production || (env.CRM_BASE_URL !== undefined && !failed.has('CRM_BASE_URL'))) {
-    const where = production ? 'in production' : 'with CRM_BASE_URL set';
-    if (env.CRM_AUTH === 'static') missing('CRM_ACCESS_TOKEN', `when CRM_AUTH=static ${where}`);
-    else {
-      missing('CRM_TOKEN_URL', `when CRM_AUTH=client_credentials ${where}`);
-      missing('CRM_CLIENT_ID', `when CRM_AUTH=client_credentials ${where}`);
-      missing('CRM_CLIENT_SECRET', `when CRM_AUTH=client_credentials ${where}`);
-    }
-  }
+  if (env.CRM_CONNECTOR === 'generic') problems.push(...genericCrmProblems(env, failed, missing));
+  else problems.push(...connectorProblems(env, missing));
   if (env.CRM_RETRY_MAX_MS < env.CRM_RETRY_BASE_MS) {
     problems.push('CRM_RETRY_MAX_MS: must not be smaller than CRM_RETRY_BASE_MS');
   }

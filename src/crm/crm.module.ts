@@ -7,6 +7,9 @@ import { TelemetryModule } from '../telemetry/telemetry.module';
 import { CrmBreaker } from './client/crm-breaker';
 import { CrmClient } from './client/crm-client';
 import { outboundHttpOptions } from './client/outbound-http';
+import { connectorProviders } from './connectors/connector-choice';
+import { GenericConnector } from './connectors/generic.connector';
+import { SalesforceConnector } from './connectors/salesforce.connector';
 import { CrmStatus, LiveCrmStatus } from './crm-status';
 import { DeliveryVerdicts } from './delivery/delivery-verdicts';
 import { DeliveryWorker } from './delivery/delivery-worker';
@@ -14,7 +17,7 @@ import { TokenModule } from './token/token.module';
 
 const UNLIMITED = -1;
 
-/** CRM delivery: the API client (token, breaker, one retry after a 401) and the delivery worker. */
+/** CRM delivery: the API client (token, breaker, one retry after a 401), the connectors and the delivery worker. */
 @Module({
   imports: [
     QueueModule,
@@ -30,6 +33,7 @@ const UNLIMITED = -1;
   providers: [
     CrmBreaker,
     CrmClient,
+    ...connectorProviders([GenericConnector, SalesforceConnector]),
     DeliveryVerdicts,
     DeliveryWorker,
     { provide: CrmStatus, useClass: LiveCrmStatus },

@@ -14,19 +14,32 @@ function metadataValue(metadata: Record<string, unknown>, path: string): unknown
   return current ?? undefined;
 }
 
+/** `comment/body` → `{ comment: { body } }`, as Zendesk tickets and user fields need. */
+function setNested(target: Record<string, unknown>, [head, ...rest]: string[], value: unknown): void {
+  const own = Object.hasOwn(target, head) ? target[head] : undefined;
+  const next = rest.length === 0 ? value : typeof own === 'object' && own !== null ? own : {};
+  // defineProperty: a field named __proto__ stays a field instead of replacing the prototype.
+  Object.defineProperty(target, head, { value: next, enumerable: true, writable: true, configurable: true });
+  if (rest.length > 0) setNested(next as Record<string, unknown>, rest, value);
+}
+
 /** A strategy built from a recipe: a MAPPINGS_FILE entry, or a built-in strategy's own. */
 export class DeclarativeStrategy implements IntentStrategy {
   constructor(private readonly recipe: UpsertRecipe) {}
 
   map(event: DialogCompletedEvent): CrmUpsert {
-    const { objectType, path, idEntity, minConfidence, fields } = this.recipe;
+    const { objectType, path, object, idField, idEntity, minConfidence, fields } = this.recipe;
     const externalId = requireEntity(event, idEntity, minConfidence);
     const body: Record<string, unknown> = {};
     for (const [name, source] of Object.entries(fields)) {
       const value = this.resolve(event, source);
-      if (value !== undefined) body[name] = value;
+      if (value === undefined) continue;
+      if (object === undefined) body[name] = value;
+      // A CRM connector places the id itself (URL, key, idProperty), so the id field is not a field.
+      else if (name !== idField) setNested(body, name.split('/'), value);
     }
-    return { intent: event.intent, objectType, method: 'POST', path, externalId, body };
+    if (object === undefined) return { intent: event.intent, objectType, method: 'POST', path, externalId, body };
+    return { intent: event.intent, objectType, method: 'POST', object, idField, externalId, body };
   }
 
   private resolve(event: DialogCompletedEvent, source: FieldSource): unknown {

@@ -1,3 +1,8 @@
+import { CrmConnectorName } from '../config/environment';
+
+/** Zendesk has an upsert by external id for users, and a lookup by external id for tickets. */
+const ZENDESK_OBJECTS = ['users', 'tickets'];
+
 export const EVENT_FIELDS = ['timestamp', 'conversationId', 'botId', 'status', 'intent'] as const;
 export type EventField = (typeof EVENT_FIELDS)[number];
 
@@ -10,7 +15,11 @@ export type FieldSource =
 /** How the events of one intent become a CRM upsert (a built-in strategy declares one in code). */
 export interface UpsertRecipe {
   objectType: string;
-  path: string;
+  /** The generic connector's request path. */
+  path?: string;
+  /** Any other connector's CRM object and external-id field. */
+  object?: string;
+  idField?: string;
   idEntity: string;
   minConfidence: number;
   fields: Record<string, FieldSource>;
@@ -28,7 +37,7 @@ export class MappingsFileError extends Error {
   }
 }
 
-const ENTRY_KEYS = ['intent', 'objectType', 'path', 'idEntity', 'minConfidence', 'fields'];
+const ENTRY_KEYS = ['intent', 'objectType', 'path', 'object', 'idField', 'idEntity', 'minConfidence', 'fields'];
 const SOURCE_KEYS = ['entity', 'metadata', 'event', 'literal'];
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
@@ -59,16 +68,37 @@ function checkSource(where: string, source: unknown, problems: string[]): void {
   }
 }
 
-function checkEntry(where: string, entry: unknown, problems: string[]): void {
+/** Generic entries name a path; the other connectors' entries name the CRM object and id field instead. */
+function checkTarget(where: string, entry: Record<string, unknown>, connector: CrmConnectorName, problems: string[]): void {
+  if (connector === 'generic') {
+    if (typeof entry.path !== 'string' || !entry.path.startsWith('/')) {
+      problems.push(`${where}.path: must be a string starting with "/"`);
+    }
+    for (const key of ['object', 'idField']) {
+      if (key in entry) problems.push(`${where}.${key}: only with a CRM_CONNECTOR other than generic (this one takes a path)`);
+    }
+    return;
+  }
+  if ('path' in entry) problems.push(`${where}.path: not used with CRM_CONNECTOR=${connector}; name the object and idField`);
+  for (const key of ['object', 'idField']) {
+    if (!isName(entry[key])) problems.push(`${where}.${key}: required with CRM_CONNECTOR=${connector}`);
+  }
+  if (connector === 'zendesk' && isName(entry.object) && !ZENDESK_OBJECTS.includes(entry.object)) {
+    problems.push(`${where}.object: CRM_CONNECTOR=zendesk upserts ${ZENDESK_OBJECTS.join(' or ')}`);
+  }
+  if (connector === 'zendesk' && isName(entry.idField) && entry.idField !== 'external_id') {
+    problems.push(`${where}.idField: CRM_CONNECTOR=zendesk finds records by external_id`);
+  }
+}
+
+function checkEntry(where: string, entry: unknown, connector: CrmConnectorName, problems: string[]): void {
   if (!isObject(entry)) return void problems.push(`${where}: must be an object`);
   const unknown = Object.keys(entry).filter((k) => !ENTRY_KEYS.includes(k));
   if (unknown.length > 0) problems.push(`${where}: unknown key(s) ${unknown.join(', ')}`);
   for (const key of ['intent', 'objectType', 'idEntity']) {
     if (!isName(entry[key])) problems.push(`${where}.${key}: must be a non-empty string`);
   }
-  if (typeof entry.path !== 'string' || !entry.path.startsWith('/')) {
-    problems.push(`${where}.path: must be a string starting with "/"`);
-  }
+  checkTarget(where, entry, connector, problems);
   const confidence = entry.minConfidence;
   if (confidence !== undefined && !(typeof confidence === 'number' && confidence >= 0 && confidence <= 1)) {
     problems.push(`${where}.minConfidence: must be a number between 0 and 1`);
@@ -82,7 +112,7 @@ function checkEntry(where: string, entry: unknown, problems: string[]): void {
 }
 
 /** Parses and checks the whole file; throws one error naming every problem. */
-export function parseMappingsFile(file: string, text: string): MappingDefinition[] {
+export function parseMappingsFile(file: string, text: string, connector: CrmConnectorName = 'generic'): MappingDefinition[] {
   let document: unknown;
   try {
     document = JSON.parse(text);
@@ -98,7 +128,7 @@ export function parseMappingsFile(file: string, text: string): MappingDefinition
   const seen = new Set<string>();
   document.mappings.forEach((entry: unknown, i: number) => {
     const intent = isObject(entry) && isName(entry.intent) ? entry.intent : undefined;
-    checkEntry(`mappings[${i}]${intent ? ` (${intent})` : ''}`, entry, problems);
+    checkEntry(`mappings[${i}]${intent ? ` (${intent})` : ''}`, entry, connector, problems);
     if (intent && seen.has(intent)) problems.push(`mappings[${i}]: intent "${intent}" is mapped twice`);
     if (intent) seen.add(intent);
   });

@@ -54,7 +54,7 @@ class NotAStrategy {
 }
 
 /** The providers of MappingModule, with the mapping config given directly. */
-async function registry(options: { mappingsFile?: string; extra?: any[]; imports?: any[] } = {}) {
+async function registry(options: { mappingsFile?: string; connector?: string; extra?: any[]; imports?: any[] } = {}) {
   const moduleRef: TestingModule = await Test.createTestingModule({
     imports: [DiscoveryModule, ...(options.imports ?? [])],
     providers: [
@@ -62,7 +62,7 @@ async function registry(options: { mappingsFile?: string; extra?: any[]; imports
       LogSupportTicketStrategy,
       NotAStrategy,
       ...(options.extra ?? []),
-      { provide: mappingConfig.KEY, useValue: { mappingsFile: options.mappingsFile } },
+      { provide: mappingConfig.KEY, useValue: { mappingsFile: options.mappingsFile, connector: options.connector ?? 'generic' } },
       { provide: IntentMapper, useClass: MappingRegistry },
     ],
   }).compile();
@@ -195,5 +195,67 @@ describe('MappingRegistry (a real Nest module, strategies found through DI)', ()
     const missing = join(dir, 'does-not-exist.json');
     await expect(registry({ mappingsFile: missing })).rejects.toThrow(`Invalid mappings file ${missing}`);
     await expect(registry({ mappingsFile: missing })).rejects.toThrow('cannot be read: ENOENT');
+  });
+
+  describe('with a CRM connector other than generic', () => {
+    const contact = {
+      intent: 'update_customer_profile',
+      objectType: 'contact',
+      object: 'Contact',
+      idField: 'Cognigy_Customer_Id__c',
+      idEntity: 'customerId',
+      fields: {
+        Cognigy_Customer_Id__c: { entity: 'customerId' },
+        Status__c: { entity: 'newStatus' },
+        'Detail__c/Note': { entity: 'notes' },
+      },
+    };
+
+    it('maps only what the file maps, to the object and id field, nesting fields named with "/"', async () => {
+      const mapper = await start({ connector: 'salesforce', mappingsFile: file('sf.json', { mappings: [contact] }) });
+      expect(mapper.intents()).toEqual(['update_customer_profile']);
+      const upsert = mapper.map(
+        dialogEvent({ intent: 'update_customer_profile', entities: entities({ customerId: 'C-1', newStatus: 'gold', notes: 'n' }) }),
+      );
+      expect(upsert).toEqual({
+        intent: 'update_customer_profile',
+        objectType: 'contact',
+        method: 'POST',
+        object: 'Contact',
+        idField: 'Cognigy_Customer_Id__c',
+        externalId: 'C-1',
+        body: { Status__c: 'gold', Detail__c: { Note: 'n' } },
+      });
+    });
+
+    it('stops startup for an entry with a path, or without object or idField, naming the entry', async () => {
+      const { idField, ...noIdField } = contact;
+      expect(idField).toBeDefined();
+      const bad = file('sf-bad.json', {
+        mappings: [
+          { ...contact, path: '/x' },
+          { ...noIdField, intent: 'log_support_ticket' },
+        ],
+      });
+      const started = registry({ connector: 'salesforce', mappingsFile: bad });
+      await expect(started).rejects.toThrow('mappings[0] (update_customer_profile).path: not used with CRM_CONNECTOR=salesforce');
+      await expect(registry({ connector: 'salesforce', mappingsFile: bad })).rejects.toThrow(
+        'mappings[1] (log_support_ticket).idField: required with CRM_CONNECTOR=salesforce',
+      );
+    });
+
+    it('keeps the generic connector to paths: object and idField are refused there', async () => {
+      await expect(registry({ mappingsFile: file('generic-bad.json', { mappings: [contact] }) })).rejects.toThrow(
+        'mappings[0] (update_customer_profile).path: must be a string starting with "/"',
+      );
+    });
+
+    it('accepts each shipped example mapping for its connector', async () => {
+      for (const connector of ['salesforce', 'dataverse', 'hubspot', 'zendesk']) {
+        const example = join(__dirname, '..', '..', 'mappings', `${connector}.example.json`);
+        const mapper = await start({ connector, mappingsFile: example });
+        expect(mapper.intents().sort()).toEqual(['log_support_ticket', 'update_customer_profile']);
+      }
+    });
   });
 });

@@ -34,7 +34,9 @@ export class MappingRegistry extends IntentMapper implements OnModuleInit {
   }
 
   async onModuleInit(): Promise<void> {
-    const strategies = this.discoverStrategies();
+    const discovered = this.discoverStrategies();
+    // Built-in intents address the generic CRM's paths: other connectors map only what the file maps.
+    const strategies = this.config.connector === 'generic' ? discovered : new Map<string, IntentStrategy>();
     if (this.config.mappingsFile) {
       for (const definition of await this.loadFile(this.config.mappingsFile)) {
         strategies.set(definition.intent, new DeclarativeStrategy(definition));
@@ -67,7 +69,7 @@ export class MappingRegistry extends IntentMapper implements OnModuleInit {
     } catch (error) {
       throw new MappingsFileError(file, [`cannot be read: ${(error as NodeJS.ErrnoException).code}`]);
     }
-    return parseMappingsFile(file, text);
+    return parseMappingsFile(file, text, this.config.connector);
   }
 
   map(event: DialogCompletedEvent): CrmUpsert {

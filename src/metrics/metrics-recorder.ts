@@ -20,6 +20,7 @@ export class MetricsRecorder implements OnModuleInit {
     @InjectMetric(METRIC.requestSeconds) private readonly requestSeconds: Histogram<'object'>,
     @InjectMetric(METRIC.tokenRequests) private readonly tokenRequests: Counter<'outcome'>,
     @InjectMetric(METRIC.deadLetters) private readonly deadLetters: Counter<'object'>,
+    @InjectMetric(METRIC.upserts) private readonly upserts: Counter<'object' | 'result'>,
   ) {}
 
   onModuleInit(): void {
@@ -40,7 +41,9 @@ export class MetricsRecorder implements OnModuleInit {
       this.requests.inc({ object: objectType, code });
       this.requestSeconds.observe({ object: objectType }, seconds);
     });
-    this.telemetry.on('eventDelivered', ({ objectType, receivedAt }) => {
+    this.telemetry.on('eventDelivered', ({ objectType, receivedAt, created }) => {
+      const result = created === null ? 'unknown' : created ? 'created' : 'updated';
+      this.upserts.inc({ object: objectType, result });
       const ms = Date.now() - receivedAt;
       this.delivery.observe({ object: objectType }, ms / 1000);
       this.latency.recordDelivery(ms);

@@ -19,6 +19,7 @@ export const METRIC = {
   tokenRequests: 'crm_token_requests_total',
   queue: 'queue_events',
   deadLetters: 'crm_dead_letters_total',
+  upserts: 'crm_upserts_total',
 } as const;
 
 export const metricProviders = [
@@ -68,5 +69,10 @@ export const metricProviders = [
     name: METRIC.deadLetters,
     help: 'Events dead-lettered, by object type',
     labelNames: ['object'],
+  }),
+  makeCounterProvider({
+    name: METRIC.upserts,
+    help: 'Upserts the CRM confirmed, by object type and result (created, updated, unknown)',
+    labelNames: ['object', 'result'],
   }),
 ];

@@ -20,12 +20,20 @@ export interface DialogCompletedEvent {
   metadata: Record<string, unknown>;
 }
 
-/** What one event asks of the CRM, fixed at ingest so every retry sends identical bytes. */
+/**
+ * What one event asks of the CRM, fixed at ingest so every retry sends identical bytes. For the
+ * generic connector `body` is the request body; for the others it holds the record's fields.
+ */
 export interface CrmUpsert {
   intent: string;
   objectType: string;
   method: 'POST';
-  path: string;
+  /** The generic connector's request path. */
+  path?: string;
+  /** The CRM object (Salesforce sObject, Dataverse entity set, HubSpot object, Zendesk resource). */
+  object?: string;
+  /** The CRM field holding the external id (Salesforce external id, Dataverse alternate key...). */
+  idField?: string;
   externalId: string;
   body: Record<string, unknown>;
 }

@@ -41,6 +41,8 @@ export interface EventDelivered {
   objectType: string;
   /** Receipt time of the webhook, epoch milliseconds. */
   receivedAt: number;
+  /** Whether the CRM created the record (false: updated; null: its answer did not say). */
+  created: boolean | null;
 }
 
 /** An event was given up on and kept as a dead letter. */

@@ -12,6 +12,8 @@ export interface EventView {
   attempts: number;
   lastStatus: number | null;
   lastError: string | null;
+  crmRecordId: string | null;
+  created: boolean | null;
   receivedAt: string;
   deliveredAt: string | null;
   conversationId: string;

@@ -4,19 +4,12 @@ import { ConfigType } from '@nestjs/config';
 import { Readable } from 'node:stream';
 import { crmConfig } from '../../config/crm.config';
 import { AttemptRecord } from '../../queue/stored-event';
-import { CrmUpsert } from '../../shared/dialog-completed-event';
 import { Telemetry } from '../../telemetry/telemetry';
 import { TokenProvider } from '../token/token-provider';
 import { readCappedBody } from './capped-body';
 import { BreakerOpenError, CrmBreaker } from './crm-breaker';
 import { CrmRequest, isBreakerFailureStatus } from './crm-request';
 import { deadline, isTimeoutCode } from './outbound-http';
-
-export interface CrmCall {
-  upsert: CrmUpsert;
-  idempotencyKey: string;
-  requestId: string;
-}
 
 /** How one exchange ended. `sent`: CRM requests made (token requests not included). */
 type ExchangeResult =
@@ -32,6 +25,7 @@ type ExchangeResult =
 export type CrmResult = ExchangeResult & { requests: AttemptRecord[] };
 
 type Answer = Extract<ExchangeResult, { kind: 'response' }>;
+type HttpRequest = Omit<CrmRequest, 'path'> & { url: string };
 
 /** A 408/5xx answer, thrown inside the breaker so that it counts as a failure there. */
 class BreakerFailure extends Error {
@@ -63,20 +57,6 @@ export class CrmClient {
     private readonly telemetry: Telemetry,
   ) {}
 
-  upsert({ upsert, idempotencyKey, requestId }: CrmCall): Promise<CrmResult> {
-    return this.send(upsert.objectType, {
-      method: upsert.method,
-      url: `${this.config.baseUrl}${upsert.path}`,
-      data: JSON.stringify(upsert.body),
-      headers: {
-        'Content-Type': 'application/json',
-        Accept: 'application/json',
-        'Idempotency-Key': idempotencyKey,
-        'X-Request-Id': requestId,
-      },
-    });
-  }
-
   /** One CRM request for `objectType` (its metrics label), with the token and the 401 rule. */
   async send(objectType: string, request: CrmRequest): Promise<CrmResult> {
     const requests: AttemptRecord[] = [];
@@ -101,13 +81,18 @@ export class CrmClient {
       requests.push({ at: Date.now(), status: null, error: `token: ${message}`, durationMs: 0 });
       return { result: { kind: 'token', message, sent: sentBefore } };
     }
-    const authorized = { ...request, headers: { ...request.headers, Authorization: `Bearer ${token}` } };
+    const authorized: HttpRequest = {
+      method: request.method,
+      url: `${this.tokens.apiBase() ?? this.config.baseUrl}${request.path}`,
+      headers: { ...request.headers, Authorization: `${this.tokens.scheme} ${token}` },
+      data: request.data,
+    };
     const result = await this.guardedExchange(objectType, authorized, requests);
     return { token, result: { ...result, sent: sentBefore + result.sent } };
   }
 
   /** The HTTP exchange inside the breaker: 408, 5xx, network errors and timeouts are its failures. */
-  private async guardedExchange(objectType: string, request: CrmRequest, requests: AttemptRecord[]): Promise<ExchangeResult> {
+  private async guardedExchange(objectType: string, request: HttpRequest, requests: AttemptRecord[]): Promise<ExchangeResult> {
     let sent = 0;
     try {
       return await this.breaker.fire(async () => {
@@ -130,7 +115,7 @@ export class CrmClient {
    * Sends one request and reads its answer, all within CRM_TIMEOUT_MS; reports it to the metrics
    * and adds it to `requests`.
    */
-  private async exchange(objectType: string, request: CrmRequest, requests: AttemptRecord[]): Promise<Answer> {
+  private async exchange(objectType: string, request: HttpRequest, requests: AttemptRecord[]): Promise<Answer> {
     const at = Date.now();
     const started = process.hrtime.bigint();
     const observe = (code: string, error: string | null = code) => {

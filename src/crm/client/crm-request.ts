@@ -1,7 +1,8 @@
 /** One HTTP request to the CRM API, before the token is added. */
 export interface CrmRequest {
   method: 'GET' | 'POST' | 'PATCH' | 'PUT';
-  url: string;
+  /** Below the API base: CRM_BASE_URL, or the base the token answer named (Salesforce's instance_url). */
+  path: string;
   headers: Record<string, string>;
   /** Sent as is (already serialised). */
   data?: string;

@@ -10,20 +10,19 @@ import { ConfigType } from '@nestjs/config';
 import { crmConfig } from '../../config/crm.config';
 import { DeliveryQueue } from '../../queue/delivery-queue';
 import { ClaimedEvent } from '../../queue/stored-event';
-import { CrmClient } from '../client/crm-client';
 import { CrmBreaker } from '../client/crm-breaker';
+import { batchKey, CrmConnector } from '../connectors/crm-connector';
+import { planBatches } from './batch-plan';
 import { DeliveryVerdicts } from './delivery-verdicts';
 import { RateLimiter } from './rate-limiter';
 
 const IDLE_POLL_MS = 1000;
 const ERROR_PAUSE_MS = 1000;
 
-export function idempotencyKey(event: Pick<ClaimedEvent, 'eventId' | 'replays'>): string {
-  return event.replays > 0 ? `cognigy-${event.eventId}-r${event.replays}` : `cognigy-${event.eventId}`;
-}
-
 /**
- * Claims due events and delivers them, at most CRM_CONCURRENCY at once. While the breaker is open
+ * Claims due events and delivers them through the chosen connector, at most CRM_CONCURRENCY CRM
+ * requests at once; a batching connector carries up to CRM_BATCH_SIZE events of one mapping per
+ * request, waiting up to CRM_BATCH_WAIT_MS for a batch to fill. While the breaker is open
  * nothing is claimed (events wait in the store, no attempt is used); half-open lets one through.
  * Sleeps until the next event is due, woken early by new events, freed slots and breaker changes.
  */
@@ -40,7 +39,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy, 
   constructor(
     @Inject(crmConfig.KEY) private readonly config: ConfigType<typeof crmConfig>,
     private readonly store: DeliveryQueue,
-    private readonly client: CrmClient,
+    private readonly connector: CrmConnector,
     private readonly breaker: CrmBreaker,
     private readonly verdicts: DeliveryVerdicts,
   ) {
@@ -107,17 +106,43 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy, 
 
   /** Claims what the free slots allow; true when it started any delivery. */
   private async fill(): Promise<boolean> {
-    const capacity = this.capacity();
-    if (capacity <= 0) return false;
-    const events = await this.store.claimDue(capacity);
-    for (const event of events) {
-      const delivery = this.deliver(event).finally(() => {
+    const slots = this.capacity();
+    if (slots <= 0) return false;
+    const events = await this.claim(slots);
+    const plan = planBatches(events, slots, this.config.batchSize, batchKey);
+    for (const event of plan.stale) this.track(this.verdicts.stale(event), event.eventId);
+    for (const batch of plan.batches) this.track(this.deliver(batch), batch[0].eventId);
+    const now = Date.now();
+    await Promise.all(plan.surplus.map((event) => this.store.release(event.eventId, now)));
+    return events.length > 0;
+  }
+
+  /** Up to `slots` requests' worth of due events; a batch that is not full waits a little for more. */
+  private async claim(slots: number): Promise<ClaimedEvent[]> {
+    const wanted = slots * this.config.batchSize;
+    const events = await this.store.claimDue(wanted);
+    if (this.config.batchSize === 1 || events.length === 0) return events;
+    const until = Date.now() + this.config.batchWaitMs;
+    while (events.length < this.config.batchSize && this.running && Date.now() < until) {
+      this.woken = false;
+      await this.sleep(until - Date.now());
+      events.push(...(await this.store.claimDue(wanted - events.length)));
+    }
+    return events;
+  }
+
+  private track(work: Promise<void>, eventId: string): void {
+    const delivery = work
+      .catch((error: unknown) => {
+        // The store could not record the outcome: the claim lapses and the event is retried later
+        // (same Idempotency-Key, or the same upsert by external id), so the CRM still applies it once.
+        this.logger.error(`Delivery of ${eventId} not recorded: ${(error as Error).message}`);
+      })
+      .finally(() => {
         this.inFlight.delete(delivery);
         this.poke();
       });
-      this.inFlight.add(delivery);
-    }
-    return events.length > 0;
+    this.inFlight.add(delivery);
   }
 
   private async idleDelay(): Promise<number> {
@@ -138,20 +163,12 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy, 
     });
   }
 
-  private async deliver(event: ClaimedEvent): Promise<void> {
-    try {
-      if (event.stale) return await this.verdicts.stale(event);
-      await this.limiter.acquire();
-      const result = await this.client.upsert({
-        upsert: event.upsert,
-        idempotencyKey: idempotencyKey(event),
-        requestId: event.requestId,
-      });
-      await this.verdicts.apply(event, result);
-    } catch (error) {
-      // The store could not record the verdict: the claim lapses and the event is retried later
-      // under the same Idempotency-Key, so the CRM still applies it once.
-      this.logger.error(`Delivery of ${event.eventId} not recorded: ${(error as Error).message}`);
-    }
+  /** One CRM request (one event, or a batch of one mapping); every event gets its own verdict. */
+  private async deliver(batch: ClaimedEvent[]): Promise<void> {
+    await this.limiter.acquire();
+    const verdicts = await this.connector.deliver(batch);
+    const recorded = await Promise.allSettled(batch.map((event, i) => this.verdicts.apply(event, verdicts[i])));
+    const failed = recorded.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 }

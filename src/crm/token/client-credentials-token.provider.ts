@@ -12,15 +12,28 @@ export interface ClientCredentials {
   scopes: string;
   /** Deadline of the whole token exchange: a stalled endpoint fails the attempt. */
   timeoutMs: number;
+  /**
+   * Salesforce: the answer names the API base (`instance_url`) and has no `expires_in`, so the
+   * token is kept until the CRM refuses it.
+   */
+  salesforce?: boolean;
 }
 
 interface CachedToken {
   token: string;
   refreshAt: number;
   expiresAt: number;
+  apiBase?: string;
 }
 
 const REFRESH_RETRY_MS = 5000;
+
+interface TokenAnswer {
+  access_token?: unknown;
+  expires_in?: unknown;
+  instance_url?: unknown;
+  error?: unknown;
+}
 
 /** RFC 6749 §2.3.1: client id and secret are form-encoded before they go into Basic. */
 const formEncode = (value: string) => encodeURIComponent(value).replace(/%20/g, '+');
@@ -50,6 +63,10 @@ export class ClientCredentialsTokenProvider extends TokenProvider {
     return this.inflight;
   }
 
+  override apiBase(): string | undefined {
+    return this.cached?.apiBase;
+  }
+
   invalidate(token: string): boolean {
     if (this.cached?.token === token) this.cached = undefined;
     return true;
@@ -60,7 +77,7 @@ export class ClientCredentialsTokenProvider extends TokenProvider {
     return {
       mode: 'client_credentials',
       cached: usable,
-      expiresAt: usable ? new Date(this.cached!.expiresAt).toISOString() : null,
+      expiresAt: usable && Number.isFinite(this.cached!.expiresAt) ? new Date(this.cached!.expiresAt).toISOString() : null,
       lastError: this.lastError,
     };
   }
@@ -111,18 +128,26 @@ export class ClientCredentialsTokenProvider extends TokenProvider {
       if (isTimeoutCode(code)) throw new TokenUnavailableError('token endpoint timed out');
       throw new TokenUnavailableError(`token endpoint unreachable (${code ?? 'network error'})`);
     }
-    const body = response.data as { access_token?: unknown; expires_in?: unknown; error?: unknown };
+    const body = response.data as TokenAnswer;
     if (response.status !== 200 || typeof body?.access_token !== 'string' || body.access_token === '') {
       const reason = typeof body?.error === 'string' ? `: ${body.error.slice(0, 100)}` : '';
       throw new TokenUnavailableError(`token endpoint answered ${response.status}${reason}`);
     }
+    this.cached = { token: body.access_token, ...this.lifetime(body), apiBase: this.apiBaseOf(body) };
+    return body.access_token;
+  }
+
+  private lifetime(body: TokenAnswer): Pick<CachedToken, 'expiresAt' | 'refreshAt'> {
+    if (this.credentials.salesforce && body.expires_in === undefined) return { expiresAt: Infinity, refreshAt: Infinity };
     const expiresIn = Number(body.expires_in) > 0 ? Number(body.expires_in) : 3600;
     const now = Date.now();
-    this.cached = {
-      token: body.access_token,
-      expiresAt: now + expiresIn * 1000,
-      refreshAt: now + (expiresIn - Math.min(60, expiresIn / 2)) * 1000,
-    };
-    return body.access_token;
+    return { expiresAt: now + expiresIn * 1000, refreshAt: now + (expiresIn - Math.min(60, expiresIn / 2)) * 1000 };
+  }
+
+  private apiBaseOf(body: TokenAnswer): string | undefined {
+    if (!this.credentials.salesforce) return undefined;
+    const url = typeof body.instance_url === 'string' ? body.instance_url : '';
+    if (!/^https?:\/\/[^/]+/.test(url)) throw new TokenUnavailableError('token answer has no usable instance_url');
+    return url.replace(/\/+$/, '');
   }
 }

@@ -1,5 +1,5 @@
 export interface TokenState {
-  mode: 'client_credentials' | 'static';
+  mode: 'client_credentials' | 'static' | 'basic';
   /** Whether a usable token is cached right now. */
   cached: boolean;
   expiresAt: string | null;
@@ -16,6 +16,13 @@ export class TokenUnavailableError extends Error {
 
 /** Supplies the bearer token for CRM requests. */
 export abstract class TokenProvider {
+  /** The Authorization scheme the credential goes with. */
+  readonly scheme: 'Bearer' | 'Basic' = 'Bearer';
+  /** The API base the token answer named (Salesforce's instance_url), if it names one. */
+  apiBase(): string | undefined {
+    return undefined;
+  }
+
   abstract getToken(): Promise<string>;
   /** Drops `token` if it is the cached one (the CRM refused it); false when nothing can be refreshed. */
   abstract invalidate(token: string): boolean;

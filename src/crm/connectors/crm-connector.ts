@@ -1,0 +1,37 @@
+import { CrmConnectorName } from '../../config/environment';
+import { ClaimedEvent } from '../../queue/stored-event';
+import { EventVerdict } from '../delivery/verdict';
+
+/** What `npm run crm:check` found for one mapping. */
+export interface MappingCheck {
+  object: string;
+  idField: string;
+  objectExists: boolean;
+  idFieldExists: boolean | null;
+  detail: string;
+}
+
+/**
+ * How a mapped upsert reaches one kind of CRM: the requests an event (or a batch of events of one
+ * mapping) becomes, and the verdict for each answer. Token flow, breaker, retries, order, dead
+ * letters and the store are shared and do not change per connector.
+ */
+export abstract class CrmConnector {
+  abstract readonly name: CrmConnectorName;
+  /** Events one request may carry: 1 for connectors that do not batch. */
+  abstract readonly maxBatchSize: number;
+
+  /** Delivers one event, or a batch of events of one mapping: one verdict per event, in order. */
+  abstract deliver(events: ClaimedEvent[]): Promise<EventVerdict[]>;
+
+  /** One harmless read telling whether a mapping's object and id field exist at the CRM. */
+  abstract check(object: string, idField: string): Promise<MappingCheck>;
+}
+
+/** Events of one mapping may share a request. */
+export const batchKey = (event: ClaimedEvent): string => event.upsert.intent;
+
+/** The idempotency key of an event, new after each operator replay (the CRM may have kept the failure). */
+export function idempotencyKey(event: Pick<ClaimedEvent, 'eventId' | 'replays'>): string {
+  return event.replays > 0 ? `cognigy-${event.eventId}-r${event.replays}` : `cognigy-${event.eventId}`;
+}

@@ -1,0 +1,72 @@
+import { AttemptRecord, AttemptResult } from '../../queue/stored-event';
+import { CrmResult } from '../client/crm-client';
+import { retryAfterMs } from './retry-policy';
+
+/** What a delivery attempt means for one event. */
+export type Verdict =
+  | { action: 'delivered'; attempt: AttemptResult }
+  | { action: 'retry'; attempt: AttemptResult; afterMs?: number }
+  | { action: 'dead'; attempt: AttemptResult }
+  /** Nothing was sent (the breaker is open): the event goes back without using an attempt. */
+  | { action: 'release' };
+
+/** One event's share of a delivery: its verdict, the attempts it used up, and those requests for its history. */
+export interface EventVerdict {
+  verdict: Verdict;
+  attempts: number;
+  requests: AttemptRecord[];
+}
+
+export type CrmAnswer = Extract<CrmResult, { kind: 'response' }>;
+
+/** Every CRM request counts as an attempt, and so does a failed token request. */
+export const attemptsUsed = (result: CrmResult): number => result.sent + (result.kind === 'token' ? 1 : 0);
+
+export interface RecordFacts {
+  crmRecordId: string | null;
+  created: boolean | null;
+}
+
+export const deliveredVerdict = (status: number, facts: RecordFacts = { crmRecordId: null, created: null }): Verdict => ({
+  action: 'delivered',
+  attempt: { status, error: null, ...facts },
+});
+
+export const retryVerdict = (status: number | null, error: string, afterMs?: number): Verdict => ({
+  action: 'retry',
+  attempt: { status, error },
+  afterMs,
+});
+
+export const deadVerdict = (status: number | null, error: string): Verdict => ({ action: 'dead', attempt: { status, error } });
+
+/** The wait a 429 (or 503) asks for, when it says. */
+export const retryAfter = ({ headers }: Pick<CrmAnswer, 'headers'>): number | undefined =>
+  retryAfterMs(headers['retry-after'], Date.now());
+
+/**
+ * Results without an answer mean the same for every connector: the breaker refused (released,
+ * unless a 401's retry was refused after the first request went), or the request, or its token,
+ * failed (retried with backoff).
+ */
+export function unansweredVerdict(result: Exclude<CrmResult, CrmAnswer>): Verdict {
+  if (result.kind === 'breaker-open') {
+    return result.sent === 0 ? { action: 'release' } : retryVerdict(null, 'CRM circuit breaker opened before the retry');
+  }
+  return retryVerdict(null, result.message);
+}
+
+/** The answer of a connector's table, or the common verdict when there was none. */
+export function verdictOf(result: CrmResult, judgeAnswer: (answer: CrmAnswer) => Verdict): EventVerdict {
+  const verdict = result.kind === 'response' ? judgeAnswer(result) : unansweredVerdict(result);
+  return { verdict, attempts: attemptsUsed(result), requests: result.requests };
+}
+
+/** Parses a JSON answer body; undefined when it is not JSON (or was cut at the size cap). */
+export function parseJson(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,216 @@
+import { CrmBreaker } from '../src/crm/client/crm-breaker';
+import { TokenProvider } from '../src/crm/token/token-provider';
+import { sendContact, sendTicket, settledAs, startConnectorApp, upsertsCounted, view } from './support/connector-app';
+import { SalesforceFake } from './support/salesforce-fake';
+import { TestApp } from './support/test-app';
+import { waitFor } from './support/wait-for';
+import { unique } from './support/webhook-cases';
+
+/**
+ * CRM_CONNECTOR=salesforce through the real app and mappings/salesforce.example.json, against a
+ * fake org over real HTTP (test/support/salesforce-fake.ts): upsert by external id, the token
+ * answer's instance_url as API base, and every cell of the Salesforce verdict column.
+ */
+
+const CLIENT_ID = 'sf-connected-app';
+const CLIENT_SECRET = 'sf-secret';
+const sf = new SalesforceFake(CLIENT_ID, CLIENT_SECRET);
+
+const env = (more: Record<string, string> = {}) => ({
+  CRM_TOKEN_URL: sf.tokenUrl,
+  CRM_CLIENT_ID: CLIENT_ID,
+  CRM_CLIENT_SECRET: CLIENT_SECRET,
+  ...more,
+});
+
+beforeAll(() => sf.start());
+afterAll(() => sf.stop());
+
+describe('Salesforce, one upsert per request', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    // Threshold 1: a single breaker failure would open it, so "not a breaker failure" is visible.
+    t = await startConnectorApp('salesforce', env({ CRM_BREAKER_THRESHOLD: '1' }));
+  });
+  afterAll(() => t.close());
+
+  it('creates, then updates, the Contact by its external id; operators see the record id and created', async () => {
+    const customerId = unique('C');
+    const createdBefore = await upsertsCounted(t, 'contact', 'created');
+    const first = await sendContact(t, customerId, { newStatus: { value: 'gold' } });
+    const [made] = await settledAs(t, [first], 'delivered');
+    const [record] = sf.find('Contact', 'Cognigy_Customer_Id__c', customerId);
+    expect(record).toMatchObject({ Status__c: 'gold', Cognigy_Customer_Id__c: customerId });
+    expect(made).toMatchObject({ attempts: 1, lastStatus: 201, crmRecordId: record.Id, created: true });
+
+    const second = await sendContact(t, customerId, { newStatus: { value: 'platinum' }, notes: { value: 'called back' } });
+    const [changed] = await settledAs(t, [second], 'delivered');
+    expect(changed).toMatchObject({ attempts: 1, lastStatus: 200, crmRecordId: record.Id, created: false });
+    expect(sf.find('Contact', 'Cognigy_Customer_Id__c', customerId)).toEqual([
+      expect.objectContaining({ Id: record.Id, Status__c: 'platinum', Description: 'called back' }),
+    ]);
+    // The PATCH URL carries the id; the body holds the fields without it.
+    const sent = sf.apiRequests().filter((r) => r.url.endsWith(`/Cognigy_Customer_Id__c/${encodeURIComponent(customerId)}`));
+    expect(sent.map((r) => [r.method, r.url.split('/sobjects/')[0]])).toEqual([
+      ['PATCH', '/services/data/v62.0'],
+      ['PATCH', '/services/data/v62.0'],
+    ]);
+    expect(sent[0].body).not.toHaveProperty('Cognigy_Customer_Id__c');
+    expect(await upsertsCounted(t, 'contact', 'created')).toBe(createdBefore + 1);
+    expect(await upsertsCounted(t, 'contact', 'updated')).toBeGreaterThanOrEqual(1);
+  });
+
+  it('maps log_support_ticket to a Case', async () => {
+    const ticketId = unique('T');
+    const [done] = await settledAs(t, [await sendTicket(t, ticketId)], 'delivered');
+    expect(sf.find('Case', 'Cognigy_Ticket_Id__c', ticketId)).toEqual([
+      expect.objectContaining({ Priority: 'high', Description: 'router offline', Origin: 'Cognigy AI' }),
+    ]);
+    expect(done.created).toBe(true);
+  });
+
+  it('several records with the external id (300): dead letter naming the matching records', async () => {
+    const customerId = unique('DUP');
+    const a = sf.seed('Contact', { Cognigy_Customer_Id__c: customerId });
+    const b = sf.seed('Contact', { Cognigy_Customer_Id__c: customerId });
+    const [dead] = await settledAs(t, [await sendContact(t, customerId)], 'dead');
+    expect(dead).toMatchObject({ attempts: 1, lastStatus: 300 });
+    expect(dead.lastError).toContain(`/sobjects/Contact/${a.Id}`);
+    expect(dead.lastError).toContain(`/sobjects/Contact/${b.Id}`);
+  });
+
+  it('400 keeps Salesforce errorCode and message in the dead letter', async () => {
+    sf.rejectedValues.set('Status__c', 'banned');
+    try {
+      const [dead] = await settledAs(t, [await sendContact(t, unique('C'), { newStatus: { value: 'banned' } })], 'dead');
+      expect(dead).toMatchObject({ attempts: 1, lastStatus: 400 });
+      expect(dead.lastError).toContain('FIELD_CUSTOM_VALIDATION_EXCEPTION: Status__c does not accept banned');
+    } finally {
+      sf.rejectedValues.clear();
+    }
+  });
+
+  it('403 REQUEST_LIMIT_EXCEEDED is retried with backoff and is not a breaker failure', async () => {
+    sf.inject({ status: 403, body: [{ message: 'TotalRequests Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED' }], count: 2 });
+    const [done] = await settledAs(t, [await sendContact(t, unique('C'))], 'delivered');
+    expect(done).toMatchObject({ attempts: 3, lastStatus: 201 });
+    expect(t.app.get(CrmBreaker).state).toBe('closed');
+  });
+
+  it('any other 403 is a dead letter', async () => {
+    sf.inject({ status: 403, body: [{ message: 'insufficient access rights on object id', errorCode: 'INSUFFICIENT_ACCESS_OR_READONLY' }] });
+    const [dead] = await settledAs(t, [await sendContact(t, unique('C'))], 'dead');
+    expect(dead.lastError).toContain('INSUFFICIENT_ACCESS_OR_READONLY');
+  });
+
+  it('404 (unknown object or field) is a dead letter with Salesforce message', async () => {
+    sf.inject({ status: 404, body: [{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }] });
+    const [dead] = await settledAs(t, [await sendContact(t, unique('C'))], 'dead');
+    expect(dead).toMatchObject({ lastStatus: 404 });
+    expect(dead.lastError).toContain('NOT_FOUND: The requested resource does not exist');
+  });
+
+  it('401 INVALID_SESSION_ID: the token is dropped, fetched once more, and the upsert retried once at once', async () => {
+    const tokensBefore = sf.tokenRequests;
+    sf.revokeTokens();
+    const customerId = unique('C');
+    const [done] = await settledAs(t, [await sendContact(t, customerId)], 'delivered');
+    expect(done).toMatchObject({ attempts: 2, lastStatus: 201 });
+    expect(sf.tokenRequests).toBe(tokensBefore + 1);
+    const statuses = sf.apiRequests().filter((r) => r.url.includes(encodeURIComponent(customerId))).map((r) => r.status);
+    expect(statuses).toEqual([401, 201]);
+  });
+
+  it('a token answer without expires_in is kept until a 401: no refresh however many deliveries', async () => {
+    expect(t.app.get(TokenProvider).state()).toMatchObject({ cached: true, expiresAt: null, lastError: null });
+    const tokensBefore = sf.tokenRequests;
+    const ids = await Promise.all([1, 2, 3, 4].map(() => sendContact(t, unique('C'))));
+    await settledAs(t, ids, 'delivered');
+    expect(sf.tokenRequests).toBe(tokensBefore);
+  });
+
+  // Last in this app: the breaker stays open afterwards.
+  it('5xx is retried and counts against the breaker', async () => {
+    sf.inject({ status: 503, body: [{ errorCode: 'SERVER_UNAVAILABLE', message: 'try later' }] });
+    const eventId = await sendContact(t, unique('C'));
+    const waiting = await waitFor(
+      async () => {
+        const event = await view(t, eventId);
+        return event.attempts === 1 && t.app.get(CrmBreaker).state === 'open' ? event : null;
+      },
+      { timeoutMs: 10000, what: 'the 503 opens the breaker' },
+    );
+    expect(waiting).toMatchObject({ state: 'queued', lastStatus: 503 });
+    expect(waiting.lastError).toContain('SERVER_UNAVAILABLE');
+  });
+});
+
+describe('Salesforce, batched (sObject collections, CRM_BATCH_SIZE=200)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startConnectorApp('salesforce', env({ CRM_BATCH_SIZE: '200', CRM_BATCH_WAIT_MS: '50' }));
+  });
+  afterAll(() => t.close());
+
+  it('one request carries many events; each event gets its own verdict from its own result', async () => {
+    sf.rejectedValues.set('Status__c', 'banned');
+    const before = sf.apiRequests().length;
+    try {
+      const ids = await Promise.all(
+        Array.from({ length: 40 }, (_, i) => sendContact(t, unique('B'), { newStatus: { value: i === 17 ? 'banned' : 'gold' } })),
+      );
+      const bad = ids[17];
+      const good = ids.filter((id) => id !== bad);
+      const delivered = await settledAs(t, good, 'delivered');
+      const [dead] = await settledAs(t, [bad], 'dead');
+
+      // 200 with a failed record in a collection (400 had it gone alone, as a single upsert).
+      expect(dead.attempts).toBe(1);
+      expect(dead.lastError).toContain('FIELD_CUSTOM_VALIDATION_EXCEPTION');
+      for (const event of delivered) {
+        expect(event).toMatchObject({ attempts: 1, created: true });
+        expect(event.crmRecordId).toMatch(/^003/);
+      }
+      // A lone due event goes as a single upsert; every other request is a collection.
+      const batches = sf.apiRequests().slice(before).map((r) => (r.body as { records?: unknown[] }).records?.length ?? 1);
+      expect(batches.reduce((a, b) => a + b, 0)).toBe(40);
+      expect(batches.length).toBeLessThan(40);
+      expect(Math.max(...batches)).toBeGreaterThan(1);
+    } finally {
+      sf.rejectedValues.clear();
+    }
+  });
+
+  it('a request-level 5xx is one failed attempt for every event it carried; they are delivered on retry', async () => {
+    sf.inject({ status: 500, body: [{ errorCode: 'UNKNOWN_EXCEPTION', message: 'An unexpected error occurred' }] });
+    const ids = await Promise.all(Array.from({ length: 10 }, () => sendContact(t, unique('R'))));
+    const events = await settledAs(t, ids, 'delivered');
+    const attempts = events.map((e) => e.attempts);
+    // Those in the failed request used two attempts, the others one.
+    expect(attempts.every((a) => a === 1 || a === 2)).toBe(true);
+    expect(attempts.some((a) => a === 2)).toBe(true);
+  });
+
+  it('keeps per-record order under a stream with repeated external ids; a batch never holds one record twice', async () => {
+    const before = sf.apiRequests().length;
+    const records = Array.from({ length: 5 }, () => unique('ORD'));
+    const base = Date.now() - 120_000;
+    const ids: string[] = [];
+    for (let n = 1; n <= 8; n++) {
+      for (const customerId of records) {
+        const timestamp = new Date(base + n * 1000).toISOString();
+        ids.push(await sendContact(t, customerId, { newStatus: { value: `v${n}` } }, { timestamp }));
+      }
+    }
+    await settledAs(t, ids, 'delivered');
+
+    for (const customerId of records) {
+      const order = sf.writes.filter((w) => w.externalId === customerId).map((w) => w.fields.Status__c);
+      expect(order).toEqual(['v1', 'v2', 'v3', 'v4', 'v5', 'v6', 'v7', 'v8']);
+    }
+    for (const request of sf.apiRequests().slice(before)) {
+      const batch = ((request.body as { records?: Array<Record<string, unknown>> })?.records ?? []).map((r) => r.Cognigy_Customer_Id__c);
+      expect(new Set(batch).size).toBe(batch.length);
+    }
+  });
+});
