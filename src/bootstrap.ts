@@ -1,12 +1,24 @@
 import { DynamicModule, INestApplication, Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
+import { Server } from 'node:http';
 import { Logger } from 'nestjs-pino';
 import { resolve } from 'node:path';
 import { AppModule } from './app.module';
 import { Environment, hasCrm, lacksWebhookSecret, withWebhookSecret } from './config/environment';
 import { loadEnvironment } from './config/load-environment';
 import type { DevNotice } from './dev/dev-notice';
+
+/**
+ * Limits against slow clients: all headers within 10 s, the whole request within 30 s. Node checks
+ * these every `connectionsCheckingInterval` (30 s by default, read when the server starts
+ * listening), which would let a slow sender hold a connection up to 30 s longer.
+ */
+function limitSlowClients(server: Server & { connectionsCheckingInterval?: number }): void {
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  server.connectionsCheckingInterval = 1_000;
+}
 
 /**
  * Builds the whole application exactly as production runs it; the e2e tests use this too.
@@ -38,12 +50,14 @@ async function withDevWebhookSecret(env: Environment, notices: DevNotice[]): Pro
 
 /**
  * Nest's body parser is off: webhook routes read their raw bytes themselves (the signature is
- * computed over them), after the size and content-type checks.
+ * computed over them), after the size and content-type checks. Closing the application closes
+ * every client connection, idle or not, so no slow client can keep a stopping process alive.
  */
 async function build(root: DynamicModule, notices: DevNotice[]): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(root, {
     bodyParser: false,
     bufferLogs: true,
+    forceCloseConnections: true,
     // Startup errors (bad configuration, bad mappings file) reach the caller, which names them.
     abortOnError: false,
   });
@@ -51,5 +65,6 @@ async function build(root: DynamicModule, notices: DevNotice[]): Promise<INestAp
   for (const { context, message } of notices) new NestLogger(context).warn(message);
   app.disable('x-powered-by');
   app.set('trust proxy', true);
+  limitSlowClients(app.getHttpServer());
   return app;
 }

@@ -102,6 +102,12 @@ export class Environment {
   @Transform(toInt) @IsInt() @Min(1024) @Max(50 * 1024 * 1024)
   WEBHOOK_MAX_BODY_BYTES = 262144;
 
+  @Transform(toInt) @IsInt() @Min(100) @Max(600_000)
+  WEBHOOK_BODY_TIMEOUT_MS = 10000;
+
+  @Transform(toInt) @IsInt() @Min(0)
+  WEBHOOK_MAX_FUTURE_SECONDS = 300;
+
   @Transform(toInt) @IsInt() @Min(1)
   DEDUP_TTL_SECONDS = 86400;
 

@@ -13,6 +13,10 @@ export interface WebhookConfig {
   /** Decoded key bytes of each `whsec_` secret. */
   standardSecrets: Buffer[];
   maxBodyBytes: number;
+  /** A body not fully received within this long is answered 408 and dropped. */
+  bodyTimeoutMs: number;
+  /** How far ahead of the receipt time an event's `timestamp` may be. */
+  maxFutureSeconds: number;
 }
 
 export const webhookConfig = configNamespace('webhook', (env): WebhookConfig => {
@@ -28,5 +32,7 @@ export const webhookConfig = configNamespace('webhook', (env): WebhookConfig => 
       Buffer.from(s.slice('whsec_'.length), 'base64'),
     ),
     maxBodyBytes: env.WEBHOOK_MAX_BODY_BYTES,
+    bodyTimeoutMs: env.WEBHOOK_BODY_TIMEOUT_MS,
+    maxFutureSeconds: env.WEBHOOK_MAX_FUTURE_SECONDS,
   };
 });

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DevNotice } from './dev-notice';
+import { ensureDataDir } from '../config/data-dir';
 
 export const DEV_SECRET_FILE = 'dev-webhook-secret';
 
@@ -28,7 +29,7 @@ export function loadOrCreateDevSecret(dataDir: string): DevWebhookSecret {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  mkdirSync(dataDir, { recursive: true });
+  ensureDataDir(dataDir);
   const secret = randomBytes(32).toString('hex');
   // 'wx' refuses to overwrite a file another process created in the meantime.
   try {

@@ -15,14 +15,38 @@ export function requestId(req: IncomingMessage, res: ServerResponse): string {
   return id;
 }
 
+/**
+ * The only request headers a log line shows: whole header sets would carry credentials sent under
+ * any name, and kilobytes per line. Ids and transport facts only; each value cut to a bounded length.
+ */
+export const LOGGED_REQUEST_HEADERS = [
+  'content-type',
+  'content-length',
+  'content-encoding',
+  'user-agent',
+  'x-request-id',
+  'x-forwarded-for',
+  'idempotency-key',
+  'x-cognigy-event-id',
+  'x-cognigy-timestamp',
+  'webhook-id',
+  'webhook-timestamp',
+  'svix-id',
+  'svix-timestamp',
+];
+const MAX_LOGGED_HEADER = 200;
+
+export function loggedHeaders(headers: Record<string, unknown> | undefined): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const name of LOGGED_REQUEST_HEADERS) {
+    const value = headers?.[name];
+    if (value !== undefined) kept[name] = String(value).slice(0, MAX_LOGGED_HEADER);
+  }
+  return kept;
+}
+
 /** Paths into a log line that may hold credentials; pino replaces them before writing. */
 export const REDACTED_PATHS = [
-  'req.headers.authorization',
-  'req.headers["proxy-authorization"]',
-  'req.headers["x-cognigy-signature"]',
-  'req.headers["x-api-key"]',
-  'req.headers["webhook-signature"]',
-  'req.headers.cookie',
   'res.headers["set-cookie"]',
   '*.clientSecret',
   '*.client_secret',
@@ -44,6 +68,9 @@ export const REDACTED_PATHS = [
           level: config.get('app.logLevel', { infer: true }),
           genReqId: requestId,
           redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+          serializers: {
+            req: (req: { headers?: Record<string, unknown> }) => ({ ...req, headers: loggedHeaders(req.headers) }),
+          },
           customLogLevel: (_req, res, error) =>
             error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
           quietReqLogger: true,

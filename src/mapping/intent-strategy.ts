@@ -17,7 +17,8 @@ export function entityValue(
   name: string,
   minConfidence = 0,
 ): string | undefined {
-  const entity = event.entities[name];
+  // Own entities only: a mapping naming `constructor` must not find Object.prototype's.
+  const entity = Object.hasOwn(event.entities, name) ? event.entities[name] : undefined;
   if (!entity || entity.value === '' || entity.confidence < minConfidence) return undefined;
   return entity.value;
 }

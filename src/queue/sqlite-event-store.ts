@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import Database, { Database as Db } from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensureDataDir } from '../config/data-dir';
 import { queueConfig } from '../config/queue.config';
 import { StoreUnavailableError } from '../shared/domain-error';
 import { DeliveryQueue } from './delivery-queue';
@@ -92,7 +92,7 @@ export class SqliteEventStore
   private readonly purgeTimer: NodeJS.Timeout;
 
   constructor(@Inject(queueConfig.KEY) config: ConfigType<typeof queueConfig>) {
-    mkdirSync(config.dataDir, { recursive: true });
+    ensureDataDir(config.dataDir);
     const file = join(config.dataDir, 'events.sqlite');
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');

@@ -13,6 +13,7 @@ interface Answer {
 const ANSWERS: Record<DomainErrorCode, Answer> = {
   SHUTTING_DOWN: { status: 503, error: 'Service Unavailable', retryAfter: 5 },
   PAYLOAD_TOO_LARGE: { status: 413, error: 'Payload Too Large' },
+  BODY_TIMEOUT: { status: 408, error: 'Request Timeout' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, error: 'Unsupported Media Type' },
   UNAUTHORIZED: { status: 401, error: 'Unauthorized' },
   INVALID_PAYLOAD: { status: 400, error: 'Bad Request', list: true },

@@ -5,6 +5,7 @@
 export type DomainErrorCode =
   | 'SHUTTING_DOWN'
   | 'PAYLOAD_TOO_LARGE'
+  | 'BODY_TIMEOUT'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'UNAUTHORIZED'
   | 'INVALID_PAYLOAD'
@@ -36,6 +37,13 @@ export class PayloadTooLargeError extends DomainError {
   readonly code = 'PAYLOAD_TOO_LARGE';
   constructor(limit: number) {
     super(`Request body exceeds ${limit} bytes`);
+  }
+}
+
+export class BodyTimeoutError extends DomainError {
+  readonly code = 'BODY_TIMEOUT';
+  constructor(timeoutMs: number) {
+    super(`Request body not received within ${timeoutMs} ms`);
   }
 }
 

@@ -5,6 +5,7 @@ import getRawBody from 'raw-body';
 import { webhookConfig } from '../config/webhook.config';
 import { ShutdownState } from '../lifecycle/shutdown-state';
 import {
+  BodyTimeoutError,
   InvalidPayloadError,
   PayloadTooLargeError,
   ShuttingDownError,
@@ -12,14 +13,19 @@ import {
 } from '../shared/domain-error';
 import { Telemetry } from '../telemetry/telemetry';
 import { WebhookRoute } from '../telemetry/telemetry-signals';
+import { WebhookAuthGuard } from './auth/webhook-auth.guard';
 import { header, WebhookRequest } from './webhook-request';
 import { answerKindOf, WebhookResponse } from './webhook-response';
 
 const JSON_TYPE = /^application\/json\s*(;.*)?$/i;
+/** After a 408 the sender may still be writing; its connection is cut this long after the answer. */
+const DROP_AFTER_ANSWER_MS = 1000;
 
 /**
  * The transport checks, in the SPEC's order, before any auth: shutting down (503), size (413),
- * content type (415). Keeps the raw bytes for the signature check and the JSON parse.
+ * content type (415). Keeps the raw bytes for the signature check and the JSON parse. When every
+ * enabled auth mode decides from headers alone, the caller is authenticated (401) before a byte
+ * of the body is read; a body must arrive within WEBHOOK_BODY_TIMEOUT_MS (else 408, dropped).
  */
 @Injectable()
 export class WebhookBodyMiddleware implements NestMiddleware {
@@ -27,6 +33,7 @@ export class WebhookBodyMiddleware implements NestMiddleware {
     @Inject(webhookConfig.KEY) private readonly config: ConfigType<typeof webhookConfig>,
     private readonly shutdown: ShutdownState,
     private readonly telemetry: Telemetry,
+    private readonly auth: WebhookAuthGuard,
   ) {}
 
   async use(req: WebhookRequest, res: WebhookResponse, next: NextFunction): Promise<void> {
@@ -35,16 +42,29 @@ export class WebhookBodyMiddleware implements NestMiddleware {
     res.once('finish', () => this.answered(req, res));
     try {
       if (this.shutdown.shuttingDown) throw new ShuttingDownError();
-      req.rawBody = await this.read(req);
-      const type = header(req, 'content-type');
-      if (!type || !JSON_TYPE.test(type.trim())) throw new UnsupportedMediaTypeError(type);
-      if (header(req, 'content-encoding') && header(req, 'content-encoding') !== 'identity') {
-        throw new UnsupportedMediaTypeError(`content-encoding ${header(req, 'content-encoding')}`);
+      if (this.auth.decidesFromHeaders) {
+        this.checkDeclaredLength(req);
+        this.checkContentType(req);
+        this.auth.authenticate(req);
       }
+      req.rawBody = await this.read(req, res);
+      this.checkContentType(req);
       next();
     } catch (error) {
       next(error);
     }
+  }
+
+  private checkDeclaredLength(req: WebhookRequest): void {
+    const declared = Number(header(req, 'content-length'));
+    if (declared > this.config.maxBodyBytes) throw new PayloadTooLargeError(this.config.maxBodyBytes);
+  }
+
+  private checkContentType(req: WebhookRequest): void {
+    const type = header(req, 'content-type');
+    if (!type || !JSON_TYPE.test(type.trim())) throw new UnsupportedMediaTypeError(type);
+    const encoding = header(req, 'content-encoding');
+    if (encoding && encoding !== 'identity') throw new UnsupportedMediaTypeError(`content-encoding ${encoding}`);
   }
 
   private answered(req: WebhookRequest, res: WebhookResponse): void {
@@ -53,16 +73,35 @@ export class WebhookBodyMiddleware implements NestMiddleware {
     this.telemetry.emit('webhookAnswered', { route, kind: answerKindOf(res), seconds });
   }
 
-  private async read(req: WebhookRequest): Promise<Buffer> {
+  private async read(req: WebhookRequest, res: WebhookResponse): Promise<Buffer> {
+    const reading = getRawBody(req, { length: header(req, 'content-length'), limit: this.config.maxBodyBytes });
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new BodyTimeoutError(this.config.bodyTimeoutMs)), this.config.bodyTimeoutMs);
+    });
     try {
-      return await getRawBody(req, {
-        length: header(req, 'content-length'),
-        limit: this.config.maxBodyBytes,
-      });
+      return await Promise.race([reading, deadline]);
     } catch (error) {
+      if (error instanceof BodyTimeoutError) {
+        reading.catch(() => undefined);
+        this.dropAfterAnswer(req, res);
+        throw error;
+      }
       const type = (error as { type?: string }).type;
       if (type === 'entity.too.large') throw new PayloadTooLargeError(this.config.maxBodyBytes);
       throw new InvalidPayloadError([`request body could not be read (${type ?? 'aborted'})`]);
+    } finally {
+      clearTimeout(timer);
     }
+  }
+
+  /**
+   * The answer goes out with `Connection: close`; whatever the sender still writes is discarded,
+   * and the socket is destroyed shortly after, however slowly the sender goes on.
+   */
+  private dropAfterAnswer(req: WebhookRequest, res: WebhookResponse): void {
+    res.setHeader('Connection', 'close');
+    req.resume();
+    res.once('finish', () => setTimeout(() => req.socket.destroy(), DROP_AFTER_ANSWER_MS).unref());
   }
 }

@@ -1,13 +1,22 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
 import { PinoLogger } from 'nestjs-pino';
+import { webhookConfig } from '../config/webhook.config';
 import { IntentMapper } from '../mapping/intent-mapper';
 import { EventIntake } from '../queue/event-intake';
 import { EnqueueResult } from '../queue/stored-event';
 import { DialogCompletedEvent } from '../shared/dialog-completed-event';
+import { InvalidPayloadError } from '../shared/domain-error';
 import { parseEventTime } from '../shared/event-time';
 
 /** What the caller is told about an ingested event (the body of the webhook's answer). */
 export type IngestReceipt = { status: EnqueueResult; eventId: string };
+
+/** Where each route carries the event time, as a 400 names it. */
+const TIMESTAMP_FIELD: Record<DialogCompletedEvent['source'], string> = {
+  'dialog-complete': 'timestamp',
+  'endpoint-output': 'AIOutput.data.timestamp',
+};
 
 /**
  * Map first (an unmappable event is refused with 422 before anything is stored), then store
@@ -16,6 +25,7 @@ export type IngestReceipt = { status: EnqueueResult; eventId: string };
 @Injectable()
 export class WebhookIngestService {
   constructor(
+    @Inject(webhookConfig.KEY) private readonly config: ConfigType<typeof webhookConfig>,
     private readonly mapper: IntentMapper,
     private readonly store: EventIntake,
     private readonly logger: PinoLogger,
@@ -27,16 +37,32 @@ export class WebhookIngestService {
     // Every later line of this request's log (the access line included) carries these ids.
     this.logger.assign({ eventId: event.eventId, conversationId: event.conversationId, intent: event.intent });
     this.logger.debug({ entities: event.entities }, 'event entities');
+    const eventTime = this.checkedEventTime(event, receivedAt);
     const upsert = this.mapper.map(event);
     this.logger.assign({ externalId: upsert.externalId });
     const status = await this.store.enqueue({
       eventId: event.eventId,
       event,
       upsert,
-      eventTime: parseEventTime(event.timestamp),
+      eventTime,
       receivedAt,
       requestId,
     });
     return { status, eventId: event.eventId };
+  }
+
+  /**
+   * One mistyped year (9999) would otherwise make every later event of its record stale for good,
+   * so an event time too far ahead of its receipt is refused.
+   */
+  private checkedEventTime(event: DialogCompletedEvent, receivedAt: number): number {
+    const eventTime = parseEventTime(event.timestamp);
+    const limit = this.config.maxFutureSeconds;
+    if (eventTime - receivedAt > limit * 1000) {
+      throw new InvalidPayloadError([
+        `${TIMESTAMP_FIELD[event.source]} must not be more than ${limit} seconds ahead of the receipt time`,
+      ]);
+    }
+    return eventTime;
   }
 }

@@ -12,6 +12,7 @@ export type WebhookResponse = Response<unknown, WebhookAnswerLocals>;
 const KIND_BY_STATUS: Record<number, WebhookAnswerKind> = {
   202: 'accepted',
   400: 'invalid',
+  408: 'invalid',
   401: 'unauthorized',
   413: 'too_large',
   415: 'unsupported_media',

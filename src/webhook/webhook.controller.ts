@@ -1,7 +1,7 @@
 import { Controller, Req, Res } from '@nestjs/common';
 import { CognigyWebhook } from './cognigy-webhook.decorator';
-import { DialogCompleteDto } from './dto/dialog-complete.dto';
-import { EndpointOutputDto } from './dto/endpoint-output.dto';
+import { DIALOG_COMPLETE_FREE_FORM, DialogCompleteDto } from './dto/dialog-complete.dto';
+import { ENDPOINT_OUTPUT_FREE_FORM, EndpointOutputDto } from './dto/endpoint-output.dto';
 import { headerEventId } from './event-id';
 import { fromDialogComplete, fromEndpointOutput } from './event-normaliser';
 import { IngestReceipt, WebhookIngestService } from './webhook-ingest.service';
@@ -17,7 +17,7 @@ export class WebhookController {
 
   @CognigyWebhook('dialog-complete')
   async dialogComplete(
-    @WebhookPayload() body: DialogCompleteDto,
+    @WebhookPayload(DIALOG_COMPLETE_FREE_FORM) body: DialogCompleteDto,
     @Req() req: WebhookRequest,
     @Res({ passthrough: true }) res: WebhookResponse,
   ) {
@@ -27,7 +27,7 @@ export class WebhookController {
 
   @CognigyWebhook('endpoint-output')
   async endpointOutput(
-    @WebhookPayload() body: EndpointOutputDto,
+    @WebhookPayload(ENDPOINT_OUTPUT_FREE_FORM) body: EndpointOutputDto,
     @Req() req: WebhookRequest,
     @Res({ passthrough: true }) res: WebhookResponse,
   ) {

@@ -9,6 +9,7 @@ import { WebhookVerifier } from './webhook-verifier';
 @Injectable()
 export class ApiKeyVerifier extends WebhookVerifier {
   readonly mode = 'apikey' as const;
+  readonly headersOnly = true;
 
   constructor(@Inject(webhookConfig.KEY) private readonly config: ConfigType<typeof webhookConfig>) {
     super();

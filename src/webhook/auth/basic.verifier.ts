@@ -9,6 +9,7 @@ import { WebhookVerifier } from './webhook-verifier';
 @Injectable()
 export class BasicVerifier extends WebhookVerifier {
   readonly mode = 'basic' as const;
+  readonly headersOnly = true;
 
   constructor(@Inject(webhookConfig.KEY) private readonly config: ConfigType<typeof webhookConfig>) {
     super();

@@ -13,6 +13,7 @@ import { WebhookVerifier, withinTolerance } from './webhook-verifier';
 @Injectable()
 export class StandardWebhooksVerifier extends WebhookVerifier {
   readonly mode = 'standard' as const;
+  readonly headersOnly = false;
 
   constructor(@Inject(webhookConfig.KEY) private readonly config: ConfigType<typeof webhookConfig>) {
     super();

@@ -13,6 +13,11 @@ import { WebhookVerifier } from './webhook-verifier';
 @Injectable()
 export class WebhookAuthGuard implements CanActivate {
   private readonly verifiers: WebhookVerifier[];
+  /**
+   * When every enabled mode decides from headers alone, callers are authenticated before their
+   * body is read, so an unauthenticated sender cannot make the service buffer or wait for bytes.
+   */
+  readonly decidesFromHeaders: boolean;
 
   constructor(
     @Inject(webhookConfig.KEY) config: ConfigType<typeof webhookConfig>,
@@ -23,16 +28,23 @@ export class WebhookAuthGuard implements CanActivate {
   ) {
     // Standard Webhooks first: when it accepts, its `webhook-id` is the event id (SPEC §3.4).
     this.verifiers = [standard, hmac, basic, apiKey].filter((v) => config.authModes.includes(v.mode));
+    this.decidesFromHeaders = this.verifiers.every((v) => v.headersOnly);
   }
 
   canActivate(context: ExecutionContext): boolean {
     const req = context.switchToHttp().getRequest<WebhookRequest>();
+    if (!req.webhookAuth) this.authenticate(req);
+    return true;
+  }
+
+  /** Sets `req.webhookAuth` from the first mode that accepts the request; else Unauthorized. */
+  authenticate(req: WebhookRequest): void {
     const now = Math.floor(Date.now() / 1000);
     for (const verifier of this.verifiers) {
       const verdict = verifier.verify(req, now);
       if (verdict) {
         req.webhookAuth = verdict;
-        return true;
+        return;
       }
     }
     throw new UnauthorizedError();

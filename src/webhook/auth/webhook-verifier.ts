@@ -4,6 +4,8 @@ import { WebhookAuthentication, WebhookRequest } from '../webhook-request';
 /** One authentication mode; returns null when the request does not satisfy it. */
 export abstract class WebhookVerifier {
   abstract readonly mode: WebhookAuthMode;
+  /** Decides from the headers alone (no signature over the body). */
+  abstract readonly headersOnly: boolean;
   abstract verify(req: WebhookRequest, nowSeconds: number): WebhookAuthentication | null;
 }
 

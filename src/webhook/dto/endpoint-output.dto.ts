@@ -11,6 +11,7 @@ import {
 } from 'class-validator';
 import { EVENT_ID_PATTERN, MAX_EVENT_ID } from '../event-id';
 import { RawEntities } from './dialog-complete.dto';
+import { FreeForm } from './free-form';
 import { IsEntityMap, IsEventTime, IsMetadata, MAX_STRING } from './validators';
 
 /** `AIOutput.data`: a dialog completion when it carries an intent. */
@@ -18,7 +19,7 @@ export class EndpointOutputDataDto {
   @IsOptional() @IsString() @IsNotEmpty() @MaxLength(MAX_STRING)
   intent?: string;
 
-  @IsOptional() @IsEntityMap()
+  @IsOptional() @FreeForm() @IsEntityMap()
   entities?: RawEntities;
 
   @IsOptional() @IsString() @IsNotEmpty() @MaxLength(MAX_STRING)
@@ -30,7 +31,7 @@ export class EndpointOutputDataDto {
   @IsOptional() @IsString() @IsNotEmpty() @MaxLength(MAX_STRING)
   botId?: string;
 
-  @IsOptional() @IsMetadata()
+  @IsOptional() @FreeForm() @IsMetadata()
   metadata?: Record<string, unknown>;
 }
 
@@ -49,6 +50,9 @@ export class AIOutputDto {
   @IsOptional() @IsString() @MaxLength(MAX_STRING)
   source?: string;
 }
+
+/** Its free-form objects: their keys are kept exactly as sent. */
+export const ENDPOINT_OUTPUT_FREE_FORM = ['AIOutput.data.entities', 'AIOutput.data.metadata'] as const;
 
 /** What a Cognigy Webhook Endpoint posts for every bot output (SPEC §3.2). */
 export class EndpointOutputDto {
