@@ -83,9 +83,9 @@ describe.each(drivers())('EventStore behaviour (%s driver)', (driver: Driver) =>
 
   describe('enqueue', () => {
     it('accepts a new event and answers duplicate for the same id, without overwriting it', async () => {
-      expect(await store.enqueue(dueEvent({ eventId: 'e1' }))).toBe('accepted');
-      expect(await store.enqueue(dueEvent({ eventId: 'e1', externalId: 'other' }))).toBe('duplicate');
-      expect(await store.enqueue(dueEvent({ eventId: 'e2' }))).toBe('accepted');
+      expect((await store.enqueue(dueEvent({ eventId: 'e1' }))).outcome).toBe('accepted');
+      expect((await store.enqueue(dueEvent({ eventId: 'e1', externalId: 'other' }))).outcome).toBe('duplicate');
+      expect((await store.enqueue(dueEvent({ eventId: 'e2' }))).outcome).toBe('accepted');
       expect(await store.countByState()).toEqual({ queued: 2, delivered: 0, dead: 0, stale: 0 });
       expect((await store.get('e1'))?.upsert.externalId).toBe('C-1');
     });
@@ -96,8 +96,8 @@ describe.each(drivers())('EventStore behaviour (%s driver)', (driver: Driver) =>
         store.enqueue(dueEvent({ eventId: 'twin' })),
         store.enqueue(dueEvent({ eventId: 'single', externalId: 'S' })),
       ]);
-      expect(outcomes[2]).toBe('accepted');
-      expect(outcomes.slice(0, 2).sort()).toEqual(['accepted', 'duplicate']);
+      expect(outcomes[2].outcome).toBe('accepted');
+      expect(outcomes.slice(0, 2).map((o) => o.outcome).sort()).toEqual(['accepted', 'duplicate']);
       expect((await store.countByState()).queued).toBe(2);
     });
 
@@ -137,20 +137,20 @@ describe.each(drivers())('EventStore behaviour (%s driver)', (driver: Driver) =>
     it('answers duplicate within DEDUP_TTL_SECONDS, and accepts the id again afterwards once it is no longer queued', async () => {
       const short = await openStore({ dedupTtlSeconds: 1 });
       const fresh = (eventId: string) => newEvent({ eventId, externalId: eventId, receivedAt: Date.now() });
-      expect(await short.enqueue(fresh('done'))).toBe('accepted');
-      expect(await short.enqueue(fresh('waiting'))).toBe('accepted');
+      expect((await short.enqueue(fresh('done'))).outcome).toBe('accepted');
+      expect((await short.enqueue(fresh('waiting'))).outcome).toBe('accepted');
       expect(eventIds(await claimWithin(short, 2)).sort()).toEqual(['done', 'waiting']);
       await short.markDelivered('done', 1, { status: 200, error: null });
       await short.release('waiting', Date.now() + MINUTE);
-      expect(await short.enqueue(fresh('done'))).toBe('duplicate');
-      expect(await short.enqueue(fresh('waiting'))).toBe('duplicate');
+      expect((await short.enqueue(fresh('done'))).outcome).toBe('duplicate');
+      expect((await short.enqueue(fresh('waiting'))).outcome).toBe('duplicate');
 
       await sleep(1100); // the 1 s dedup window must pass
 
-      expect(await short.enqueue(fresh('done'))).toBe('accepted');
+      expect((await short.enqueue(fresh('done'))).outcome).toBe('accepted');
       expect(await short.get('done')).toMatchObject({ state: 'queued', attempts: 0, deliveredAt: null });
       // Still queued: still the same event, whatever the window.
-      expect(await short.enqueue(fresh('waiting'))).toBe('duplicate');
+      expect((await short.enqueue(fresh('waiting'))).outcome).toBe('duplicate');
       expect(await short.countByState()).toMatchObject({ queued: 2, dead: 0 });
       // The accepted-again event is delivered again.
       expect(eventIds(await claimWithin(short, 1))).toEqual(['done']);
@@ -162,8 +162,84 @@ describe.each(drivers())('EventStore behaviour (%s driver)', (driver: Driver) =>
       await store.enqueue(dueEvent({ eventId: 'w1' }));
       expect(wakes).toBeGreaterThanOrEqual(1);
       const after = wakes;
-      expect(await store.enqueue(dueEvent({ eventId: 'w1' }))).toBe('duplicate');
+      expect((await store.enqueue(dueEvent({ eventId: 'w1' }))).outcome).toBe('duplicate');
       expect(wakes).toBe(after);
+    });
+
+    it('a byte-identical body is a duplicate of the event first accepted with it, whatever its id', async () => {
+      const first = await store.enqueue({ ...dueEvent({ eventId: 'body-1' }), bodyHash: 'h-1' });
+      expect(first).toEqual({ outcome: 'accepted', eventId: 'body-1' });
+      // The same body under new ids, one of them the id a later event will use: nothing new stored.
+      for (const id of ['body-2', 'later-event']) {
+        expect(await store.enqueue({ ...dueEvent({ eventId: id }), bodyHash: 'h-1' })).toEqual({
+          outcome: 'duplicate',
+          eventId: 'body-1',
+        });
+        expect(await store.get(id)).toBeNull();
+      }
+      // So the later event itself is still accepted under its id.
+      expect(await store.enqueue({ ...dueEvent({ eventId: 'later-event', externalId: 'L' }), bodyHash: 'h-2' })).toEqual({
+        outcome: 'accepted',
+        eventId: 'later-event',
+      });
+      expect(await store.countByState()).toMatchObject({ queued: 2 });
+    });
+
+    it('an id reused with a different body stays a duplicate: the first body wins', async () => {
+      await store.enqueue({ ...dueEvent({ eventId: 'reused' }), bodyHash: 'h-first' });
+      const again = await store.enqueue({ ...dueEvent({ eventId: 'reused', externalId: 'other' }), bodyHash: 'h-second' });
+      expect(again).toEqual({ outcome: 'duplicate', eventId: 'reused' });
+      expect((await store.get('reused'))!.upsert.externalId).toBe('C-1');
+    });
+
+    it('remembers a body for DEDUP_TTL_SECONDS only', async () => {
+      const short = await openStore({ dedupTtlSeconds: 1 });
+      const fresh = (eventId: string) => ({ ...newEvent({ eventId, externalId: eventId, receivedAt: Date.now() }), bodyHash: 'h-ttl' });
+      expect((await short.enqueue(fresh('ttl-1'))).outcome).toBe('accepted');
+      expect(await short.enqueue(fresh('ttl-2'))).toEqual({ outcome: 'duplicate', eventId: 'ttl-1' });
+      await sleep(1100);
+      if (driver === 'sqlite') (short as SqliteEventStore).purge();
+      expect(await short.enqueue(fresh('ttl-3'))).toEqual({ outcome: 'accepted', eventId: 'ttl-3' });
+    });
+  });
+
+  describe('per-record state', () => {
+    /** Delivers `eventId` (contact R at `eventTime`) through claim and markDelivered. */
+    async function deliver(s: EventStoreDriver, eventId: string, eventTime: number): Promise<void> {
+      await s.enqueue(newEvent({ eventId, externalId: 'R', eventTime, receivedAt: Date.now() }));
+      expect(eventIds(await claimWithin(s, 1))).toEqual([eventId]);
+      await s.markDelivered(eventId, 1, { status: 200, error: null });
+    }
+    /** Whether an event older than the delivered one is handed out as stale. */
+    async function olderIsStale(s: EventStoreDriver, eventId: string): Promise<boolean> {
+      await s.enqueue(newEvent({ eventId, externalId: 'R', eventTime: T0, receivedAt: Date.now() }));
+      const [claimed] = await claimWithin(s, 1);
+      expect(claimed.eventId).toBe(eventId);
+      return claimed.stale;
+    }
+    const expire = async (s: EventStoreDriver) => {
+      await sleep(1100); // the 1 s dedup window must pass
+      if (driver === 'sqlite') (s as SqliteEventStore).purge();
+    };
+
+    it('is dropped once nothing is queued for the record and DEDUP_TTL_SECONDS have passed', async () => {
+      const short = await openStore({ dedupTtlSeconds: 1 });
+      await deliver(short, 'newest', T0 + 100);
+      expect(await olderIsStale(short, 'older-at-once')).toBe(true);
+      await short.markStale('older-at-once');
+      await expire(short);
+      // Nothing is known of the record any more: an older event is no longer recognised as stale.
+      expect(await olderIsStale(short, 'older-later')).toBe(false);
+    });
+
+    it('is kept while an event of the record is queued, however long it waits', async () => {
+      const short = await openStore({ dedupTtlSeconds: 1 });
+      await deliver(short, 'newest', T0 + 100);
+      await short.enqueue(newEvent({ eventId: 'waiting', externalId: 'R', eventTime: T0 + 200, receivedAt: Date.now() }));
+      expect(eventIds(await claimWithin(short, 1))).toEqual(['waiting']);
+      await short.release('waiting', Date.now() + MINUTE);
+      await expire(short);
+      expect(await olderIsStale(short, 'older')).toBe(true);
     });
   });
 

@@ -5,6 +5,7 @@ import { startTestApp, TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
 import {
   contactDialog,
+  derivedId,
   DIALOG_ROUTE,
   ENDPOINT_CASE,
   ENDPOINT_ROUTE,
@@ -210,5 +211,39 @@ describe('slow and unauthenticated senders (SPEC §3.4 "Limits")', () => {
       const res = await post(t, DIALOG_ROUTE, contactDialog(unique('C-key')), { headers: { 'x-api-key': API_KEY } });
       expect(res.status).toBe(202);
     });
+  });
+});
+
+describe('replays with changed id headers (SPEC §3.4 "Replays")', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ COGNIGY_WEBHOOK_SECRETS: SECRET });
+  });
+  afterAll(() => t.close());
+
+  it('the same signed body under four Idempotency-Keys is accepted once, then answered as a duplicate of that event', async () => {
+    const before = await storedCount(t);
+    const raw = JSON.stringify(contactDialog('C-replay'));
+    const answers = [];
+    for (const key of ['k-1', 'k-2', 'k-3', 'k-4'].map(unique)) {
+      answers.push(await postSigned(t, SECRET, DIALOG_ROUTE, raw, { headers: { 'idempotency-key': key } }));
+    }
+    expect(answers.map((a) => a.status)).toEqual([202, 200, 200, 200]);
+    const firstId = answers[0].body.eventId;
+    for (const a of answers.slice(1)) expect(a.body).toEqual({ status: 'duplicate', eventId: firstId });
+    expect(await storedCount(t)).toBe(before + 1);
+  });
+
+  it('a captured request resent under the id of a later event does not take that id', async () => {
+    const captured = JSON.stringify(contactDialog('C-captured'));
+    const first = await postSigned(t, SECRET, DIALOG_ROUTE, captured);
+    expect(first.status).toBe(202);
+    const later = contactDialog('C-later');
+    const laterId = derivedId(later.conversationId as string, later.intent as string, later.timestamp as string);
+    const squat = await postSigned(t, SECRET, DIALOG_ROUTE, captured, { headers: { 'idempotency-key': laterId } });
+    expect(squat.body).toEqual({ status: 'duplicate', eventId: first.body.eventId });
+    const real = await postSigned(t, SECRET, DIALOG_ROUTE, later);
+    expect(real.status).toBe(202);
+    expect(real.body).toEqual({ status: 'accepted', eventId: laterId });
   });
 });

@@ -86,7 +86,7 @@ async function buildBacklog(template, dataDir, { count, perRecord = 4, batch = 5
         );
       }
       const outcomes = await Promise.all(writes);
-      if (outcomes.some((o) => o !== 'accepted')) throw new Error('backlog: an event was not accepted');
+      if (outcomes.some((o) => o.outcome !== 'accepted')) throw new Error('backlog: an event was not accepted');
     }
   } finally {
     store.onApplicationShutdown();

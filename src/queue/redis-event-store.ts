@@ -8,7 +8,7 @@ import { DeliveryQueue } from './delivery-queue';
 import { EnqueueSignal } from './enqueue-signal';
 import { EventIntake } from './event-intake';
 import { OperatorEvents } from './operator-events';
-import { StoreHealth } from './store-health';
+import { CommitOutcome, StoreHealth } from './store-health';
 import { RedisEventQueries } from './redis-event-queries';
 import { CLAIM, DELETE_DEAD, ENQUEUE, EXTEND, FINISH, REPLAY, SWEEP } from './redis-scripts';
 import {
@@ -68,6 +68,7 @@ export class RedisEventStore
   private readonly queue: Queue;
   private readonly worker: Worker;
   private readonly prefix: string;
+  private latest: CommitOutcome | null = null;
   private readonly claims = new Map<string, Claim>();
   private lastConnectionError = 0;
   private readonly queries: RedisEventQueries;
@@ -169,10 +170,13 @@ export class RedisEventStore
   async enqueue(event: NewEvent): Promise<EnqueueResult> {
     const { upsert } = event;
     try {
+      // A replayed body needs no job (one added anyway would wait and be dropped, as below).
+      const first = event.bodyHash ? await this.redis.get(`${this.prefix}:body:${event.bodyHash}`) : null;
+      if (first) return { outcome: 'duplicate', eventId: first };
       // Job first: a job without its event waits and is dropped; an event without a job would
       // never be delivered.
       await this.queue.add('deliver', { eventId: event.eventId }, { jobId: jobIdOf(event.eventId) });
-      const accepted = await this.run(
+      const [verdict, eventId] = (await this.run(
         'enqueue',
         event.eventId,
         this.config.dedupTtlSeconds * 1000,
@@ -184,10 +188,16 @@ export class RedisEventStore
         event.receivedAt,
         event.requestId,
         event.event.conversationId,
-      );
-      if (accepted === 1) this.enqueued.notify();
-      return accepted === 1 ? 'accepted' : 'duplicate';
+        event.bodyHash ?? '',
+      )) as [number, string];
+      this.latest = { at: Date.now(), error: null };
+      if (verdict === 1) this.enqueued.notify();
+      if (verdict === 0 && event.bodyHash) {
+        this.logger.warn(`Event id ${event.eventId} reused with a different body: the first body wins`);
+      }
+      return { outcome: verdict === 1 ? 'accepted' : 'duplicate', eventId };
     } catch (error) {
+      this.latest = { at: Date.now(), error: (error as Error).message };
       throw new StoreUnavailableError(error);
     }
   }
@@ -369,9 +379,15 @@ export class RedisEventStore
   async checkWritable(): Promise<void> {
     try {
       await this.redis.set(`${this.prefix}:health`, String(Date.now()), 'PX', 60_000);
+      this.latest = { at: Date.now(), error: null };
     } catch (error) {
+      this.latest = { at: Date.now(), error: (error as Error).message };
       throw new StoreUnavailableError(error);
     }
+  }
+
+  latestCommit(): CommitOutcome | null {
+    return this.latest;
   }
 
   async nextDueAt(): Promise<number | null> {

@@ -8,7 +8,9 @@
  *   dedup:<id>   marker with PX = DEDUP_TTL (the duplicate window)
  *   rec:<rk>     zset of the record's queued events, score event time, member `<seq 15>|<id>`
  *                (same score: members sort by arrival seq)
- *   last:<rk>    newest event time delivered for the record (stale detection)
+ *   last:<rk>    newest event time delivered for the record (stale detection); no expiry while
+ *                events of the record are queued, else PX = DEDUP_TTL from the last outcome
+ *   body:<hash>  the event first accepted with this raw body, PX = DEDUP_TTL (replays)
  *   lock:<rk>    the claim on the record, PX lease, value = claim token
  *   att:<id>     list of the event's CRM requests (JSON each), oldest first; dropped with the event
  *   queued (set), dead (zset by seq), seq, count:delivered, count:stale, health
@@ -41,15 +43,21 @@ local function forget(p, id)
   redis.call('DEL', p .. ':ev:' .. id, p .. ':att:' .. id)
 end`;
 
+/** {1, id} accepted | {0, id} duplicate of event id | {2, first id} duplicate by body. */
 export const ENQUEUE = `
 ${RECORD}
 ${INDEX}
-local p, id = ARGV[1], ARGV[2]
+local p, id, body = ARGV[1], ARGV[2], ARGV[12]
 local ev = p .. ':ev:' .. id
-if redis.call('SET', p .. ':dedup:' .. id, '1', 'NX', 'PX', ARGV[3]) == false then return 0 end
+if body ~= '' then
+  local first = redis.call('GET', p .. ':body:' .. body)
+  if first then return {2, first} end
+end
+if redis.call('SET', p .. ':dedup:' .. id, '1', 'NX', 'PX', ARGV[3]) == false then return {0, id} end
 -- Pending and dead events keep their id past the dedup window: only an operator ends them.
 local state = redis.call('HGET', ev, 'state')
-if state == 'queued' or state == 'dead' then return 0 end
+if state == 'queued' or state == 'dead' then return {0, id} end
+if body ~= '' then redis.call('SET', p .. ':body:' .. body, id, 'PX', ARGV[3]) end
 local seq = redis.call('INCR', p .. ':seq')
 local member = string.format('%015d', seq) .. '|' .. id
 forget(p, id)
@@ -57,13 +65,15 @@ redis.call('HSET', ev, 'payload', ARGV[4], 'intent', ARGV[5], 'objectType', ARGV
   'externalId', ARGV[7], 'eventTime', ARGV[8], 'receivedAt', ARGV[9], 'requestId', ARGV[10],
   'conversationId', ARGV[11], 'seq', seq, 'member', member, 'state', 'queued', 'attempts', 0,
   'replays', 0, 'nextAttemptAt', ARGV[9])
-redis.call('ZADD', p .. ':rec:' .. rk(ARGV[6], ARGV[7]), ARGV[8], member)
+local r = rk(ARGV[6], ARGV[7])
+redis.call('ZADD', p .. ':rec:' .. r, ARGV[8], member)
+redis.call('PERSIST', p .. ':last:' .. r)
 redis.call('SADD', p .. ':queued', id)
 redis.call('ZADD', p .. ':queued:at', ARGV[9], id)
 redis.call('ZADD', p .. ':ix:seq', seq, id)
 redis.call('ZADD', p .. ':ix:conv', 0, lexm(ARGV[11], seq, id))
 redis.call('ZADD', p .. ':ix:ext', 0, lexm(ARGV[7], seq, id))
-return 1
+return {1, id}
 `;
 
 /**
@@ -137,7 +147,11 @@ if action ~= 'stale' then
   redis.call('HINCRBY', minute, action, 1)
   redis.call('PEXPIRE', minute, 7200000)
 end
+local function expireRecordWhenIdle()
+  if redis.call('EXISTS', p .. ':rec:' .. r) == 0 then redis.call('PEXPIRE', p .. ':last:' .. r, ARGV[10]) end
+end
 if action == 'dead' then
+  expireRecordWhenIdle()
   redis.call('HSET', ev, 'state', 'dead', 'failedAt', ARGV[9])
   redis.call('ZADD', p .. ':dead', h[5], id)
   return 1
@@ -150,6 +164,7 @@ if action == 'delivered' then
   local last = redis.call('GET', p .. ':last:' .. r)
   if not last or tonumber(h[4]) > tonumber(last) then redis.call('SET', p .. ':last:' .. r, h[4]) end
 end
+expireRecordWhenIdle()
 return 1
 `;
 
@@ -164,7 +179,9 @@ redis.call('HINCRBY', ev, 'replays', 1)
 redis.call('ZREM', p .. ':dead', id)
 redis.call('SADD', p .. ':queued', id)
 redis.call('ZADD', p .. ':queued:at', h[6], id)
-redis.call('ZADD', p .. ':rec:' .. rk(h[2], h[3]), h[5], h[4])
+local r = rk(h[2], h[3])
+redis.call('ZADD', p .. ':rec:' .. r, h[5], h[4])
+redis.call('PERSIST', p .. ':last:' .. r)
 return 1
 `;
 

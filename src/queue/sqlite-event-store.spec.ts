@@ -119,7 +119,7 @@ describe('SqliteEventStore (real SQLite file)', () => {
       const outcomes = await Promise.all(
         Array.from({ length: 50 }, (_, i) => store.enqueue(dueEvent({ eventId: `burst-${i}`, externalId: `B-${i}` }))),
       );
-      expect(outcomes).toEqual(Array(50).fill('accepted'));
+      expect(outcomes.map((o) => o.outcome)).toEqual(Array(50).fill('accepted'));
       expect(walCommits(wal) - batchStart).toBe(1);
       expect((await store.countByState()).queued).toBe(55);
       for (let i = 0; i < 50; i++) expect((await store.get(`burst-${i}`))?.state).toBe('queued');
@@ -131,7 +131,7 @@ describe('SqliteEventStore (real SQLite file)', () => {
         store.enqueue(dueEvent({ eventId: 'twin' })),
         store.enqueue(dueEvent({ eventId: 'single' })),
       ]);
-      expect(outcomes).toEqual(['accepted', 'duplicate', 'accepted']);
+      expect(outcomes.map((o) => o.outcome)).toEqual(['accepted', 'duplicate', 'accepted']);
       expect((await store.countByState()).queued).toBe(2);
     });
 
@@ -222,7 +222,7 @@ describe('SqliteEventStore (real SQLite file)', () => {
 
       await expect(store.checkWritable()).resolves.toBeUndefined();
       expect(await store.get('locked-1')).toBeNull();
-      expect(await store.enqueue(dueEvent({ eventId: 'locked-1', externalId: 'L1' }))).toBe('accepted');
+      expect((await store.enqueue(dueEvent({ eventId: 'locked-1', externalId: 'L1' }))).outcome).toBe('accepted');
       expect((await store.countByState()).queued).toBe(2);
     });
   });
@@ -263,7 +263,7 @@ describe('SqliteEventStore (real SQLite file)', () => {
       // The last enqueue is still pending when the store closes: it must be flushed, not lost.
       const pending = store.enqueue(dueEvent({ eventId: 'k-pending', externalId: 'K5' }));
       closeStore(store);
-      expect(await pending).toBe('accepted');
+      expect((await pending).outcome).toBe('accepted');
       await expect(store.enqueue(dueEvent({ eventId: 'after-close' }))).rejects.toBeInstanceOf(StoreUnavailableError);
 
       const reopened = openStore();
@@ -271,7 +271,7 @@ describe('SqliteEventStore (real SQLite file)', () => {
       expect(after).toEqual(before);
       expect(await reopened.countByState()).toEqual({ queued: 3, delivered: 1, dead: 1, stale: 0 });
       expect(eventIds((await reopened.listDead(10)).items)).toEqual(['k-dead']);
-      expect(await reopened.enqueue(dueEvent({ eventId: 'k-queued' }))).toBe('duplicate');
+      expect((await reopened.enqueue(dueEvent({ eventId: 'k-queued' }))).outcome).toBe('duplicate');
       // Claims do not survive a restart: the claimed but unfinished event is handed out again.
       expect(eventIds(await reopened.claimDue(10)).sort()).toEqual(['k-claimed', 'k-pending', 'k-queued']);
       // The delivered history does: an older event of K2 is recognised as stale.

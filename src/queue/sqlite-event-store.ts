@@ -9,7 +9,7 @@ import { DeliveryQueue } from './delivery-queue';
 import { EnqueueSignal } from './enqueue-signal';
 import { EventIntake } from './event-intake';
 import { OperatorEvents } from './operator-events';
-import { StoreHealth } from './store-health';
+import { CommitOutcome, StoreHealth } from './store-health';
 import { sqliteSearch } from './sqlite-search';
 import {
   AttemptRecord,
@@ -90,6 +90,9 @@ export class SqliteEventStore
   private readonly claimedRecords = new Set<string>();
   private readonly dedupTtlMs: number;
   private readonly purgeTimer: NodeJS.Timeout;
+  private latest: CommitOutcome | null = null;
+  /** The first write that failed in the commit being flushed (SQLite may then abort the commit). */
+  private failedWrite: Error | null = null;
 
   constructor(@Inject(queueConfig.KEY) config: ConfigType<typeof queueConfig>) {
     ensureDataDir(config.dataDir);
@@ -203,6 +206,17 @@ export class SqliteEventStore
       purge: db.prepare(
         `DELETE FROM events WHERE state IN ('delivered', 'stale') AND dedup_until <= ?`,
       ),
+      purgeBodies: db.prepare(`DELETE FROM bodies WHERE dedup_until <= ?`),
+      // A record's state goes once nothing is queued for it and its last event's window has passed.
+      purgeRecords: db.prepare(
+        `DELETE FROM records WHERE NOT EXISTS (SELECT 1 FROM events e
+           WHERE e.object_type = records.object_type AND e.external_id = records.external_id
+             AND (e.state = 'queued' OR e.dedup_until > ?))`,
+      ),
+      bodySeen: db.prepare(`SELECT event_id FROM bodies WHERE body_hash = ? AND dedup_until > ?`),
+      rememberBody: db.prepare(
+        `INSERT OR REPLACE INTO bodies (body_hash, event_id, dedup_until) VALUES (?, ?, ?)`,
+      ),
     };
   }
 
@@ -213,7 +227,7 @@ export class SqliteEventStore
   enqueue(event: NewEvent): Promise<EnqueueResult> {
     return this.grouped(() => {
       const result = this.insert(event, Date.now());
-      if (result === 'accepted') this.acceptedInBatch = true;
+      if (result.outcome === 'accepted') this.acceptedInBatch = true;
       return result;
     });
   }
@@ -237,14 +251,20 @@ export class SqliteEventStore
     this.pending = [];
     this.flushScheduled = false;
     this.acceptedInBatch = false;
+    this.failedWrite = null;
     let results: unknown[];
     try {
       results = this.db.transaction(() => batch.map(({ run }) => this.savepoint(run)))();
     } catch (error) {
       this.logger.error(`Commit of ${batch.length} write(s) failed: ${(error as Error).message}`);
+      // A full disk rolls the whole transaction back: name the write's error, not "no transaction".
+      this.latest = { at: Date.now(), error: this.failedWriteMessage() ?? (error as Error).message };
       batch.forEach((p) => p.reject(new StoreUnavailableError(error)));
       return;
     }
+    // A write that failed inside a commit that went through (a full disk fails the larger writes
+    // first) still says the store cannot take events.
+    this.latest = { at: Date.now(), error: this.failedWriteMessage() };
     batch.forEach((p, i) => {
       const result = results[i];
       if (result instanceof FailedWrite) p.reject(new StoreUnavailableError(result.cause));
@@ -253,18 +273,25 @@ export class SqliteEventStore
     if (this.acceptedInBatch) this.enqueued.notify();
   }
 
+  private failedWriteMessage(): string | null {
+    return this.failedWrite?.message ?? null;
+  }
+
   /** One bad write must not fail the others it shares the commit with: a savepoint each. */
   private savepoint(run: () => unknown): unknown {
     try {
       return this.db.transaction(run)();
     } catch (error) {
       this.logger.error(`A write failed: ${(error as Error).message}`);
+      this.failedWrite ??= error as Error;
       return new FailedWrite(error);
     }
   }
 
   private insert(event: NewEvent, now: number): EnqueueResult {
-    const { upsert } = event;
+    const { upsert, bodyHash } = event;
+    const first = bodyHash ? (this.statements.bodySeen.get(bodyHash, now) as { event_id: string } | undefined) : undefined;
+    if (first) return { outcome: 'duplicate', eventId: first.event_id };
     this.statements.expire.run(event.eventId, now);
     const { changes } = this.statements.insert.run({
       eventId: event.eventId,
@@ -278,7 +305,12 @@ export class SqliteEventStore
       payload: JSON.stringify({ event: event.event, upsert }),
       dedupUntil: event.receivedAt + this.dedupTtlMs,
     });
-    return changes === 1 ? 'accepted' : 'duplicate';
+    if (changes === 0) {
+      if (bodyHash) this.logger.warn(`Event id ${event.eventId} reused with a different body: the first body wins`);
+      return { outcome: 'duplicate', eventId: event.eventId };
+    }
+    if (bodyHash) this.statements.rememberBody.run(bodyHash, event.eventId, event.receivedAt + this.dedupTtlMs);
+    return { outcome: 'accepted', eventId: event.eventId };
   }
 
   async claimDue(limit: number, now = Date.now()): Promise<ClaimedEvent[]> {
@@ -426,17 +458,23 @@ export class SqliteEventStore
   }
 
   async checkWritable(): Promise<void> {
-    try {
-      this.statements.probe.run(Date.now());
-    } catch (error) {
-      throw new StoreUnavailableError(error);
-    }
+    await this.grouped(() => this.statements.probe.run(Date.now()));
   }
 
-  /** Drops delivered and stale events whose dedup window has passed; returns how many. */
+  latestCommit(): CommitOutcome | null {
+    return this.latest;
+  }
+
+  /**
+   * Drops delivered and stale events whose dedup window has passed (returns how many), the body
+   * hashes of that window, and the state of records with nothing queued and no event left in it.
+   */
   purge(now = Date.now()): number {
     try {
-      return this.statements.purge.run(now).changes;
+      const purged = this.statements.purge.run(now).changes;
+      this.statements.purgeBodies.run(now);
+      this.statements.purgeRecords.run(now);
+      return purged;
     } catch (error) {
       this.logger.warn(`Purge of expired events failed: ${(error as Error).message}`);
       return 0;

@@ -5,6 +5,7 @@
  * `attempts` holds every CRM request of an event; a trigger drops them with the event.
  * `minute_activity` counts deliveries and dead letters per minute for the operators' overview
  * (a counter row per minute, so the overview never scans the events).
+ * `bodies` maps the SHA-256 of each accepted raw body to its event for the dedup window (replays).
  */
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS events (
@@ -36,6 +37,11 @@ CREATE TABLE IF NOT EXISTS records (
   external_id     TEXT    NOT NULL,
   last_event_time INTEGER NOT NULL,
   PRIMARY KEY (object_type, external_id)
+);
+CREATE TABLE IF NOT EXISTS bodies (
+  body_hash       TEXT    PRIMARY KEY,
+  event_id        TEXT    NOT NULL,
+  dedup_until     INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS health (id INTEGER PRIMARY KEY, checked_at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS attempts (

@@ -1,8 +1,16 @@
 import { EventState } from './stored-event';
 
+/** How the store's latest write went: `error` is null when it was committed. */
+export interface CommitOutcome {
+  at: number;
+  error: string | null;
+}
+
 /** What health checks and metrics ask of the store. */
 export abstract class StoreHealth {
-  /** Throws when the store cannot currently be written. */
+  /** Writes a probe; throws when the store cannot currently be written. */
   abstract checkWritable(): Promise<void>;
+  /** The outcome of the latest commit (events, outcomes or probe), null before the first one. */
+  abstract latestCommit(): CommitOutcome | null;
   abstract countByState(): Promise<Record<EventState, number>>;
 }

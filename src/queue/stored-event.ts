@@ -13,6 +13,11 @@ export interface NewEvent {
   /** Receipt time in epoch milliseconds. */
   receivedAt: number;
   requestId: string;
+  /**
+   * SHA-256 hex of the raw request body. A later event with a byte-identical body within the dedup
+   * window is a duplicate of this one whatever its id: the id headers are not signed in hmac mode.
+   */
+  bodyHash?: string;
 }
 
 export interface StoredEvent extends NewEvent {
@@ -37,8 +42,14 @@ export interface ClaimedEvent extends StoredEvent {
   stale: boolean;
 }
 
-/** Whether `enqueue` stored the event or recognised its id from the dedup window. */
-export type EnqueueResult = 'accepted' | 'duplicate';
+/**
+ * Whether `enqueue` stored the event or recognised it from the dedup window, by its id or by its
+ * body; `eventId` is the event it was recognised as (the first one accepted with that body).
+ */
+export interface EnqueueResult {
+  outcome: 'accepted' | 'duplicate';
+  eventId: string;
+}
 
 /** What the store keeps of a delivery's last CRM answer. */
 export interface AttemptResult {

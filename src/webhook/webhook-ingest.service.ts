@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { PinoLogger } from 'nestjs-pino';
+import { createHash } from 'node:crypto';
 import { webhookConfig } from '../config/webhook.config';
 import { IntentMapper } from '../mapping/intent-mapper';
 import { EventIntake } from '../queue/event-intake';
@@ -8,9 +9,10 @@ import { EnqueueResult } from '../queue/stored-event';
 import { DialogCompletedEvent } from '../shared/dialog-completed-event';
 import { InvalidPayloadError } from '../shared/domain-error';
 import { parseEventTime } from '../shared/event-time';
+import { WebhookRequest } from './webhook-request';
 
 /** What the caller is told about an ingested event (the body of the webhook's answer). */
-export type IngestReceipt = { status: EnqueueResult; eventId: string };
+export type IngestReceipt = { status: EnqueueResult['outcome']; eventId: string };
 
 /** Where each route carries the event time, as a 400 names it. */
 const TIMESTAMP_FIELD: Record<DialogCompletedEvent['source'], string> = {
@@ -33,22 +35,25 @@ export class WebhookIngestService {
     logger.setContext(WebhookIngestService.name);
   }
 
-  async ingest(event: DialogCompletedEvent, receivedAt: number, requestId: string): Promise<IngestReceipt> {
+  async ingest(event: DialogCompletedEvent, req: WebhookRequest): Promise<IngestReceipt> {
+    const { receivedAt } = req;
     // Every later line of this request's log (the access line included) carries these ids.
     this.logger.assign({ eventId: event.eventId, conversationId: event.conversationId, intent: event.intent });
     this.logger.debug({ entities: event.entities }, 'event entities');
     const eventTime = this.checkedEventTime(event, receivedAt);
     const upsert = this.mapper.map(event);
     this.logger.assign({ externalId: upsert.externalId });
-    const status = await this.store.enqueue({
+    const { outcome, eventId } = await this.store.enqueue({
       eventId: event.eventId,
       event,
       upsert,
       eventTime,
       receivedAt,
-      requestId,
+      requestId: req.id,
+      bodyHash: createHash('sha256').update(req.rawBody).digest('hex'),
     });
-    return { status, eventId: event.eventId };
+    if (eventId !== event.eventId) this.logger.assign({ eventId, replayEventId: event.eventId });
+    return { status: outcome, eventId };
   }
 
   /**
