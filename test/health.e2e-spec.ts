@@ -3,9 +3,10 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { ShutdownState } from '../src/lifecycle/shutdown-state';
 import { OperatorEvents } from '../src/queue/operator-events';
+import { StoreHealth } from '../src/queue/store-health';
 import { sandboxedApp, TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
-import { contactDialog, sendAccepted } from './support/webhook-cases';
+import { contactDialog, DIALOG_ROUTE, postSigned, sendAccepted, unique } from './support/webhook-cases';
 
 /**
  * SPEC §5 probes over real HTTP into the real app: liveness is up while the process serves;
@@ -50,7 +51,7 @@ describe('health probes (SPEC §5)', () => {
         status: 'up',
         breaker: 'closed',
         // No CRM call yet: no token fetched.
-        token: { mode: 'client_credentials', cached: false, expiresAt: null, lastError: null },
+        token: { mode: 'client_credentials', cached: false, expiresAt: null, failing: false },
       },
     });
     expect(res.body.info).toEqual(res.body.details);
@@ -65,7 +66,7 @@ describe('health probes (SPEC §5)', () => {
     expect(res.status).toBe(200);
     const { token, breaker } = res.body.details.crm;
     expect(breaker).toBe('closed');
-    expect(token).toMatchObject({ mode: 'client_credentials', cached: true, lastError: null });
+    expect(token).toMatchObject({ mode: 'client_credentials', cached: true, failing: false });
     // The sandbox issues tokens for an hour.
     const expiresAt = Date.parse(token.expiresAt);
     expect(expiresAt).toBeGreaterThan(Date.now() + 3500 * 1000);
@@ -78,8 +79,11 @@ describe('health probes (SPEC §5)', () => {
     const locker = new Database(join(t.dataDir, 'events.sqlite'));
     try {
       locker.exec('BEGIN EXCLUSIVE');
-      const res = await ready(t);
-      expect(res.status).toBe(503);
+      // Readiness reflects the latest commit, and probes at most once a second: wait for the probe.
+      const res = await waitFor(async () => {
+        const r = await ready(t);
+        return r.status === 503 ? r : null;
+      }, { timeoutMs: 15000, what: 'readiness to see the locked store' });
       expect(res.body.status).toBe('error');
       expect(res.body.error).toEqual({ store: { status: 'down', writable: false } });
       // An unwritable store is the reason; the other checks still report up.
@@ -95,8 +99,10 @@ describe('health probes (SPEC §5)', () => {
       if (locker.inTransaction) locker.exec('ROLLBACK');
       locker.close();
     }
-    const after = await ready(t);
-    expect(after.status).toBe(200);
+    const after = await waitFor(async () => {
+      const r = await ready(t);
+      return r.status === 200 ? r : null;
+    }, { timeoutMs: 15000, what: 'readiness to recover' });
     expect(after.body.details.store).toEqual({ status: 'up', writable: true });
   }, 30000);
 
@@ -148,5 +154,69 @@ describe('readiness with the CRM breaker open (SPEC §5)', () => {
     // Webhooks are still accepted durably while the breaker is open.
     await sendContact(t, 'C-HEALTH-OPEN-2');
     await expectLive(t);
+  });
+});
+
+describe('readiness under load and on a full disk (SPEC §5)', () => {
+  const ADMIN = 'health-admin-token';
+  const { sandbox, app } = sandboxedApp({ COGNIGY_WEBHOOK_SECRETS: SECRET, ADMIN_TOKEN: ADMIN });
+  let t: TestApp;
+  beforeAll(() => (t = app()));
+  const readyAsAdmin = () => request(t.server).get('/health/ready').set('authorization', `Bearer ${ADMIN}`);
+
+  it('writes at most one probe a second however often it is called', async () => {
+    const probes = jest.spyOn(t.app.get(StoreHealth), 'checkWritable');
+    const started = Date.now();
+    for (let i = 0; i < 20; i++) await Promise.all(Array.from({ length: 10 }, () => ready(t)));
+    const seconds = (Date.now() - started) / 1000;
+    // 200 calls: one probe per started second at most (a slow machine only allows more).
+    expect(probes.mock.calls.length).toBeLessThanOrEqual(Math.ceil(seconds) + 1);
+    probes.mockRestore();
+  });
+
+  it('a full disk makes it 503 with the error text for the admin only; it recovers once space is back', async () => {
+    // The disk filling up is outside the boundary: capped here at the store file's current size,
+    // on the store's own connection, so the next event that needs a new page fails as on ENOSPC.
+    const db = (t.app.get(StoreHealth) as unknown as { db: Database.Database }).db;
+    const pages = db.pragma('page_count', { simple: true }) as number;
+    db.pragma(`max_page_count = ${pages}`);
+    try {
+      const big = { notes: { value: 'n'.repeat(9000) } };
+      const res = await waitFor(
+        async () => {
+          const answer = await postSigned(t, SECRET, DIALOG_ROUTE, contactDialog(unique('C-FULL'), big));
+          expect([202, 503]).toContain(answer.status);
+          const r = await ready(t);
+          return answer.status === 503 && r.status === 503 ? r : null;
+        },
+        { timeoutMs: 20000, what: 'webhooks and readiness to see the full disk' },
+      );
+      expect(res.body.error).toEqual({ store: { status: 'down', writable: false } });
+      expect(res.text).not.toMatch(/full/i);
+      const admin = await readyAsAdmin();
+      expect(admin.status).toBe(503);
+      expect(admin.body.error.store).toEqual({ status: 'down', writable: false, error: expect.stringMatching(/full/i) });
+    } finally {
+      db.pragma('max_page_count = 4294967294');
+    }
+    await waitFor(async () => (await ready(t)).status === 200, { timeoutMs: 15000, what: 'readiness to recover' });
+    await sendContact(t, unique('C-AFTER-FULL'));
+  });
+
+  it('shows token endpoint errors to the admin only', async () => {
+    sandbox.inject({ target: 'token', status: 500, count: Infinity });
+    try {
+      await sendContact(t, unique('C-TOKEN-DOWN'));
+      const res = await waitFor(async () => {
+        const r = await ready(t);
+        return r.body.details?.crm?.token?.failing ? r : null;
+      }, { timeoutMs: 20000, what: 'the token failure' });
+      expect(res.status).toBe(200);
+      expect(res.body.details.crm.token).not.toHaveProperty('lastError');
+      const admin = await readyAsAdmin();
+      expect(admin.body.details.crm.token.lastError).toEqual(expect.any(String));
+    } finally {
+      sandbox.clearFaults();
+    }
   });
 });

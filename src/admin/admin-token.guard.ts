@@ -3,7 +3,7 @@ import { ConfigType } from '@nestjs/config';
 import { Request } from 'express';
 import { appConfig } from '../config/app.config';
 import { NotFoundError, UnauthorizedError } from '../shared/domain-error';
-import { safeEqual } from '../shared/safe-equal';
+import { bearerMatches } from '../shared/bearer';
 
 /** `/admin` exists only with ADMIN_TOKEN set (else 404), and wants it as a bearer token (else 401). */
 @Injectable()
@@ -14,8 +14,7 @@ export class AdminTokenGuard implements CanActivate {
     const expected = this.config.adminToken;
     const req = context.switchToHttp().getRequest<Request>();
     if (!expected) throw NotFoundError.route(req.method, req.originalUrl.split('?')[0]);
-    const match = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
-    if (!match || !safeEqual(match[1].trim(), expected)) throw new UnauthorizedError();
+    if (!bearerMatches(req.headers.authorization, expected)) throw new UnauthorizedError();
     return true;
   }
 }

@@ -4,7 +4,8 @@ import { CrmStatus } from '../../crm/crm-status';
 
 /**
  * Always up: an open breaker or a failing token endpoint does not stop the service from
- * accepting events durably (SPEC §5). The details tell operators what the CRM side looks like.
+ * accepting events durably (SPEC §5). The details tell operators what the CRM side looks like;
+ * error texts of the token endpoint only when `withErrors` (the admin asks).
  */
 @Injectable()
 export class CrmHealthIndicator {
@@ -13,7 +14,11 @@ export class CrmHealthIndicator {
     private readonly crm: CrmStatus,
   ) {}
 
-  check(key: string) {
-    return this.health.check(key).up({ breaker: this.crm.breakerState(), token: this.crm.tokenState() });
+  check(key: string, withErrors: boolean) {
+    const { lastError, ...token } = this.crm.tokenState();
+    return this.health.check(key).up({
+      breaker: this.crm.breakerState(),
+      token: withErrors ? { ...token, lastError } : { ...token, failing: lastError !== null },
+    });
   }
 }

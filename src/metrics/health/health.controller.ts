@@ -1,5 +1,8 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Headers, Inject } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
 import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
+import { appConfig } from '../../config/app.config';
+import { bearerMatches } from '../../shared/bearer';
 import { CrmHealthIndicator } from './crm.health';
 import { LifecycleHealthIndicator } from './lifecycle.health';
 import { StoreHealthIndicator } from './store.health';
@@ -7,6 +10,7 @@ import { StoreHealthIndicator } from './store.health';
 @Controller('health')
 export class HealthController {
   constructor(
+    @Inject(appConfig.KEY) private readonly config: ConfigType<typeof appConfig>,
     private readonly health: HealthCheckService,
     private readonly store: StoreHealthIndicator,
     private readonly lifecycle: LifecycleHealthIndicator,
@@ -20,14 +24,18 @@ export class HealthController {
     return this.health.check([]);
   }
 
-  /** 503 while shutting down or when the store cannot be written. */
+  /**
+   * 503 while shutting down or when the store cannot be written. Error texts (store, token
+   * endpoint) only for a caller with the admin bearer token; others see states.
+   */
   @Get('ready')
   @HealthCheck()
-  ready() {
+  ready(@Headers('authorization') authorization?: string) {
+    const admin = this.config.adminToken !== undefined && bearerMatches(authorization, this.config.adminToken);
     return this.health.check([
       () => this.lifecycle.check('lifecycle'),
-      () => this.store.check('store'),
-      () => this.crm.check('crm'),
+      () => this.store.check('store', admin),
+      () => this.crm.check('crm', admin),
     ]);
   }
 }

@@ -2,21 +2,38 @@ import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { StoreHealth } from '../../queue/store-health';
 
-/** Ready only while an event could be stored durably right now. */
+/** Readiness writes a probe at most this often, however often it is asked. */
+const PROBE_INTERVAL_MS = 1000;
+
+/**
+ * Ready only while the store's latest commit went through. Events committed within the last
+ * second answer for the store; otherwise one probe is written (callers arriving meanwhile share
+ * it), so a flood of readiness checks cannot slow the webhooks' commits down.
+ */
 @Injectable()
 export class StoreHealthIndicator {
+  private probing: Promise<void> | null = null;
+
   constructor(
     private readonly health: HealthIndicatorService,
     private readonly store: StoreHealth,
   ) {}
 
-  async check(key: string) {
+  /** `withErrors`: the store's error text is shown (to the admin only). */
+  async check(key: string, withErrors: boolean) {
+    const latest = this.store.latestCommit();
+    if (!latest || Date.now() - latest.at >= PROBE_INTERVAL_MS) await this.probe();
+    const error = this.store.latestCommit()?.error ?? null;
     const indicator = this.health.check(key);
-    try {
-      await this.store.checkWritable();
-      return indicator.up({ writable: true });
-    } catch {
-      return indicator.down({ writable: false });
-    }
+    if (error === null) return indicator.up({ writable: true });
+    return indicator.down({ writable: false, ...(withErrors ? { error } : {}) });
+  }
+
+  private probe(): Promise<void> {
+    this.probing ??= this.store
+      .checkWritable()
+      .catch(() => undefined)
+      .finally(() => (this.probing = null));
+    return this.probing;
   }
 }
