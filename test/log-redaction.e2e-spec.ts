@@ -314,7 +314,7 @@ describe('log redaction: a debug-level log capture of the built service holds no
     expect(bad).toEqual([]);
   });
 
-  it('still says what happened: every event id, debug entities, and [redacted] for each credential header', () => {
+  it('still says what happened: every event id, debug entities; credential headers are not in the logged header sets', () => {
     const records = stdout
       .split('\n')
       .filter((line) => line.trim() !== '')
@@ -326,16 +326,17 @@ describe('log redaction: a debug-level log capture of the built service holds no
     }
     // LOG_LEVEL=debug took effect: entity values are logged at debug (20).
     expect(records.some((r) => r.level === 20 && r.entities)).toBe(true);
-    const redactedHeader = (name: string) => records.some((r) => r.req?.headers?.[name] === '[redacted]');
-    expect({
-      authorization: redactedHeader('authorization'),
-      'x-cognigy-signature': redactedHeader('x-cognigy-signature'),
-      'x-api-key': redactedHeader('x-api-key'),
-      'webhook-signature': redactedHeader('webhook-signature'),
-    }).toEqual({ authorization: true, 'x-cognigy-signature': true, 'x-api-key': true, 'webhook-signature': true });
-    // The admin requests (good and bad token) were logged, with their Authorization redacted.
+    // Request headers are logged from an allowlist: the credential headers are not among them.
+    const requestLines = records.filter((r) => r.req?.headers);
+    expect(requestLines.length).toBeGreaterThan(0);
+    const logged = new Set(requestLines.flatMap((r) => Object.keys(r.req.headers)));
+    for (const name of ['authorization', 'x-cognigy-signature', 'x-api-key', 'webhook-signature']) {
+      expect(logged.has(name)).toBe(false);
+    }
+    expect(logged.has('content-type')).toBe(true);
+    // The admin requests (good and bad token) were logged, without their Authorization.
     const adminLines = records.filter((r) => typeof r.req?.url === 'string' && r.req.url.startsWith('/admin/'));
     expect(adminLines.length).toBeGreaterThanOrEqual(2);
-    expect(adminLines.every((r) => r.req.headers.authorization === '[redacted]')).toBe(true);
+    expect(adminLines.every((r) => !('authorization' in r.req.headers))).toBe(true);
   });
 });
