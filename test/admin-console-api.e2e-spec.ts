@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { AttemptView, eventView, waitForState } from './support/admin-api';
-import { Driver, driverEnv, drivers } from './support/drivers';
+import { Driver, driverEnv, describeEachDriver } from './support/drivers';
 import { sandboxedApp, TestApp } from './support/test-app';
 import { contactDialog, sendAccepted, ticketDialog, unique } from './support/webhook-cases';
 
@@ -28,7 +28,7 @@ function call(t: TestApp, method: Method, path: string, headers: Record<string, 
 
 const ids = (body: { items: Array<{ eventId: string }> }) => body.items.map((item) => item.eventId);
 
-describe.each(drivers())('admin API for the console (SPEC §9) (%s driver)', (driver: Driver) => {
+describeEachDriver('admin API for the console (SPEC §9) (%s driver)', (driver: Driver) => {
   const { sandbox, app } = sandboxedApp({
     COGNIGY_WEBHOOK_SECRETS: SECRET,
     ADMIN_TOKEN: ADMIN,
@@ -348,7 +348,7 @@ describe.each(drivers())('admin API for the console (SPEC §9) (%s driver)', (dr
   });
 });
 
-describe.each(drivers())('admin API for the console without ADMIN_TOKEN (%s driver)', (driver: Driver) => {
+describeEachDriver('admin API for the console without ADMIN_TOKEN (%s driver)', (driver: Driver) => {
   const { app } = sandboxedApp({ COGNIGY_WEBHOOK_SECRETS: SECRET, DELIVERY_ENABLED: 'false', ...driverEnv(driver) });
 
   it.each([

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { eventView, waitForState } from './support/admin-api';
-import { Driver, driverEnv, drivers } from './support/drivers';
+import { Driver, driverEnv, describeEachDriver } from './support/drivers';
 import { sandboxedApp, TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
 import { contactDialog, sendAccepted, ticketDialog, unique } from './support/webhook-cases';
@@ -54,7 +54,7 @@ function call(t: TestApp, method: Method, path: string, headers: Record<string, 
 /** A profile update to a tier the CRM rejects (REJECTION): a dead letter while the sandbox answers 400. */
 const profileBody = (customerId: string) => contactDialog(customerId, { newStatus: { value: 'mauve', confidence: 0.9 } });
 
-describe.each(drivers())('admin API (SPEC §4.5) (%s driver)', (driver: Driver) => {
+describeEachDriver('admin API (SPEC §4.5) (%s driver)', (driver: Driver) => {
   const { sandbox, app } = sandboxedApp({ COGNIGY_WEBHOOK_SECRETS: SECRET, ADMIN_TOKEN: ADMIN, ...driverEnv(driver) });
   let t: TestApp;
   /** A dead letter the unauthorised calls aim at; it must come out of them untouched. */
@@ -398,7 +398,7 @@ describe.each(drivers())('admin API (SPEC §4.5) (%s driver)', (driver: Driver) 
   });
 });
 
-describe.each(drivers())('admin API without ADMIN_TOKEN (SPEC §4.5) (%s driver)', (driver: Driver) => {
+describeEachDriver('admin API without ADMIN_TOKEN (SPEC §4.5) (%s driver)', (driver: Driver) => {
   const { app } = sandboxedApp({ COGNIGY_WEBHOOK_SECRETS: SECRET, DELIVERY_ENABLED: 'false', ...driverEnv(driver) });
   let t: TestApp;
   let stored: string;

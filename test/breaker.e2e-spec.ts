@@ -5,7 +5,7 @@ import { StoredEvent } from '../src/queue/stored-event';
 import { SandboxRequest } from '../src/dev/sandbox/crm-sandbox';
 import { Telemetry } from '../src/telemetry/telemetry';
 import { BreakerState } from '../src/telemetry/telemetry-signals';
-import { Driver, driverEnv, drivers } from './support/drivers';
+import { Driver, driverEnv, describeEachDriver } from './support/drivers';
 import { sandboxedApp, TestApp } from './support/test-app';
 import { sleep, waitFor } from './support/wait-for';
 import { contactDialog, sendAccepted, unique } from './support/webhook-cases';
@@ -29,7 +29,7 @@ interface Transition {
   requests: number;
 }
 
-describe.each(drivers())('CRM circuit breaker (SPEC §4.4) (%s driver)', (driver: Driver) => {
+describeEachDriver('CRM circuit breaker (SPEC §4.4) (%s driver)', (driver: Driver) => {
   const { sandbox, app } = sandboxedApp({
     COGNIGY_WEBHOOK_SECRETS: SECRET,
     CRM_BREAKER_COOLDOWN_MS: String(COOLDOWN_MS),

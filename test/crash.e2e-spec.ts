@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { CrmSandbox } from '../src/dev/sandbox/crm-sandbox';
 import { sampleDialog } from '../src/webhook/dto/dialog-complete.fixture';
-import { cleanRedis, driverEnv, Driver, drivers } from './support/drivers';
+import { cleanRedis, driverEnv, Driver, describeEachDriver } from './support/drivers';
 import { sandboxEnv } from './support/sandbox-env';
 import { call, freePort, post, runService, ServiceProcess, serviceEnv, waitUntilAnswering } from './support/service-process';
 import { cognigySignature } from './support/signing';
@@ -351,7 +351,7 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promis
 
 // ---------------------------------------------------------------------------------------------
 
-describe.each(drivers())('crash safety, %s driver: kill -9 under a steady stream (built service)', (driver: Driver) => {
+describeEachDriver('crash safety, %s driver: kill -9 under a steady stream (built service)', (driver: Driver) => {
   let root: string;
   let sandbox: CrmSandbox;
   let tap: CrmTap;

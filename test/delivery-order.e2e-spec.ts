@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CrmSandbox, SandboxRequest } from '../src/dev/sandbox/crm-sandbox';
 import { eventView, waitForState } from './support/admin-api';
-import { cleanRedis, Driver, driverEnv, drivers } from './support/drivers';
+import { cleanRedis, Driver, driverEnv, describeEachDriver } from './support/drivers';
 import { sandboxEnv } from './support/sandbox-env';
 import { startTestApp, TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
@@ -27,7 +27,7 @@ const T3 = '2026-11-26T10:10:00Z';
 const T4 = '2026-11-26T10:20:00Z';
 const iso = (timestamp: string) => new Date(timestamp).toISOString();
 
-describe.each(drivers())('per-record order and stale events (SPEC §4.4) (%s driver)', (driver: Driver) => {
+describeEachDriver('per-record order and stale events (SPEC §4.4) (%s driver)', (driver: Driver) => {
   let sandbox: CrmSandbox;
   const apps: TestApp[] = [];
   const dirs: string[] = [];

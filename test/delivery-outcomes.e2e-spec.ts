@@ -2,7 +2,7 @@ import { connect, createServer as createNetServer, Server as NetServer, Socket }
 import { OperatorEvents } from '../src/queue/operator-events';
 import { StoredEvent } from '../src/queue/stored-event';
 import { CrmSandbox, SandboxRequest } from '../src/dev/sandbox/crm-sandbox';
-import { cleanRedis, Driver, driverEnv, drivers } from './support/drivers';
+import { cleanRedis, Driver, driverEnv, describeEachDriver } from './support/drivers';
 import { sandboxEnv } from './support/sandbox-env';
 import { freePort } from './support/service-process';
 import { sandboxedApp, startTestApp, TestApp } from './support/test-app';
@@ -102,7 +102,7 @@ function warmApp(driver: Driver, extra: Record<string, string>): { sandbox: CrmS
   return sandboxed;
 }
 
-describe.each(drivers())('delivery outcomes (%s driver)', (driver: Driver) => {
+describeEachDriver('delivery outcomes (%s driver)', (driver: Driver) => {
   /**
    * How long to watch for a request that must not come (no retry after a final outcome). A retry
    * would come within RETRY_CAP_MS with SQLite; the Redis driver sees a due retry by polling

@@ -9,7 +9,7 @@ import { RedisEventStore } from '../src/queue/redis-event-store';
 import { SqliteEventStore } from '../src/queue/sqlite-event-store';
 import { DeadLetterFilter, EventSearch } from '../src/queue/stored-event';
 import { claimWithin, dueEvent, eventIds, newEvent, NewEventOptions } from '../src/queue/stored-event.fixture';
-import { cleanRedis, Driver, drivers, redisUrl } from './support/drivers';
+import { cleanRedis, Driver, describeEachDriver, redisUrl } from './support/drivers';
 import { sleep } from './support/wait-for';
 
 /**
@@ -33,7 +33,7 @@ const BLOCKED_WATCH_MS = 600;
 /** Everything claimDue hands out while polling for `ms` (expected: nothing, for a blocked event). */
 const claimDuring = (store: EventStoreDriver, ms = BLOCKED_WATCH_MS) => claimWithin(store, Number.POSITIVE_INFINITY, ms);
 
-describe.each(drivers())('EventStore behaviour (%s driver)', (driver: Driver) => {
+describeEachDriver('EventStore behaviour (%s driver)', (driver: Driver) => {
   let root: string;
   let seq = 0;
   let store: EventStoreDriver;

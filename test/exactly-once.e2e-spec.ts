@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CrmSandbox } from '../src/dev/sandbox/crm-sandbox';
 import { eventView, waitForState } from './support/admin-api';
-import { cleanRedis, Driver, driverEnv, drivers } from './support/drivers';
+import { cleanRedis, Driver, driverEnv, describeEachDriver } from './support/drivers';
 import { sandboxEnv } from './support/sandbox-env';
 import { startTestApp, TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
@@ -20,7 +20,7 @@ import { contactDialog, DIALOG_ROUTE, postSigned, sendAccepted, ticketDialog, un
 const SECRET = 'exactly-once-secret';
 const ADMIN = 'adm';
 
-describe.each(drivers())('no double application (SPEC §4.2, issue 3) (%s driver)', (driver: Driver) => {
+describeEachDriver('no double application (SPEC §4.2, issue 3) (%s driver)', (driver: Driver) => {
   let sandbox: CrmSandbox;
   let dataDir: string;
   /** The one store of every instance of this test: the same object for each of them. */

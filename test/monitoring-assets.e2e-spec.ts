@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { parse as parseYaml } from 'yaml';
 import { OperatorEvents } from '../src/queue/operator-events';
-import { parseSamples, promtool } from './support/prometheus-text';
+import { itWithPromtool, parseSamples, promtool } from './support/prometheus-text';
 import { sandboxedApp, TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
 import { contactDialog, DIALOG_ROUTE, postSigned, ticketDialog, unique } from './support/webhook-cases';
@@ -172,14 +172,14 @@ describe('deploy/prometheus and deploy/grafana against the app', () => {
     for (const series of PROMISED_SERIES) expect(names.some((n) => n === series || n.startsWith(`${series}_`))).toBe(true);
   });
 
-  it('alerts.yml passes `promtool check rules`', () => {
+  itWithPromtool('alerts.yml passes `promtool check rules`', () => {
     const result = promtool(['check', 'rules', 'alerts.yml'], { cwd: PROMETHEUS_DIR });
-    if (result) expect(result.stdout).toMatch(/SUCCESS: \d+ rules found/);
+    expect(result.stdout).toMatch(/SUCCESS: \d+ rules found/);
   });
 
-  it('alerts.yml passes its unit tests (`promtool test rules alerts.test.yml`)', () => {
+  itWithPromtool('alerts.yml passes its unit tests (`promtool test rules alerts.test.yml`)', () => {
     const result = promtool(['test', 'rules', 'alerts.test.yml'], { cwd: PROMETHEUS_DIR });
-    if (result) expect(result.stdout).toMatch(/SUCCESS/);
+    expect(result.stdout).toMatch(/SUCCESS/);
   });
 
   it('every alert has a unit test that expects it to fire and one that expects silence', () => {
@@ -195,9 +195,9 @@ describe('deploy/prometheus and deploy/grafana against the app', () => {
     }
   });
 
-  it('prometheus.yml (docker-compose) passes `promtool check config` and loads the alert rules', () => {
+  itWithPromtool('prometheus.yml (docker-compose) passes `promtool check config` and loads the alert rules', () => {
     const result = promtool(['check', 'config', 'prometheus.yml'], { cwd: PROMETHEUS_DIR });
-    if (result) expect(result.stdout).toMatch(/Checking alerts\.yml/);
+    expect(result.stdout).toMatch(/Checking alerts\.yml/);
   });
 
   it('every alert expression names only series and labels the app exports', () => {
@@ -210,13 +210,13 @@ describe('deploy/prometheus and deploy/grafana against the app', () => {
     expect(problems(dashboardQueries(), exported)).toEqual([]);
   });
 
-  it('every dashboard expression is valid PromQL for Prometheus itself (`promtool check rules`)', () => {
+  itWithPromtool('every dashboard expression is valid PromQL for Prometheus itself (`promtool check rules`)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ccs-dashboard-'));
     try {
       const rules = dashboardQueries().map((q, i) => ({ record: `dashboard:query_${i}`, expr: q.expr }));
       writeFileSync(join(dir, 'dashboard-rules.json'), JSON.stringify({ groups: [{ name: 'dashboard', rules }] }));
       const result = promtool(['check', 'rules', 'dashboard-rules.json'], { cwd: dir });
-      if (result) expect(result.stdout).toContain(`SUCCESS: ${rules.length} rules found`);
+      expect(result.stdout).toContain(`SUCCESS: ${rules.length} rules found`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

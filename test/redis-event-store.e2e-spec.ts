@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { QueueConfig } from '../src/config/queue.config';
 import { RedisEventStore } from '../src/queue/redis-event-store';
 import { claimWithin, dueEvent, eventIds } from '../src/queue/stored-event.fixture';
-import { cleanRedis, drivers, redisUrl } from './support/drivers';
+import { cleanRedis, redisRuns, redisUrl } from './support/drivers';
 import { sleep } from './support/wait-for';
 
 /**
@@ -15,7 +15,7 @@ import { sleep } from './support/wait-for';
 
 const T0 = Date.parse('2026-11-26T10:00:00Z');
 
-const describeRedis = drivers().includes('redis') ? describe : describe.skip;
+const describeRedis = redisRuns() ? describe : describe.skip;
 
 describeRedis('RedisEventStore (several instances on one Redis)', () => {
   let prefix: string;

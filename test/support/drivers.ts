@@ -6,14 +6,22 @@ export type Driver = 'sqlite' | 'redis';
 /** The Redis of the tests (global-setup.js sets TEST_REDIS_URL). */
 export const redisUrl = () => process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
+/** Whether the Redis suites run: a Redis answered, or CI=true (where they run, and fail, without one). */
+export function redisRuns(): boolean {
+  return process.env.TEST_REDIS_AVAILABLE === '1' || process.env.CI === 'true';
+}
+
 /**
- * The drivers a behaviour suite runs against. Redis is skipped with a visible notice when no
- * Redis answers, except under CI=true, where its suites run (and fail) instead.
+ * One describe per driver, `%s` in `name` standing for it. Without a Redis outside CI the Redis
+ * one is registered as skipped, with a notice, so its tests are counted (and printed) as skipped.
  */
-export function drivers(): Driver[] {
-  if (process.env.TEST_REDIS_AVAILABLE === '1' || process.env.CI === 'true') return ['sqlite', 'redis'];
-  console.warn(`NOTICE: no Redis at ${redisUrl()}: the Redis driver suites are SKIPPED (they run under CI=true)`);
-  return ['sqlite'];
+export function describeEachDriver(name: string, fn: (driver: Driver) => void): void {
+  for (const driver of ['sqlite', 'redis'] as const) {
+    const title = name.replace('%s', driver);
+    const skipped = driver === 'redis' && !redisRuns();
+    if (skipped) console.warn(`NOTICE: no Redis at ${redisUrl()}: "${title}" is SKIPPED (it runs under CI=true)`);
+    (skipped ? describe.skip : describe)(title, () => fn(driver));
+  }
 }
 
 /** Environment selecting `driver`, with a key prefix of its own for Redis. */

@@ -38,18 +38,25 @@ export function types(text: string): Record<string, string> {
   return Object.fromEntries([...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => [m[1], m[2]]));
 }
 
+const promtoolInstalled = () =>
+  (spawnSync('promtool', ['--version']).error as NodeJS.ErrnoException | undefined)?.code !== 'ENOENT';
+
 /**
- * Runs the real `promtool` (Debian package `prometheus`). Returns null when it is not installed,
- * after a visible notice; under CI=true a missing promtool fails instead.
+ * `it` for a test that needs the real `promtool` (Debian package `prometheus`). Without it, outside
+ * CI, the test is registered as skipped (with a notice), so it is counted and printed as skipped;
+ * under CI=true it runs, and fails.
  */
-export function promtool(args: string[], options: { input?: string; cwd?: string } = {}): SpawnSyncReturns<string> | null {
+export function itWithPromtool(name: string, fn: jest.ProvidesCallback): void {
+  if (promtoolInstalled() || process.env.CI === 'true') return it(name, fn);
+  console.warn(`NOTICE: promtool not found (install the Debian package \`prometheus\`): "${name}" is SKIPPED`);
+  it.skip(name, fn);
+}
+
+/** Runs the real `promtool`; throws when it is missing or exits non-zero. */
+export function promtool(args: string[], options: { input?: string; cwd?: string } = {}): SpawnSyncReturns<string> {
   const result = spawnSync('promtool', args, { ...options, encoding: 'utf8' });
   if (result.error && 'code' in result.error && result.error.code === 'ENOENT') {
-    if (process.env.CI === 'true') {
-      throw new Error('promtool is not installed (Debian package `prometheus`); it is required under CI=true');
-    }
-    console.warn(`promtool not found (install the Debian package \`prometheus\`): skipping \`promtool ${args.join(' ')}\``);
-    return null;
+    throw new Error('promtool is not installed (Debian package `prometheus`)');
   }
   if (result.error) throw result.error;
   if (result.status !== 0) {
