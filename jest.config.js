@@ -6,7 +6,8 @@ module.exports = {
   moduleFileExtensions: ['js', 'json', 'ts'],
   transform: { '^.+\\.ts$': 'ts-jest' },
   testEnvironment: 'node',
-  testTimeout: 30000,
+  // Generous: the suites start services and wait for conditions on a loaded 2-core machine.
+  testTimeout: 120000,
   // Suites start servers, child processes and Redis clients; a straggling handle in any of them
   // must not keep CI waiting after the results are in.
   forceExit: true,

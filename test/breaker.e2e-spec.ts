@@ -19,8 +19,11 @@ import { contactDialog, sendAccepted, unique } from './support/webhook-cases';
 
 const SECRET = 's';
 const THRESHOLD = 3;
-/** Long enough to observe ~200 ms of silence inside it even when fsyncs slow the worker down. */
-const COOLDOWN_MS = 600;
+/**
+ * Long enough to observe ~200 ms of silence inside it even on a loaded 2-core machine, where the
+ * checks between the breaker opening and that observation can take well over a second.
+ */
+const COOLDOWN_MS = 3000;
 
 interface Transition {
   state: BreakerState;

@@ -127,7 +127,7 @@ describeEachDriver('no double application (SPEC §4.2, issue 3) (%s driver)', (d
     // stopped waiting for it); every other request fails with 500 and is retried. The instance
     // is closed in the middle of this.
     const before = sandbox.requests().length;
-    sandbox.inject({ latencyMs: 800 });
+    sandbox.inject({ latencyMs: 4000 });
     sandbox.inject({ status: 500, count: -1 });
     t = await start({ SHUTDOWN_GRACE_MS: '20' });
     await waitFor(
@@ -135,7 +135,7 @@ describeEachDriver('no double application (SPEC §4.2, issue 3) (%s driver)', (d
         const recent = sandbox.requests().slice(before);
         return recent.some((x) => x.status === null) && recent.filter((x) => x.status === 500).length >= 6;
       },
-      { timeoutMs: 5000, what: 'events retrying after 500s while one request is still open' },
+      { timeoutMs: 15000, what: 'events retrying after 500s while one request is still open' },
     );
     await stop();
     const slow = sandbox.requests().slice(before)[0];

@@ -71,8 +71,8 @@ describe('slow clients, logged headers, DATA_DIR (built service)', () => {
     const closed = [...halfSent, ...idle].map((socket) => new Promise<void>((resolve) => socket.once('close', () => resolve())));
 
     service.child.kill('SIGTERM');
-    // Far below the 30 s request timeout and the 120 s body deadline that would otherwise free them.
-    const exit = await exitWithin(service, 20_000);
+    // Below the 30 s request timeout and the 120 s body deadline that would otherwise free them.
+    const exit = await exitWithin(service, 25_000);
     expect(exit).toEqual({ code: 0, signal: null });
     await Promise.all(closed);
   });

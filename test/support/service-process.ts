@@ -89,7 +89,7 @@ export async function startService(
 }
 
 /** Resolves with the exit, or rejects after `timeoutMs` (and kills the process). */
-export async function exitWithin(service: ServiceProcess, timeoutMs = 20000): Promise<Exit> {
+export async function exitWithin(service: ServiceProcess, timeoutMs = 60000): Promise<Exit> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
@@ -105,7 +105,7 @@ export async function exitWithin(service: ServiceProcess, timeoutMs = 20000): Pr
 }
 
 /** Waits until the output matches, failing early (with the output) if the process exits. */
-export async function waitForOutput(service: ServiceProcess, pattern: RegExp, timeoutMs = 20000): Promise<void> {
+export async function waitForOutput(service: ServiceProcess, pattern: RegExp, timeoutMs = 60000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!pattern.test(service.output())) {
     if (service.child.exitCode !== null || service.child.signalCode !== null) {
@@ -139,7 +139,7 @@ function probe(port: number): Promise<number> {
 }
 
 /** Waits until the service answers HTTP on `port`, failing early if it exits. */
-export async function waitUntilAnswering(service: ServiceProcess, port: number, timeoutMs = 20000): Promise<void> {
+export async function waitUntilAnswering(service: ServiceProcess, port: number, timeoutMs = 60000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (service.child.exitCode !== null || service.child.signalCode !== null) {

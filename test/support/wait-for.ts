@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 
 export interface WaitForOptions {
-  /** Give up after this long (default 5000 ms). */
+  /** Give up after this long (default 15000 ms: generous, for a loaded machine). */
   timeoutMs?: number;
   /** Pause between two checks (default 20 ms). */
   intervalMs?: number;
@@ -15,7 +15,7 @@ export interface WaitForOptions {
  */
 export async function waitFor<T>(
   fn: () => T | Promise<T>,
-  { timeoutMs = 5000, intervalMs = 20, what }: WaitForOptions = {},
+  { timeoutMs = 15000, intervalMs = 20, what }: WaitForOptions = {},
 ): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
