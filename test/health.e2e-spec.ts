@@ -177,8 +177,8 @@ describe('readiness under load and on a full disk (SPEC §5)', () => {
   it('a full disk makes it 503 with the error text for the admin only; it recovers once space is back', async () => {
     // The disk filling up is outside the boundary: capped here at the store file's current size,
     // on the store's own connection, so the next event that needs a new page fails as on ENOSPC.
-    const db = (t.app.get(StoreHealth) as unknown as { db: Database.Database }).db;
-    const pages = db.pragma('page_count', { simple: true }) as number;
+    const db = t.app.get<StoreHealth, { db: Database.Database }>(StoreHealth).db;
+    const pages = Number(db.pragma('page_count', { simple: true }));
     db.pragma(`max_page_count = ${pages}`);
     try {
       const big = { notes: { value: 'n'.repeat(9000) } };

@@ -128,7 +128,7 @@ describe('JSON value count and prototype keys (SPEC §3.4 "Limits")', () => {
       expect(entities[key]).toEqual({ value: `entity-${key}`, confidence: 0.5 });
       expect(Object.hasOwn(metadata, key)).toBe(true);
     }
-    expect(metadata.toString).toBe('meta-toString');
+    expect(Object.getOwnPropertyDescriptor(metadata, 'toString')?.value).toBe('meta-toString');
     expect(Object.getOwnPropertyDescriptor(metadata, '__proto__')?.value).toEqual({ polluted: 'yes' });
     expect(entities.customerId.value).toBe('C-proto');
     // Nothing was merged into a prototype.

@@ -36,11 +36,11 @@ export const LOGGED_REQUEST_HEADERS = [
 ];
 const MAX_LOGGED_HEADER = 200;
 
-export function loggedHeaders(headers: Record<string, unknown> | undefined): Record<string, string> {
+export function loggedHeaders(headers: Record<string, string | string[] | undefined> | undefined): Record<string, string> {
   const kept: Record<string, string> = {};
   for (const name of LOGGED_REQUEST_HEADERS) {
     const value = headers?.[name];
-    if (value !== undefined) kept[name] = String(value).slice(0, MAX_LOGGED_HEADER);
+    if (value !== undefined) kept[name] = (Array.isArray(value) ? value.join(', ') : value).slice(0, MAX_LOGGED_HEADER);
   }
   return kept;
 }
@@ -69,7 +69,10 @@ export const REDACTED_PATHS = [
           genReqId: requestId,
           redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
           serializers: {
-            req: (req: { headers?: Record<string, unknown> }) => ({ ...req, headers: loggedHeaders(req.headers) }),
+            req: (req: { headers?: Record<string, string | string[] | undefined> }) => ({
+              ...req,
+              headers: loggedHeaders(req.headers),
+            }),
           },
           customLogLevel: (_req, res, error) =>
             error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',

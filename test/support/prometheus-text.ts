@@ -38,8 +38,10 @@ export function types(text: string): Record<string, string> {
   return Object.fromEntries([...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => [m[1], m[2]]));
 }
 
-const promtoolInstalled = () =>
-  (spawnSync('promtool', ['--version']).error as NodeJS.ErrnoException | undefined)?.code !== 'ENOENT';
+const promtoolInstalled = () => {
+  const { error } = spawnSync('promtool', ['--version']);
+  return !(error && 'code' in error && error.code === 'ENOENT');
+};
 
 /**
  * `it` for a test that needs the real `promtool` (Debian package `prometheus`). Without it, outside

@@ -31,8 +31,8 @@ export function detachFreeForm(body: Record<string, unknown>, paths: readonly st
 /** The DTO property receives the object `detachFreeForm` moved aside, untouched. */
 export function FreeForm(): PropertyDecorator {
   return Transform(
-    ({ obj, key, value }) => {
-      const detached = (obj as Detachable)[DETACHED] as Detachable | undefined;
+    ({ obj, key, value }: { obj: Detachable; key: string; value: unknown }) => {
+      const detached = obj[DETACHED] as Detachable | undefined;
       return detached && Object.hasOwn(detached, key) ? detached[key] : value;
     },
     { toClassOnly: true },
