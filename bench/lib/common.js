@@ -186,6 +186,7 @@ async function startService({ env = {}, crm, label = 'service', profileDir, data
     PORT: String(port),
     DATA_DIR: dataDir,
     LOG_LEVEL: 'warn',
+    LOG_FORMAT: 'json',
     WEBHOOK_AUTH_MODES: 'hmac',
     COGNIGY_WEBHOOK_SECRETS: SECRET,
     SHUTDOWN_GRACE_MS: '2000',

@@ -4,6 +4,8 @@ export interface AppConfig {
   port: number;
   host: string;
   logLevel: string;
+  /** `pretty`: pino-pretty's human-readable lines; `json`: one JSON object per line. */
+  logFormat: 'json' | 'pretty';
   adminToken?: string;
 }
 
@@ -12,6 +14,7 @@ export const appConfig = configNamespace('app', (env): AppConfig => {
     port: env.PORT,
     host: env.HOST,
     logLevel: env.LOG_LEVEL,
+    logFormat: env.LOG_FORMAT === 'json' || env.LOG_FORMAT === 'pretty' ? env.LOG_FORMAT : env.NODE_ENV === 'production' ? 'json' : 'pretty',
     adminToken: env.ADMIN_TOKEN,
   };
 });

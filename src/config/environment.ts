@@ -72,6 +72,10 @@ export class Environment {
   @Transform(toLower) @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
+  /** Unset: human-readable outside production, JSON lines in production. */
+  @Transform(toLower) @IsOptional() @IsIn(['json', 'pretty'])
+  LOG_FORMAT?: string;
+
   @Transform(toInt) @IsInt() @Min(0)
   SHUTDOWN_GRACE_MS = 10000;
 

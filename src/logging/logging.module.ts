@@ -57,6 +57,20 @@ export const REDACTED_PATHS = [
   '*.token',
 ];
 
+/**
+ * pino-pretty in a worker thread. Redaction happens before a line leaves the service's thread, so
+ * both formats hide the same values. Colours only on a terminal.
+ */
+const prettyTransport = () => ({
+  target: 'pino-pretty',
+  options: {
+    colorize: process.stdout.isTTY === true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname,context',
+    messageFormat: '{if context}[{context}] {end}{msg}',
+  },
+});
+
 @Module({
   imports: [
     LoggerModule.forRootAsync({
@@ -66,6 +80,7 @@ export const REDACTED_PATHS = [
         assignResponse: true,
         pinoHttp: {
           level: config.get('app.logLevel', { infer: true }),
+          transport: config.get('app.logFormat', { infer: true }) === 'pretty' ? prettyTransport() : undefined,
           genReqId: requestId,
           redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
           serializers: {

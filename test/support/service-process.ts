@@ -26,11 +26,11 @@ export interface ServiceProcess {
 }
 
 /**
- * The settings of a service on 127.0.0.1:`port` in development mode, its store in `dataDir`; `env`
- * adds the test's own settings or replaces any of these.
+ * The settings of a service on 127.0.0.1:`port` in development mode, its store in `dataDir`, logging
+ * JSON lines (tests read them); `env` adds the test's own settings or replaces any of these.
  */
 export function serviceEnv(port: number, dataDir: string, env: Record<string, string> = {}): Record<string, string> {
-  return { NODE_ENV: 'development', PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, ...env };
+  return { NODE_ENV: 'development', LOG_FORMAT: 'json', PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, ...env };
 }
 
 /**
