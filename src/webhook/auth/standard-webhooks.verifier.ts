@@ -9,6 +9,8 @@ import { WebhookVerifier, withinTolerance } from './webhook-verifier';
 /**
  * Standard Webhooks (Svix and other gateways): `webhook-signature` holds space-separated
  * `v1,<base64 HMAC-SHA256>` entries over `<webhook-id>.<webhook-timestamp>.<raw body>`.
+ * Svix sends the same scheme under its own header names (`svix-id`, `svix-timestamp`,
+ * `svix-signature`); each is read as an alias, header by header, as Svix's own verifier does.
  */
 @Injectable()
 export class StandardWebhooksVerifier extends WebhookVerifier {
@@ -20,9 +22,9 @@ export class StandardWebhooksVerifier extends WebhookVerifier {
   }
 
   verify(req: WebhookRequest, now: number) {
-    const id = header(req, 'webhook-id')?.trim();
-    const timestamp = header(req, 'webhook-timestamp')?.trim();
-    const signatures = (header(req, 'webhook-signature') ?? '')
+    const id = standardHeader(req, 'id')?.trim();
+    const timestamp = standardHeader(req, 'timestamp')?.trim();
+    const signatures = (standardHeader(req, 'signature') ?? '')
       .split(' ')
       .filter((entry) => entry.startsWith('v1,'))
       .map((entry) => entry.slice(3));
@@ -34,4 +36,8 @@ export class StandardWebhooksVerifier extends WebhookVerifier {
     const match = signatures.some((signature) => safeEqualsAny(signature, expected));
     return match ? { mode: this.mode, eventId: id } : null;
   }
+}
+
+function standardHeader(req: WebhookRequest, name: 'id' | 'timestamp' | 'signature'): string | undefined {
+  return header(req, `webhook-${name}`) ?? header(req, `svix-${name}`);
 }
