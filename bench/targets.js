@@ -271,8 +271,8 @@ async function prepareBacklogs(pool) {
   const big = c.makeTempDir('backlog-big');
   const small = c.makeTempDir('backlog-small');
   c.log(`D: writing ${backlogSize} queued events into ${big}`);
-  const bigInfo = await buildBacklog(template, big, { count: backlogSize });
-  const smallInfo = await buildBacklog(template, small, { count: 10000 });
+  const bigInfo = buildBacklog(template, big, { count: backlogSize });
+  const smallInfo = buildBacklog(template, small, { count: 10000 });
   c.log(`D: ${backlogSize} events written in ${bigInfo.buildS} s`);
   return { big, small, bigInfo, smallInfo };
 }

@@ -25,7 +25,7 @@ import {
   StoreActivity,
   StoredEvent,
 } from './stored-event';
-import { ADDED_COLUMNS, MIGRATE_CONVERSATION_ID, SCHEMA, SEARCH_INDEXES } from './sqlite-schema';
+import { ADDED_COLUMNS, MIGRATE_CONVERSATION_ID, READY_LIST, SCHEMA, SEARCH_INDEXES } from './sqlite-schema';
 
 interface Row {
   seq: number;
@@ -50,7 +50,6 @@ interface Row {
   record_last_time?: number | null;
 }
 
-type DueRow = Pick<Row, 'event_id' | 'object_type' | 'external_id' | 'record_last_time'>;
 
 /** A write waiting for the next group commit. */
 interface Pending {
@@ -65,8 +64,6 @@ const PURGE_INTERVAL_MS = 60_000;
 class FailedWrite {
   constructor(readonly cause: unknown) {}
 }
-
-const recordKey = (objectType: string, externalId: string) => `${objectType}\u0000${externalId}`;
 
 /**
  * The embedded default store: one SQLite file in WAL mode under DATA_DIR. Enqueues arriving in
@@ -85,9 +82,8 @@ export class SqliteEventStore
   private flushScheduled = false;
   /** Whether the commit being flushed accepted a new event (wakes the worker once). */
   private acceptedInBatch = false;
-  /** Claimed event id → its record key, so releasing a claim needs no read. */
-  private readonly claimedEvents = new Map<string, string>();
-  private readonly claimedRecords = new Set<string>();
+  /** Claimed event id → its record (object type, external id), so releasing a claim needs no read. */
+  private readonly claimedEvents = new Map<string, [string, string]>();
   private readonly dedupTtlMs: number;
   private readonly purgeTimer: NodeJS.Timeout;
   private latest: CommitOutcome | null = null;
@@ -104,6 +100,8 @@ export class SqliteEventStore
     this.db.pragma('busy_timeout = 100');
     this.db.exec(SCHEMA);
     this.migrate();
+    this.db.pragma('temp_store = MEMORY');
+    this.db.exec(READY_LIST);
     this.dedupTtlMs = config.dedupTtlSeconds * 1000;
     this.statements = this.prepare();
     // Like the Redis store: a delivered or stale event is kept for the dedup window, then dropped,
@@ -136,17 +134,23 @@ export class SqliteEventStore
          VALUES (@eventId, @intent, @objectType, @externalId, @conversationId, @eventTime, @receivedAt,
            @requestId, @payload, @receivedAt, @dedupUntil)`,
       ),
+      // Only heads of records not in flight are in the ready list: each row read is handed out.
       due: db.prepare(
-        // Keys only: the rows of events already claimed come back too and are skipped, so the
-        // payload is read (and parsed) only for the events actually handed out.
-        `SELECT e.event_id, e.object_type, e.external_id, r.last_event_time AS record_last_time
-         FROM events e
-         LEFT JOIN records r ON r.object_type = e.object_type AND r.external_id = e.external_id
-         WHERE e.state = 'queued' AND e.next_attempt_at <= ?
-           AND NOT EXISTS (SELECT 1 FROM events o
-             WHERE o.state = 'queued' AND o.object_type = e.object_type AND o.external_id = e.external_id
-               AND (o.event_time < e.event_time OR (o.event_time = e.event_time AND o.seq < e.seq)))
-         ORDER BY e.next_attempt_at, e.seq LIMIT ?`,
+        `SELECT e.*, r.last_event_time AS record_last_time
+         FROM ready h
+         JOIN events e ON e.seq = h.seq
+         LEFT JOIN records r ON r.object_type = h.object_type AND r.external_id = h.external_id
+         WHERE h.next_attempt_at <= ?
+         ORDER BY h.next_attempt_at, h.seq LIMIT ?`,
+      ),
+      hold: db.prepare(`INSERT INTO claimed (object_type, external_id) VALUES (?, ?)`),
+      unready: db.prepare(`DELETE FROM ready WHERE object_type = ? AND external_id = ?`),
+      letGo: db.prepare(`DELETE FROM claimed WHERE object_type = ? AND external_id = ?`),
+      nextHead: db.prepare(
+        `INSERT INTO ready (object_type, external_id, seq, next_attempt_at)
+         SELECT object_type, external_id, seq, next_attempt_at FROM events
+         WHERE object_type = ? AND external_id = ? AND state = 'queued'
+         ORDER BY event_time, seq LIMIT 1`,
       ),
       delivered: db.prepare(
         `UPDATE events SET state = 'delivered', attempts = @attempts, last_status = @status,
@@ -193,15 +197,7 @@ export class SqliteEventStore
            next_attempt_at = @now, failed_at = NULL WHERE ${DEAD_MATCH}`,
       ),
       deleteDead: db.prepare(`DELETE FROM events WHERE event_id = ? AND state = 'dead'`),
-      // The head (oldest queued event) of each record, soonest first: what claimDue could hand out.
-      nextDue: db.prepare(
-        `SELECT e.object_type, e.external_id, e.next_attempt_at AS at FROM events e
-         WHERE e.state = 'queued'
-           AND NOT EXISTS (SELECT 1 FROM events o
-             WHERE o.state = 'queued' AND o.object_type = e.object_type AND o.external_id = e.external_id
-               AND (o.event_time < e.event_time OR (o.event_time = e.event_time AND o.seq < e.seq)))
-         ORDER BY e.next_attempt_at, e.seq LIMIT ?`,
-      ),
+      nextDue: db.prepare(`SELECT min(next_attempt_at) AS at FROM ready`),
       probe: db.prepare(`INSERT OR REPLACE INTO health (id, checked_at) VALUES (1, ?)`),
       purge: db.prepare(
         `DELETE FROM events WHERE state IN ('delivered', 'stale') AND dedup_until <= ?`,
@@ -315,26 +311,37 @@ export class SqliteEventStore
 
   async claimDue(limit: number, now = Date.now()): Promise<ClaimedEvent[]> {
     if (limit <= 0) return [];
-    const rows = this.statements.due.all(now, limit + this.claimedEvents.size) as DueRow[];
-    const claimed: ClaimedEvent[] = [];
-    for (const row of rows) {
-      const key = recordKey(row.object_type, row.external_id);
-      if (this.claimedEvents.has(row.event_id) || this.claimedRecords.has(key)) continue;
-      const full = this.statements.get.get(row.event_id) as Row | undefined;
-      if (!full) continue;
-      this.claimedEvents.set(row.event_id, key);
-      this.claimedRecords.add(key);
-      const event = toStored(full);
-      claimed.push({ ...event, stale: row.record_last_time != null && event.eventTime < row.record_last_time });
-      if (claimed.length === limit) break;
-    }
-    return claimed;
+    const rows = this.statements.due.all(now, limit) as Row[];
+    if (rows.length > 0) this.hold(rows);
+    return rows.map((row) => {
+      const event = toStored(row);
+      return { ...event, stale: row.record_last_time != null && event.eventTime < row.record_last_time };
+    });
   }
 
+  /** Takes the claimed heads off the ready list until their claims end (memory only: no commit). */
+  private hold(rows: Row[]): void {
+    this.db.transaction(() => {
+      for (const row of rows) {
+        this.claimedEvents.set(row.event_id, [row.object_type, row.external_id]);
+        this.statements.hold.run(row.object_type, row.external_id);
+        this.statements.unready.run(row.object_type, row.external_id);
+      }
+    })();
+  }
+
+  /** Ends a claim: the record's head (the same event if still queued, or the next one) is ready again. */
   private unclaim(eventId: string): void {
-    const key = this.claimedEvents.get(eventId);
+    const record = this.claimedEvents.get(eventId);
+    if (record === undefined) return;
     this.claimedEvents.delete(eventId);
-    if (key !== undefined) this.claimedRecords.delete(key);
+    // After shutdown closed the file, the ready list is gone with it.
+    if (!this.db.open) return;
+    this.db.transaction(() => {
+      this.statements.letGo.run(...record);
+      this.statements.unready.run(...record);
+      this.statements.nextHead.run(...record);
+    })();
   }
 
   /** Records a claimed event's outcome in the next group commit, then lets its record go. */
@@ -482,15 +489,12 @@ export class SqliteEventStore
   }
 
   /**
-   * When claimDue can next hand something out: events of a claimed record and events waiting behind
-   * an older one of their record do not count (the worker would otherwise spin while a delivery is in
-   * flight or an older event waits for its retry). Each claimed record hides at most one head row.
+   * When claimDue can next hand something out: the ready list holds no event of a claimed record
+   * and none waiting behind an older one of its record.
    */
   async nextDueAt(): Promise<number | null> {
-    type Head = Pick<Row, 'object_type' | 'external_id'> & { at: number };
-    const heads = this.statements.nextDue.all(this.claimedRecords.size + 1) as Head[];
-    const free = heads.find((row) => !this.claimedRecords.has(recordKey(row.object_type, row.external_id)));
-    return free ? free.at : null;
+    const { at } = this.statements.nextDue.get() as { at: number | null };
+    return at;
   }
 
   // Last of the shutdown phases: the worker has drained in beforeApplicationShutdown by now.

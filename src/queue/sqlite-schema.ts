@@ -80,3 +80,49 @@ export const ADDED_COLUMNS: ReadonlyArray<[name: string, type: string]> = [
   ['crm_record_id', 'TEXT'],
   ['created', 'INTEGER'],
 ];
+
+/**
+ * The ready list: the head (oldest queued event) of every record that is not being delivered right
+ * now, so a claim reads only what it hands out, however many events wait behind their record's
+ * head or behind claimed ones. It lives in this connection's in-memory temp schema (claims are held
+ * by this process only and a restart releases them), is rebuilt from `events` at startup, and
+ * triggers keep it right on every change of a queued event. `claimed` lists the records with an
+ * event in flight: their next head enters the ready list when the claim ends.
+ */
+const recomputeHead = (row: 'NEW' | 'OLD') => `
+  DELETE FROM ready WHERE object_type = ${row}.object_type AND external_id = ${row}.external_id;
+  INSERT INTO ready (object_type, external_id, seq, next_attempt_at)
+    SELECT object_type, external_id, seq, next_attempt_at FROM events
+    WHERE object_type = ${row}.object_type AND external_id = ${row}.external_id AND state = 'queued'
+      AND NOT EXISTS (SELECT 1 FROM claimed c
+        WHERE c.object_type = ${row}.object_type AND c.external_id = ${row}.external_id)
+    ORDER BY event_time, seq LIMIT 1;`;
+
+export const READY_LIST = `
+CREATE TEMP TABLE ready (
+  object_type     TEXT    NOT NULL,
+  external_id     TEXT    NOT NULL,
+  seq             INTEGER NOT NULL,
+  next_attempt_at INTEGER NOT NULL,
+  PRIMARY KEY (object_type, external_id)
+) WITHOUT ROWID;
+CREATE INDEX temp.ready_due ON ready (next_attempt_at, seq);
+CREATE TEMP TABLE claimed (
+  object_type     TEXT    NOT NULL,
+  external_id     TEXT    NOT NULL,
+  PRIMARY KEY (object_type, external_id)
+) WITHOUT ROWID;
+CREATE TEMP TRIGGER ready_on_insert AFTER INSERT ON main.events WHEN NEW.state = 'queued'
+BEGIN ${recomputeHead('NEW')} END;
+CREATE TEMP TRIGGER ready_on_update AFTER UPDATE OF state, next_attempt_at ON main.events
+  WHEN OLD.state = 'queued' OR NEW.state = 'queued'
+BEGIN ${recomputeHead('NEW')} END;
+CREATE TEMP TRIGGER ready_on_delete AFTER DELETE ON main.events WHEN OLD.state = 'queued'
+BEGIN ${recomputeHead('OLD')} END;
+INSERT INTO ready (object_type, external_id, seq, next_attempt_at)
+  SELECT e.object_type, e.external_id, e.seq, e.next_attempt_at FROM events e
+  WHERE e.state = 'queued'
+    AND NOT EXISTS (SELECT 1 FROM events o
+      WHERE o.state = 'queued' AND o.object_type = e.object_type AND o.external_id = e.external_id
+        AND (o.event_time < e.event_time OR (o.event_time = e.event_time AND o.seq < e.seq)));
+`;
