@@ -13,6 +13,7 @@ import { ClaimedEvent } from '../../queue/stored-event';
 import { CrmBreaker } from '../client/crm-breaker';
 import { batchKey, CrmConnector } from '../connectors/crm-connector';
 import { planBatches } from './batch-plan';
+import { DeliveryBudget, EventLoopDelay } from './delivery-budget';
 import { DeliveryVerdicts } from './delivery-verdicts';
 import { RateLimiter } from './rate-limiter';
 
@@ -31,6 +32,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy, 
   private readonly logger = new Logger(DeliveryWorker.name);
   private readonly inFlight = new Set<Promise<void>>();
   private readonly limiter: RateLimiter;
+  private readonly loopDelay = new EventLoopDelay();
+  private readonly budget: DeliveryBudget;
   private running = false;
   private loop?: Promise<void>;
   private wake: () => void = () => undefined;
@@ -44,6 +47,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy, 
     private readonly verdicts: DeliveryVerdicts,
   ) {
     this.limiter = new RateLimiter(config.rateLimitPerSecond);
+    this.budget = new DeliveryBudget(config.concurrency, this.loopDelay);
     breaker.onStateChange(() => this.poke());
   }
 
@@ -62,6 +66,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy, 
     this.running = false;
     this.poke();
     await this.loop;
+    this.loopDelay.stop();
   }
 
   /** Then, with the listener still answering, let in-flight CRM calls finish (SHUTDOWN_GRACE_MS). */
@@ -101,7 +106,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy, 
     const state = this.breaker.state;
     if (state === 'open') return 0;
     if (state === 'half-open') return this.inFlight.size === 0 ? 1 : 0;
-    return this.config.concurrency - this.inFlight.size;
+    // Acks first: the budget shrinks while the event loop is late.
+    return this.budget.current() - this.inFlight.size;
   }
 
   /** Claims what the free slots allow; true when it started any delivery. */
