@@ -7,9 +7,10 @@ import { QueueConfig, queueConfig } from '../config/queue.config';
 import { DeliveryQueue } from './delivery-queue';
 import { EventIntake } from './event-intake';
 import { OperatorEvents } from './operator-events';
+import { StoreUnavailableError } from '../shared/domain-error';
 import { QueueModule } from './queue.module';
-import { SqliteEventStore } from './sqlite-event-store';
 import { StoreHealth } from './store-health';
+import { ThreadedSqliteStore } from './threaded-sqlite-store';
 
 describe('QueueModule', () => {
   let dataDir: string;
@@ -18,7 +19,7 @@ describe('QueueModule', () => {
   beforeEach(() => (dataDir = mkdtempSync(join(tmpdir(), 'ccs-queue-module-'))));
   afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
 
-  it('binds every port to the one driver instance QUEUE_DRIVER chose', async () => {
+  function configModule() {
     const config: QueueConfig = {
       driver: 'sqlite',
       dataDir,
@@ -31,11 +32,63 @@ describe('QueueModule', () => {
     @Global()
     @Module({ providers: [{ provide: queueConfig.KEY, useValue: config }], exports: [queueConfig.KEY] })
     class QueueConfigModule {}
+    return QueueConfigModule;
+  }
 
-    const moduleRef = await Test.createTestingModule({ imports: [QueueConfigModule, QueueModule] }).compile();
+  it('binds every port to the one driver instance QUEUE_DRIVER chose', async () => {
+    const moduleRef = await Test.createTestingModule({ imports: [configModule(), QueueModule] }).compile();
     const ports = [EventIntake, DeliveryQueue, OperatorEvents, StoreHealth].map((port) => moduleRef.get<object>(port));
-    expect(ports[0]).toBeInstanceOf(SqliteEventStore);
+    expect(ports[0]).toBeInstanceOf(ThreadedSqliteStore);
     for (const port of ports) expect(port).toBe(ports[0]);
     await moduleRef.close();
+  });
+
+  it('runs the SQLite store in its own thread: calls cross it and its errors keep their class', async () => {
+    const moduleRef = await Test.createTestingModule({ imports: [configModule(), QueueModule] }).compile();
+    const intake = moduleRef.get(EventIntake);
+    const operators = moduleRef.get(OperatorEvents);
+    const worker = moduleRef.get(DeliveryQueue);
+    let woken = 0;
+    worker.onEnqueued(() => woken++);
+    const event = {
+      eventId: 'evt-thread-1',
+      event: {
+        eventId: 'evt-thread-1',
+        source: 'dialog-complete' as const,
+        conversationId: 'conv-1',
+        botId: 'bot-1',
+        status: 'completed',
+        intent: 'update_customer_profile',
+        entities: {},
+        timestamp: '2026-11-26T10:00:00Z',
+        metadata: {},
+      },
+      upsert: {
+        intent: 'update_customer_profile',
+        objectType: 'contact',
+        method: 'POST' as const,
+        path: '/contacts',
+        externalId: 'C-1',
+        body: { a: 1 },
+      },
+      eventTime: 1,
+      receivedAt: Date.now(),
+      requestId: 'req-1',
+    };
+    expect(await intake.enqueue(event)).toEqual({ outcome: 'accepted', eventId: 'evt-thread-1' });
+    expect(await intake.enqueue(event)).toEqual({ outcome: 'duplicate', eventId: 'evt-thread-1' });
+    expect(woken).toBe(1);
+    expect(await operators.get('evt-thread-1')).toMatchObject({
+      eventId: 'evt-thread-1',
+      state: 'queued',
+      upsert: event.upsert,
+    });
+    const [claimed] = await worker.claimDue(10);
+    expect(claimed).toMatchObject({ eventId: 'evt-thread-1', stale: false });
+    await worker.markDelivered('evt-thread-1', 1, { status: 200, error: null });
+    expect((await operators.get('evt-thread-1'))?.state).toBe('delivered');
+    await moduleRef.close();
+    // The store's file is closed and its thread gone: a late call fails as the store being away does.
+    await expect(intake.enqueue({ ...event, eventId: 'evt-thread-2' })).rejects.toBeInstanceOf(StoreUnavailableError);
   });
 });

@@ -6,7 +6,7 @@ import { EventIntake } from './event-intake';
 import { EventStoreDriver } from './event-store-driver';
 import { OperatorEvents } from './operator-events';
 import { RedisEventStore } from './redis-event-store';
-import { SqliteEventStore } from './sqlite-event-store';
+import { ThreadedSqliteStore } from './threaded-sqlite-store';
 import { StoreHealth } from './store-health';
 
 /** The driver QUEUE_DRIVER chose; known only inside this module. */
@@ -24,8 +24,8 @@ const PORTS = [EventIntake, DeliveryQueue, OperatorEvents, StoreHealth];
     {
       provide: STORE_DRIVER,
       inject: [queueConfig.KEY],
-      useFactory: (config: ConfigType<typeof queueConfig>): EventStoreDriver =>
-        config.driver === 'redis' ? new RedisEventStore(config) : new SqliteEventStore(config),
+      useFactory: async (config: ConfigType<typeof queueConfig>): Promise<EventStoreDriver> =>
+        config.driver === 'redis' ? new RedisEventStore(config) : ThreadedSqliteStore.start(config),
     },
     ...PORTS.map((port) => ({ provide: port, useExisting: STORE_DRIVER })),
   ],

@@ -1,0 +1,56 @@
+import { Logger, LoggerService, LogLevel } from '@nestjs/common';
+import { parentPort, workerData } from 'node:worker_threads';
+import { QueueConfig } from '../config/queue.config';
+import { SqliteEventStore } from './sqlite-event-store';
+import { ThreadLog, ThreadReply, ThreadRequest } from './sqlite-thread-protocol';
+
+/**
+ * The SQLite store in its own thread: better-sqlite3 runs every statement and every commit's
+ * fsync synchronously, so here they block this thread, not the one that reads webhooks. Port
+ * calls arrive as messages and are answered once done (an enqueue after its commit is on disk).
+ */
+const port = parentPort!;
+
+/** The store's log lines go to the main thread's logger (same format, same redaction). */
+class ForwardingLogger implements LoggerService {
+  log = (message: unknown, context?: string) => this.send('log', message, context);
+  error = (message: unknown, context?: string) => this.send('error', message, context);
+  warn = (message: unknown, context?: string) => this.send('warn', message, context);
+  debug = (message: unknown, context?: string) => this.send('debug', message, context);
+  verbose = (message: unknown, context?: string) => this.send('verbose', message, context);
+  fatal = (message: unknown, context?: string) => this.send('fatal', message, context);
+
+  private send(level: LogLevel, message: unknown, context?: string): void {
+    const log: ThreadLog = { kind: 'log', level, message: String(message), context };
+    port.postMessage(log);
+  }
+}
+
+Logger.overrideLogger(new ForwardingLogger());
+
+function start(): void {
+  let store: SqliteEventStore;
+  try {
+    store = new SqliteEventStore(workerData as QueueConfig);
+  } catch (error) {
+    port.postMessage({ kind: 'failed', message: (error as Error).message } satisfies ThreadReply);
+    return;
+  }
+  store.onEnqueued(() => port.postMessage({ kind: 'enqueued' } satisfies ThreadReply));
+  port.on('message', (request: ThreadRequest) => void answer(store, request));
+  port.postMessage({ kind: 'ready' } satisfies ThreadReply);
+}
+
+async function answer(store: SqliteEventStore, { id, method, args }: ThreadRequest): Promise<void> {
+  let reply: ThreadReply;
+  try {
+    const call = (store as unknown as Record<string, (...a: unknown[]) => unknown>)[method];
+    reply = { kind: 'result', id, value: await call.apply(store, args) };
+  } catch (error) {
+    const { code, message, cause } = error as { code?: string; message: string; cause?: { message?: string } };
+    reply = { kind: 'error', id, code, message, causeMessage: cause?.message };
+  }
+  port.postMessage(reply);
+}
+
+start();
