@@ -301,6 +301,15 @@ describe('GET /metrics (SPEC §5)', () => {
     expect(types(afterText).process_cpu_user_seconds_total).toBe('counter');
   });
 
+  it('exposes the event-loop delay since the previous scrape (the queueing no ack window shows)', () => {
+    const after = parseSamples(afterText);
+    for (const name of ['nodejs_eventloop_lag_p99_seconds', 'nodejs_eventloop_lag_max_seconds']) {
+      const sample = after.find((s) => s.name === name);
+      expect(sample?.value).toBeGreaterThan(0);
+      expect(types(afterText)[name]).toBe('gauge');
+    }
+  });
+
   it('reads the queue gauge from the store again on each scrape', async () => {
     // Replaying the dead letter out of band moves it back to queued; the next scrape must see it
     // (then the worker delivers it, since the 400 fault was used up).
