@@ -8,8 +8,11 @@ import { CrmBreaker } from './client/crm-breaker';
 import { CrmClient } from './client/crm-client';
 import { outboundHttpOptions } from './client/outbound-http';
 import { connectorProviders } from './connectors/connector-choice';
+import { DataverseConnector } from './connectors/dataverse.connector';
 import { GenericConnector } from './connectors/generic.connector';
+import { HubspotConnector } from './connectors/hubspot.connector';
 import { SalesforceConnector } from './connectors/salesforce.connector';
+import { ZendeskConnector } from './connectors/zendesk.connector';
 import { CrmStatus, LiveCrmStatus } from './crm-status';
 import { DeliveryVerdicts } from './delivery/delivery-verdicts';
 import { DeliveryWorker } from './delivery/delivery-worker';
@@ -33,7 +36,7 @@ const UNLIMITED = -1;
   providers: [
     CrmBreaker,
     CrmClient,
-    ...connectorProviders([GenericConnector, SalesforceConnector]),
+    ...connectorProviders([GenericConnector, SalesforceConnector, DataverseConnector, HubspotConnector, ZendeskConnector]),
     DeliveryVerdicts,
     DeliveryWorker,
     { provide: CrmStatus, useClass: LiveCrmStatus },

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ClaimedEvent } from '../../queue/stored-event';
 import { CrmClient } from '../client/crm-client';
-import { CrmAnswer, deadVerdict, deliveredVerdict, EventVerdict, retryAfter, retryVerdict, Verdict, verdictOf } from '../delivery/verdict';
+import { CrmAnswer, deliveredVerdict, EventVerdict, refusedVerdict, Verdict, verdictOf } from '../delivery/verdict';
 import { CrmConnector, idempotencyKey, MappingCheck } from './crm-connector';
 
 /** The original design's table: 2xx and 409 delivered, 429 after Retry-After, 408/5xx/401 retried, other 4xx dead. */
@@ -9,9 +9,7 @@ export function judgeGenericAnswer(answer: CrmAnswer): Verdict {
   const { status, excerpt } = answer;
   if ((status >= 200 && status < 300) || status === 409) return deliveredVerdict(status);
   const error = `CRM answered ${status}: ${excerpt}`;
-  if (status === 429) return retryVerdict(status, error, retryAfter(answer));
-  if (status >= 400 && status < 500 && status !== 401 && status !== 408) return deadVerdict(status, error);
-  return retryVerdict(status, error);
+  return refusedVerdict(answer, error);
 }
 
 /** CRM_CONNECTOR=generic: one POST of the mapped body to the mapping's path, with an Idempotency-Key. */

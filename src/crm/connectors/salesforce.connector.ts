@@ -5,13 +5,13 @@ import { ClaimedEvent } from '../../queue/stored-event';
 import { CrmClient } from '../client/crm-client';
 import { CrmRequest } from '../client/crm-request';
 import {
+  refusedVerdict,
   attemptsUsed,
   CrmAnswer,
   deadVerdict,
   deliveredVerdict,
   EventVerdict,
   parseJson,
-  retryAfter,
   retryVerdict,
   unansweredVerdict,
   Verdict,
@@ -144,10 +144,7 @@ export function judgeSalesforceAnswer(answer: CrmAnswer): Verdict {
   const errors = errorsOf(answer);
   const described = `CRM answered ${status}: ${describeErrors(errors) || answer.excerpt}`;
   if (status === 403 && errors.some((e) => codeOf(e) === 'REQUEST_LIMIT_EXCEEDED')) return retryVerdict(status, described);
-  if (status === 429) return retryVerdict(status, described, retryAfter(answer));
-  if (status >= 400 && status < 500 && status !== 401 && status !== 408) return deadVerdict(status, described);
-  // 401 (after the one refresh), 408, 5xx: retried; the client counted 408 and 5xx against the breaker.
-  return retryVerdict(status, described);
+  return refusedVerdict(answer, described);
 }
 
 /** One record's UpsertResult of a collection request; a record without one is retried. */

@@ -44,6 +44,14 @@ export const deadVerdict = (status: number | null, error: string): Verdict => ({
 export const retryAfter = ({ headers }: Pick<CrmAnswer, 'headers'>): number | undefined =>
   retryAfterMs(headers['retry-after'], Date.now());
 
+/** A refused answer as most CRMs mean it: 429 after Retry-After, 401/408/5xx retried, any other 4xx dead. */
+export function refusedVerdict(answer: CrmAnswer, error: string): Verdict {
+  const { status } = answer;
+  if (status === 429) return retryVerdict(status, error, retryAfter(answer));
+  if (status >= 400 && status < 500 && status !== 401 && status !== 408) return deadVerdict(status, error);
+  return retryVerdict(status, error);
+}
+
 /**
  * Results without an answer mean the same for every connector: the breaker refused (released,
  * unless a 401's retry was refused after the first request went), or the request, or its token,
