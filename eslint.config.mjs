@@ -56,4 +56,9 @@ export default tseslint.config(
       'no-redeclare': ['error', { builtinGlobals: false }],
     },
   },
+  {
+    // The operators' console runs in the browser as ES modules (served from dist/admin/console).
+    files: ['src/admin/console/**/*.js'],
+    languageOptions: { globals: globals.browser, sourceType: 'module' },
+  },
 );

@@ -357,6 +357,8 @@ describeEachDriver('admin API for the console without ADMIN_TOKEN (%s driver)', 
     ['get', '/admin/stats'],
     ['get', '/admin/dead-letters?intent=x&lastStatus=400'],
     ['post', '/admin/dead-letters/replay?dryRun=true'],
+    ['get', '/console'],
+    ['get', '/console/console.js'],
   ] as Array<[Method, string]>)('%s %s answers 404 with any credentials', async (method, path) => {
     for (const headers of [{}, { authorization: `Bearer ${ADMIN}` }, { authorization: "Bearer undefined" }] as Array<Record<string, string>>) {
       const res = await call(app(), method, path, headers);

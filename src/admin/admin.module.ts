@@ -4,15 +4,17 @@ import { MetricsModule } from '../metrics/metrics.module';
 import { QueueModule } from '../queue/queue.module';
 import { AdminController } from './admin.controller';
 import { AdminTokenGuard } from './admin-token.guard';
+import { ConsoleController } from './console.controller';
 
 /**
- * The operators' JSON API under /admin, behind the ADMIN_TOKEN bearer token. It reads the store
- * through OperatorEvents, and the overview's breaker, token and SLA figures through the abstract
- * CrmStatus and LatencyReport their modules export.
+ * The operators' JSON API under /admin, behind the ADMIN_TOKEN bearer token, and the console page
+ * at /console that uses only that API. It reads the store through OperatorEvents, and the
+ * overview's breaker, token and SLA figures through the abstract CrmStatus and LatencyReport their
+ * modules export.
  */
 @Module({
   imports: [QueueModule, CrmModule, MetricsModule],
-  controllers: [AdminController],
+  controllers: [AdminController, ConsoleController],
   providers: [AdminTokenGuard],
 })
 export class AdminModule {}

@@ -1,0 +1,75 @@
+import { Controller, Get, Inject, OnModuleInit, Param, Req, Res } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
+import { Request, Response } from 'express';
+import { readdirSync, readFileSync } from 'node:fs';
+import { extname, join } from 'node:path';
+import { appConfig } from '../config/app.config';
+import { NotFoundError } from '../shared/domain-error';
+
+/** The page's files, copied next to this one by `npm run build` (nest-cli.json assets). */
+const ASSETS_DIR = join(__dirname, 'console');
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+};
+
+/**
+ * Scripts and styles only from this origin (no inline script, no eval), data only from the admin
+ * API, no framing, no plugins: entity values shown by the page can never run as code.
+ */
+const CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self'",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+interface Asset {
+  type: string;
+  body: Buffer;
+}
+
+/** The operators' console: a static page that signs in with the admin token and uses /admin only. */
+@Controller('console')
+export class ConsoleController implements OnModuleInit {
+  private readonly assets = new Map<string, Asset>();
+
+  constructor(@Inject(appConfig.KEY) private readonly config: ConfigType<typeof appConfig>) {}
+
+  onModuleInit(): void {
+    for (const name of readdirSync(ASSETS_DIR)) {
+      const type = TYPES[extname(name)];
+      if (type) this.assets.set(name, { type, body: readFileSync(join(ASSETS_DIR, name)) });
+    }
+  }
+
+  @Get()
+  page(@Req() req: Request, @Res() res: Response): void {
+    this.send('index.html', req, res);
+  }
+
+  @Get(':file')
+  file(@Param('file') file: string, @Req() req: Request, @Res() res: Response): void {
+    this.send(file, req, res);
+  }
+
+  private send(name: string, req: Request, res: Response): void {
+    const asset = this.config.adminToken ? this.assets.get(name) : undefined;
+    if (!asset) throw NotFoundError.route(req.method, req.originalUrl.split('?')[0]);
+    res
+      .status(200)
+      .set({
+        'Content-Type': asset.type,
+        'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+        'X-Content-Type-Options': 'nosniff',
+        'Referrer-Policy': 'no-referrer',
+        'Cache-Control': 'no-cache',
+      })
+      .send(asset.body);
+  }
+}

@@ -1,0 +1,132 @@
+import { api } from './api.js';
+import { el, fill, notice, table, time } from './dom.js';
+
+const FILTERS = [
+  { name: 'intent', label: 'Intent', type: 'text' },
+  { name: 'objectType', label: 'Object type', type: 'text' },
+  { name: 'lastStatus', label: 'Last status', type: 'number' },
+  { name: 'failedAfter', label: 'Failed after', type: 'datetime-local' },
+  { name: 'failedBefore', label: 'Failed before', type: 'datetime-local' },
+];
+const PAGE_SIZE = 25;
+
+/** The filters as the API wants them (times in ISO-8601 UTC). */
+function filtersOf(form) {
+  const query = {};
+  for (const { name, type } of FILTERS) {
+    const value = form.elements[name].value.trim();
+    if (!value) continue;
+    query[name] = type === 'datetime-local' ? new Date(value).toISOString() : value;
+  }
+  return query;
+}
+
+export function loadDeadLetters(section, ctx) {
+  const form = el(
+    'form',
+    { class: 'filters panel', id: 'dead-letter-filters' },
+    FILTERS.map(({ name, label, type }) =>
+      el('label', {}, label, el('input', { name, type, min: type === 'number' ? 100 : undefined, max: type === 'number' ? 599 : undefined })),
+    ),
+    el('button', { type: 'submit' }, 'Apply filters'),
+  );
+  const status = el('p', { class: 'notice', role: 'status', hidden: true });
+  const confirmBox = el('div', { class: 'confirm', id: 'replay-all-confirm', hidden: true });
+  const list = el('div', { id: 'dead-letter-list' });
+  const actions = el(
+    'div',
+    { class: 'actions' },
+    el('button', { type: 'button', id: 'replay-selected', onclick: () => ctx.run(() => act('replay')) }, 'Replay selected'),
+    el('button', { type: 'button', id: 'delete-selected', class: 'danger', onclick: () => ctx.run(() => act('delete')) }, 'Delete selected'),
+    el('button', { type: 'button', id: 'replay-all', onclick: () => ctx.run(askReplayAll) }, 'Replay all matching…'),
+  );
+  fill(section, el('h2', {}, 'Dead letters'), form, actions, confirmBox, status, list);
+
+  let cursors = [undefined];
+  const current = () => cursors[cursors.length - 1];
+
+  async function show() {
+    const { body } = await api('GET', '/admin/dead-letters', { ...filtersOf(form), limit: PAGE_SIZE, cursor: current() });
+    const pager = el(
+      'div',
+      { class: 'pager' },
+      el('button', { type: 'button', disabled: cursors.length === 1, onclick: () => ctx.run(() => ((cursors = cursors.slice(0, -1)), show())) }, '‹ Previous'),
+      el('span', {}, `Page ${cursors.length}`),
+      el('button', { type: 'button', disabled: !body.nextCursor, onclick: () => ctx.run(() => (cursors.push(body.nextCursor), show())) }, 'Next ›'),
+    );
+    fill(list, deadLetterTable(body.items), pager);
+  }
+
+  function selected() {
+    return [...list.querySelectorAll('input[name="select"]:checked')].map((box) => box.value);
+  }
+
+  async function act(action) {
+    const ids = selected();
+    if (ids.length === 0) return notice(status, 'error', 'Select at least one dead letter first.');
+    for (const id of ids) {
+      if (action === 'replay') await api('POST', `/admin/dead-letters/${encodeURIComponent(id)}/replay`);
+      else await api('DELETE', `/admin/dead-letters/${encodeURIComponent(id)}`);
+    }
+    notice(status, 'ok', `${action === 'replay' ? 'Replayed' : 'Deleted'} ${ids.length} dead letter(s).`);
+    await show();
+  }
+
+  /** Shows how many it would replay (dry run) and waits for the operator to confirm. */
+  async function askReplayAll() {
+    const filters = filtersOf(form);
+    const { body } = await api('POST', '/admin/dead-letters/replay', { ...filters, dryRun: 'true' });
+    const count = body.wouldReplay;
+    const cancel = () => {
+      fill(confirmBox);
+      confirmBox.hidden = true;
+    };
+    fill(
+      confirmBox,
+      el('p', { id: 'replay-all-count' }, `${count} dead letter(s) match these filters and will be replayed.`),
+      el('button', { type: 'button', id: 'replay-all-confirm-button', disabled: count === 0, onclick: () => ctx.run(replayAll) }, `Replay ${count}`),
+      el('button', { type: 'button', onclick: cancel }, 'Cancel'),
+    );
+    confirmBox.hidden = false;
+
+    async function replayAll() {
+      const { body: done } = await api('POST', '/admin/dead-letters/replay', filters);
+      cancel();
+      notice(status, 'ok', `Replayed ${done.replayed} dead letter(s).`);
+      cursors = [undefined];
+      await show();
+    }
+  }
+
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    cursors = [undefined];
+    ctx.run(show);
+  });
+  return show();
+}
+
+function deadLetterTable(items) {
+  const all = el('input', { type: 'checkbox', 'aria-label': 'Select all on this page' });
+  all.addEventListener('change', () => {
+    for (const box of all.closest('table').querySelectorAll('input[name="select"]')) box.checked = all.checked;
+  });
+  const rendered = table(
+    [
+      { label: '', cell: (d) => el('input', { type: 'checkbox', name: 'select', value: d.eventId, 'aria-label': `Select ${d.eventId}` }) },
+      { label: 'Event', cell: (d) => el('a', { href: `#event?eventId=${encodeURIComponent(d.eventId)}` }, d.eventId) },
+      { label: 'Intent', cell: (d) => d.intent },
+      { label: 'Object', cell: (d) => d.objectType },
+      { label: 'External id', cell: (d) => d.externalId },
+      { label: 'Attempts', class: 'num', cell: (d) => d.attempts },
+      { label: 'Last status', class: 'num', cell: (d) => d.lastStatus ?? '—' },
+      { label: 'Last error', class: 'excerpt', cell: (d) => d.lastError ?? '' },
+      { label: 'Failed at', cell: (d) => time(d.failedAt) },
+    ],
+    items,
+    { empty: 'No dead letters match.' },
+  );
+  const head = rendered.querySelector('thead th');
+  if (head) head.append(all);
+  return rendered;
+}
