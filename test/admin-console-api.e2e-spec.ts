@@ -125,6 +125,16 @@ describeEachDriver('admin API for the console (SPEC §9) (%s driver)', (driver: 
       expect([...times].sort((a, b) => a - b)).toEqual(times);
     });
 
+    it('records both requests of a 401 answered by a token refresh and one retry', async () => {
+      sandbox.inject({ status: 401, count: 1, body: { error: 'invalid_token' } });
+      const id = await sendAccepted(t, SECRET, contactDialog(unique('C-401')));
+      const [delivered] = await waitForState(t, ADMIN, [id], 'delivered');
+      expect(delivered.attempts).toBe(2);
+      expect(delivered.attemptHistory).toHaveLength(2);
+      expectAttempt(delivered.attemptHistory[0], 401, /^CRM answered 401: .*invalid_token/);
+      expectAttempt(delivered.attemptHistory[1], delivered.lastStatus, null);
+    });
+
     it('records a timeout as status null and error "timeout"', async () => {
       sandbox.inject({ hang: true, count: 1 });
       const id = await sendAccepted(t, SECRET, ticketDialog(unique('T-SLOW')));
