@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { AppModule } from './app.module';
 import { Environment, hasCrm, lacksWebhookSecret, withWebhookSecret } from './config/environment';
 import { loadEnvironment } from './config/load-environment';
+import { serveOpenApi } from './openapi';
 import type { DevNotice } from './dev/dev-notice';
 
 /**
@@ -29,11 +30,11 @@ function limitSlowClients(server: Server & { connectionsCheckingInterval?: numbe
 export async function createApp(): Promise<INestApplication> {
   const notices: DevNotice[] = [];
   const env = await withDevWebhookSecret(loadEnvironment(), notices);
-  if (hasCrm(env)) return build(AppModule.forRoot(env), notices);
+  if (hasCrm(env)) return build(AppModule.forRoot(env), notices, env.OPENAPI_ENABLED);
   const { startDevSandbox } = await import('./dev/sandbox/dev-sandbox.module');
   const sandbox = await startDevSandbox(env);
   try {
-    return await build(AppModule.forRoot(sandbox.env, [sandbox.module]), [...notices, ...sandbox.notices]);
+    return await build(AppModule.forRoot(sandbox.env, [sandbox.module]), [...notices, ...sandbox.notices], env.OPENAPI_ENABLED);
   } catch (error) {
     await sandbox.stop();
     throw error;
@@ -53,7 +54,7 @@ async function withDevWebhookSecret(env: Environment, notices: DevNotice[]): Pro
  * computed over them), after the size and content-type checks. Closing the application closes
  * every client connection, idle or not, so no slow client can keep a stopping process alive.
  */
-async function build(root: DynamicModule, notices: DevNotice[]): Promise<INestApplication> {
+async function build(root: DynamicModule, notices: DevNotice[], openApi: boolean): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(root, {
     bodyParser: false,
     bufferLogs: true,
@@ -66,5 +67,6 @@ async function build(root: DynamicModule, notices: DevNotice[]): Promise<INestAp
   app.disable('x-powered-by');
   app.set('trust proxy', true);
   limitSlowClients(app.getHttpServer());
+  if (openApi) serveOpenApi(app);
   return app;
 }

@@ -213,6 +213,9 @@ export class Environment {
 
   @IsOptional() @IsString()
   ADMIN_TOKEN?: string;
+
+  @Transform(toBool) @IsBoolean()
+  OPENAPI_ENABLED = true;
 }
 
 /** The environment the application is built from: the CRM it delivers to is known. */
