@@ -290,6 +290,23 @@ export const OPENAPI_OPERATIONS: Record<string, Partial<OperationObject>> = {
       '404': ADMIN_404('Event'),
     },
   },
+  'GET /console': {
+    tags: ['console'],
+    summary: "The operators' console (a web page using the /admin API; sign in with ADMIN_TOKEN)",
+    responses: {
+      '200': { description: 'The page, with a Content-Security-Policy that forbids inline script', content: { 'text/html': { schema: { type: 'string' } } } },
+      '404': ADMIN_404('Route'),
+    },
+  },
+  'GET /console/{file}': {
+    tags: ['console'],
+    summary: "One of the console's own scripts or styles",
+    parameters: [{ in: 'path', name: 'file', required: true, schema: { type: 'string' }, example: 'console.js' }],
+    responses: {
+      '200': { description: 'The file', content: { 'text/javascript': { schema: { type: 'string' } }, 'text/css': { schema: { type: 'string' } } } },
+      '404': ADMIN_404('File'),
+    },
+  },
   'GET /admin/stats': {
     tags: ['admin'],
     summary: "The console's overview: states, per-minute activity, oldest queued event, breaker, token, SLA",
