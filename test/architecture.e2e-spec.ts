@@ -52,7 +52,7 @@ const TABLE: ModuleTable = {
     crm: {
       owns: 'delivery: the worker, its verdicts, the CRM client (token, breaker), the connectors',
       uses: ['queue', 'telemetry'],
-      exposes: ['crm.module', 'crm-status'],
+      exposes: ['crm.module', 'crm-status', 'crm-check'],
     },
     metrics: {
       owns: 'Prometheus series, the latency report, health probes',

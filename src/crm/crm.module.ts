@@ -13,6 +13,7 @@ import { GenericConnector } from './connectors/generic.connector';
 import { HubspotConnector } from './connectors/hubspot.connector';
 import { SalesforceConnector } from './connectors/salesforce.connector';
 import { ZendeskConnector } from './connectors/zendesk.connector';
+import { ConnectorCheck, CrmCheck } from './crm-check';
 import { CrmStatus, LiveCrmStatus } from './crm-status';
 import { DeliveryVerdicts } from './delivery/delivery-verdicts';
 import { DeliveryWorker } from './delivery/delivery-worker';
@@ -40,7 +41,8 @@ const UNLIMITED = -1;
     DeliveryVerdicts,
     DeliveryWorker,
     { provide: CrmStatus, useClass: LiveCrmStatus },
+    { provide: CrmCheck, useClass: ConnectorCheck },
   ],
-  exports: [CrmStatus],
+  exports: [CrmStatus, CrmCheck],
 })
 export class CrmModule {}

@@ -5,4 +5,12 @@ export abstract class IntentMapper {
   /** Throws UnsupportedIntentError or MissingEntityError. */
   abstract map(event: DialogCompletedEvent): CrmUpsert;
   abstract intents(): string[];
+  /** The CRM object and id field each file entry names (connectors other than generic). */
+  abstract targets(): MappingTarget[];
+}
+
+export interface MappingTarget {
+  intent: string;
+  object: string;
+  idField: string;
 }

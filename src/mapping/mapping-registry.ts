@@ -6,7 +6,7 @@ import { mappingConfig } from '../config/mapping.config';
 import { CrmUpsert, DialogCompletedEvent } from '../shared/dialog-completed-event';
 import { UnsupportedIntentError } from '../shared/domain-error';
 import { DeclarativeStrategy } from './declarative.strategy';
-import { IntentMapper } from './intent-mapper';
+import { IntentMapper, MappingTarget } from './intent-mapper';
 import { IntentMapping, IntentStrategy } from './intent-strategy';
 import { MappingsFileError, parseMappingsFile } from './mapping-definition';
 
@@ -25,6 +25,7 @@ export class StrategyRegistryError extends Error {
 export class MappingRegistry extends IntentMapper implements OnModuleInit {
   private readonly logger = new Logger(MappingRegistry.name);
   private strategies = new Map<string, IntentStrategy>();
+  private readonly mappingTargets: MappingTarget[] = [];
 
   constructor(
     private readonly discovery: DiscoveryService,
@@ -40,6 +41,8 @@ export class MappingRegistry extends IntentMapper implements OnModuleInit {
     if (this.config.mappingsFile) {
       for (const definition of await this.loadFile(this.config.mappingsFile)) {
         strategies.set(definition.intent, new DeclarativeStrategy(definition));
+        const { intent, object, idField } = definition;
+        if (object && idField) this.mappingTargets.push({ intent, object, idField });
       }
     }
     this.strategies = strategies;
@@ -76,6 +79,10 @@ export class MappingRegistry extends IntentMapper implements OnModuleInit {
     const strategy = this.strategies.get(event.intent);
     if (!strategy) throw new UnsupportedIntentError(event.intent);
     return strategy.map(event);
+  }
+
+  targets(): MappingTarget[] {
+    return [...this.mappingTargets];
   }
 
   intents(): string[] {

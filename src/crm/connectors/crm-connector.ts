@@ -1,15 +1,7 @@
 import { CrmConnectorName } from '../../config/environment';
 import { ClaimedEvent } from '../../queue/stored-event';
+import type { MappingCheck } from '../crm-check';
 import { EventVerdict } from '../delivery/verdict';
-
-/** What `npm run crm:check` found for one mapping. */
-export interface MappingCheck {
-  object: string;
-  idField: string;
-  objectExists: boolean;
-  idFieldExists: boolean | null;
-  detail: string;
-}
 
 /**
  * How a mapped upsert reaches one kind of CRM: the requests an event (or a batch of events of one

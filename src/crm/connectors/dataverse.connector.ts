@@ -10,7 +10,8 @@ import {
   Verdict,
   verdictOf,
 } from '../delivery/verdict';
-import { CrmConnector, MappingCheck } from './crm-connector';
+import { MappingCheck } from '../crm-check';
+import { CrmConnector } from './crm-connector';
 
 const API = '/api/data/v9.2';
 const ODATA = { 'OData-Version': '4.0', 'OData-MaxVersion': '4.0', Accept: 'application/json' };

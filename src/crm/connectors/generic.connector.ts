@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { ClaimedEvent } from '../../queue/stored-event';
 import { CrmClient } from '../client/crm-client';
 import { CrmAnswer, deliveredVerdict, EventVerdict, refusedVerdict, Verdict, verdictOf } from '../delivery/verdict';
-import { CrmConnector, idempotencyKey, MappingCheck } from './crm-connector';
+import { MappingCheck } from '../crm-check';
+import { CrmConnector, idempotencyKey } from './crm-connector';
 
 /** The original design's table: 2xx and 409 delivered, 429 after Retry-After, 408/5xx/401 retried, other 4xx dead. */
 export function judgeGenericAnswer(answer: CrmAnswer): Verdict {

@@ -13,7 +13,8 @@ import {
   unansweredVerdict,
   Verdict,
 } from '../delivery/verdict';
-import { CrmConnector, MappingCheck } from './crm-connector';
+import { MappingCheck } from '../crm-check';
+import { CrmConnector } from './crm-connector';
 
 interface HubspotResult {
   id?: string;

@@ -17,7 +17,8 @@ import {
   Verdict,
   verdictOf,
 } from '../delivery/verdict';
-import { CrmConnector, MappingCheck } from './crm-connector';
+import { MappingCheck } from '../crm-check';
+import { CrmConnector } from './crm-connector';
 
 interface SalesforceError {
   errorCode?: string;

@@ -12,7 +12,8 @@ import {
   Verdict,
   verdictOf,
 } from '../delivery/verdict';
-import { CrmConnector, idempotencyKey, MappingCheck } from './crm-connector';
+import { MappingCheck } from '../crm-check';
+import { CrmConnector, idempotencyKey } from './crm-connector';
 
 const JSON_HEADERS = { 'Content-Type': 'application/json', Accept: 'application/json' };
 
