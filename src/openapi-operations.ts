@@ -282,8 +282,11 @@ export const OPENAPI_OPERATIONS: Record<string, Partial<OperationObject>> = {
       '200': answer('The event', {
         event: {
           ...EVENT_VIEW,
-          attempts: [{ at: '2026-11-26T10:00:01.000Z', status: 400, error: '{"error":"invalid_field"}', durationMs: 12 }],
-          upsert: { method: 'POST', path: '/api/v2/contacts/upsert', body: { external_id: 'C-1001', status: 'gold' } },
+          conversationId: 'conv-8f2c',
+          attemptHistory: [
+            { at: '2026-11-26T10:00:01.000Z', status: 400, error: 'CRM answered 400: {"error":"invalid_field"}', durationMs: 12 },
+          ],
+          upsert: { external_id: 'C-1001', status: 'gold' },
         },
       }),
       '401': ADMIN_401,
@@ -323,6 +326,23 @@ export const OPENAPI_OPERATIONS: Record<string, Partial<OperationObject>> = {
         },
       }),
       '401': ADMIN_401,
+      '404': ADMIN_404('Route'),
+    },
+  },
+  'GET /console': {
+    tags: ['admin'],
+    summary: "The operators' console page (HTML; it signs in with the admin token and uses only /admin)",
+    responses: {
+      '200': { description: 'The page, with a Content-Security-Policy without inline script', content: { 'text/html': {} } },
+      '404': ADMIN_404('Route'),
+    },
+  },
+  'GET /console/{file}': {
+    tags: ['admin'],
+    summary: "One of the console's scripts or its stylesheet",
+    parameters: [{ in: 'path', name: 'file', required: true, schema: { type: 'string' } }],
+    responses: {
+      '200': { description: 'JavaScript module or CSS', content: { 'text/javascript': {}, 'text/css': {} } },
       '404': ADMIN_404('Route'),
     },
   },
