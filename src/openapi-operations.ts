@@ -329,21 +329,4 @@ export const OPENAPI_OPERATIONS: Record<string, Partial<OperationObject>> = {
       '404': ADMIN_404('Route'),
     },
   },
-  'GET /console': {
-    tags: ['admin'],
-    summary: "The operators' console page (HTML; it signs in with the admin token and uses only /admin)",
-    responses: {
-      '200': { description: 'The page, with a Content-Security-Policy without inline script', content: { 'text/html': {} } },
-      '404': ADMIN_404('Route'),
-    },
-  },
-  'GET /console/{file}': {
-    tags: ['admin'],
-    summary: "One of the console's scripts or its stylesheet",
-    parameters: [{ in: 'path', name: 'file', required: true, schema: { type: 'string' } }],
-    responses: {
-      '200': { description: 'JavaScript module or CSS', content: { 'text/javascript': {}, 'text/css': {} } },
-      '404': ADMIN_404('Route'),
-    },
-  },
 };
