@@ -295,6 +295,8 @@ async function drain(round, backlogs) {
     label: 'drain',
     dataDir: backlogs.big,
     keepData: true,
+    // Opening a large backlog rebuilds the store's ready list before the service answers.
+    readyTimeoutMs: 180000,
     env: { SQLITE_SYNCHRONOUS: 'full', CRM_CONCURRENCY: String(E2E_CONCURRENCY) },
   });
   try {

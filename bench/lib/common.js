@@ -165,7 +165,7 @@ function makeTempDir(label) {
  * the benchmark's secret, LOG_LEVEL=warn, delivery off unless `crm` (a started sandbox) is given.
  * A clean environment: nothing of the caller's CRM_* or .env leaks in (cwd is the temp directory).
  */
-async function startService({ env = {}, crm, label = 'service', profileDir, dataDir = makeTempDir(label), keepData = false } = {}) {
+async function startService({ env = {}, crm, label = 'service', profileDir, dataDir = makeTempDir(label), keepData = false, readyTimeoutMs = 30000 } = {}) {
   const port = await freePort();
   const crmEnv = crm
     ? {
@@ -201,7 +201,7 @@ async function startService({ env = {}, crm, label = 'service', profileDir, data
     nodeArgs,
   });
   const url = `http://${HOST}:${port}`;
-  await waitFor('service', async () => (await fetch(`${url}/health/ready`)).status === 200, { child });
+  await waitFor('service', async () => (await fetch(`${url}/health/ready`)).status === 200, { child, timeoutMs: readyTimeoutMs });
   const shown = Object.fromEntries(
     Object.entries(fullEnv).filter(([key]) => !/SECRET|TOKEN|PATH|HOME/.test(key)),
   );
