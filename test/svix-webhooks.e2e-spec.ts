@@ -13,7 +13,7 @@ import { contactDialog, DIALOG_ROUTE, ENDPOINT_CASE, post, store, UNAUTHORIZED_B
 const SECRET = `whsec_${randomBytes(24).toString('base64')}`;
 const OTHER_SECRET = `whsec_${randomBytes(24).toString('base64')}`;
 
-type Signer = { name: string; prefix: 'svix' | 'webhook'; sign(secret: string, id: string, at: Date, raw: string): string };
+type Signer = { name: string; prefix: 'svix' | 'webhook'; sign: (secret: string, id: string, at: Date, raw: string) => string };
 const SIGNERS: Signer[] = [
   { name: 'svix (Svix-branded headers)', prefix: 'svix', sign: (s, id, at, raw) => new SvixWebhook(s).sign(id, at, raw) },
   { name: 'standardwebhooks (reference)', prefix: 'webhook', sign: (s, id, at, raw) => new StandardWebhook(s).sign(id, at, raw) },
