@@ -1,5 +1,5 @@
 import { DynamicModule, Module, ValidationPipe } from '@nestjs/common';
-import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_PIPE, DiscoveryModule } from '@nestjs/core';
 import { AdminModule } from './admin/admin.module';
 import { AppConfigModule } from './config/config.module';
 import { EnvironmentWithCrm } from './config/environment';
@@ -23,6 +23,8 @@ export class AppModule {
       module: AppModule,
       imports: [
         AppConfigModule.forRoot(env),
+        // The exception filter finds each module's ErrorAnswers through it.
+        DiscoveryModule,
         LoggingModule,
         LifecycleModule,
         QueueModule,

@@ -2,8 +2,8 @@ import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/commo
 import { ConfigType } from '@nestjs/config';
 import { Request } from 'express';
 import { appConfig } from '../config/app.config';
-import { NotFoundError, UnauthorizedError } from '../shared/domain-error';
 import { bearerMatches } from '../shared/bearer';
+import { AdminUnauthorizedError, NotFoundError } from './admin-errors';
 
 /** `/admin` exists only with ADMIN_TOKEN set (else 404), and wants it as a bearer token (else 401). */
 @Injectable()
@@ -14,7 +14,7 @@ export class AdminTokenGuard implements CanActivate {
     const expected = this.config.adminToken;
     const req = context.switchToHttp().getRequest<Request>();
     if (!expected) throw NotFoundError.route(req.method, req.originalUrl.split('?')[0]);
-    if (!bearerMatches(req.headers.authorization, expected)) throw new UnauthorizedError();
+    if (!bearerMatches(req.headers.authorization, expected)) throw new AdminUnauthorizedError();
     return true;
   }
 }

@@ -3,7 +3,7 @@ import { Response } from 'express';
 import { CrmStatus } from '../crm/crm-status';
 import { LatencyReport } from '../metrics/latency-report';
 import { OperatorEvents } from '../queue/operator-events';
-import { NotFoundError } from '../shared/domain-error';
+import { NotFoundError } from './admin-errors';
 import { DeadLetterQuery, deadLetterFilter, EventSearchQuery, ReplayQuery } from './admin-queries';
 import { AdminTokenGuard } from './admin-token.guard';
 import { activityView, deadLetterView, eventDetailView, eventView } from './event-views';

@@ -3,6 +3,7 @@ import { CrmModule } from '../crm/crm.module';
 import { MetricsModule } from '../metrics/metrics.module';
 import { QueueModule } from '../queue/queue.module';
 import { AdminController } from './admin.controller';
+import { AdminErrorAnswers } from './admin-errors';
 import { AdminTokenGuard } from './admin-token.guard';
 import { ConsoleController } from './console.controller';
 
@@ -15,6 +16,6 @@ import { ConsoleController } from './console.controller';
 @Module({
   imports: [QueueModule, CrmModule, MetricsModule],
   controllers: [AdminController, ConsoleController],
-  providers: [AdminTokenGuard],
+  providers: [AdminTokenGuard, AdminErrorAnswers],
 })
 export class AdminModule {}

@@ -4,7 +4,7 @@ import { Request, Response } from 'express';
 import { readdirSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { appConfig } from '../config/app.config';
-import { NotFoundError } from '../shared/domain-error';
+import { NotFoundError } from './admin-errors';
 
 /** The page's files, copied next to this one by `npm run build` (nest-cli.json assets). */
 const ASSETS_DIR = join(__dirname, 'console');

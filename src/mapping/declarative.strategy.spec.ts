@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dialogEvent, entities } from '../shared/dialog-completed-event.fixture';
-import { MissingEntityError } from '../shared/domain-error';
+import { MissingEntityError } from './mapping-errors';
 import { DeclarativeStrategy } from './declarative.strategy';
 import { MappingDefinition, parseMappingsFile } from './mapping-definition';
 

@@ -1,6 +1,6 @@
 import { DiscoveryService } from '@nestjs/core';
 import { CrmUpsert, DialogCompletedEvent } from '../shared/dialog-completed-event';
-import { MissingEntityError } from '../shared/domain-error';
+import { MissingEntityError } from './mapping-errors';
 
 /** Turns a dialog-completed event of its intent (named by its `@IntentMapping` only) into a CRM upsert. */
 export interface IntentStrategy {

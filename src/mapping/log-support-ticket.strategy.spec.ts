@@ -1,5 +1,5 @@
 import { dialogEvent, entities } from '../shared/dialog-completed-event.fixture';
-import { MissingEntityError } from '../shared/domain-error';
+import { MissingEntityError } from './mapping-errors';
 import { IntentMapping } from './intent-strategy';
 import { LogSupportTicketStrategy } from './log-support-ticket.strategy';
 

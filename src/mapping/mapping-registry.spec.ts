@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { mappingConfig } from '../config/mapping.config';
 import { CrmUpsert, DialogCompletedEvent } from '../shared/dialog-completed-event';
 import { dialogEvent, entities } from '../shared/dialog-completed-event.fixture';
-import { MissingEntityError, UnsupportedIntentError } from '../shared/domain-error';
+import { MissingEntityError, UnsupportedIntentError } from './mapping-errors';
 import { IntentMapper } from './intent-mapper';
 import { IntentMapping, IntentStrategy } from './intent-strategy';
 import { LogSupportTicketStrategy } from './log-support-ticket.strategy';

@@ -4,7 +4,7 @@ import { DiscoveryService } from '@nestjs/core';
 import { readFile } from 'node:fs/promises';
 import { mappingConfig } from '../config/mapping.config';
 import { CrmUpsert, DialogCompletedEvent } from '../shared/dialog-completed-event';
-import { UnsupportedIntentError } from '../shared/domain-error';
+import { UnsupportedIntentError } from './mapping-errors';
 import { DeclarativeStrategy } from './declarative.strategy';
 import { IntentMapper, MappingTarget } from './intent-mapper';
 import { IntentMapping, IntentStrategy } from './intent-strategy';

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { IntentMapper } from './intent-mapper';
 import { LogSupportTicketStrategy } from './log-support-ticket.strategy';
+import { MappingErrorAnswers } from './mapping-errors';
 import { MappingRegistry } from './mapping-registry';
 import { UpdateCustomerProfileStrategy } from './update-customer-profile.strategy';
 
@@ -10,6 +11,7 @@ import { UpdateCustomerProfileStrategy } from './update-customer-profile.strateg
   providers: [
     UpdateCustomerProfileStrategy,
     LogSupportTicketStrategy,
+    MappingErrorAnswers,
     { provide: IntentMapper, useClass: MappingRegistry },
   ],
   exports: [IntentMapper],

@@ -5,6 +5,7 @@ import { DeliveryQueue } from './delivery-queue';
 import { EventIntake } from './event-intake';
 import { EventStoreDriver } from './event-store-driver';
 import { OperatorEvents } from './operator-events';
+import { QueueErrorAnswers } from './queue-errors';
 import { RedisEventStore } from './redis-event-store';
 import { ThreadedSqliteStore } from './threaded-sqlite-store';
 import { StoreHealth } from './store-health';
@@ -21,6 +22,7 @@ const PORTS = [EventIntake, DeliveryQueue, OperatorEvents, StoreHealth];
  */
 @Module({
   providers: [
+    QueueErrorAnswers,
     {
       provide: STORE_DRIVER,
       inject: [queueConfig.KEY],

@@ -3,7 +3,7 @@ import { Job, Queue, Worker } from 'bullmq';
 import IORedis, { Redis } from 'ioredis';
 import { createHash, randomUUID } from 'node:crypto';
 import { QueueConfig } from '../config/queue.config';
-import { StoreUnavailableError } from '../shared/domain-error';
+import { StoreUnavailableError } from './queue-errors';
 import { DeliveryQueue } from './delivery-queue';
 import { EnqueueSignal } from './enqueue-signal';
 import { EventIntake } from './event-intake';

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QueueConfig } from '../config/queue.config';
-import { StoreUnavailableError } from '../shared/domain-error';
+import { StoreUnavailableError } from './queue-errors';
 import { SqliteEventStore } from './sqlite-event-store';
 import { dueEvent, eventIds, newEvent } from './stored-event.fixture';
 

@@ -4,7 +4,7 @@ import Database, { Database as Db } from 'better-sqlite3';
 import { join } from 'node:path';
 import { ensureDataDir } from '../config/data-dir';
 import { queueConfig } from '../config/queue.config';
-import { StoreUnavailableError } from '../shared/domain-error';
+import { StoreUnavailableError } from './queue-errors';
 import { DeliveryQueue } from './delivery-queue';
 import { EnqueueSignal } from './enqueue-signal';
 import { EventIntake } from './event-intake';

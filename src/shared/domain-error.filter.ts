@@ -1,69 +1,87 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger, OnModuleInit } from '@nestjs/common';
+import { DiscoveryService } from '@nestjs/core';
 import { Response } from 'express';
-import { DomainError, DomainErrorCode } from './domain-error';
+import { DomainError } from './domain-error';
+import { ErrorAnswer, ErrorAnswers } from './error-answers';
 
-interface Answer {
-  status: number;
-  error: string;
-  retryAfter?: number;
-  /** Validation-style answers list every problem. */
-  list?: boolean;
+export class ErrorAnswersError extends Error {
+  constructor(problem: string) {
+    super(`Error answers: ${problem}`);
+    this.name = 'ErrorAnswersError';
+  }
 }
 
-const ANSWERS: Record<DomainErrorCode, Answer> = {
-  SHUTTING_DOWN: { status: 503, error: 'Service Unavailable', retryAfter: 5 },
-  PAYLOAD_TOO_LARGE: { status: 413, error: 'Payload Too Large' },
-  BODY_TIMEOUT: { status: 408, error: 'Request Timeout' },
-  UNSUPPORTED_MEDIA_TYPE: { status: 415, error: 'Unsupported Media Type' },
-  UNAUTHORIZED: { status: 401, error: 'Unauthorized' },
-  INVALID_PAYLOAD: { status: 400, error: 'Bad Request', list: true },
-  UNSUPPORTED_INTENT: { status: 422, error: 'Unprocessable Entity' },
-  MISSING_ENTITY: { status: 422, error: 'Unprocessable Entity' },
-  STORE_UNAVAILABLE: { status: 503, error: 'Service Unavailable', retryAfter: 5 },
-  NOT_FOUND: { status: 404, error: 'Not Found' },
-};
-
-export interface ErrorAnswer {
+interface HttpAnswer {
   status: number;
   body: Record<string, unknown>;
   headers: Record<string, string>;
 }
 
-/** The HTTP answer for any thrown value; exported so other filters answer identically. */
-export function answerFor(exception: unknown): ErrorAnswer {
-  if (exception instanceof DomainError) {
-    const answer = ANSWERS[exception.code];
-    const body =
-      exception.code === 'UNAUTHORIZED'
-        ? { statusCode: 401, message: 'Unauthorized' }
-        : {
-            statusCode: answer.status,
-            message: answer.list ? exception.details : exception.message,
-            error: answer.error,
-          };
-    const headers: Record<string, string> = answer.retryAfter ? { 'Retry-After': String(answer.retryAfter) } : {};
-    return { status: answer.status, body, headers };
-  }
-  if (exception instanceof HttpException) {
-    const response = exception.getResponse();
-    const body = typeof response === 'string' ? { statusCode: exception.getStatus(), message: response } : response;
-    return { status: exception.getStatus(), body: body as Record<string, unknown>, headers: {} };
-  }
-  return { status: 500, body: { statusCode: 500, message: 'Internal server error' }, headers: {} };
-}
+const INTERNAL: HttpAnswer = { status: 500, body: { statusCode: 500, message: 'Internal server error' }, headers: {} };
 
-/** The one place where error classes become HTTP answers. */
+/**
+ * The one place where errors become HTTP answers. A domain error is answered as the
+ * `ErrorAnswers` of its module says (all found through DI at startup); Nest's own HTTP errors
+ * (validation pipe, unknown route, health checks) keep their answer; anything else is a 500.
+ * Server errors that are not domain errors are logged with their stack.
+ */
 @Catch()
-export class DomainErrorFilter implements ExceptionFilter {
+export class DomainErrorFilter implements ExceptionFilter, OnModuleInit {
   private readonly logger = new Logger('HTTP');
+  private answers = new Map<string, ErrorAnswer>();
+
+  constructor(private readonly discovery: DiscoveryService) {}
+
+  onModuleInit(): void {
+    const answers = new Map<string, ErrorAnswer>();
+    const owners = new Map<string, string>();
+    for (const { instance } of this.discovery.getProviders()) {
+      if (!(instance instanceof ErrorAnswers)) continue;
+      const owner = instance.constructor.name;
+      for (const [code, answer] of Object.entries<ErrorAnswer>(instance.answers)) {
+        const other = owners.get(code);
+        if (other !== undefined && other !== owner) {
+          throw new ErrorAnswersError(`code "${code}" is answered by both ${other} and ${owner}`);
+        }
+        owners.set(code, owner);
+        answers.set(code, answer);
+      }
+    }
+    this.answers = answers;
+  }
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
-    const answer = answerFor(exception);
+    const answer = this.answerFor(exception);
     if (answer.status >= 500 && !(exception instanceof DomainError)) {
       this.logger.error(exception instanceof Error ? exception.stack : String(exception));
     }
     if (res.headersSent) return;
     res.set(answer.headers).status(answer.status).json(answer.body);
   }
+
+  private answerFor(exception: unknown): HttpAnswer {
+    if (exception instanceof DomainError) {
+      const answer = this.answers.get(exception.code);
+      if (answer) return domainAnswer(exception, answer);
+      this.logger.error(`No answer for error code "${exception.code}": ${exception.stack}`);
+      return INTERNAL;
+    }
+    if (exception instanceof HttpException) {
+      const response = exception.getResponse();
+      const body = typeof response === 'string' ? { statusCode: exception.getStatus(), message: response } : response;
+      return { status: exception.getStatus(), body: body as Record<string, unknown>, headers: {} };
+    }
+    return INTERNAL;
+  }
+}
+
+function domainAnswer(exception: DomainError, answer: ErrorAnswer): HttpAnswer {
+  const message = answer.listDetails ? exception.details : exception.message;
+  const body = answer.error === undefined
+    ? { statusCode: answer.status, message }
+    : { statusCode: answer.status, message, error: answer.error };
+  const headers: Record<string, string> =
+    answer.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(answer.retryAfterSeconds) };
+  return { status: answer.status, body, headers };
 }

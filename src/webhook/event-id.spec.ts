@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { InvalidPayloadError } from '../shared/domain-error';
+import { InvalidPayloadError } from './webhook-errors';
 import { derivedEventId, headerEventId, MAX_EVENT_ID } from './event-id';
 import { WebhookRequest } from './webhook-request';
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { InvalidPayloadError } from '../shared/domain-error';
+import { InvalidPayloadError } from './webhook-errors';
 import { header, WebhookRequest } from './webhook-request';
 
 export const MAX_EVENT_ID = 200;

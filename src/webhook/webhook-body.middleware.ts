@@ -3,17 +3,12 @@ import { ConfigType } from '@nestjs/config';
 import { NextFunction } from 'express';
 import getRawBody from 'raw-body';
 import { webhookConfig } from '../config/webhook.config';
+import { ShuttingDownError } from '../lifecycle/lifecycle-errors';
 import { ShutdownState } from '../lifecycle/shutdown-state';
-import {
-  BodyTimeoutError,
-  InvalidPayloadError,
-  PayloadTooLargeError,
-  ShuttingDownError,
-  UnsupportedMediaTypeError,
-} from '../shared/domain-error';
 import { Telemetry } from '../telemetry/telemetry';
 import { WebhookRoute } from '../telemetry/telemetry-signals';
 import { WebhookAuthGuard } from './auth/webhook-auth.guard';
+import { BodyTimeoutError, InvalidPayloadError, PayloadTooLargeError, UnsupportedMediaTypeError } from './webhook-errors';
 import { header, WebhookRequest } from './webhook-request';
 import { answerKindOf, WebhookResponse } from './webhook-response';
 

@@ -7,8 +7,8 @@ import { IntentMapper } from '../mapping/intent-mapper';
 import { EventIntake } from '../queue/event-intake';
 import { EnqueueResult } from '../queue/stored-event';
 import { DialogCompletedEvent } from '../shared/dialog-completed-event';
-import { InvalidPayloadError } from '../shared/domain-error';
 import { parseEventTime } from '../shared/event-time';
+import { InvalidPayloadError } from './webhook-errors';
 import { WebhookRequest } from './webhook-request';
 
 /** What the caller is told about an ingested event (the body of the webhook's answer). */

@@ -1,6 +1,6 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
-import { InvalidPayloadError } from '../shared/domain-error';
 import { detachFreeForm } from './dto/free-form';
+import { InvalidPayloadError } from './webhook-errors';
 import { WebhookRequest } from './webhook-request';
 
 /** Deeper bodies are refused: validation recurses, and a few KB of brackets must not reach it. */

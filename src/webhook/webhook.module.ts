@@ -8,6 +8,7 @@ import { HmacVerifier } from './auth/hmac.verifier';
 import { StandardWebhooksVerifier } from './auth/standard-webhooks.verifier';
 import { WebhookAuthGuard } from './auth/webhook-auth.guard';
 import { WebhookBodyMiddleware } from './webhook-body.middleware';
+import { WebhookErrorAnswers } from './webhook-errors';
 import { WEBHOOK_ROUTES, WebhookController } from './webhook.controller';
 import { WebhookIngestService } from './webhook-ingest.service';
 
@@ -21,6 +22,7 @@ import { WebhookIngestService } from './webhook-ingest.service';
     BasicVerifier,
     ApiKeyVerifier,
     StandardWebhooksVerifier,
+    WebhookErrorAnswers,
   ],
 })
 export class WebhookModule implements NestModule {

@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { webhookConfig } from '../../config/webhook.config';
-import { UnauthorizedError } from '../../shared/domain-error';
+import { WebhookUnauthorizedError } from '../webhook-errors';
 import { WebhookRequest } from '../webhook-request';
 import { ApiKeyVerifier } from './api-key.verifier';
 import { BasicVerifier } from './basic.verifier';
@@ -47,6 +47,6 @@ export class WebhookAuthGuard implements CanActivate {
         return;
       }
     }
-    throw new UnauthorizedError();
+    throw new WebhookUnauthorizedError();
   }
 }

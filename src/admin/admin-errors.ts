@@ -1,0 +1,32 @@
+import { Injectable } from '@nestjs/common';
+import { DomainError } from '../shared/domain-error';
+import { ErrorAnswers } from '../shared/error-answers';
+
+type AdminErrorCode = 'ADMIN_UNAUTHORIZED' | 'NOT_FOUND';
+
+export class AdminUnauthorizedError extends DomainError<AdminErrorCode> {
+  readonly code = 'ADMIN_UNAUTHORIZED';
+  constructor() {
+    super('Unauthorized');
+  }
+}
+
+export class NotFoundError extends DomainError<AdminErrorCode> {
+  readonly code = 'NOT_FOUND';
+  constructor(what: string, message = `${what} not found`) {
+    super(message);
+  }
+
+  /** Worded like Nest's own 404, so a disabled route cannot be told from a missing one. */
+  static route(method: string, path: string): NotFoundError {
+    return new NotFoundError('Route', `Cannot ${method} ${path}`);
+  }
+}
+
+@Injectable()
+export class AdminErrorAnswers extends ErrorAnswers<AdminErrorCode> {
+  readonly answers = {
+    ADMIN_UNAUTHORIZED: { status: 401 },
+    NOT_FOUND: { status: 404, error: 'Not Found' },
+  };
+}

@@ -1,0 +1,62 @@
+import { Injectable } from '@nestjs/common';
+import { DomainError } from '../shared/domain-error';
+import { ErrorAnswers } from '../shared/error-answers';
+
+type WebhookErrorCode =
+  | 'PAYLOAD_TOO_LARGE'
+  | 'BODY_TIMEOUT'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'WEBHOOK_UNAUTHORIZED'
+  | 'INVALID_PAYLOAD';
+
+export class PayloadTooLargeError extends DomainError<WebhookErrorCode> {
+  readonly code = 'PAYLOAD_TOO_LARGE';
+  constructor(limit: number) {
+    super(`Request body exceeds ${limit} bytes`);
+  }
+}
+
+export class BodyTimeoutError extends DomainError<WebhookErrorCode> {
+  readonly code = 'BODY_TIMEOUT';
+  constructor(timeoutMs: number) {
+    super(`Request body not received within ${timeoutMs} ms`);
+  }
+}
+
+export class UnsupportedMediaTypeError extends DomainError<WebhookErrorCode> {
+  readonly code = 'UNSUPPORTED_MEDIA_TYPE';
+  constructor(contentType: string | undefined) {
+    super(
+      contentType
+        ? `Unsupported content type: ${contentType.slice(0, 100)}; expected application/json`
+        : 'Missing content type; expected application/json',
+    );
+  }
+}
+
+/** No enabled auth mode accepted the request; deliberately says nothing more. */
+export class WebhookUnauthorizedError extends DomainError<WebhookErrorCode> {
+  readonly code = 'WEBHOOK_UNAUTHORIZED';
+  constructor() {
+    super('Unauthorized');
+  }
+}
+
+export class InvalidPayloadError extends DomainError<WebhookErrorCode> {
+  readonly code = 'INVALID_PAYLOAD';
+  constructor(problems: string[]) {
+    super(problems[0] ?? 'Invalid payload', problems);
+  }
+}
+
+@Injectable()
+export class WebhookErrorAnswers extends ErrorAnswers<WebhookErrorCode> {
+  readonly answers = {
+    PAYLOAD_TOO_LARGE: { status: 413, error: 'Payload Too Large' },
+    BODY_TIMEOUT: { status: 408, error: 'Request Timeout' },
+    UNSUPPORTED_MEDIA_TYPE: { status: 415, error: 'Unsupported Media Type' },
+    WEBHOOK_UNAUTHORIZED: { status: 401 },
+    // Validation-style: every problem listed.
+    INVALID_PAYLOAD: { status: 400, error: 'Bad Request', listDetails: true },
+  };
+}
