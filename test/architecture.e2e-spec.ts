@@ -15,7 +15,7 @@ const TABLE: ModuleTable = {
       exposes: '*',
     },
     shared: {
-      owns: 'the dialog-completed event and CRM upsert types, event times, domain errors, constant-time compare',
+      owns: 'the dialog-completed event and CRM upsert types, event times, the domain error base and the one exception filter, constant-time compare',
       uses: [],
       exposes: '*',
     },
@@ -25,9 +25,9 @@ const TABLE: ModuleTable = {
       exposes: '*',
     },
     lifecycle: {
-      owns: 'the shutdown state',
+      owns: 'the shutdown state and its shutting-down error',
       uses: [],
-      exposes: ['lifecycle.module', 'shutdown-state'],
+      exposes: ['lifecycle.module', 'shutdown-state', 'lifecycle-errors'],
     },
     logging: {
       owns: 'structured logs (pino) with secrets redacted',
@@ -67,7 +67,7 @@ const TABLE: ModuleTable = {
     dev: {
       owns: 'development stand-ins (the sandbox CRM, a webhook secret), never loaded in production',
       uses: [],
-      exposes: ['sandbox/dev-sandbox.module', 'dev-webhook-secret', 'dev-notice'],
+      exposes: ['sandbox/dev-sandbox.module', 'dev-webhook-secret'],
       devOnly: true,
     },
   },

@@ -34,7 +34,12 @@ describe('the application graph with and without CRM_BASE_URL (the built service
   async function probe(env: Record<string, string>): Promise<Graph> {
     const { stdout } = await promisify(execFile)(process.execPath, [PROBE], {
       cwd: root,
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', DATA_DIR: join(root, `data-${++n}`), LOG_LEVEL: 'silent', ...env },
+      env: {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        DATA_DIR: join(root, `data-${++n}`),
+        LOG_LEVEL: 'silent',
+        ...env,
+      },
       timeout: 60000,
     });
     return JSON.parse(stdout.trim().split('\n').pop() as string) as Graph;
@@ -48,22 +53,33 @@ describe('the application graph with and without CRM_BASE_URL (the built service
     COGNIGY_WEBHOOK_SECRETS: 'graph-test-secret',
   };
 
-  it.each(['production', 'development'])('NODE_ENV=%s with CRM_BASE_URL set: no sandbox code, provider or server', async (mode) => {
-    const sandboxPort = await freePort();
-    const graph = await probe({ ...CRM, NODE_ENV: mode, CRM_SANDBOX_PORT: String(sandboxPort) });
+  it.each(['production', 'development'])(
+    'NODE_ENV=%s with CRM_BASE_URL set: no sandbox code, provider or server',
+    async (mode) => {
+      const sandboxPort = await freePort();
+      const graph = await probe({ ...CRM, NODE_ENV: mode, CRM_SANDBOX_PORT: String(sandboxPort) });
 
-    expect(graph.classes).toEqual(expect.arrayContaining(['AppModule', 'CrmModule', 'CrmClient', 'WebhookController']));
-    expect(graph.classes.filter((name) => /sandbox/i.test(name))).toEqual([]);
-    expect(graph.devFiles).toEqual([]);
-    expect(graph.listening).toEqual([]);
-  });
+      expect(graph.classes).toEqual(
+        expect.arrayContaining(['AppModule', 'CrmModule', 'CrmClient', 'WebhookController']),
+      );
+      expect(graph.classes.filter((name) => /sandbox/i.test(name))).toEqual([]);
+      expect(graph.devFiles).toEqual([]);
+      expect(graph.listening).toEqual([]);
+    },
+  );
 
   it('without CRM_BASE_URL (development), the probe sees the sandbox: its module, its files and its server', async () => {
     const sandboxPort = await freePort();
-    const graph = await probe({ NODE_ENV: 'development', COGNIGY_WEBHOOK_SECRETS: 'graph-test-secret', CRM_SANDBOX_PORT: String(sandboxPort) });
+    const graph = await probe({
+      NODE_ENV: 'development',
+      COGNIGY_WEBHOOK_SECRETS: 'graph-test-secret',
+      CRM_SANDBOX_PORT: String(sandboxPort),
+    });
 
     expect(graph.classes).toEqual(expect.arrayContaining(['DevSandboxModule']));
-    expect(graph.devFiles).toEqual(expect.arrayContaining(['dev/sandbox/crm-sandbox.js', 'dev/sandbox/dev-sandbox.module.js']));
+    expect(graph.devFiles).toEqual(
+      expect.arrayContaining(['dev/sandbox/crm-sandbox.js', 'dev/sandbox/dev-sandbox.module.js']),
+    );
     expect(graph.listening).toEqual([sandboxPort]);
   });
 });

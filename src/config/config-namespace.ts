@@ -6,9 +6,15 @@ import { EnvironmentWithCrm } from './environment';
  * `KEY` is its injection token (the one `registerAs` gives it) and `ConfigType<typeof ns>` its
  * shape, so consumers inject `@Inject(ns.KEY) config: ConfigType<typeof ns>`.
  */
-export type ConfigNamespace<T extends ConfigObject> = ((env: EnvironmentWithCrm) => T) & { readonly KEY: string; readonly namespace: string };
+export type ConfigNamespace<T extends ConfigObject> = ((env: EnvironmentWithCrm) => T) & {
+  readonly KEY: string;
+  readonly namespace: string;
+};
 
-export function configNamespace<T extends ConfigObject>(namespace: string, build: (env: EnvironmentWithCrm) => T): ConfigNamespace<T> {
+export function configNamespace<T extends ConfigObject>(
+  namespace: string,
+  build: (env: EnvironmentWithCrm) => T,
+): ConfigNamespace<T> {
   return Object.assign(build, { KEY: getConfigToken(namespace), namespace });
 }
 

@@ -14,12 +14,18 @@ describe('config namespaces', () => {
   beforeAll(() => (root = mkdtempSync(join(tmpdir(), 'ccs-config-'))));
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-  const crm = { baseUrl: 'http://crm.local/', tokenUrl: 'http://crm.local/token', clientId: 'id', clientSecret: 'secret' };
+  const crm = {
+    baseUrl: 'http://crm.local/',
+    tokenUrl: 'http://crm.local/token',
+    clientId: 'id',
+    clientSecret: 'secret',
+  };
 
   it('are read from the validated environment only, writing nothing (no development secret either)', () => {
     const dataDir = join(root, 'data');
     const env = withCrm(validateEnvironment({ DATA_DIR: dataDir, WEBHOOK_AUTH_MODES: 'hmac' }), crm);
-    for (const namespace of [appConfig, webhookConfig, queueConfig, mappingConfig, crmConfig, metricsConfig]) namespace(env);
+    for (const namespace of [appConfig, webhookConfig, queueConfig, mappingConfig, crmConfig, metricsConfig])
+      namespace(env);
     expect(webhookConfig(env).hmacSecrets).toEqual([]);
     expect(existsSync(dataDir)).toBe(false);
   });

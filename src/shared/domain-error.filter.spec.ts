@@ -72,7 +72,11 @@ describe('DomainErrorFilter', () => {
       const res = await request(app.getHttpServer()).get('/teapot');
       expect(res.status).toBe(418);
       expect(res.headers['retry-after']).toBe('7');
-      expect(res.body).toEqual({ statusCode: 418, message: ['first problem', 'second problem'], error: "I'm a teapot" });
+      expect(res.body).toEqual({
+        statusCode: 418,
+        message: ['first problem', 'second problem'],
+        error: "I'm a teapot",
+      });
     });
 
     it('answers a domain error no module answers with a plain 500', async () => {
@@ -84,7 +88,9 @@ describe('DomainErrorFilter', () => {
 
   it('stops startup when two modules answer the same code, naming the code and both tables', async () => {
     const app = await appWith([TeapotModule, OtherTeapotModule]);
-    await expect(app.init()).rejects.toThrow(/"TEAPOT".*(TeapotAnswers.*OtherTeapotAnswers|OtherTeapotAnswers.*TeapotAnswers)/);
+    await expect(app.init()).rejects.toThrow(
+      /"TEAPOT".*(TeapotAnswers.*OtherTeapotAnswers|OtherTeapotAnswers.*TeapotAnswers)/,
+    );
     await app.close().catch(() => undefined);
   });
 });

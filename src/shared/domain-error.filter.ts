@@ -17,6 +17,9 @@ interface HttpAnswer {
   headers: Record<string, string>;
 }
 
+// `instanceof` alone would type it DomainError<any>.
+const isDomainError = (value: unknown): value is DomainError => value instanceof DomainError;
+
 const INTERNAL: HttpAnswer = { status: 500, body: { statusCode: 500, message: 'Internal server error' }, headers: {} };
 
 /**
@@ -53,7 +56,7 @@ export class DomainErrorFilter implements ExceptionFilter, OnModuleInit {
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
     const answer = this.answerFor(exception);
-    if (answer.status >= 500 && !(exception instanceof DomainError)) {
+    if (answer.status >= 500 && !isDomainError(exception)) {
       this.logger.error(exception instanceof Error ? exception.stack : String(exception));
     }
     if (res.headersSent) return;
@@ -61,7 +64,7 @@ export class DomainErrorFilter implements ExceptionFilter, OnModuleInit {
   }
 
   private answerFor(exception: unknown): HttpAnswer {
-    if (exception instanceof DomainError) {
+    if (isDomainError(exception)) {
       const answer = this.answers.get(exception.code);
       if (answer) return domainAnswer(exception, answer);
       this.logger.error(`No answer for error code "${exception.code}": ${exception.stack}`);
@@ -78,9 +81,10 @@ export class DomainErrorFilter implements ExceptionFilter, OnModuleInit {
 
 function domainAnswer(exception: DomainError, answer: ErrorAnswer): HttpAnswer {
   const message = answer.listDetails ? exception.details : exception.message;
-  const body = answer.error === undefined
-    ? { statusCode: answer.status, message }
-    : { statusCode: answer.status, message, error: answer.error };
+  const body =
+    answer.error === undefined
+      ? { statusCode: answer.status, message }
+      : { statusCode: answer.status, message, error: answer.error };
   const headers: Record<string, string> =
     answer.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(answer.retryAfterSeconds) };
   return { status: answer.status, body, headers };
