@@ -67,7 +67,7 @@ const TABLE: ModuleTable = {
     dev: {
       owns: 'development stand-ins (the sandbox CRM, a webhook secret), never loaded in production',
       uses: [],
-      exposes: ['sandbox/dev-sandbox.module', 'dev-webhook-secret'],
+      exposes: ['sandbox/dev-sandbox.module', 'dev-webhook-secret', 'dev-notice'],
       devOnly: true,
     },
   },
