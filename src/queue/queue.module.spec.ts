@@ -7,7 +7,7 @@ import { QueueConfig, queueConfig } from '../config/queue.config';
 import { DeliveryQueue } from './delivery-queue';
 import { EventIntake } from './event-intake';
 import { OperatorEvents } from './operator-events';
-import { StoreUnavailableError } from '../shared/domain-error';
+import { StoreUnavailableError } from './queue-errors';
 import { QueueModule } from './queue.module';
 import { StoreHealth } from './store-health';
 import { ThreadedSqliteStore } from './threaded-sqlite-store';

@@ -3,9 +3,9 @@ import { existsSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { QueueConfig } from '../config/queue.config';
-import { StoreUnavailableError } from './queue-errors';
 import { EnqueueSignal } from './enqueue-signal';
 import { EventStoreDriver } from './event-store-driver';
+import { StoreUnavailableError } from './queue-errors';
 import { SqliteEventStore } from './sqlite-event-store';
 import { ThreadReply, ThreadRequest } from './sqlite-thread-protocol';
 
