@@ -386,7 +386,7 @@ export class RedisEventStore
     }
   }
 
-  latestCommit(): CommitOutcome | null {
+  async latestCommit(): Promise<CommitOutcome | null> {
     return this.latest;
   }
 

@@ -468,7 +468,7 @@ export class SqliteEventStore
     await this.grouped(() => this.statements.probe.run(Date.now()));
   }
 
-  latestCommit(): CommitOutcome | null {
+  async latestCommit(): Promise<CommitOutcome | null> {
     return this.latest;
   }
 

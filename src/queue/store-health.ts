@@ -10,7 +10,10 @@ export interface CommitOutcome {
 export abstract class StoreHealth {
   /** Writes a probe; throws when the store cannot currently be written. */
   abstract checkWritable(): Promise<void>;
-  /** The outcome of the latest commit (events, outcomes or probe), null before the first one. */
-  abstract latestCommit(): CommitOutcome | null;
+  /**
+   * The outcome of the latest commit (events, outcomes or probe), null before the first one.
+   * Asynchronous: the SQLite store answers from its own thread.
+   */
+  abstract latestCommit(): Promise<CommitOutcome | null>;
   abstract countByState(): Promise<Record<EventState, number>>;
 }

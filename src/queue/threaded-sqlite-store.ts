@@ -141,7 +141,10 @@ function rebuildError(reply: Extract<ThreadReply, { kind: 'error' }>): Error {
 
 for (const method of Object.getOwnPropertyNames(SqliteEventStore.prototype)) {
   if (LOCAL.has(method)) continue;
+  // Writable and configurable like any class method (a test may spy on it).
   Object.defineProperty(ThreadedSqliteStore.prototype, method, {
+    writable: true,
+    configurable: true,
     value(this: ThreadedSqliteStore, ...args: unknown[]) {
       return this.call(method, args);
     },

@@ -21,9 +21,9 @@ export class StoreHealthIndicator {
 
   /** `withErrors`: the store's error text is shown (to the admin only). */
   async check(key: string, withErrors: boolean) {
-    const latest = this.store.latestCommit();
+    const latest = await this.store.latestCommit();
     if (!latest || Date.now() - latest.at >= PROBE_INTERVAL_MS) await this.probe();
-    const error = this.store.latestCommit()?.error ?? null;
+    const error = (await this.store.latestCommit())?.error ?? null;
     const indicator = this.health.check(key);
     if (error === null) return indicator.up({ writable: true });
     return indicator.down({ writable: false, ...(withErrors ? { error } : {}) });
