@@ -227,7 +227,8 @@ describeEachDriver('delivery outcomes (%s driver)', (driver: Driver) => {
         const requests = requestsFor(sandbox, id);
         expect(requests.map((r) => r.status)).toEqual([429, 200]);
         expect(gaps(requests)[0]).toBeGreaterThanOrEqual(RETRY_CAP_MS - 1);
-        expect(gaps(requests)[0]).toBeLessThan(1000);
+        // Far from the hour asked for; generous, so a busy machine cannot fail it.
+        expect(gaps(requests)[0]).toBeLessThan(30_000);
       });
 
       it('Retry-After as an HTTP-date in the future is honoured, up to CRM_RETRY_MAX_MS', async () => {
@@ -240,7 +241,8 @@ describeEachDriver('delivery outcomes (%s driver)', (driver: Driver) => {
         const requests = requestsFor(sandbox, id);
         expect(requests.map((r) => r.status)).toEqual([429, 200]);
         expect(gaps(requests)[0]).toBeGreaterThanOrEqual(RETRY_CAP_MS - 1);
-        expect(gaps(requests)[0]).toBeLessThan(1000);
+        // Far from the hour asked for; generous, so a busy machine cannot fail it.
+        expect(gaps(requests)[0]).toBeLessThan(30_000);
       });
 
       it('Retry-After as an HTTP-date in the past: retried at once', async () => {
@@ -303,7 +305,8 @@ describeEachDriver('delivery outcomes (%s driver)', (driver: Driver) => {
           expect(r.authorization).toBe('Bearer');
           expect(r.body).toEqual(requests[0].body);
         }
-        for (const gap of gaps(requests)) expect(gap).toBeLessThan(1000);
+        // The backoff cap is 40 ms; the bound is generous so a busy machine cannot fail it.
+        for (const gap of gaps(requests)) expect(gap).toBeLessThan(10_000);
         expect(recordOf(sandbox, 'contacts', id)).toMatchObject({ version: 1, applied_keys: [`cognigy-${eventId}`] });
       });
     });
@@ -396,7 +399,8 @@ describeEachDriver('delivery outcomes (%s driver)', (driver: Driver) => {
       // lower bound allows for the loopback latency of the hanging request itself.
       for (const gap of gaps(requests)) {
         expect(gap).toBeGreaterThanOrEqual(TIMEOUT_MS - 100);
-        expect(gap).toBeLessThan(TIMEOUT_MS + 1000);
+        // Well under the 15 s default, with room for a busy machine.
+        expect(gap).toBeLessThan(10_000);
       }
     });
 
