@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 'use strict';
 /**
- * SPEC §7 "Ack path": requests/s and p99 of POST /webhooks/cognigy/dialog-complete on the built
+ * Ack path: requests/s and p99 of POST /webhooks/cognigy/dialog-complete on the built
  * service (HMAC checked, validated, durably stored, 202) against a bare node:http server doing only
  * the HMAC check, JSON parse and 202 (bench/baseline-server.js), on the same signed payloads, with
  * the same connections and duration, one after the other in one run on this machine.

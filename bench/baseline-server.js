@@ -1,6 +1,6 @@
 'use strict';
 /**
- * The ack-path baseline (SPEC §7): a bare node:http server that does only what any webhook
+ * The ack-path baseline: a bare node:http server that does only what any webhook
  * receiver must, on the same signed payloads as the service: read the raw body, check the hex
  * HMAC-SHA256 of it (X-Cognigy-Signature, constant-time), JSON.parse it, answer 202.
  * No validation, no store, no logging. Started by bench/ack.js as a child process.

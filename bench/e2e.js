@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 'use strict';
 /**
- * SPEC §7 "End to end": the built service delivering to a sandbox CRM (its own child process,
+ * End to end: the built service delivering to a sandbox CRM (its own child process,
  * dist/dev/sandbox/sandbox-main.js) that answers every upsert after --crm-latency ms (default 20),
  * over OAuth2 client credentials as in production.
  *

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 'use strict';
 /**
- * SPEC §7 "Peak memory under load, and its growth over a long run": the built service under the
+ * Peak memory under load, and its growth over a long run: the built service under the
  * ack load of bench/ack.js (signed webhooks, --connections, as fast as it answers) for --duration s
  * (default 60), its resident set sampled every --interval s (default 5) from its own GET /metrics
  * (`process_resident_memory_bytes`, plus `nodejs_heap_size_used_bytes`) and from /proc (VmRSS, and

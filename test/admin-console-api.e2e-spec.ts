@@ -5,7 +5,7 @@ import { sandboxedApp, TestApp } from './support/test-app';
 import { contactDialog, sendAccepted, ticketDialog, unique } from './support/webhook-cases';
 
 /**
- * The admin API the console uses (SPEC §9), end to end over real HTTP for each queue driver:
+ * The admin API the console uses, end to end over real HTTP for each queue driver:
  * attempt history and mapped body, search, dead-letter filters, the replay dry run and the stats.
  * Dead letters are made by the CRM sandbox answering 400 or 422; every new route and filter is
  * called with a missing, a wrong and the right token, and without ADMIN_TOKEN.
@@ -28,7 +28,7 @@ function call(t: TestApp, method: Method, path: string, headers: Record<string, 
 
 const ids = (body: { items: Array<{ eventId: string }> }) => body.items.map((item) => item.eventId);
 
-describeEachDriver('admin API for the console (SPEC §9) (%s driver)', (driver: Driver) => {
+describeEachDriver('admin API for the console (%s driver)', (driver: Driver) => {
   const { sandbox, app } = sandboxedApp({
     COGNIGY_WEBHOOK_SECRETS: SECRET,
     ADMIN_TOKEN: ADMIN,

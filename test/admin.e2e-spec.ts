@@ -6,7 +6,7 @@ import { waitFor } from './support/wait-for';
 import { contactDialog, sendAccepted, ticketDialog, unique } from './support/webhook-cases';
 
 /**
- * The operators' API (SPEC §4.5), end to end: dead letters are made by the CRM sandbox answering
+ * The operators' API, end to end: dead letters are made by the CRM sandbox answering
  * a permanent 400, then listed, replayed (and delivered), deleted, and events looked up, over
  * real HTTP; every route with a missing, a wrong and the right token, and without ADMIN_TOKEN.
  * The same tests run against each queue driver (SQLite, Redis).
@@ -21,7 +21,7 @@ const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const REJECTION = { error: 'invalid_field', message: 'status: unknown tier "mauve"' };
 
 const DEAD_LETTER_FIELDS = ['attempts', 'eventId', 'externalId', 'failedAt', 'intent', 'lastError', 'lastStatus', 'objectType'];
-/** SPEC §4.5's fields, plus the conversation, the attempt history and the mapped body (SPEC §9), and what the CRM said of the record (SPEC §8). */
+/** An event's operator fields, plus the conversation, the attempt history and the mapped body, and what the CRM said of the record. */
 const EVENT_FIELDS = [
   'attemptHistory', 'attempts', 'conversationId', 'created', 'crmRecordId', 'deliveredAt', 'eventId', 'externalId', 'intent',
   'lastError', 'lastStatus', 'objectType', 'receivedAt', 'state', 'upsert',
@@ -54,7 +54,7 @@ function call(t: TestApp, method: Method, path: string, headers: Record<string, 
 /** A profile update to a tier the CRM rejects (REJECTION): a dead letter while the sandbox answers 400. */
 const profileBody = (customerId: string) => contactDialog(customerId, { newStatus: { value: 'mauve', confidence: 0.9 } });
 
-describeEachDriver('admin API (SPEC §4.5) (%s driver)', (driver: Driver) => {
+describeEachDriver('admin API (%s driver)', (driver: Driver) => {
   const { sandbox, app } = sandboxedApp({ COGNIGY_WEBHOOK_SECRETS: SECRET, ADMIN_TOKEN: ADMIN, ...driverEnv(driver) });
   let t: TestApp;
   /** A dead letter the unauthorised calls aim at; it must come out of them untouched. */
@@ -398,7 +398,7 @@ describeEachDriver('admin API (SPEC §4.5) (%s driver)', (driver: Driver) => {
   });
 });
 
-describeEachDriver('admin API without ADMIN_TOKEN (SPEC §4.5) (%s driver)', (driver: Driver) => {
+describeEachDriver('admin API without ADMIN_TOKEN (%s driver)', (driver: Driver) => {
   const { app } = sandboxedApp({ COGNIGY_WEBHOOK_SECRETS: SECRET, DELIVERY_ENABLED: 'false', ...driverEnv(driver) });
   let t: TestApp;
   let stored: string;

@@ -11,7 +11,7 @@ import { sleep, waitFor } from './support/wait-for';
 import { contactDialog, sendAccepted, unique } from './support/webhook-cases';
 
 /**
- * SPEC §4.4 circuit breaker, end to end: signed webhooks in, the real worker and breaker, a CRM
+ * The CRM circuit breaker, end to end: signed webhooks in, the real worker and breaker, a CRM
  * sandbox failing on demand. Threshold 3, cooldown 600 ms. The tests of the outage run in order and
  * share its state (the 503 fault stays injected until the recovery step clears it). The same tests
  * run against each queue driver (SQLite, Redis).
@@ -32,7 +32,7 @@ interface Transition {
   requests: number;
 }
 
-describeEachDriver('CRM circuit breaker (SPEC §4.4) (%s driver)', (driver: Driver) => {
+describeEachDriver('CRM circuit breaker (%s driver)', (driver: Driver) => {
   const { sandbox, app } = sandboxedApp({
     COGNIGY_WEBHOOK_SECRETS: SECRET,
     CRM_BREAKER_COOLDOWN_MS: String(COOLDOWN_MS),

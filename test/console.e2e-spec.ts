@@ -11,7 +11,7 @@ import { contactDialog, DIALOG_ROUTE, unique } from './support/webhook-cases';
 import { cognigySignature } from './support/signing';
 
 /**
- * The operators' console (SPEC §9) in a real headless Chromium (Debian's `chromium`, driven by
+ * The operators' console in a real headless Chromium (Debian's `chromium`, driven by
  * playwright-core) against the built service (`node dist/main.js`) and the CRM sandbox as the test
  * CRM: sign-in, the overview, a dead letter made by a CRM answering 400, found by conversation id,
  * its attempts, replayed once the CRM is fixed and delivered; the bulk replay's count before it
@@ -26,7 +26,7 @@ const HOSTILE = '<img src=x onerror=alert(1)>';
 const SHOTS = join(__dirname, '..', 'docs', 'console');
 const DEADLINE = { timeout: 20_000 };
 
-describe('operator console in a browser (SPEC §9)', () => {
+describe('operator console in a browser', () => {
   const sandbox = new CrmSandbox({ port: 0 });
   const running: ServiceProcess[] = [];
   let dataDir: string;

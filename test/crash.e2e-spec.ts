@@ -14,7 +14,7 @@ import { cognigySignature } from './support/signing';
 import { sleep, waitFor } from './support/wait-for';
 
 /**
- * SPEC §7 reliability scenario "kill -9 under load then restart" and issue 5 item 4: the BUILT
+ * The reliability scenario "kill -9 under load then restart" and issue 5 item 4: the BUILT
  * service (dist/main.js) runs as child processes against a CRM sandbox living in this test
  * process. Under a steady stream of signed webhooks an instance is SIGKILLed in the middle of a
  * CRM delivery; afterwards every event acknowledged with 2xx reached the CRM exactly once, none
@@ -687,7 +687,7 @@ describeEachDriver('crash safety, %s driver: kill -9 under a steady stream (buil
       });
       // A held their record locks (renewed every lease / 3) and never saw these answers: B may only
       // redo them once the lease ran out. Upper bound: lock expiry plus two of BullMQ's stalled
-      // checks (every lease / 3): 1 2/3 leases; SPEC §6's 60 s is 2 leases at the default.
+      // checks (every lease / 3): 1 2/3 leases; the documented 60 s takeover is 2 leases at the default.
       for (const ms of takeovers) {
         expect(ms).toBeGreaterThanOrEqual(LEASE_MS / 2);
         expect(ms).toBeLessThan(2 * LEASE_MS);

@@ -10,7 +10,7 @@ import { waitFor } from './support/wait-for';
 import { contactDialog, sendAccepted, unique } from './support/webhook-cases';
 
 /**
- * Per-record order and stale events (SPEC §4.4), end to end: signed webhooks over loopback HTTP
+ * Per-record order and stale events, end to end: signed webhooks over loopback HTTP
  * into the real app, delivered to the CRM sandbox over loopback HTTP. To make events arrive
  * "together", an ingest-only instance (DELIVERY_ENABLED=false) stores them first and a delivering
  * instance is started afterwards on the same store (a real restart): the same DATA_DIR for SQLite,
@@ -27,7 +27,7 @@ const T3 = '2026-11-26T10:10:00Z';
 const T4 = '2026-11-26T10:20:00Z';
 const iso = (timestamp: string) => new Date(timestamp).toISOString();
 
-describeEachDriver('per-record order and stale events (SPEC §4.4) (%s driver)', (driver: Driver) => {
+describeEachDriver('per-record order and stale events (%s driver)', (driver: Driver) => {
   let sandbox: CrmSandbox;
   const apps: TestApp[] = [];
   const dirs: string[] = [];

@@ -10,7 +10,7 @@ import { sleep, waitFor } from './support/wait-for';
 import { contactDialog, DIALOG_ROUTE, ENDPOINT_CASE, ENDPOINT_ROUTE, Entities, postSigned, unique } from './support/webhook-cases';
 
 /**
- * SPEC §4.2, end to end: a signed webhook goes in over HTTP, the real delivery worker sends it to
+ * Delivery verdicts, end to end: a signed webhook goes in over HTTP, the real delivery worker sends it to
  * the CRM sandbox over loopback, and each row of the outcome table is checked in the event store
  * and in what the sandbox saw. The same tests run against each queue driver (SQLite, Redis).
  */
@@ -110,7 +110,7 @@ describeEachDriver('delivery outcomes (%s driver)', (driver: Driver) => {
    */
   const quietMs = driver === 'redis' ? 600 : RETRY_CAP_MS * 2;
 
-  describe('delivery outcomes (SPEC §4.2, webhook to CRM sandbox)', () => {
+  describe('delivery outcomes (webhook to CRM sandbox)', () => {
     const { sandbox, app } = warmApp(driver, { CRM_MAX_ATTEMPTS: '3' });
     let t: TestApp;
     beforeAll(() => (t = app()));

@@ -7,7 +7,7 @@ import { signedEvent } from './support/signing';
 import { freePort, post, ServiceProcess, serviceEnv, startService } from './support/service-process';
 
 /**
- * SPEC §3.4 "durable": an event answered 202 is committed and fsync'd, so it survives a `kill -9`
+ * Durability: an event answered 202 is committed and fsync'd, so it survives a `kill -9`
  * one moment after the answer. The built service runs as a child process; nothing is mocked.
  */
 const SECRET = 'durability-secret';

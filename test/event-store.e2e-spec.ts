@@ -13,7 +13,7 @@ import { cleanRedis, Driver, describeEachDriver, redisUrl } from './support/driv
 import { sleep } from './support/wait-for';
 
 /**
- * One behaviour suite, two drivers (SPEC §6: "Both drivers pass the same behaviour tests"). The same
+ * One behaviour suite, two drivers (both pass the same behaviour tests). The same
  * test code runs against the embedded SQLite store and the shared Redis store; a difference between
  * the drivers is a failing test. SQLite-only details (group commit, reopening the file, the busy
  * lock, nextDueAt's exact times) are in src/queue/sqlite-event-store.spec.ts; several Redis

@@ -20,7 +20,7 @@ import { contactDialog, DIALOG_ROUTE, postSigned, sendAccepted, ticketDialog, un
 const SECRET = 'exactly-once-secret';
 const ADMIN = 'adm';
 
-describeEachDriver('no double application (SPEC §4.2, issue 3) (%s driver)', (driver: Driver) => {
+describeEachDriver('no double application (issue 3) (%s driver)', (driver: Driver) => {
   let sandbox: CrmSandbox;
   let dataDir: string;
   /** The one store of every instance of this test: the same object for each of them. */

@@ -12,7 +12,7 @@ import { waitFor } from './support/wait-for';
 import { contactDialog, DIALOG_ROUTE, postSigned, sendAccepted, unique } from './support/webhook-cases';
 
 /**
- * SPEC §5 probes over real HTTP into the real app: liveness is up while the process serves;
+ * Health probes over real HTTP into the real app: liveness is up while the process serves;
  * readiness is 503 when the store cannot be written or the service is shutting down, and shows
  * (without depending on) the CRM breaker and token state.
  */
@@ -30,7 +30,7 @@ async function expectLive(t: TestApp): Promise<void> {
   expect(res.body.status).toBe('ok');
 }
 
-describe('health probes (SPEC §5)', () => {
+describe('health probes', () => {
   const { sandbox, app } = sandboxedApp({ COGNIGY_WEBHOOK_SECRETS: SECRET });
   let t: TestApp;
   beforeAll(() => (t = app()));
@@ -123,7 +123,7 @@ describe('health probes (SPEC §5)', () => {
   });
 });
 
-describe('readiness with the CRM breaker open (SPEC §5)', () => {
+describe('readiness with the CRM breaker open', () => {
   const { sandbox, app } = sandboxedApp({
     COGNIGY_WEBHOOK_SECRETS: SECRET,
     CRM_BREAKER_THRESHOLD: '1',
@@ -160,7 +160,7 @@ describe('readiness with the CRM breaker open (SPEC §5)', () => {
   });
 });
 
-describe('readiness under load (SPEC §5)', () => {
+describe('readiness under load', () => {
   const ADMIN = 'health-admin-token';
   const { sandbox, app } = sandboxedApp({ COGNIGY_WEBHOOK_SECRETS: SECRET, ADMIN_TOKEN: ADMIN });
   let t: TestApp;
@@ -227,7 +227,7 @@ function fillDisk(dir: string): string {
   return path;
 }
 
-describe('readiness on a full disk (SPEC §5)', () => {
+describe('readiness on a full disk', () => {
   const ADMIN = 'full-disk-admin-token';
   const disk = smallDisk();
   const { app } = sandboxedApp({ COGNIGY_WEBHOOK_SECRETS: SECRET, ADMIN_TOKEN: ADMIN, ...(disk ? { DATA_DIR: disk } : {}) });

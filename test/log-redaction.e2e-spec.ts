@@ -20,7 +20,7 @@ import {
 import { waitFor } from './support/wait-for';
 
 /**
- * SPEC §6 "Logs" and §4.3: a log capture of the BUILT service (dist/main.js, a child process) at
+ * Log redaction: a log capture of the BUILT service (dist/main.js, a child process) at
  * LOG_LEVEL=debug, through every auth mode, an admin call, rejected credentials, CRM delivery and
  * a forced token refresh, contains none of the credentials, signatures or tokens that went by.
  *

@@ -9,7 +9,7 @@ import { waitFor } from './support/wait-for';
 import { contactDialog, DIALOG_ROUTE, ENDPOINT_ROUTE, post, postSigned, unique } from './support/webhook-cases';
 
 /**
- * SPEC §5 metrics, end to end: signed webhooks into the real app, the real worker delivering to a
+ * Metrics, end to end: signed webhooks into the real app, the real worker delivering to a
  * CRM sandbox over loopback, then `GET /metrics/latency` and `GET /metrics` over HTTP.
  *
  * prom-client's default registry is process-wide (one per jest test file), and every app of this
@@ -56,7 +56,7 @@ async function latency(t: TestApp): Promise<LatencyReport> {
   return res.body as LatencyReport;
 }
 
-describe('GET /metrics/latency (SPEC §5)', () => {
+describe('GET /metrics/latency', () => {
   describe('end to end and ack over the delivered events', () => {
     const { sandbox, app } = sandboxedApp({ COGNIGY_WEBHOOK_SECRETS: SECRET });
     let t: TestApp;
@@ -67,7 +67,7 @@ describe('GET /metrics/latency (SPEC §5)', () => {
       expect(await latency(t)).toEqual({ status: 'no_data' });
     });
 
-    it(`reports ${N} delivered webhooks with the SPEC names, an ack object, end to end ≥ ack`, async () => {
+    it(`reports ${N} delivered webhooks with the documented names, an ack object, end to end ≥ ack`, async () => {
       const sent: Sent[] = [];
       for (let i = 0; i < N; i++) sent.push(await sendDialog(t, `C-LAT-${i}`));
       for (const { eventId } of sent) await reached(t, eventId, 'delivered');
@@ -157,7 +157,7 @@ describe('GET /metrics/latency (SPEC §5)', () => {
   });
 });
 
-describe('GET /metrics (SPEC §5)', () => {
+describe('GET /metrics', () => {
   const { sandbox, app } = sandboxedApp({ COGNIGY_WEBHOOK_SECRETS: SECRET });
   let t: TestApp;
   let beforeText: string;
@@ -220,7 +220,7 @@ describe('GET /metrics (SPEC §5)', () => {
   const delta = (name: string, labels: Record<string, string> = {}) =>
     sum(parseSamples(afterText), name, labels) - sum(parseSamples(beforeText), name, labels);
 
-  it('declares every series of SPEC §5 with its type', () => {
+  it('declares every documented series with its type', () => {
     expect(types(afterText)).toMatchObject({
       cognigy_webhooks_total: 'counter',
       cognigy_webhook_ack_seconds: 'histogram',

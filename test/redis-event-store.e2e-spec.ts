@@ -8,7 +8,7 @@ import { cleanRedis, redisRuns, redisUrl } from './support/drivers';
 import { sleep } from './support/wait-for';
 
 /**
- * What only the Redis driver has: several instances sharing one store (SPEC §4.4, §6). Each
+ * What only the Redis driver has: several instances sharing one store. Each
  * "instance" is a RedisEventStore of its own (own connections, own BullMQ worker) on the same key
  * prefix. The behaviour both drivers share is in event-store.e2e-spec.ts.
  */

@@ -22,7 +22,7 @@ async function startRedis(port: number): Promise<ChildProcess> {
   return redis;
 }
 
-describeWithRedisServer('Redis driver when Redis is away (SPEC §3.4: 503, never a hang)', () => {
+describeWithRedisServer('Redis driver when Redis is away (503, never a hang)', () => {
   it('startup fails with a message naming the Redis it could not reach', async () => {
     const port = await freePort();
     await expect(

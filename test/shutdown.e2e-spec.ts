@@ -10,7 +10,7 @@ import { call, exitWithin, freePort, Reply, ServiceProcess, serviceEnv, startSer
 import { waitFor } from './support/wait-for';
 
 /**
- * SPEC §6 SIGTERM/SIGINT and issue 4 item 5, on the BUILT service (dist/main.js) as a child
+ * SIGTERM/SIGINT and issue 4 item 5, on the BUILT service (dist/main.js) as a child
  * process, with the CRM sandbox in the test process: readiness turns 503 and webhooks get 503 with
  * Retry-After while the listener keeps answering and the in-flight CRM call drains; the stores
  * close and the process exits 0; an event unfinished at exit stays queued and is delivered, once,

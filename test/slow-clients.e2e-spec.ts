@@ -15,8 +15,8 @@ import {
 import { waitFor } from './support/wait-for';
 
 /**
- * The built service (dist/main.js) against senders that hold connections open (SPEC §6 SIGTERM),
- * log lines carrying request headers (SPEC §6 "Logs"), and an unusable DATA_DIR at startup.
+ * The built service (dist/main.js) against senders that hold connections open (SIGTERM),
+ * log lines carrying request headers, and an unusable DATA_DIR at startup.
  */
 
 const SECRET = 'slow-clients-secret';

@@ -10,7 +10,7 @@ import { DIALOG_CASE, sendAccepted, unique } from './support/webhook-cases';
 import { waitFor } from './support/wait-for';
 
 /**
- * SPEC §4.2 (401 row) and §4.3 through the real app: webhooks in, deliveries to the CRM sandbox
+ * through the real app: webhooks in, deliveries to the CRM sandbox
  * over loopback, tokens from the sandbox's OAuth2 endpoint. The test owns the sandbox (passed as
  * CRM_BASE_URL / CRM_TOKEN_URL) to read its counters and request log, and captures every log
  * line the app writes (LOG_LEVEL=debug) to check that no secret is ever in one.
@@ -111,7 +111,7 @@ async function rememberToken(t: TestApp): Promise<string> {
   return token;
 }
 
-describe('CRM token through the app (SPEC §4.2, §4.3)', () => {
+describe('CRM token through the app', () => {
   describe('client credentials, client_secret_basic (the default)', () => {
     let t: TestApp;
 
@@ -168,7 +168,7 @@ describe('CRM token through the app (SPEC §4.2, §4.3)', () => {
       ]);
       expect(requests[0].body).toEqual(requests[1].body);
       expect(requests[0].requestId).toBe(requests[1].requestId);
-      // Both requests count as attempts (SPEC §4.2).
+      // Both requests count as attempts.
       expect(event.attempts).toBe(2);
       const fresh = await rememberToken(t);
       expect(fresh).not.toBe(old);

@@ -11,7 +11,7 @@ import { TokenUnavailableError } from '../src/crm/token/token-provider';
 import { freePort } from './support/service-process';
 
 /**
- * SPEC §4.3 against a real OAuth2 authorization server: `oidc-provider` 8.8.1 (its last release
+ * against a real OAuth2 authorization server: `oidc-provider` 8.8.1 (its last release
  * line that supports Node 20; 9.x wants Node 22 LTS) with its client-credentials grant, on
  * loopback. oidc-provider is ESM only and Jest runs these suites as CommonJS in its VM, so the
  * server runs in a worker thread of this process (test/support/oidc-server.mjs). Requests are
@@ -70,7 +70,7 @@ function startOidcWorker(clients: OidcClient[]): Promise<{ worker: Worker; serve
 /** The JWT access token's claims (oidc-provider issues JWTs for the CRM resource here). */
 const claims = (token: string) => JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8'));
 
-describe('ClientCredentialsTokenProvider against oidc-provider (SPEC §4.3)', () => {
+describe('ClientCredentialsTokenProvider against oidc-provider', () => {
   let worker: Worker;
   let oidc: OidcServer;
   const realNow = Date.now.bind(Date);

@@ -19,8 +19,8 @@ import {
 } from './support/webhook-cases';
 
 /**
- * Every answer of SPEC §3.4 through real HTTP into the real app (src/bootstrap.ts), for both
- * webhook routes, with the check order of §3.4 and "nothing stored after a non-2xx answer".
+ * Every answer of through real HTTP into the real app (src/bootstrap.ts), for both
+ * webhook routes, with the documented check order and "nothing stored after a non-2xx answer".
  */
 
 const SECRET = 'answers-secret';
@@ -43,7 +43,7 @@ function expectRetryAfter(value: string | string[] | undefined) {
   expect(Number(value)).toBeGreaterThan(0);
 }
 
-describe('webhook answers (SPEC §3.4)', () => {
+describe('webhook answers', () => {
   let t: TestApp;
 
   beforeAll(async () => {
@@ -491,7 +491,7 @@ describe('webhook answers (SPEC §3.4)', () => {
   });
 });
 
-describe('webhook answers while shutting down (SPEC §3.4, §6)', () => {
+describe('webhook answers while shutting down', () => {
   let t: TestApp;
   let storedBefore: number;
 

@@ -4,7 +4,7 @@ import { startTestApp, TestApp } from './support/test-app';
 import { post, storedCount, RouteCase, ROUTES, store, UNAUTHORIZED_BODY, unique } from './support/webhook-cases';
 
 /**
- * SPEC §3.3: the four authentication modes of WEBHOOK_AUTH_MODES, alone and together, through
+ * the four authentication modes of WEBHOOK_AUTH_MODES, alone and together, through
  * real HTTP into the real app (one app per configuration), on both webhook routes.
  */
 
@@ -78,7 +78,7 @@ describe.each(ROUTES)('webhook authentication on $path', (route: RouteCase) => {
     const body = raw ?? JSON.stringify(completion.body);
     const headers = headersFor(body);
     const res = await post(t, route.path, body, { headers });
-    // Standard Webhooks: the authenticated webhook-id is the event id (SPEC §3.3).
+    // Standard Webhooks: the authenticated webhook-id is the event id.
     return { res, eventId: headers['webhook-id'] ?? completion.eventId };
   }
 
@@ -93,7 +93,7 @@ describe.each(ROUTES)('webhook authentication on $path', (route: RouteCase) => {
     return res;
   }
 
-  /** Expects exactly the 401 of SPEC §3.4 and nothing stored. */
+  /** Expects exactly the 401 of and nothing stored. */
   async function refused(t: TestApp, headersFor: (raw: string) => Record<string, string>, raw?: string) {
     const before = await storedCount(t);
     const { res } = await send(t, headersFor, raw);

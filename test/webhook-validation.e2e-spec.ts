@@ -6,7 +6,7 @@ import { startTestApp, TestApp } from './support/test-app';
 import { freshDialog, postSigned, sendAccepted, storedCount, unique } from './support/webhook-cases';
 
 /**
- * DTO validation of both webhook routes (SPEC §3.1, §3.2, §3.4 "400"), through real, signed HTTP
+ * DTO validation of both webhook routes (400 naming every problem), through real, signed HTTP
  * requests into the real app. Every 400 must have Nest's validation shape and name each bad
  * field; no request answered 400 may leave anything in the store.
  */
@@ -17,7 +17,7 @@ const ENDPOINT = '/webhooks/cognigy/endpoint-output';
 const REQUIRED = ['conversationId', 'botId', 'status', 'intent', 'timestamp'] as const;
 const MAX = 10_000;
 
-/** A valid §3.2 dialog completion with a trace id no other test uses. */
+/** A valid Webhook Endpoint dialog completion with a trace id no other test uses. */
 function endpointOutput(data: Record<string, unknown> = {}, top: Record<string, unknown> = {}) {
   return {
     userId: 'user123',
@@ -49,7 +49,7 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const names = (messages: string[], field: string) =>
   messages.some((m) => new RegExp(`^${escape(field)}([ :]|$)`).test(m));
 
-describe('webhook DTO validation (SPEC §3.1, §3.2)', () => {
+describe('webhook DTO validation', () => {
   let t: TestApp;
   let store: OperatorEvents;
 
@@ -105,7 +105,7 @@ describe('webhook DTO validation (SPEC §3.1, §3.2)', () => {
     return stored as StoredEvent;
   }
 
-  it('accepts the SPEC example body as the baseline', async () => {
+  it('accepts the documented example body as the baseline', async () => {
     const stored = await accepted(DIALOG, freshDialog());
     expect(stored.event.intent).toBe('update_customer_profile');
     expect(stored.upsert.body).toMatchObject({ external_id: 'C-1001', status: 'gold' });
@@ -435,7 +435,7 @@ describe('webhook DTO validation (SPEC §3.1, §3.2)', () => {
     });
   });
 
-  describe('endpoint-output (SPEC §3.2)', () => {
+  describe('endpoint-output', () => {
     it('a dialog completion is accepted: sessionId is the conversation, traceId the event id', async () => {
       const body = endpointOutput({ botId: 'bot-1', status: 'done', timestamp: '2026-11-26T10:00:00Z' });
       const res = await send(ENDPOINT, body);

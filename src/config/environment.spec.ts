@@ -28,7 +28,7 @@ const PRODUCTION_OK = {
 
 describe('validateEnvironment', () => {
   describe('defaults', () => {
-    it('accepts an empty environment and applies every default of the SPEC', () => {
+    it('accepts an empty environment and applies every documented default', () => {
       const env = validateEnvironment({});
       expect(env).toBeInstanceOf(Environment);
       expect(env).toMatchObject({

@@ -20,7 +20,7 @@ const callback = (spec: Record<string, string | [string, number]>, metadata: Rec
     timestamp: '2026-11-26T11:15:00+01:00',
   });
 
-describe('DeclarativeStrategy with mappings/example.json (SPEC §4.1)', () => {
+describe('DeclarativeStrategy with mappings/example.json', () => {
   const strategy = exampleStrategy();
 
   it('names the intent of the event it maps in the upsert', () => {

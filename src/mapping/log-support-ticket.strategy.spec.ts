@@ -3,7 +3,7 @@ import { MissingEntityError } from './mapping-errors';
 import { IntentMapping } from './intent-strategy';
 import { LogSupportTicketStrategy } from './log-support-ticket.strategy';
 
-describe('LogSupportTicketStrategy (SPEC §4.1)', () => {
+describe('LogSupportTicketStrategy', () => {
   const strategy = new LogSupportTicketStrategy();
   const ticket = (spec: Record<string, string | [string, number]>) =>
     dialogEvent({ intent: 'log_support_ticket', entities: entities(spec) });
@@ -12,7 +12,7 @@ describe('LogSupportTicketStrategy (SPEC §4.1)', () => {
     expect(Reflect.getMetadata(IntentMapping.KEY, LogSupportTicketStrategy)).toBe('log_support_ticket');
   });
 
-  it('maps a full event to exactly the SPEC fields of a ticket upsert', () => {
+  it('maps a full event to exactly the documented fields of a ticket upsert', () => {
     const upsert = strategy.map(ticket({ ticketId: 'T-77', priority: 'high', issue: 'printer on fire', mood: 'sad' }));
     expect(upsert).toEqual({
       intent: 'log_support_ticket',

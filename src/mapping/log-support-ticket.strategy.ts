@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DeclarativeStrategy } from './declarative.strategy';
 import { IntentMapping } from './intent-strategy';
 
-/** SPEC §4.1: a ticket upsert, marked as coming from the bot. */
+/** A ticket upsert, marked as coming from the bot. */
 @Injectable()
 @IntentMapping('log_support_ticket')
 export class LogSupportTicketStrategy extends DeclarativeStrategy {

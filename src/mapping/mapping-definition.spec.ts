@@ -25,7 +25,7 @@ function refusal(document: unknown, file = 'mappings.json'): MappingsFileError {
   throw new Error(`expected ${text} to be refused`);
 }
 
-describe('parseMappingsFile (SPEC §4.1)', () => {
+describe('parseMappingsFile', () => {
   it('parses the repository example file', () => {
     const definitions = parseMappingsFile(EXAMPLE, readFileSync(EXAMPLE, 'utf8'));
     expect(definitions).toEqual([

@@ -3,14 +3,14 @@ import { MissingEntityError } from './mapping-errors';
 import { IntentMapping } from './intent-strategy';
 import { UpdateCustomerProfileStrategy } from './update-customer-profile.strategy';
 
-describe('UpdateCustomerProfileStrategy (SPEC §4.1)', () => {
+describe('UpdateCustomerProfileStrategy', () => {
   const strategy = new UpdateCustomerProfileStrategy();
 
   it('is marked as the strategy of update_customer_profile', () => {
     expect(Reflect.getMetadata(IntentMapping.KEY, UpdateCustomerProfileStrategy)).toBe('update_customer_profile');
   });
 
-  it('maps a full event to exactly the SPEC fields of a contact upsert', () => {
+  it('maps a full event to exactly the documented fields of a contact upsert', () => {
     const upsert = strategy.map(
       dialogEvent({
         entities: entities({ customerId: 'C-1001', newStatus: 'gold', notes: 'asked for a callback', extra: 'x' }),

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DeclarativeStrategy } from './declarative.strategy';
 import { IntentMapping } from './intent-strategy';
 
-/** SPEC §4.1: a contact upsert; `last_interaction` is the event time, never the processing time. */
+/** A contact upsert; `last_interaction` is the event time, never the processing time. */
 @Injectable()
 @IntentMapping('update_customer_profile')
 export class UpdateCustomerProfileStrategy extends DeclarativeStrategy {

@@ -1,7 +1,7 @@
 import { LatencyWindow } from './latency-window';
 
 /**
- * SPEC §5 figures over a ring buffer of the last N latencies. Percentiles are nearest-rank: the
+ * The latency figures over a ring buffer of the last N latencies. Percentiles are nearest-rank: the
  * p-th percentile of n sorted samples is the sample at (1-based) rank ceil(p/100 × n). Every
  * expected number below is worked out by hand in the comment next to it, not by the code under test.
  */

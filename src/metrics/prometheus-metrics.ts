@@ -5,7 +5,7 @@ import {
 } from '@willsoto/nestjs-prometheus';
 
 /**
- * Every series of SPEC §5. Labels are bounded (route, outcome, object type, status code); never an
+ * Every series the service documents (docs/operations.md). Labels are bounded (route, outcome, object type, status code); never an
  * id. prom-client's default registry is process-wide, so willsoto's providers get-or-create: two
  * apps in one process (tests) share the series.
  */

@@ -6,7 +6,7 @@ import { fromDialogComplete, fromEndpointOutput } from './event-normaliser';
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 
-/** The SPEC §3.1 sample as the DTO the controller hands over. */
+/** The sample as the DTO the controller hands over. */
 const dialog = (overrides: Partial<DialogCompleteDto> = {}) => sampleDialog(overrides) as unknown as DialogCompleteDto;
 
 const RECEIVED_AT = Date.parse('2026-11-26T12:34:56.789Z');
@@ -20,7 +20,7 @@ const output = (data: Record<string, unknown> | undefined, extra: Partial<Endpoi
   }) as EndpointOutputDto;
 
 describe('fromDialogComplete', () => {
-  it('maps the SPEC example to the one event shape', () => {
+  it('maps the documented example to the one event shape', () => {
     expect(fromDialogComplete(dialog())).toEqual({
       eventId: sha256('conv-8f2c\nupdate_customer_profile\n2026-11-26T10:00:00Z'),
       source: 'dialog-complete',

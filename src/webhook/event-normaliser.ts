@@ -13,7 +13,7 @@ function normaliseEntities(entities: RawEntities | undefined): Record<string, Ev
   );
 }
 
-/** SPEC §3.1 body to the one event shape; `headerId` wins over the derived id. */
+/** A dialog-complete body to the one event shape; `headerId` wins over the derived id. */
 export function fromDialogComplete(dto: DialogCompleteDto, headerId?: string): DialogCompletedEvent {
   return {
     eventId: headerId ?? derivedEventId(dto.conversationId, dto.intent, dto.timestamp),
@@ -29,7 +29,7 @@ export function fromDialogComplete(dto: DialogCompleteDto, headerId?: string): D
 }
 
 /**
- * SPEC §3.2: a Webhook Endpoint output is a dialog completion only when `AIOutput.data.intent`
+ * A Webhook Endpoint output is a dialog completion only when `AIOutput.data.intent`
  * is present; otherwise null (plain chat text, answered "ignored").
  */
 export function fromEndpointOutput(

@@ -17,7 +17,7 @@ const JSON_TYPE = /^application\/json\s*(;.*)?$/i;
 const DROP_AFTER_ANSWER_MS = 1000;
 
 /**
- * The transport checks, in the SPEC's order, before any auth: shutting down (503), size (413),
+ * The transport checks, in the documented order, before any auth: shutting down (503), size (413),
  * content type (415). Keeps the raw bytes for the signature check and the JSON parse. When every
  * enabled auth mode decides from headers alone, the caller is authenticated (401) before a byte
  * of the body is read; a body must arrive within WEBHOOK_BODY_TIMEOUT_MS (else 408, dropped).

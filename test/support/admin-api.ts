@@ -2,7 +2,7 @@ import request from 'supertest';
 import { TestApp } from './test-app';
 import { waitFor } from './wait-for';
 
-/** An event as GET /admin/events/:eventId shows it (SPEC §4.5 and §9). */
+/** An event as GET /admin/events/:eventId shows it. */
 export interface EventView {
   eventId: string;
   state: string;
@@ -21,7 +21,7 @@ export interface EventView {
   upsert: Record<string, unknown>;
 }
 
-/** One CRM request in an event's attempt history (SPEC §9). */
+/** One CRM request in an event's attempt history. */
 export interface AttemptView {
   at: string;
   status: number | null;

@@ -19,7 +19,7 @@ export const unique = (prefix: string) => `${prefix}-${++counter}-${randomBytes(
 
 export type Entities = Record<string, { value: string | number | boolean; confidence?: number }>;
 
-/** The §3.1 sample (signing.ts) under a conversation id no other test uses; `overrides` replaces top-level fields. */
+/** The documented sample (signing.ts) under a conversation id no other test uses; `overrides` replaces top-level fields. */
 export const freshDialog = (overrides: Record<string, unknown> = {}) =>
   sampleDialog({ conversationId: unique('conv'), ...overrides });
 
@@ -38,7 +38,7 @@ export const ticketDialog = (ticketId: string, priority = 'high', overrides: Rec
     entities: { ticketId: { value: ticketId }, priority: { value: priority }, issue: { value: 'router offline' } },
   });
 
-/** SPEC §3.4: SHA-256 hex of conversationId, intent and timestamp joined by `\n`. */
+/** SHA-256 hex of conversationId, intent and timestamp joined by `\n`. */
 export const derivedId = (conversationId: string, intent: string, timestamp: string) =>
   createHash('sha256').update(`${conversationId}\n${intent}\n${timestamp}`).digest('hex');
 
@@ -96,7 +96,7 @@ export const ENDPOINT_CASE: RouteCase = {
     return { body, eventId: traceId };
   },
   badDto() {
-    // An output with an intent must name its session (SPEC §3.4 details).
+    // An output with an intent must name its session.
     const { body } = ENDPOINT_CASE.completion();
     delete (body as { sessionId?: string }).sessionId;
     return { body, field: /sessionId/ };

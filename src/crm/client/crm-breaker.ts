@@ -14,7 +14,7 @@ export class BreakerOpenError extends Error {
 }
 
 /**
- * The CRM circuit breaker (SPEC §4.4). opossum runs the state machine: open for the cooldown,
+ * The CRM circuit breaker. opossum runs the state machine: open for the cooldown,
  * then half-open with exactly one trial call, closed on its success, open again on its failure.
  * Its own trip rule is a failure percentage over a time window; ours is N consecutive failures,
  * so the percentage rule is switched off (volume threshold never reached) and we open it.

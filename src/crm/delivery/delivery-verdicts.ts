@@ -50,7 +50,7 @@ export class DeliveryVerdicts {
   }
 }
 
-/** The ids every delivery log line carries (SPEC §6); entity values stay out. */
+/** The ids every delivery log line carries; entity values stay out. */
 const ids = (event: ClaimedEvent) => ({
   eventId: event.eventId,
   conversationId: event.event.conversationId,

@@ -4,7 +4,7 @@ import { CrmStatus } from '../../crm/crm-status';
 
 /**
  * Always up: an open breaker or a failing token endpoint does not stop the service from
- * accepting events durably (SPEC §5). The details tell operators what the CRM side looks like;
+ * accepting events durably. The details tell operators what the CRM side looks like;
  * error texts of the token endpoint only when `withErrors` (the admin asks).
  */
 @Injectable()

@@ -26,7 +26,7 @@ export class WebhookAuthGuard implements CanActivate {
     apiKey: ApiKeyVerifier,
     standard: StandardWebhooksVerifier,
   ) {
-    // Standard Webhooks first: when it accepts, its `webhook-id` is the event id (SPEC §3.4).
+    // Standard Webhooks first: when it accepts, its `webhook-id` is the event id.
     this.verifiers = [standard, hmac, basic, apiKey].filter((v) => config.authModes.includes(v.mode));
     this.decidesFromHeaders = this.verifiers.every((v) => v.headersOnly);
   }

@@ -7,7 +7,7 @@ export type RawEntities = Record<string, { value: string | number | boolean; con
 /** Its free-form objects: their keys are kept exactly as sent. */
 export const DIALOG_COMPLETE_FREE_FORM = ['entities', 'metadata'] as const;
 
-/** The body of `POST /webhooks/cognigy/dialog-complete` (SPEC §3.1). */
+/** The body of `POST /webhooks/cognigy/dialog-complete`. */
 export class DialogCompleteDto {
   @IsString() @IsNotEmpty() @MaxLength(MAX_STRING)
   conversationId: string;

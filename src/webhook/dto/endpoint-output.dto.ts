@@ -54,7 +54,7 @@ export class AIOutputDto {
 /** Its free-form objects: their keys are kept exactly as sent. */
 export const ENDPOINT_OUTPUT_FREE_FORM = ['AIOutput.data.entities', 'AIOutput.data.metadata'] as const;
 
-/** What a Cognigy Webhook Endpoint posts for every bot output (SPEC §3.2). */
+/** What a Cognigy Webhook Endpoint posts for every bot output. */
 export class EndpointOutputDto {
   @IsOptional() @IsString() @MaxLength(MAX_STRING)
   userId?: string;
