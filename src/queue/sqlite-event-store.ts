@@ -222,7 +222,8 @@ export class SqliteEventStore
 
   enqueue(event: NewEvent): Promise<EnqueueResult> {
     return this.grouped(() => {
-      const result = this.insert(event, Date.now());
+      // The dedup window is measured on the receipt clock, the same clock that opened it.
+      const result = this.insert(event, event.receivedAt);
       if (result.outcome === 'accepted') this.acceptedInBatch = true;
       return result;
     });
