@@ -34,7 +34,11 @@ export async function createApp(): Promise<INestApplication> {
   const { startDevSandbox } = await import('./dev/sandbox/dev-sandbox.module');
   const sandbox = await startDevSandbox(env);
   try {
-    return await build(AppModule.forRoot(sandbox.env, [sandbox.module]), [...notices, ...sandbox.notices], env.OPENAPI_ENABLED);
+    return await build(
+      AppModule.forRoot(sandbox.env, [sandbox.module]),
+      [...notices, ...sandbox.notices],
+      env.OPENAPI_ENABLED,
+    );
   } catch (error) {
     await sandbox.stop();
     throw error;

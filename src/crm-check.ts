@@ -23,7 +23,9 @@ async function main(): Promise<number> {
       const ok = result.objectExists && result.idFieldExists === true;
       if (!ok) failures++;
       const field = result.idFieldExists === null ? 'unknown' : result.idFieldExists ? 'ok' : 'missing';
-      console.log(`${ok ? 'ok  ' : 'FAIL'} ${intent}: object ${object} ${result.objectExists ? 'ok' : 'missing'}, id field ${idField} ${field} (${result.detail})`);
+      console.log(
+        `${ok ? 'ok  ' : 'FAIL'} ${intent}: object ${object} ${result.objectExists ? 'ok' : 'missing'}, id field ${idField} ${field} (${result.detail})`,
+      );
     }
     return failures > 0 ? 1 : 0;
   } finally {

@@ -46,7 +46,10 @@ export function openApiDocument(app: INestApplication): OpenAPIObject {
         'over `<id>.<timestamp>.<raw body>`, secrets STANDARD_WEBHOOK_SECRETS). Svix sends the same as ' +
         '`svix-id`, `svix-timestamp`, `svix-signature`.',
     })
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN. Unset: every /admin route answers 404.' }, 'admin')
+    .addBearerAuth(
+      { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN. Unset: every /admin route answers 404.' },
+      'admin',
+    )
     .build();
   const document = SwaggerModule.createDocument(app, config);
   document.components = { ...document.components, schemas: { ...document.components?.schemas, ...OPENAPI_SCHEMAS } };

@@ -65,10 +65,22 @@ describeEachDriver('admin API for the console (%s driver)', (driver: Driver) => 
       ['GET /admin/events?conversationId=', 'get', () => '/admin/events?conversationId=x'],
       ['GET /admin/events?state=', 'get', () => '/admin/events?state=dead'],
       ['GET /admin/stats', 'get', () => '/admin/stats'],
-      ['GET /admin/dead-letters?intent=&objectType=&lastStatus=', 'get', () => `/admin/dead-letters?intent=${PROFILE}&objectType=contact&lastStatus=400`],
-      ['GET /admin/dead-letters?failedAfter=&failedBefore=', 'get', () => '/admin/dead-letters?failedAfter=2020-01-01T00:00:00Z&failedBefore=2100-01-01T00:00:00Z'],
+      [
+        'GET /admin/dead-letters?intent=&objectType=&lastStatus=',
+        'get',
+        () => `/admin/dead-letters?intent=${PROFILE}&objectType=contact&lastStatus=400`,
+      ],
+      [
+        'GET /admin/dead-letters?failedAfter=&failedBefore=',
+        'get',
+        () => '/admin/dead-letters?failedAfter=2020-01-01T00:00:00Z&failedBefore=2100-01-01T00:00:00Z',
+      ],
       ['POST /admin/dead-letters/replay?dryRun=true', 'post', () => '/admin/dead-letters/replay?dryRun=true'],
-      ['POST /admin/dead-letters/replay?objectType=', 'post', () => '/admin/dead-letters/replay?objectType=contact&lastStatus=400'],
+      [
+        'POST /admin/dead-letters/replay?objectType=',
+        'post',
+        () => '/admin/dead-letters/replay?objectType=contact&lastStatus=400',
+      ],
     ];
     const wrong: Array<[string, Record<string, string>]> = [
       ['no Authorization header', {}],
@@ -85,7 +97,12 @@ describeEachDriver('admin API for the console (%s driver)', (driver: Driver) => 
       });
 
       it('answers the right token with 200', async () => {
-        const res = await call(t, method, path().includes('replay') && !path().includes('dryRun') ? `${path()}&dryRun=true` : path(), RIGHT);
+        const res = await call(
+          t,
+          method,
+          path().includes('replay') && !path().includes('dryRun') ? `${path()}&dryRun=true` : path(),
+          RIGHT,
+        );
         expect(res.status).toBe(200);
         expect(await eventView(t, ADMIN, target)).toMatchObject({ state: 'dead' });
       });
@@ -104,7 +121,10 @@ describeEachDriver('admin API for the console (%s driver)', (driver: Driver) => 
 
     it('lists one entry per CRM request, oldest first, kept across a replay', async () => {
       const started = Date.now();
-      const id = await deadLetter(contactDialog(unique('C-HIST'), { notes: { value: '<b>loud</b>', confidence: 0.9 } }), 422);
+      const id = await deadLetter(
+        contactDialog(unique('C-HIST'), { notes: { value: '<b>loud</b>', confidence: 0.9 } }),
+        422,
+      );
       const dead = await eventView(t, ADMIN, id);
       expect(dead.attemptHistory).toHaveLength(1);
       expectAttempt(dead.attemptHistory[0], 422, /^CRM answered 422: .*rejected with 422/);
@@ -149,8 +169,16 @@ describeEachDriver('admin API for the console (%s driver)', (driver: Driver) => 
     it('finds the events of a conversation and of an external id, newest first, paged', async () => {
       const conversationId = unique('conv-search');
       const customer = unique('C-SEARCH');
-      const first = await sendAccepted(t, SECRET, contactDialog(customer, {}, { conversationId, timestamp: '2026-11-26T10:00:00Z' }));
-      const second = await sendAccepted(t, SECRET, contactDialog(customer, {}, { conversationId, timestamp: '2026-11-26T10:01:00Z' }));
+      const first = await sendAccepted(
+        t,
+        SECRET,
+        contactDialog(customer, {}, { conversationId, timestamp: '2026-11-26T10:00:00Z' }),
+      );
+      const second = await sendAccepted(
+        t,
+        SECRET,
+        contactDialog(customer, {}, { conversationId, timestamp: '2026-11-26T10:01:00Z' }),
+      );
       const other = await sendAccepted(t, SECRET, ticketDialog(unique('T-SEARCH'), 'low', { conversationId }));
       await waitForState(t, ADMIN, [first, second, other], 'delivered');
 
@@ -159,13 +187,24 @@ describeEachDriver('admin API for the console (%s driver)', (driver: Driver) => 
       expect(byConversation.body).toEqual({ items: expect.any(Array), nextCursor: null });
       expect(ids(byConversation.body)).toEqual([other, second, first]);
       expect(Object.keys(byConversation.body.items[0]).sort()).toEqual([
-        'attempts', 'deliveredAt', 'eventId', 'externalId', 'intent', 'lastError', 'lastStatus', 'objectType', 'receivedAt', 'state',
+        'attempts',
+        'deliveredAt',
+        'eventId',
+        'externalId',
+        'intent',
+        'lastError',
+        'lastStatus',
+        'objectType',
+        'receivedAt',
+        'state',
       ]);
 
       const byCustomer = await get(`/admin/events?externalId=${encodeURIComponent(customer)}`);
       expect(ids(byCustomer.body)).toEqual([second, first]);
 
-      const combined = await get(`/admin/events?conversationId=${encodeURIComponent(conversationId)}&intent=${TICKET}&state=delivered`);
+      const combined = await get(
+        `/admin/events?conversationId=${encodeURIComponent(conversationId)}&intent=${TICKET}&state=delivered`,
+      );
       expect(ids(combined.body)).toEqual([other]);
       const none = await get(`/admin/events?conversationId=${encodeURIComponent(conversationId)}&state=dead`);
       expect(none.body).toEqual({ items: [], nextCursor: null });
@@ -190,7 +229,11 @@ describeEachDriver('admin API for the console (%s driver)', (driver: Driver) => 
       const found = ids(res.body);
       expect(found.indexOf(newer)).toBeLessThan(found.indexOf(older));
       expect(found.indexOf(older)).toBeGreaterThanOrEqual(0);
-      expect(res.body.items.every((item: { state: string; intent: string }) => item.state === 'dead' && item.intent === TICKET)).toBe(true);
+      expect(
+        res.body.items.every(
+          (item: { state: string; intent: string }) => item.state === 'dead' && item.intent === TICKET,
+        ),
+      ).toBe(true);
     });
 
     it.each([
@@ -306,7 +349,14 @@ describeEachDriver('admin API for the console (%s driver)', (driver: Driver) => 
       const res = await get('/admin/stats');
       expect(res.status).toBe(200);
       const stats = res.body;
-      expect(Object.keys(stats).sort()).toEqual(['breaker', 'oldestQueuedAgeSeconds', 'perMinute', 'sla', 'states', 'token']);
+      expect(Object.keys(stats).sort()).toEqual([
+        'breaker',
+        'oldestQueuedAgeSeconds',
+        'perMinute',
+        'sla',
+        'states',
+        'token',
+      ]);
       expect(Object.keys(stats.states).sort()).toEqual(['dead', 'delivered', 'queued', 'stale']);
       expect(stats.states.dead).toBeGreaterThanOrEqual(1);
       expect(stats.states.delivered).toBeGreaterThanOrEqual(1);
@@ -338,7 +388,12 @@ describeEachDriver('admin API for the console (%s driver)', (driver: Driver) => 
   });
 
   describe('with delivery off (events stay queued)', () => {
-    const queuedApp = sandboxedApp({ COGNIGY_WEBHOOK_SECRETS: SECRET, ADMIN_TOKEN: ADMIN, DELIVERY_ENABLED: 'false', ...driverEnv(driver) });
+    const queuedApp = sandboxedApp({
+      COGNIGY_WEBHOOK_SECRETS: SECRET,
+      ADMIN_TOKEN: ADMIN,
+      DELIVERY_ENABLED: 'false',
+      ...driverEnv(driver),
+    });
 
     it('shows a queued event with an empty history, and the age of the oldest queued event', async () => {
       const q = queuedApp.app();
@@ -352,7 +407,9 @@ describeEachDriver('admin API for the console (%s driver)', (driver: Driver) => 
       expect(stats.states).toEqual({ queued: 1, delivered: 0, dead: 0, stale: 0 });
       expect(stats.oldestQueuedAgeSeconds).toBeGreaterThanOrEqual(0);
       expect(stats.oldestQueuedAgeSeconds).toBeLessThanOrEqual(Math.ceil((Date.now() - before) / 1000));
-      expect(stats.perMinute.every((m: { delivered: number; deadLettered: number }) => m.delivered + m.deadLettered === 0)).toBe(true);
+      expect(
+        stats.perMinute.every((m: { delivered: number; deadLettered: number }) => m.delivered + m.deadLettered === 0),
+      ).toBe(true);
       expect(stats.sla).toEqual({ status: 'no_data', ack: expect.objectContaining({ total_requests: 1 }) });
     });
   });
@@ -370,10 +427,16 @@ describeEachDriver('admin API for the console without ADMIN_TOKEN (%s driver)', 
     ['get', '/console'],
     ['get', '/console/console.js'],
   ] as Array<[Method, string]>)('%s %s answers 404 with any credentials', async (method, path) => {
-    for (const headers of [{}, { authorization: `Bearer ${ADMIN}` }, { authorization: "Bearer undefined" }] as Array<Record<string, string>>) {
+    for (const headers of [{}, { authorization: `Bearer ${ADMIN}` }, { authorization: 'Bearer undefined' }] as Array<
+      Record<string, string>
+    >) {
       const res = await call(app(), method, path, headers);
       expect(res.status).toBe(404);
-      expect(res.body).toEqual({ statusCode: 404, message: `Cannot ${method.toUpperCase()} ${path.split('?')[0]}`, error: 'Not Found' });
+      expect(res.body).toEqual({
+        statusCode: 404,
+        message: `Cannot ${method.toUpperCase()} ${path.split('?')[0]}`,
+        error: 'Not Found',
+      });
     }
   });
 });

@@ -20,11 +20,33 @@ const TICKET = 'log_support_ticket';
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const REJECTION = { error: 'invalid_field', message: 'status: unknown tier "mauve"' };
 
-const DEAD_LETTER_FIELDS = ['attempts', 'eventId', 'externalId', 'failedAt', 'intent', 'lastError', 'lastStatus', 'objectType'];
+const DEAD_LETTER_FIELDS = [
+  'attempts',
+  'eventId',
+  'externalId',
+  'failedAt',
+  'intent',
+  'lastError',
+  'lastStatus',
+  'objectType',
+];
 /** An event's operator fields, plus the conversation, the attempt history and the mapped body, and what the CRM said of the record. */
 const EVENT_FIELDS = [
-  'attemptHistory', 'attempts', 'conversationId', 'created', 'crmRecordId', 'deliveredAt', 'eventId', 'externalId', 'intent',
-  'lastError', 'lastStatus', 'objectType', 'receivedAt', 'state', 'upsert',
+  'attemptHistory',
+  'attempts',
+  'conversationId',
+  'created',
+  'crmRecordId',
+  'deliveredAt',
+  'eventId',
+  'externalId',
+  'intent',
+  'lastError',
+  'lastStatus',
+  'objectType',
+  'receivedAt',
+  'state',
+  'upsert',
 ];
 
 type Method = 'get' | 'post' | 'delete';
@@ -52,7 +74,8 @@ function call(t: TestApp, method: Method, path: string, headers: Record<string, 
 }
 
 /** A profile update to a tier the CRM rejects (REJECTION): a dead letter while the sandbox answers 400. */
-const profileBody = (customerId: string) => contactDialog(customerId, { newStatus: { value: 'mauve', confidence: 0.9 } });
+const profileBody = (customerId: string) =>
+  contactDialog(customerId, { newStatus: { value: 'mauve', confidence: 0.9 } });
 
 describeEachDriver('admin API (%s driver)', (driver: Driver) => {
   const { sandbox, app } = sandboxedApp({ COGNIGY_WEBHOOK_SECRETS: SECRET, ADMIN_TOKEN: ADMIN, ...driverEnv(driver) });
@@ -88,7 +111,9 @@ describeEachDriver('admin API (%s driver)', (driver: Driver) => {
 
   const sentWith = (key: string) => sandbox.requests().filter((r) => r.idempotencyKey === key);
   const sentFor = (eventId: string) =>
-    sandbox.requests().filter((r) => r.idempotencyKey === `cognigy-${eventId}` || r.idempotencyKey?.startsWith(`cognigy-${eventId}-`));
+    sandbox
+      .requests()
+      .filter((r) => r.idempotencyKey === `cognigy-${eventId}` || r.idempotencyKey?.startsWith(`cognigy-${eventId}-`));
 
   const routes: Array<[string, Method, () => string]> = [
     ['GET /admin/dead-letters', 'get', () => '/admin/dead-letters'],

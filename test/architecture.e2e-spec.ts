@@ -89,7 +89,8 @@ describe('module import rules (docs/architecture.md)', () => {
 
   it('the table itself has no cycle', () => {
     const edges = new Map(Object.entries(TABLE.modules).map(([name, rule]) => [name, new Set(rule.uses)]));
-    for (const [name, uses] of edges) if (!TABLE.foundation.includes(name)) TABLE.foundation.forEach((f) => uses.add(f));
+    for (const [name, uses] of edges)
+      if (!TABLE.foundation.includes(name)) TABLE.foundation.forEach((f) => uses.add(f));
     expect(findCycle(edges)).toBeNull();
   });
 
@@ -116,19 +117,63 @@ describe('the import rules catch what they must', () => {
 
   it.each([
     ['Webhook → Crm', file('webhook/x.ts', "import { CrmStatus } from '../crm/crm-status';"), 'webhook may import'],
-    ['Mapping → Queue', file('mapping/x.ts', "import { EventIntake } from '../queue/event-intake';"), 'mapping may import config, shared, not queue'],
-    ['Queue → Crm', file('queue/x.ts', "import { CrmModule } from '../crm/crm.module';"), 'queue may import config, shared, not crm'],
-    ['Queue → Webhook', file('queue/x.ts', "export { WebhookModule } from '../webhook/webhook.module';"), 'not webhook'],
-    ['Metrics → Webhook', file('metrics/x.ts', "import { WebhookModule } from '../webhook/webhook.module';"), 'not webhook'],
-    ['Metrics → Crm internals', file('metrics/x.ts', "import { CrmBreaker } from '../crm/client/crm-breaker';"), 'crm/client/crm-breaker is internal to crm'],
-    ['Admin → Queue driver', file('admin/x.ts', "import { SqliteEventStore } from '../queue/sqlite-event-store';"), 'internal to queue'],
-    ['production → dev sandbox', file('crm/x.ts', "import { CrmSandbox } from '../dev/sandbox/crm-sandbox';"), 'not dev'],
-    ['root → dev, statically', file('bootstrap.ts', "import { startDevSandbox } from './dev/sandbox/dev-sandbox.module';"), 'with a dynamic import()'],
-    ['src → test', file('mapping/x.spec.ts', "import { sleep } from '../../test/support/wait-for';"), 'never imports test/'],
-    ['production → fixture', file('queue/x.ts', "import { newEvent } from './stored-event.fixture';"), 'never imports a spec or a fixture'],
+    [
+      'Mapping → Queue',
+      file('mapping/x.ts', "import { EventIntake } from '../queue/event-intake';"),
+      'mapping may import config, shared, not queue',
+    ],
+    [
+      'Queue → Crm',
+      file('queue/x.ts', "import { CrmModule } from '../crm/crm.module';"),
+      'queue may import config, shared, not crm',
+    ],
+    [
+      'Queue → Webhook',
+      file('queue/x.ts', "export { WebhookModule } from '../webhook/webhook.module';"),
+      'not webhook',
+    ],
+    [
+      'Metrics → Webhook',
+      file('metrics/x.ts', "import { WebhookModule } from '../webhook/webhook.module';"),
+      'not webhook',
+    ],
+    [
+      'Metrics → Crm internals',
+      file('metrics/x.ts', "import { CrmBreaker } from '../crm/client/crm-breaker';"),
+      'crm/client/crm-breaker is internal to crm',
+    ],
+    [
+      'Admin → Queue driver',
+      file('admin/x.ts', "import { SqliteEventStore } from '../queue/sqlite-event-store';"),
+      'internal to queue',
+    ],
+    [
+      'production → dev sandbox',
+      file('crm/x.ts', "import { CrmSandbox } from '../dev/sandbox/crm-sandbox';"),
+      'not dev',
+    ],
+    [
+      'root → dev, statically',
+      file('bootstrap.ts', "import { startDevSandbox } from './dev/sandbox/dev-sandbox.module';"),
+      'with a dynamic import()',
+    ],
+    [
+      'src → test',
+      file('mapping/x.spec.ts', "import { sleep } from '../../test/support/wait-for';"),
+      'never imports test/',
+    ],
+    [
+      'production → fixture',
+      file('queue/x.ts', "import { newEvent } from './stored-event.fixture';"),
+      'never imports a spec or a fixture',
+    ],
     ['an import through baseUrl', file('webhook/x.ts', "import { CrmModule } from 'src/crm/crm.module';"), 'not crm'],
     ['a require()', file('webhook/x.ts', "const crm = require('../crm/crm.module');"), 'not crm'],
-    ['a folder missing from the table', file('connectors/x.ts', "import { Module } from '@nestjs/common';"), 'add it to the table'],
+    [
+      'a folder missing from the table',
+      file('connectors/x.ts', "import { Module } from '@nestjs/common';"),
+      'add it to the table',
+    ],
   ])('%s', (_case, source, message) => {
     const found = problems(source);
     expect(found).toHaveLength(1);
@@ -140,8 +185,14 @@ describe('the import rules catch what they must', () => {
       problems(
         file('bootstrap.ts', "const { startDevSandbox } = await import('./dev/sandbox/dev-sandbox.module');"),
         file('main.ts', "import type { DevNotice } from './dev/dev-notice';"),
-        file('metrics/x.ts', "import { CrmStatus } from '../crm/crm-status';\nimport { Telemetry } from '../telemetry/telemetry';"),
-        file('webhook/x.spec.ts', "import { IntentMapper } from '../mapping/intent-mapper';\nimport { sampleDialog } from './dto/dialog-complete.fixture';"),
+        file(
+          'metrics/x.ts',
+          "import { CrmStatus } from '../crm/crm-status';\nimport { Telemetry } from '../telemetry/telemetry';",
+        ),
+        file(
+          'webhook/x.spec.ts',
+          "import { IntentMapper } from '../mapping/intent-mapper';\nimport { sampleDialog } from './dto/dialog-complete.fixture';",
+        ),
       ),
     ).toEqual([]);
   });
@@ -149,7 +200,11 @@ describe('the import rules catch what they must', () => {
   it('finds a cycle between modules, naming it', () => {
     const loose: ModuleTable = {
       ...TABLE,
-      modules: { ...TABLE.modules, queue: { ...TABLE.modules.queue, uses: ['mapping'] }, mapping: { ...TABLE.modules.mapping, uses: ['queue'] } },
+      modules: {
+        ...TABLE.modules,
+        queue: { ...TABLE.modules.queue, uses: ['mapping'] },
+        mapping: { ...TABLE.modules.mapping, uses: ['queue'] },
+      },
     };
     const found = violations(loose, [
       file('queue/x.ts', "import { IntentMapper } from '../mapping/intent-mapper';"),

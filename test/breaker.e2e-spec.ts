@@ -58,20 +58,26 @@ describeEachDriver('CRM circuit breaker (%s driver)', (driver: Driver) => {
     worker = t.app.get(DeliveryWorker);
     t.app
       .get(Telemetry)
-      .on('breakerStateChanged', ({ state }) => transitions.push({ state, at: Date.now(), requests: sandbox.stats().requests }));
+      .on('breakerStateChanged', ({ state }) =>
+        transitions.push({ state, at: Date.now(), requests: sandbox.stats().requests }),
+      );
   });
 
   const eventStore = () => t.app.get(OperatorEvents);
 
   const sendContact = (customerId: string) => sendAccepted(t, SECRET, contactDialog(customerId));
 
-  const events = async (ids: string[]) => Promise.all(ids.map(async (id) => (await eventStore().get(id)) as StoredEvent));
+  const events = async (ids: string[]) =>
+    Promise.all(ids.map(async (id) => (await eventStore().get(id)) as StoredEvent));
   const totalAttempts = async (ids: string[]) => (await events(ids)).reduce((sum, e) => sum + e.attempts, 0);
   const requestsFor = (externalId: string): SandboxRequest[] =>
     sandbox.requests().filter((r) => (r.body as { external_id?: string } | undefined)?.external_id === externalId);
   const idle = () => waitFor(() => worker.activeDeliveries === 0, { what: 'no delivery in flight' });
   const delivered = (ids: string[], timeoutMs = 5000) =>
-    waitFor(async () => (await events(ids)).every((e) => e.state === 'delivered'), { timeoutMs, what: 'all delivered' });
+    waitFor(async () => (await events(ids)).every((e) => e.state === 'delivered'), {
+      timeoutMs,
+      what: 'all delivered',
+    });
 
   describe('what does not open it', () => {
     afterEach(() => sandbox.clearFaults());
@@ -122,7 +128,11 @@ describeEachDriver('CRM circuit breaker (%s driver)', (driver: Driver) => {
     // The retry after the third failure waited for the cooldown, not just the (≤ 40 ms) backoff.
     const lastGap = Date.parse(requests[THRESHOLD].at) - Date.parse(requests[THRESHOLD - 1].at);
     expect(lastGap).toBeGreaterThanOrEqual(COOLDOWN_MS - 5);
-    expect((await events([eventId]))[0]).toMatchObject({ state: 'delivered', attempts: THRESHOLD + 1, lastStatus: 200 });
+    expect((await events([eventId]))[0]).toMatchObject({
+      state: 'delivered',
+      attempts: THRESHOLD + 1,
+      lastStatus: 200,
+    });
     expect(breaker.state).toBe('closed');
   });
 

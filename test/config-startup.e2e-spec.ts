@@ -58,7 +58,12 @@ describe('configuration at startup (the built service, dist/main.js)', () => {
 
     it('NODE_ENV=production without the CRM settings names each of them', async () => {
       const service = runService(
-        { NODE_ENV: 'production', COGNIGY_WEBHOOK_SECRETS: 'prod-secret-never-printed', PORT: '0', DATA_DIR: dataDir() },
+        {
+          NODE_ENV: 'production',
+          COGNIGY_WEBHOOK_SECRETS: 'prod-secret-never-printed',
+          PORT: '0',
+          DATA_DIR: dataDir(),
+        },
         root,
       );
       expect((await exitWithin(service)).code).not.toBe(0);

@@ -32,7 +32,11 @@ afterAll(async () => {
 describe('Dataverse', () => {
   it('upserts the contact by its alternate key with OData headers; the token asks for <CRM_BASE_URL>/.default', async () => {
     const customerId = unique('C');
-    const [made] = await settledAs(t, [await sendContact(t, customerId, { newStatus: { value: 'gold' } })], 'delivered');
+    const [made] = await settledAs(
+      t,
+      [await sendContact(t, customerId, { newStatus: { value: 'gold' } })],
+      'delivered',
+    );
     const row = dv.row('contacts', customerId)!;
     expect(row).toMatchObject({ cognigy_status: 'gold' });
     // 204 says neither created nor updated; the record id comes from OData-EntityId.
@@ -66,7 +70,12 @@ describe('Dataverse', () => {
     dv.inject({
       status: 429,
       headers: { 'Retry-After': '0' },
-      body: { error: { code: '0x80072322', message: 'Number of requests exceeded the limit of 6000 over time window of 300 seconds.' } },
+      body: {
+        error: {
+          code: '0x80072322',
+          message: 'Number of requests exceeded the limit of 6000 over time window of 300 seconds.',
+        },
+      },
     });
     const [done] = await settledAs(t, [await sendContact(t, unique('C'))], 'delivered');
     expect(done.attempts).toBe(2);

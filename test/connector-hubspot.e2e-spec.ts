@@ -27,17 +27,31 @@ describe('HubSpot, one input per request', () => {
 
   it('creates, then updates, the contact by its unique property (`new` tells which)', async () => {
     const customerId = unique('C');
-    const [made] = await settledAs(t, [await sendContact(t, customerId, { newStatus: { value: 'gold' } })], 'delivered');
+    const [made] = await settledAs(
+      t,
+      [await sendContact(t, customerId, { newStatus: { value: 'gold' } })],
+      'delivered',
+    );
     const record = hs.record('contacts', customerId)!;
     expect(record.properties).toMatchObject({ cognigy_customer_id: customerId, cognigy_status: 'gold' });
     expect(made).toMatchObject({ attempts: 1, lastStatus: 200, crmRecordId: record.id, created: true });
 
-    const [changed] = await settledAs(t, [await sendContact(t, customerId, { newStatus: { value: 'silver' } })], 'delivered');
+    const [changed] = await settledAs(
+      t,
+      [await sendContact(t, customerId, { newStatus: { value: 'silver' } })],
+      'delivered',
+    );
     expect(changed).toMatchObject({ crmRecordId: record.id, created: false });
     expect(hs.record('contacts', customerId)!.properties.cognigy_status).toBe('silver');
     const sent = hs.apiRequests('/crm/v3/objects/contacts/batch/upsert').at(-1)!;
     expect(sent.body).toEqual({
-      inputs: [{ idProperty: 'cognigy_customer_id', id: customerId, properties: expect.objectContaining({ cognigy_status: 'silver' }) }],
+      inputs: [
+        {
+          idProperty: 'cognigy_customer_id',
+          id: customerId,
+          properties: expect.objectContaining({ cognigy_status: 'silver' }),
+        },
+      ],
     });
     expect(sent.headers.authorization).toBe(`Bearer ${TOKEN}`);
   });
@@ -45,13 +59,21 @@ describe('HubSpot, one input per request', () => {
   it('maps log_support_ticket to a ticket', async () => {
     const ticketId = unique('T');
     await settledAs(t, [await sendTicket(t, ticketId)], 'delivered');
-    expect(hs.record('tickets', ticketId)!.properties).toMatchObject({ subject: 'router offline', hs_pipeline: '0', hs_pipeline_stage: '1' });
+    expect(hs.record('tickets', ticketId)!.properties).toMatchObject({
+      subject: 'router offline',
+      hs_pipeline: '0',
+      hs_pipeline_stage: '1',
+    });
   });
 
   it('an input listed in errors[].context.ids is a dead letter keeping category and message', async () => {
     hs.rejectedValues.set('cognigy_status', 'banned');
     try {
-      const [dead] = await settledAs(t, [await sendContact(t, unique('C'), { newStatus: { value: 'banned' } })], 'dead');
+      const [dead] = await settledAs(
+        t,
+        [await sendContact(t, unique('C'), { newStatus: { value: 'banned' } })],
+        'dead',
+      );
       expect(dead).toMatchObject({ attempts: 1, lastStatus: 207 });
       expect(dead.lastError).toContain('VALIDATION_ERROR: Property values were not valid: cognigy_status=banned');
     } finally {
@@ -72,14 +94,26 @@ describe('HubSpot, one input per request', () => {
   });
 
   it('429 waits for Retry-After and is not a breaker failure', async () => {
-    hs.inject({ status: 429, headers: { 'Retry-After': '0' }, body: { status: 'error', message: 'You have reached your secondly limit.', errorType: 'RATE_LIMIT', policyName: 'SECONDLY' } });
+    hs.inject({
+      status: 429,
+      headers: { 'Retry-After': '0' },
+      body: {
+        status: 'error',
+        message: 'You have reached your secondly limit.',
+        errorType: 'RATE_LIMIT',
+        policyName: 'SECONDLY',
+      },
+    });
     const [done] = await settledAs(t, [await sendContact(t, unique('C'))], 'delivered');
     expect(done.attempts).toBe(2);
     expect(t.app.get(CrmBreaker).state).toBe('closed');
   });
 
   it('401 is a failure retried with backoff: a static token is never refreshed', async () => {
-    hs.inject({ status: 401, body: { status: 'error', message: 'Authentication credentials not found.', category: 'INVALID_AUTHENTICATION' } });
+    hs.inject({
+      status: 401,
+      body: { status: 'error', message: 'Authentication credentials not found.', category: 'INVALID_AUTHENTICATION' },
+    });
     const customerId = unique('C');
     const [done] = await settledAs(t, [await sendContact(t, customerId)], 'delivered');
     expect(done.attempts).toBe(2);
@@ -109,9 +143,15 @@ describe('HubSpot, batched (CRM_BATCH_SIZE=100)', () => {
     const before = hs.batchSizes().length;
     try {
       const ids = await Promise.all(
-        Array.from({ length: 30 }, (_, i) => sendContact(t, unique('H'), { newStatus: { value: i === 7 ? 'banned' : 'gold' } })),
+        Array.from({ length: 30 }, (_, i) =>
+          sendContact(t, unique('H'), { newStatus: { value: i === 7 ? 'banned' : 'gold' } }),
+        ),
       );
-      const delivered = await settledAs(t, ids.filter((_, i) => i !== 7), 'delivered');
+      const delivered = await settledAs(
+        t,
+        ids.filter((_, i) => i !== 7),
+        'delivered',
+      );
       const [dead] = await settledAs(t, [ids[7]], 'dead');
       expect(dead.lastError).toContain('VALIDATION_ERROR');
       expect(delivered.every((e) => e.attempts === 1 && e.created === true)).toBe(true);

@@ -43,14 +43,19 @@ describe('Salesforce, one upsert per request', () => {
     expect(record).toMatchObject({ Status__c: 'gold', Cognigy_Customer_Id__c: customerId });
     expect(made).toMatchObject({ attempts: 1, lastStatus: 201, crmRecordId: record.Id, created: true });
 
-    const second = await sendContact(t, customerId, { newStatus: { value: 'platinum' }, notes: { value: 'called back' } });
+    const second = await sendContact(t, customerId, {
+      newStatus: { value: 'platinum' },
+      notes: { value: 'called back' },
+    });
     const [changed] = await settledAs(t, [second], 'delivered');
     expect(changed).toMatchObject({ attempts: 1, lastStatus: 200, crmRecordId: record.Id, created: false });
     expect(sf.find('Contact', 'Cognigy_Customer_Id__c', customerId)).toEqual([
       expect.objectContaining({ Id: record.Id, Status__c: 'platinum', Description: 'called back' }),
     ]);
     // The PATCH URL carries the id; the body holds the fields without it.
-    const sent = sf.apiRequests().filter((r) => r.url.endsWith(`/Cognigy_Customer_Id__c/${encodeURIComponent(customerId)}`));
+    const sent = sf
+      .apiRequests()
+      .filter((r) => r.url.endsWith(`/Cognigy_Customer_Id__c/${encodeURIComponent(customerId)}`));
     expect(sent.map((r) => [r.method, r.url.split('/sobjects/')[0]])).toEqual([
       ['PATCH', '/services/data/v62.0'],
       ['PATCH', '/services/data/v62.0'],
@@ -82,7 +87,11 @@ describe('Salesforce, one upsert per request', () => {
   it('400 keeps Salesforce errorCode and message in the dead letter', async () => {
     sf.rejectedValues.set('Status__c', 'banned');
     try {
-      const [dead] = await settledAs(t, [await sendContact(t, unique('C'), { newStatus: { value: 'banned' } })], 'dead');
+      const [dead] = await settledAs(
+        t,
+        [await sendContact(t, unique('C'), { newStatus: { value: 'banned' } })],
+        'dead',
+      );
       expect(dead).toMatchObject({ attempts: 1, lastStatus: 400 });
       expect(dead.lastError).toContain('FIELD_CUSTOM_VALIDATION_EXCEPTION: Status__c does not accept banned');
     } finally {
@@ -91,14 +100,21 @@ describe('Salesforce, one upsert per request', () => {
   });
 
   it('403 REQUEST_LIMIT_EXCEEDED is retried with backoff and is not a breaker failure', async () => {
-    sf.inject({ status: 403, body: [{ message: 'TotalRequests Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED' }], count: 2 });
+    sf.inject({
+      status: 403,
+      body: [{ message: 'TotalRequests Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED' }],
+      count: 2,
+    });
     const [done] = await settledAs(t, [await sendContact(t, unique('C'))], 'delivered');
     expect(done).toMatchObject({ attempts: 3, lastStatus: 201 });
     expect(t.app.get(CrmBreaker).state).toBe('closed');
   });
 
   it('any other 403 is a dead letter', async () => {
-    sf.inject({ status: 403, body: [{ message: 'insufficient access rights on object id', errorCode: 'INSUFFICIENT_ACCESS_OR_READONLY' }] });
+    sf.inject({
+      status: 403,
+      body: [{ message: 'insufficient access rights on object id', errorCode: 'INSUFFICIENT_ACCESS_OR_READONLY' }],
+    });
     const [dead] = await settledAs(t, [await sendContact(t, unique('C'))], 'dead');
     expect(dead.lastError).toContain('INSUFFICIENT_ACCESS_OR_READONLY');
   });
@@ -117,7 +133,10 @@ describe('Salesforce, one upsert per request', () => {
     const [done] = await settledAs(t, [await sendContact(t, customerId)], 'delivered');
     expect(done).toMatchObject({ attempts: 2, lastStatus: 201 });
     expect(sf.tokenRequests).toBe(tokensBefore + 1);
-    const statuses = sf.apiRequests().filter((r) => r.url.includes(encodeURIComponent(customerId))).map((r) => r.status);
+    const statuses = sf
+      .apiRequests()
+      .filter((r) => r.url.includes(encodeURIComponent(customerId)))
+      .map((r) => r.status);
     expect(statuses).toEqual([401, 201]);
   });
 
@@ -157,7 +176,9 @@ describe('Salesforce, batched (sObject collections, CRM_BATCH_SIZE=200)', () => 
     const before = sf.apiRequests().length;
     try {
       const ids = await Promise.all(
-        Array.from({ length: 40 }, (_, i) => sendContact(t, unique('B'), { newStatus: { value: i === 17 ? 'banned' : 'gold' } })),
+        Array.from({ length: 40 }, (_, i) =>
+          sendContact(t, unique('B'), { newStatus: { value: i === 17 ? 'banned' : 'gold' } }),
+        ),
       );
       const bad = ids[17];
       const good = ids.filter((id) => id !== bad);
@@ -172,7 +193,10 @@ describe('Salesforce, batched (sObject collections, CRM_BATCH_SIZE=200)', () => 
         expect(event.crmRecordId).toMatch(/^003/);
       }
       // A lone due event goes as a single upsert; every other request is a collection.
-      const batches = sf.apiRequests().slice(before).map((r) => (r.body as { records?: unknown[] }).records?.length ?? 1);
+      const batches = sf
+        .apiRequests()
+        .slice(before)
+        .map((r) => (r.body as { records?: unknown[] }).records?.length ?? 1);
       expect(batches.reduce((a, b) => a + b, 0)).toBe(40);
       expect(batches.length).toBeLessThan(40);
       expect(Math.max(...batches)).toBeGreaterThan(1);
@@ -209,7 +233,9 @@ describe('Salesforce, batched (sObject collections, CRM_BATCH_SIZE=200)', () => 
       expect(order).toEqual(['v1', 'v2', 'v3', 'v4', 'v5', 'v6', 'v7', 'v8']);
     }
     for (const request of sf.apiRequests().slice(before)) {
-      const batch = ((request.body as { records?: Array<Record<string, unknown>> })?.records ?? []).map((r) => r.Cognigy_Customer_Id__c);
+      const batch = ((request.body as { records?: Array<Record<string, unknown>> })?.records ?? []).map(
+        (r) => r.Cognigy_Customer_Id__c,
+      );
       expect(new Set(batch).size).toBe(batch.length);
     }
   });

@@ -30,12 +30,20 @@ afterAll(async () => {
 describe('Zendesk', () => {
   it('user create_or_update: 201 created, then 200 updated, nested user_fields', async () => {
     const customerId = unique('C');
-    const [made] = await settledAs(t, [await sendContact(t, customerId, { newStatus: { value: 'gold' } })], 'delivered');
+    const [made] = await settledAs(
+      t,
+      [await sendContact(t, customerId, { newStatus: { value: 'gold' } })],
+      'delivered',
+    );
     const user = zd.users.get(customerId)!;
     expect(user).toMatchObject({ external_id: customerId, name: customerId, user_fields: { cognigy_status: 'gold' } });
     expect(made).toMatchObject({ attempts: 1, lastStatus: 201, crmRecordId: String(user.id), created: true });
 
-    const [changed] = await settledAs(t, [await sendContact(t, customerId, { newStatus: { value: 'silver' } })], 'delivered');
+    const [changed] = await settledAs(
+      t,
+      [await sendContact(t, customerId, { newStatus: { value: 'silver' } })],
+      'delivered',
+    );
     expect(changed).toMatchObject({ lastStatus: 200, crmRecordId: String(user.id), created: false });
     expect(zd.users.get(customerId)!.user_fields).toMatchObject({ cognigy_status: 'silver' });
   });
@@ -53,7 +61,10 @@ describe('Zendesk', () => {
     const [changed] = await settledAs(t, [await sendTicket(t, ticketId, 'urgent')], 'delivered');
     expect(changed).toMatchObject({ lastStatus: 200, crmRecordId: String(ticket.id), created: false });
     expect(zd.ticketsWith(ticketId)).toEqual([expect.objectContaining({ id: ticket.id, priority: 'urgent' })]);
-    const writes = zd.apiRequests('/api/v2/tickets').filter((r) => r.method !== 'GET').map((r) => r.method);
+    const writes = zd
+      .apiRequests('/api/v2/tickets')
+      .filter((r) => r.method !== 'GET')
+      .map((r) => r.method);
     expect(writes.slice(-2)).toEqual(['POST', 'PUT']);
   });
 
@@ -65,7 +76,11 @@ describe('Zendesk', () => {
   });
 
   it('429 waits for Retry-After, then delivers', async () => {
-    zd.inject({ status: 429, headers: { 'Retry-After': '0' }, body: { error: 'APIRateLimitExceeded', description: 'Rate limit exceeded' } });
+    zd.inject({
+      status: 429,
+      headers: { 'Retry-After': '0' },
+      body: { error: 'APIRateLimitExceeded', description: 'Rate limit exceeded' },
+    });
     const [done] = await settledAs(t, [await sendContact(t, unique('C'))], 'delivered');
     expect(done.attempts).toBe(2);
   });

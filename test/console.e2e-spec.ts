@@ -52,7 +52,14 @@ describe('operator console in a browser', () => {
     await startService(env, dataDir, running);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     });
     page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
     page.context().on('request', (req) => urls.push(req.url()));
@@ -139,7 +146,9 @@ describe('operator console in a browser', () => {
     sandbox.inject({ status: 400, count: 1, body: { error: 'invalid_field', message: `bad value ${HOSTILE}` } });
     const conversationId = unique('conv-console');
     const customer = unique('C-DEAD');
-    const eventId = await send(contactDialog(customer, { notes: { value: HOSTILE, confidence: 0.9 } }, { conversationId }));
+    const eventId = await send(
+      contactDialog(customer, { notes: { value: HOSTILE, confidence: 0.9 } }, { conversationId }),
+    );
     await waitForState(eventId, 'dead');
 
     await page.click('#nav a[data-screen=event]');
@@ -153,7 +162,10 @@ describe('operator console in a browser', () => {
     expect(attempts).toHaveLength(1);
     expect(attempts[0]).toContain('400');
     expect(attempts[0]).toContain(`bad value ${HOSTILE}`);
-    expect(JSON.parse((await page.textContent('#upsert-body'))!)).toMatchObject({ external_id: customer, notes: HOSTILE });
+    expect(JSON.parse((await page.textContent('#upsert-body'))!)).toMatchObject({
+      external_id: customer,
+      notes: HOSTILE,
+    });
     // Shown as text: the page holds no element the values could have made, and nothing ran.
     expect(await page.$$('img')).toHaveLength(0);
     expect(await page.$$('[onerror]')).toHaveLength(0);
@@ -170,7 +182,12 @@ describe('operator console in a browser', () => {
       { timeoutMs: 20_000, what: 'the event shown delivered' },
     );
     expect(await page.$$eval('#event-result table tbody tr', (rows) => rows.length)).toBe(2);
-    expect(sandbox.requests().filter((r) => r.idempotencyKey?.startsWith(`cognigy-${eventId}`)).map((r) => r.status)).toEqual([400, 200]);
+    expect(
+      sandbox
+        .requests()
+        .filter((r) => r.idempotencyKey?.startsWith(`cognigy-${eventId}`))
+        .map((r) => r.status),
+    ).toEqual([400, 200]);
   });
 
   it('filters dead letters and shows how many "replay all matching" replays before it acts', async () => {
@@ -181,12 +198,17 @@ describe('operator console in a browser', () => {
     await page.click('#nav a[data-screen=dead-letters]');
     await page.fill('#dead-letter-filters input[name=lastStatus]', '422');
     await page.click('#dead-letter-filters button[type=submit]');
-    await waitFor(async () => (await page.$$('#dead-letter-list tbody tr')).length === 2, { timeoutMs: 20_000, what: 'two rows' });
+    await waitFor(async () => (await page.$$('#dead-letter-list tbody tr')).length === 2, {
+      timeoutMs: 20_000,
+      what: 'two rows',
+    });
     await page.screenshot({ path: join(SHOTS, 'dead-letters.png'), fullPage: true });
 
     await page.click('#replay-all');
     await page.waitForSelector('#replay-all-count', DEADLINE);
-    expect(await page.textContent('#replay-all-count')).toBe('2 dead letter(s) match these filters and will be replayed.');
+    expect(await page.textContent('#replay-all-count')).toBe(
+      '2 dead letter(s) match these filters and will be replayed.',
+    );
     // The count came from a dry run: nothing was replayed yet.
     for (const id of ids) expect(await stateOf(id)).toBe('dead');
     await page.click('#replay-all-confirm-button');

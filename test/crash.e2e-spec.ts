@@ -9,7 +9,15 @@ import { CrmSandbox } from '../src/dev/sandbox/crm-sandbox';
 import { sampleDialog } from '../src/webhook/dto/dialog-complete.fixture';
 import { cleanRedis, driverEnv, Driver, describeEachDriver } from './support/drivers';
 import { sandboxEnv } from './support/sandbox-env';
-import { call, freePort, post, runService, ServiceProcess, serviceEnv, waitUntilAnswering } from './support/service-process';
+import {
+  call,
+  freePort,
+  post,
+  runService,
+  ServiceProcess,
+  serviceEnv,
+  waitUntilAnswering,
+} from './support/service-process';
 import { cognigySignature } from './support/signing';
 import { sleep, waitFor } from './support/wait-for';
 
@@ -154,7 +162,10 @@ class CrmTap {
             call.end = performance.now();
             call.status = answer.statusCode ?? 0;
             const payload = Buffer.concat(parts);
-            const out: Record<string, string | string[] | undefined> = { ...answer.headers, 'content-length': String(payload.length) };
+            const out: Record<string, string | string[] | undefined> = {
+              ...answer.headers,
+              'content-length': String(payload.length),
+            };
             delete out.connection;
             delete out['keep-alive'];
             delete out['transfer-encoding'];
@@ -204,8 +215,7 @@ interface SentEvent {
   attempts: Attempt[];
 }
 
-const isAck = (a: Attempt) =>
-  a.status === 202 || (a.status === 200 && a.body?.status === 'duplicate');
+const isAck = (a: Attempt) => a.status === 202 || (a.status === 200 && a.body?.status === 'duplicate');
 
 function classify(e: SentEvent): 'acked' | 'ambiguous' | 'rejected' {
   if (e.attempts.some(isAck)) return 'acked';
@@ -385,7 +395,11 @@ describeEachDriver('crash safety, %s driver: kill -9 under a steady stream (buil
         COGNIGY_WEBHOOK_SECRETS: SECRET,
         ADMIN_TOKEN: ADMIN,
         // The CRM API through the tap, under this instance's path; tokens from the sandbox itself.
-        ...sandboxEnv(sandbox, { CRM_BASE_URL: tap.urlFor(instance), CRM_RETRY_BASE_MS: '20', CRM_RETRY_MAX_MS: '200' }),
+        ...sandboxEnv(sandbox, {
+          CRM_BASE_URL: tap.urlFor(instance),
+          CRM_RETRY_BASE_MS: '20',
+          CRM_RETRY_MAX_MS: '200',
+        }),
         ...redisEnv,
         ...(driver === 'redis' ? { QUEUE_LEASE_MS: String(LEASE_MS) } : {}),
       }),
@@ -408,7 +422,10 @@ describeEachDriver('crash safety, %s driver: kill -9 under a steady stream (buil
    * SIGKILLs it (the request itself still reaches the CRM). A timer kills anyway if no delivery
    * comes within 1 s. Resolves with the kill time (performance.now()).
    */
-  function killInTheMiddle(victim: ServiceProcess, instance: string): { onAttempted(n: number): void; killed: Promise<number> } {
+  function killInTheMiddle(
+    victim: ServiceProcess,
+    instance: string,
+  ): { onAttempted(n: number): void; killed: Promise<number> } {
     let resolveKilled: (at: number) => void = () => undefined;
     const killed = new Promise<number>((resolve) => (resolveKilled = resolve));
     let armed = false;
@@ -462,7 +479,8 @@ describeEachDriver('crash safety, %s driver: kill -9 under a steady stream (buil
       () => true,
       () => false,
     );
-    const adminStates = () => mapLimit(stream, 16, (e) => getJson(adminPort, `/admin/events/${encodeURIComponent(e.id)}`));
+    const adminStates = () =>
+      mapLimit(stream, 16, (e) => getJson(adminPort, `/admin/events/${encodeURIComponent(e.id)}`));
     const states = await waitFor(
       async () => {
         const answers = await adminStates();
@@ -500,7 +518,9 @@ describeEachDriver('crash safety, %s driver: kill -9 under a steady stream (buil
       const { status, body } = states[i];
       const applied = appliedCount.has(e.key);
       const ok = applied ? status === 200 && body.state === 'delivered' : status === 404;
-      return ok ? [] : [`${e.id} (${e.kind}, ${classify(e)}, applied: ${applied}): admin ${status} ${JSON.stringify(body)}`];
+      return ok
+        ? []
+        : [`${e.id} (${e.kind}, ${classify(e)}, applied: ${applied}): admin ${status} ${JSON.stringify(body)}`];
     });
     expect(mismatched).toEqual([]);
 
@@ -508,13 +528,17 @@ describeEachDriver('crash safety, %s driver: kill -9 under a steady stream (buil
     //    5xx); hostile ones their 4xx.
     for (const e of good) {
       const answered = e.attempts.filter((a) => a.status !== undefined);
-      expect({ id: e.id, statuses: answered.filter((a) => !isAck(a)).map((a) => a.status) }).toEqual({ id: e.id, statuses: [] });
+      expect({ id: e.id, statuses: answered.filter((a) => !isAck(a)).map((a) => a.status) }).toEqual({
+        id: e.id,
+        statuses: [],
+      });
       expect(answered.filter((a) => a.status === 202).length).toBeLessThanOrEqual(1);
       for (const a of answered) expect(a.body?.eventId).toBe(e.id);
     }
     const expectedStatus: Record<Kind, number> = { good: 202, 'bad-signature': 401, 'bad-dto': 400, 'bad-intent': 422 };
     for (const e of stream.filter((x) => x.kind !== 'good')) {
-      for (const a of e.attempts.filter((x) => x.status !== undefined)) expect([e.id, a.status]).toEqual([e.id, expectedStatus[e.kind]]);
+      for (const a of e.attempts.filter((x) => x.status !== undefined))
+        expect([e.id, a.status]).toEqual([e.id, expectedStatus[e.kind]]);
     }
 
     // 5. Sent once per event, plus once per failed CRM answer (the injected 503s) and per delivery
@@ -577,9 +601,10 @@ describeEachDriver('crash safety, %s driver: kill -9 under a steady stream (buil
     const records = sandbox.records();
     for (const [record, e] of newest) {
       const stored = (records[e.collection] ?? []).find((r) => r.external_id === e.externalId);
-      const expected = e.collection === 'contacts'
-        ? { last_interaction: new Date(e.eventTime).toISOString() }
-        : { priority: `p${(e.eventTime - BASE_TIME) / 60_000}` };
+      const expected =
+        e.collection === 'contacts'
+          ? { last_interaction: new Date(e.eventTime).toISOString() }
+          : { priority: `p${(e.eventTime - BASE_TIME) / 60_000}` };
       expect({ record, ...stored }).toMatchObject({ record, ...expected });
     }
 
@@ -645,7 +670,9 @@ describeEachDriver('crash safety, %s driver: kill -9 under a steady stream (buil
     expect(all.some((e) => e.attempts.some((a) => a.status === 202 && a.at > restartedAt))).toBe(true);
     expect(tap.calls.some((c) => c.instance === 'gen2')).toBe(true);
     const timing = { streamMs, downMs: Math.round(restartedAt - killAt), totalMs: Math.round(performance.now() - t0) };
-    console.log(`crash test (${driver}, one instance, kill -9 + restart): ${JSON.stringify({ ...figures, ...timing })}`);
+    console.log(
+      `crash test (${driver}, one instance, kill -9 + restart): ${JSON.stringify({ ...figures, ...timing })}`,
+    );
   }, 60000);
 
   // Two instances need a shared store: only the Redis driver has one.

@@ -23,7 +23,9 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function crmCheck(env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  const own = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(CRM_|MAPPINGS_|QUEUE_|REDIS_|ADMIN_)/.test(k)));
+  const own = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !/^(CRM_|MAPPINGS_|QUEUE_|REDIS_|ADMIN_)/.test(k)),
+  );
   try {
     const { stdout, stderr } = await run(process.execPath, [SCRIPT], {
       cwd: dir,
@@ -50,12 +52,19 @@ describe('npm run crm:check', () => {
   });
 
   // A function: the fake's URL is known only once it listens.
-  const salesforce = () => ({ CRM_CONNECTOR: 'salesforce', CRM_TOKEN_URL: sf.tokenUrl, CRM_CLIENT_ID: 'check-id', CRM_CLIENT_SECRET: 'check-secret' });
+  const salesforce = () => ({
+    CRM_CONNECTOR: 'salesforce',
+    CRM_TOKEN_URL: sf.tokenUrl,
+    CRM_CLIENT_ID: 'check-id',
+    CRM_CLIENT_SECRET: 'check-secret',
+  });
 
   it('Salesforce: fetches a token and describes each mapped object; both mappings pass', async () => {
     const tokens = sf.tokenRequests;
     const result = await crmCheck({ ...salesforce(), MAPPINGS_FILE: exampleMapping('salesforce') });
-    expect(result.stdout).toContain('ok   update_customer_profile: object Contact ok, id field Cognigy_Customer_Id__c ok');
+    expect(result.stdout).toContain(
+      'ok   update_customer_profile: object Contact ok, id field Cognigy_Customer_Id__c ok',
+    );
     expect(result.stdout).toContain('ok   log_support_ticket: object Case ok, id field Cognigy_Ticket_Id__c ok');
     expect(result.code).toBe(0);
     expect(sf.tokenRequests).toBe(tokens + 1);
@@ -70,8 +79,22 @@ describe('npm run crm:check', () => {
       file,
       JSON.stringify({
         mappings: [
-          { intent: 'a', objectType: 'contact', object: 'Contact', idField: 'No_Such__c', idEntity: 'id', fields: { Description: { entity: 'x' } } },
-          { intent: 'b', objectType: 'lead', object: 'Leed', idField: 'Ext__c', idEntity: 'id', fields: { Description: { entity: 'x' } } },
+          {
+            intent: 'a',
+            objectType: 'contact',
+            object: 'Contact',
+            idField: 'No_Such__c',
+            idEntity: 'id',
+            fields: { Description: { entity: 'x' } },
+          },
+          {
+            intent: 'b',
+            objectType: 'lead',
+            object: 'Leed',
+            idField: 'Ext__c',
+            idEntity: 'id',
+            fields: { Description: { entity: 'x' } },
+          },
         ],
       }),
     );
@@ -89,7 +112,9 @@ describe('npm run crm:check', () => {
       CRM_ACCESS_TOKEN: 'pat-check',
       MAPPINGS_FILE: exampleMapping('hubspot'),
     });
-    expect(result.stdout).toContain('ok   update_customer_profile: object contacts ok, id field cognigy_customer_id ok');
+    expect(result.stdout).toContain(
+      'ok   update_customer_profile: object contacts ok, id field cognigy_customer_id ok',
+    );
     expect(result.code).toBe(0);
     expect(hs.apiRequests('/crm/v3/properties/tickets/cognigy_ticket_id')).toHaveLength(1);
   });

@@ -57,7 +57,8 @@ class Peer {
     this.requests.set(externalId, (this.requests.get(externalId) ?? 0) + 1);
     if (this.api === 'drip') return drip(res, JSON.stringify({ id: externalId }));
     if (this.api === 'huge-200') return json(res, 200, JSON.stringify({ id: externalId, pad: 'x'.repeat(HUGE_BYTES) }));
-    if (this.api === 'huge-422') return json(res, 422, JSON.stringify({ error: 'unprocessable', pad: 'y'.repeat(HUGE_BYTES) }));
+    if (this.api === 'huge-422')
+      return json(res, 422, JSON.stringify({ error: 'unprocessable', pad: 'y'.repeat(HUGE_BYTES) }));
     return json(res, 200, JSON.stringify({ id: externalId }));
   }
 }

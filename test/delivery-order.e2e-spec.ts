@@ -50,7 +50,9 @@ describeEachDriver('per-record order and stale events (%s driver)', (driver: Dri
   });
 
   async function start(extra: Record<string, string> = {}): Promise<TestApp> {
-    const t = await startTestApp(sandboxEnv(sandbox, { COGNIGY_WEBHOOK_SECRETS: SECRET, ADMIN_TOKEN: ADMIN, ...extra }));
+    const t = await startTestApp(
+      sandboxEnv(sandbox, { COGNIGY_WEBHOOK_SECRETS: SECRET, ADMIN_TOKEN: ADMIN, ...extra }),
+    );
     apps.push(t);
     return t;
   }
@@ -74,12 +76,15 @@ describeEachDriver('per-record order and stale events (%s driver)', (driver: Dri
 
   /** Posts a signed profile update of `customerId` at `timestamp`; resolves with the event id. */
   const sendProfile = (t: TestApp, customerId: string, timestamp: string, newStatus: string) =>
-    sendAccepted(t, SECRET, contactDialog(customerId, { newStatus: { value: newStatus, confidence: 0.91 } }, { timestamp }));
+    sendAccepted(
+      t,
+      SECRET,
+      contactDialog(customerId, { newStatus: { value: newStatus, confidence: 0.91 } }, { timestamp }),
+    );
 
   const bodyOf = (r: SandboxRequest) => (r.body ?? {}) as Record<string, unknown>;
   const requestsFor = (externalId: string) => sandbox.requests().filter((r) => bodyOf(r).external_id === externalId);
-  const contact = (externalId: string) =>
-    (sandbox.records().contacts ?? []).find((r) => r.external_id === externalId);
+  const contact = (externalId: string) => (sandbox.records().contacts ?? []).find((r) => r.external_id === externalId);
 
   it('applies three events of one record that arrived out of order (T3, T1, T2) in event-time order', async () => {
     const store = freshStore();

@@ -7,7 +7,15 @@ import { sandboxEnv } from './support/sandbox-env';
 import { freePort } from './support/service-process';
 import { sandboxedApp, startTestApp, TestApp } from './support/test-app';
 import { sleep, waitFor } from './support/wait-for';
-import { contactDialog, DIALOG_ROUTE, ENDPOINT_CASE, ENDPOINT_ROUTE, Entities, postSigned, unique } from './support/webhook-cases';
+import {
+  contactDialog,
+  DIALOG_ROUTE,
+  ENDPOINT_CASE,
+  ENDPOINT_ROUTE,
+  Entities,
+  postSigned,
+  unique,
+} from './support/webhook-cases';
 
 /**
  * Delivery verdicts, end to end: a signed webhook goes in over HTTP, the real delivery worker sends it to
@@ -55,7 +63,11 @@ async function sendSigned(t: TestApp, route: string, body: object): Promise<Sent
 }
 
 /** A dialog completion for contact `customerId` (update_customer_profile). */
-function sendContact(t: TestApp, customerId: string, more: Entities = { newStatus: { value: 'gold', confidence: 0.91 } }) {
+function sendContact(
+  t: TestApp,
+  customerId: string,
+  more: Entities = { newStatus: { value: 'gold', confidence: 0.91 } },
+) {
   return sendSigned(t, DIALOG_ROUTE, contactDialog(customerId, more));
 }
 
@@ -282,7 +294,12 @@ describeEachDriver('delivery outcomes (%s driver)', (driver: Driver) => {
         expect(waiting.lastError).toContain('429');
         expect(waiting.lastError).toContain('rate_limited');
 
-        expect(await settled(t, eventId)).toMatchObject({ state: 'delivered', attempts: 3, lastStatus: 200, lastError: null });
+        expect(await settled(t, eventId)).toMatchObject({
+          state: 'delivered',
+          attempts: 3,
+          lastStatus: 200,
+          lastError: null,
+        });
         expect(requestsFor(sandbox, id).map((r) => r.status)).toEqual([429, 503, 200]);
       });
     });

@@ -47,7 +47,9 @@ function kustomize(dir: string): Doc[] {
   });
 }
 
-const VARIANTS = readdirSync(K8S).filter((name) => name !== 'base' && existsSync(join(K8S, name, 'kustomization.yaml')));
+const VARIANTS = readdirSync(K8S).filter(
+  (name) => name !== 'base' && existsSync(join(K8S, name, 'kustomization.yaml')),
+);
 
 /** Dockerfile instructions by stage (continuations joined, comments dropped, ARGs of FROM resolved). */
 interface Stage {
@@ -114,7 +116,9 @@ describe('Dockerfile', () => {
     const workdir = argsOf(runtime, 'WORKDIR').pop()!;
     expect(cmd).toEqual(['node', 'dist/main.js']);
     expect(existsSync(join(ROOT, cmd[1]))).toBe(true);
-    expect(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts['start:prod']).toMatch(/^node dist\/main(\.js)?$/);
+    expect(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts['start:prod']).toMatch(
+      /^node dist\/main(\.js)?$/,
+    );
     expect(argsOf(runtime, 'COPY')).toContain(`--from=build ${workdir}/dist ./dist`);
   });
 
@@ -130,11 +134,15 @@ describe('Dockerfile', () => {
     const nvmrc = readFileSync(join(ROOT, '.nvmrc'), 'utf8').trim();
     expect(runtime.base).toMatch(new RegExp(`^node:${nvmrc}(\\.|-|$)`));
     expect(process.versions.node.split('.')[0]).toBe(nvmrc.split('.')[0]);
-    expect(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).engines.node).toMatch(new RegExp(`^>=${nvmrc.split('.')[0]}\\.`));
+    expect(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).engines.node).toMatch(
+      new RegExp(`^>=${nvmrc.split('.')[0]}\\.`),
+    );
   });
 
   it('.dockerignore keeps secrets, local data and host builds out of the build context', () => {
-    const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim());
+    const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim());
     for (const path of ['.env', 'node_modules', 'dist', 'data', '.git']) expect(ignored).toContain(path);
   });
 });
@@ -163,7 +171,8 @@ describe('Kubernetes manifests and docker-compose.yml', () => {
     /** The environment the container gets: ConfigMap and Secret via envFrom, then `env` on top. */
     const environment = (): Record<string, string> => {
       const fromRefs = (container.envFrom ?? []).map((source: Doc) => {
-        if (source.configMapRef) return byKind('ConfigMap').find((c) => c.metadata.name === source.configMapRef.name)!.data;
+        if (source.configMapRef)
+          return byKind('ConfigMap').find((c) => c.metadata.name === source.configMapRef.name)!.data;
         return byKind('Secret').find((s) => s.metadata.name === source.secretRef.name)!.stringData;
       });
       const direct = Object.fromEntries((container.env ?? []).map((e: Doc) => [e.name, e.value]));
@@ -258,7 +267,9 @@ describe('Kubernetes manifests and docker-compose.yml', () => {
       expect(app.ports).toEqual([`${env.PORT}:${env.PORT}`]);
       expect(app.volumes).toContain(`app-data:${env.DATA_DIR}`);
       expect(env.REDIS_URL).toBe('redis://redis:6379');
-      expect(Number.parseInt(app.stop_grace_period, 10) * 1000).toBeGreaterThan(Number(env.SHUTDOWN_GRACE_MS) + EXIT_MARGIN_MS);
+      expect(Number.parseInt(app.stop_grace_period, 10) * 1000).toBeGreaterThan(
+        Number(env.SHUTDOWN_GRACE_MS) + EXIT_MARGIN_MS,
+      );
     });
 
     it("Prometheus scrapes the app's /metrics port and loads the alert rules", () => {

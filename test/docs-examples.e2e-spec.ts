@@ -46,7 +46,9 @@ describe('docs/cognigy-setup.md: each way Cognigy reaches the service', () => {
   });
 
   it('HTTP Request node, Basic Auth through a Connection: 202', async () => {
-    const res = await post(t, DIALOG_ROUTE, example('cognigy/http-request-node.json'), { headers: { authorization: basic() } });
+    const res = await post(t, DIALOG_ROUTE, example('cognigy/http-request-node.json'), {
+      headers: { authorization: basic() },
+    });
     expect([res.status, res.body.status]).toEqual([202, 'accepted']);
   });
 
@@ -58,10 +60,14 @@ describe('docs/cognigy-setup.md: each way Cognigy reaches the service', () => {
   });
 
   it('Webhook Endpoint with Basic Auth: a dialog completion is 202, plain chat output is ignored', async () => {
-    const done = await post(t, ENDPOINT_ROUTE, example('cognigy/webhook-endpoint-output.json'), { headers: { authorization: basic() } });
+    const done = await post(t, ENDPOINT_ROUTE, example('cognigy/webhook-endpoint-output.json'), {
+      headers: { authorization: basic() },
+    });
     expect(done.status).toBe(202);
     expect(done.body).toEqual({ status: 'accepted', eventId: 'endpoint-httpIncomingMessage-83b5e1' });
-    const chat = await post(t, ENDPOINT_ROUTE, example('cognigy/webhook-endpoint-chat-output.json'), { headers: { authorization: basic() } });
+    const chat = await post(t, ENDPOINT_ROUTE, example('cognigy/webhook-endpoint-chat-output.json'), {
+      headers: { authorization: basic() },
+    });
     expect([chat.status, chat.body]).toEqual([200, { status: 'ignored' }]);
   });
 
@@ -78,7 +84,11 @@ describe('docs/cognigy-setup.md: each way Cognigy reaches the service', () => {
     const raw = example('cognigy/standard-webhooks-gateway.json');
     const ts = nowSeconds();
     const res = await post(t, DIALOG_ROUTE, raw, {
-      headers: { 'webhook-id': 'msg_2Kx9', 'webhook-timestamp': String(ts), 'webhook-signature': standardSignature(WHSEC, 'msg_2Kx9', ts, raw) },
+      headers: {
+        'webhook-id': 'msg_2Kx9',
+        'webhook-timestamp': String(ts),
+        'webhook-signature': standardSignature(WHSEC, 'msg_2Kx9', ts, raw),
+      },
     });
     expect([res.status, res.body]).toEqual([202, { status: 'accepted', eventId: 'msg_2Kx9' }]);
   });
@@ -86,12 +96,20 @@ describe('docs/cognigy-setup.md: each way Cognigy reaches the service', () => {
 
 describe('docs/mappings.md: the example files', () => {
   const mapped = async (file: string, body: Record<string, unknown>) => {
-    const t = await startTestApp({ MAPPINGS_FILE: join(EXAMPLES, 'mappings', file), COGNIGY_WEBHOOK_SECRETS: HMAC_SECRET, ADMIN_TOKEN });
+    const t = await startTestApp({
+      MAPPINGS_FILE: join(EXAMPLES, 'mappings', file),
+      COGNIGY_WEBHOOK_SECRETS: HMAC_SECRET,
+      ADMIN_TOKEN,
+    });
     try {
       const raw = JSON.stringify(body);
-      const res = await post(t, DIALOG_ROUTE, raw, { headers: { 'x-cognigy-signature': cognigySignature(HMAC_SECRET, raw) } });
+      const res = await post(t, DIALOG_ROUTE, raw, {
+        headers: { 'x-cognigy-signature': cognigySignature(HMAC_SECRET, raw) },
+      });
       if (res.status !== 202) return { status: res.status, body: res.body };
-      const view = await request(t.server).get(`/admin/events/${res.body.eventId}`).set('authorization', `Bearer ${ADMIN_TOKEN}`);
+      const view = await request(t.server)
+        .get(`/admin/events/${res.body.eventId}`)
+        .set('authorization', `Bearer ${ADMIN_TOKEN}`);
       return { status: res.status, upsert: view.body.upsert };
     } finally {
       await t.close();
@@ -109,7 +127,11 @@ describe('docs/mappings.md: the example files', () => {
       botId: 'bot-1',
       status: 'completed',
       intent: 'schedule_callback',
-      entities: { callbackId: { value: 'CB-9', confidence: 0.97 }, phone: { value: '+44 20 7946 0000', confidence: 0.9 }, preferredTime: { value: 'tomorrow', confidence: 0.4 } },
+      entities: {
+        callbackId: { value: 'CB-9', confidence: 0.97 },
+        phone: { value: '+44 20 7946 0000', confidence: 0.9 },
+        preferredTime: { value: 'tomorrow', confidence: 0.4 },
+      },
       timestamp: '2026-11-26T10:00:00+01:00',
       metadata: { channel: 'voice', caller: { locale: 'en-GB' } },
     });
@@ -135,7 +157,12 @@ describe('docs/mappings.md: the example files', () => {
       entities: { customerId: { value: 'C-1001', confidence: 0.98 }, newStatus: { value: 'gold', confidence: 0.91 } },
       timestamp: '2026-11-26T10:00:00Z',
     });
-    expect(result.upsert).toEqual({ external_id: 'C-1001', loyalty_tier: 'gold', last_interaction: '2026-11-26T10:00:00.000Z', source: 'cognigy_ai' });
+    expect(result.upsert).toEqual({
+      external_id: 'C-1001',
+      loyalty_tier: 'gold',
+      last_interaction: '2026-11-26T10:00:00.000Z',
+      source: 'cognigy_ai',
+    });
   });
 
   it.each(readdirSync(join(EXAMPLES, 'mappings')).filter((f) => f.startsWith('mistake-')))(
@@ -145,7 +172,10 @@ describe('docs/mappings.md: the example files', () => {
         (t) => t.close().then(() => new Error('started')),
         (e: Error) => e,
       );
-      const problems = error.message.split('\n').slice(1).map((line) => line.trim());
+      const problems = error.message
+        .split('\n')
+        .slice(1)
+        .map((line) => line.trim());
       expect(problems.length).toBeGreaterThan(0);
       for (const problem of problems) expect(doc('mappings.md')).toContain(problem);
     },
@@ -163,8 +193,13 @@ describe('docs/operations.md: the configuration reference', () => {
   it('gives each variable its real default', () => {
     const defaults = new Environment() as unknown as Record<string, unknown>;
     for (const name of variables.filter((n) => defaults[n] !== undefined)) {
-      const row = doc('operations.md').split('\n').find((line) => line.startsWith(`| \`${name}\` |`))!;
-      expect({ name, default: row.split('|')[2].trim() }).toEqual({ name, default: `\`${String(defaults[name] as string)}\`` });
+      const row = doc('operations.md')
+        .split('\n')
+        .find((line) => line.startsWith(`| \`${name}\` |`))!;
+      expect({ name, default: row.split('|')[2].trim() }).toEqual({
+        name,
+        default: `\`${String(defaults[name] as string)}\``,
+      });
     }
   });
 

@@ -58,7 +58,9 @@ describe('durability: kill -9 right after the 202 (built service, dist/main.js)'
   function rows(dataDir: string): Map<string, Row> {
     const db = new Database(join(dataDir, 'events.sqlite'), { readonly: true, fileMustExist: true });
     try {
-      const all = db.prepare('SELECT event_id, state, attempts, intent, external_id, payload FROM events').all() as Row[];
+      const all = db
+        .prepare('SELECT event_id, state, attempts, intent, external_id, payload FROM events')
+        .all() as Row[];
       return new Map(all.map((row) => [row.event_id, row]));
     } finally {
       db.close();
@@ -77,7 +79,12 @@ describe('durability: kill -9 right after the 202 (built service, dist/main.js)'
     expect((await first.exited).signal).toBe('SIGKILL');
 
     const afterKill = rows(dataDir).get(eventId);
-    expect(afterKill).toMatchObject({ state: 'queued', attempts: 0, intent: 'update_customer_profile', external_id: `C-${eventId}` });
+    expect(afterKill).toMatchObject({
+      state: 'queued',
+      attempts: 0,
+      intent: 'update_customer_profile',
+      external_id: `C-${eventId}`,
+    });
     expect(JSON.parse(afterKill!.payload).upsert.body).toEqual({
       external_id: `C-${eventId}`,
       status: 'gold',

@@ -31,7 +31,8 @@ const MINUTE = 60_000;
 const BLOCKED_WATCH_MS = 600;
 
 /** Everything claimDue hands out while polling for `ms` (expected: nothing, for a blocked event). */
-const claimDuring = (store: EventStoreDriver, ms = BLOCKED_WATCH_MS) => claimWithin(store, Number.POSITIVE_INFINITY, ms);
+const claimDuring = (store: EventStoreDriver, ms = BLOCKED_WATCH_MS) =>
+  claimWithin(store, Number.POSITIVE_INFINITY, ms);
 
 describeEachDriver('EventStore behaviour (%s driver)', (driver: Driver) => {
   let root: string;
@@ -97,7 +98,12 @@ describeEachDriver('EventStore behaviour (%s driver)', (driver: Driver) => {
         store.enqueue(dueEvent({ eventId: 'single', externalId: 'S' })),
       ]);
       expect(outcomes[2].outcome).toBe('accepted');
-      expect(outcomes.slice(0, 2).map((o) => o.outcome).sort()).toEqual(['accepted', 'duplicate']);
+      expect(
+        outcomes
+          .slice(0, 2)
+          .map((o) => o.outcome)
+          .sort(),
+      ).toEqual(['accepted', 'duplicate']);
       expect((await store.countByState()).queued).toBe(2);
     });
 
@@ -121,7 +127,11 @@ describeEachDriver('EventStore behaviour (%s driver)', (driver: Driver) => {
     });
 
     it('keeps what the CRM said about a delivered record: its id and whether it was created', async () => {
-      for (const [eventId, externalId] of [['made', 'M'], ['changed', 'U'], ['silent', 'S']]) {
+      for (const [eventId, externalId] of [
+        ['made', 'M'],
+        ['changed', 'U'],
+        ['silent', 'S'],
+      ]) {
         await store.enqueue(dueEvent({ eventId, externalId }));
       }
       expect(eventIds(await claimWithin(store, 3)).sort()).toEqual(['changed', 'made', 'silent']);
@@ -130,7 +140,12 @@ describeEachDriver('EventStore behaviour (%s driver)', (driver: Driver) => {
       await store.markDelivered('silent', 1, { status: 204, error: null });
 
       expect(await store.get('made')).toMatchObject({ state: 'delivered', crmRecordId: '003A', created: true });
-      expect(await store.get('changed')).toMatchObject({ state: 'delivered', attempts: 2, crmRecordId: '003B', created: false });
+      expect(await store.get('changed')).toMatchObject({
+        state: 'delivered',
+        attempts: 2,
+        crmRecordId: '003B',
+        created: false,
+      });
       expect(await store.get('silent')).toMatchObject({ state: 'delivered', crmRecordId: null, created: null });
     });
 
@@ -178,7 +193,9 @@ describeEachDriver('EventStore behaviour (%s driver)', (driver: Driver) => {
         expect(await store.get(id)).toBeNull();
       }
       // So the later event itself is still accepted under its id.
-      expect(await store.enqueue({ ...dueEvent({ eventId: 'later-event', externalId: 'L' }), bodyHash: 'h-2' })).toEqual({
+      expect(
+        await store.enqueue({ ...dueEvent({ eventId: 'later-event', externalId: 'L' }), bodyHash: 'h-2' }),
+      ).toEqual({
         outcome: 'accepted',
         eventId: 'later-event',
       });
@@ -187,14 +204,20 @@ describeEachDriver('EventStore behaviour (%s driver)', (driver: Driver) => {
 
     it('an id reused with a different body stays a duplicate: the first body wins', async () => {
       await store.enqueue({ ...dueEvent({ eventId: 'reused' }), bodyHash: 'h-first' });
-      const again = await store.enqueue({ ...dueEvent({ eventId: 'reused', externalId: 'other' }), bodyHash: 'h-second' });
+      const again = await store.enqueue({
+        ...dueEvent({ eventId: 'reused', externalId: 'other' }),
+        bodyHash: 'h-second',
+      });
       expect(again).toEqual({ outcome: 'duplicate', eventId: 'reused' });
       expect((await store.get('reused'))!.upsert.externalId).toBe('C-1');
     });
 
     it('remembers a body for DEDUP_TTL_SECONDS only', async () => {
       const short = await openStore({ dedupTtlSeconds: 1 });
-      const fresh = (eventId: string) => ({ ...newEvent({ eventId, externalId: eventId, receivedAt: Date.now() }), bodyHash: 'h-ttl' });
+      const fresh = (eventId: string) => ({
+        ...newEvent({ eventId, externalId: eventId, receivedAt: Date.now() }),
+        bodyHash: 'h-ttl',
+      });
       expect((await short.enqueue(fresh('ttl-1'))).outcome).toBe('accepted');
       expect(await short.enqueue(fresh('ttl-2'))).toEqual({ outcome: 'duplicate', eventId: 'ttl-1' });
       await sleep(1100);
@@ -235,7 +258,9 @@ describeEachDriver('EventStore behaviour (%s driver)', (driver: Driver) => {
     it('is kept while an event of the record is queued, however long it waits', async () => {
       const short = await openStore({ dedupTtlSeconds: 1 });
       await deliver(short, 'newest', T0 + 100);
-      await short.enqueue(newEvent({ eventId: 'waiting', externalId: 'R', eventTime: T0 + 200, receivedAt: Date.now() }));
+      await short.enqueue(
+        newEvent({ eventId: 'waiting', externalId: 'R', eventTime: T0 + 200, receivedAt: Date.now() }),
+      );
       expect(eventIds(await claimWithin(short, 1))).toEqual(['waiting']);
       await short.release('waiting', Date.now() + MINUTE);
       await expire(short);
@@ -250,7 +275,9 @@ describeEachDriver('EventStore behaviour (%s driver)', (driver: Driver) => {
       await store.enqueue(dueEvent({ eventId: 'a-tie', externalId: 'A', eventTime: T0 + 50 }));
       await store.enqueue(dueEvent({ eventId: 'b', externalId: 'B', eventTime: T0 + 500 }));
       // Same external id, other object type: another record.
-      await store.enqueue(dueEvent({ eventId: 'a-ticket', externalId: 'A', objectType: 'ticket', eventTime: T0 + 900 }));
+      await store.enqueue(
+        dueEvent({ eventId: 'a-ticket', externalId: 'A', objectType: 'ticket', eventTime: T0 + 900 }),
+      );
 
       expect(eventIds(await store.claimDue(10)).sort()).toEqual(['a-first', 'a-ticket', 'b']);
       expect(await claimDuring(store)).toEqual([]);
@@ -453,7 +480,8 @@ describeEachDriver('EventStore behaviour (%s driver)', (driver: Driver) => {
   it('countByState counts every state', async () => {
     expect(await store.countByState()).toEqual({ queued: 0, delivered: 0, dead: 0, stale: 0 });
     await store.enqueue(dueEvent({ eventId: 'delivered', externalId: 'R1', eventTime: T0 + 10 }));
-    for (const id of ['dead-1', 'dead-2', 'dead-3', 'queued-1']) await store.enqueue(dueEvent({ eventId: id, externalId: id }));
+    for (const id of ['dead-1', 'dead-2', 'dead-3', 'queued-1'])
+      await store.enqueue(dueEvent({ eventId: id, externalId: id }));
     expect(await store.claimDue(100)).toHaveLength(5);
     await store.markDelivered('delivered', 1, { status: 200, error: null });
     for (const id of ['dead-1', 'dead-2', 'dead-3']) await store.markDead(id, 3, { status: 422, error: 'no' });
@@ -489,12 +517,20 @@ describeEachDriver('EventStore behaviour (%s driver)', (driver: Driver) => {
     }
 
     it('keeps every attempt of an event, oldest first, across retries and a replay, and drops them with it', async () => {
-      await finished({ eventId: 'h1' }, (id) => store.scheduleRetry(id, 2, Date.now(), { status: 503, error: 'x' }, [attempt(T0, 401, 'a'), attempt(T0 + 1, 503, 'x')]));
+      await finished({ eventId: 'h1' }, (id) =>
+        store.scheduleRetry(id, 2, Date.now(), { status: 503, error: 'x' }, [
+          attempt(T0, 401, 'a'),
+          attempt(T0 + 1, 503, 'x'),
+        ]),
+      );
       expect(eventIds(await claimWithin(store, 1))).toEqual(['h1']);
       await store.markDead('h1', 3, { status: 400, error: 'bad' }, [attempt(T0 + 2, 400, 'bad')]);
       expect(await store.replayDead('h1')).toBe(true);
       expect(eventIds(await claimWithin(store, 1))).toEqual(['h1']);
-      await store.markDelivered('h1', 1, { status: 200, error: null }, [attempt(T0 + 3, null, 'timeout'), attempt(T0 + 4, 200, null)]);
+      await store.markDelivered('h1', 1, { status: 200, error: null }, [
+        attempt(T0 + 3, null, 'timeout'),
+        attempt(T0 + 4, 200, null),
+      ]);
       expect(await store.attemptsOf('h1')).toEqual([
         attempt(T0, 401, 'a'),
         attempt(T0 + 1, 503, 'x'),
@@ -504,7 +540,9 @@ describeEachDriver('EventStore behaviour (%s driver)', (driver: Driver) => {
       ]);
       expect(await store.attemptsOf('never-seen')).toEqual([]);
 
-      await finished({ eventId: 'h2', externalId: 'H2' }, (id) => store.markDead(id, 1, { status: 422, error: 'no' }, [attempt(T0, 422, 'no')]));
+      await finished({ eventId: 'h2', externalId: 'H2' }, (id) =>
+        store.markDead(id, 1, { status: 422, error: 'no' }, [attempt(T0, 422, 'no')]),
+      );
       expect(await store.deleteDead('h2')).toBe(true);
       expect(await store.attemptsOf('h2')).toEqual([]);
     });
@@ -525,7 +563,9 @@ describeEachDriver('EventStore behaviour (%s driver)', (driver: Driver) => {
       expect(eventIds((await search({ externalId: 'X1' })).items)).toEqual(['s2', 's1']);
       expect(eventIds((await search({ intent: 'log_support_ticket' })).items)).toEqual(['s3']);
       expect(eventIds((await search({ state: 'queued' })).items)).toEqual(['s4', 's3', 's2', 's1']);
-      expect(eventIds((await search({ conversationId: 'conv-a', intent: 'update_customer_profile' })).items)).toEqual(['s1']);
+      expect(eventIds((await search({ conversationId: 'conv-a', intent: 'update_customer_profile' })).items)).toEqual([
+        's1',
+      ]);
       expect((await search({ state: 'dead' })).items).toEqual([]);
 
       const first = await search({ state: 'queued' }, 3);
@@ -572,8 +612,12 @@ describeEachDriver('EventStore behaviour (%s driver)', (driver: Driver) => {
       expect(empty.perMinute.every((m) => m.delivered === 0 && m.deadLettered === 0)).toBe(true);
       expect(empty.oldestQueuedAt).toBeNull();
 
-      await finished({ eventId: 'a1', externalId: 'A1' }, (id) => store.markDelivered(id, 1, { status: 200, error: null }));
-      await finished({ eventId: 'a2', externalId: 'A2' }, (id) => store.markDelivered(id, 1, { status: 200, error: null }));
+      await finished({ eventId: 'a1', externalId: 'A1' }, (id) =>
+        store.markDelivered(id, 1, { status: 200, error: null }),
+      );
+      await finished({ eventId: 'a2', externalId: 'A2' }, (id) =>
+        store.markDelivered(id, 1, { status: 200, error: null }),
+      );
       await finished({ eventId: 'a3', externalId: 'A3' }, (id) => store.markDead(id, 1, { status: 400, error: 'no' }));
       const receivedAt = Date.now() - 5000;
       await store.enqueue(newEvent({ eventId: 'a4', externalId: 'A4', receivedAt }));

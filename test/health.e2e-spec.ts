@@ -83,10 +83,13 @@ describe('health probes', () => {
     try {
       locker.exec('BEGIN EXCLUSIVE');
       // Readiness reflects the latest commit, and probes at most once a second: wait for the probe.
-      const res = await waitFor(async () => {
-        const r = await ready(t);
-        return r.status === 503 ? r : null;
-      }, { timeoutMs: 15000, what: 'readiness to see the locked store' });
+      const res = await waitFor(
+        async () => {
+          const r = await ready(t);
+          return r.status === 503 ? r : null;
+        },
+        { timeoutMs: 15000, what: 'readiness to see the locked store' },
+      );
       expect(res.body.status).toBe('error');
       expect(res.body.error).toEqual({ store: { status: 'down', writable: false } });
       // An unwritable store is the reason; the other checks still report up.
@@ -102,10 +105,13 @@ describe('health probes', () => {
       if (locker.inTransaction) locker.exec('ROLLBACK');
       locker.close();
     }
-    const after = await waitFor(async () => {
-      const r = await ready(t);
-      return r.status === 200 ? r : null;
-    }, { timeoutMs: 15000, what: 'readiness to recover' });
+    const after = await waitFor(
+      async () => {
+        const r = await ready(t);
+        return r.status === 200 ? r : null;
+      },
+      { timeoutMs: 15000, what: 'readiness to recover' },
+    );
     expect(after.body.details.store).toEqual({ status: 'up', writable: true });
   }, 30000);
 
@@ -181,10 +187,13 @@ describe('readiness under load', () => {
     sandbox.inject({ target: 'token', status: 500, count: Infinity });
     try {
       await sendContact(t, unique('C-TOKEN-DOWN'));
-      const res = await waitFor(async () => {
-        const r = await ready(t);
-        return r.body.details?.crm?.token?.failing ? r : null;
-      }, { timeoutMs: 20000, what: 'the token failure' });
+      const res = await waitFor(
+        async () => {
+          const r = await ready(t);
+          return r.body.details?.crm?.token?.failing ? r : null;
+        },
+        { timeoutMs: 20000, what: 'the token failure' },
+      );
       expect(res.status).toBe(200);
       expect(res.body.details.crm.token).not.toHaveProperty('lastError');
       const admin = await readyAsAdmin();
@@ -230,7 +239,11 @@ function fillDisk(dir: string): string {
 describe('readiness on a full disk', () => {
   const ADMIN = 'full-disk-admin-token';
   const disk = smallDisk();
-  const { app } = sandboxedApp({ COGNIGY_WEBHOOK_SECRETS: SECRET, ADMIN_TOKEN: ADMIN, ...(disk ? { DATA_DIR: disk } : {}) });
+  const { app } = sandboxedApp({
+    COGNIGY_WEBHOOK_SECRETS: SECRET,
+    ADMIN_TOKEN: ADMIN,
+    ...(disk ? { DATA_DIR: disk } : {}),
+  });
   let t: TestApp;
   beforeAll(() => (t = app()));
   afterAll(() => {
@@ -240,29 +253,37 @@ describe('readiness on a full disk', () => {
     rmSync(disk, { recursive: true, force: true });
   });
 
-  (disk ? it : it.skip)('makes it 503 with the error text for the admin only; it recovers once space is back', async () => {
-    await sendContact(t, unique('C-BEFORE-FULL'));
-    const filler = fillDisk(disk!);
-    try {
-      const big = { notes: { value: 'n'.repeat(9000) } };
-      const res = await waitFor(
-        async () => {
-          const answer = await postSigned(t, SECRET, DIALOG_ROUTE, contactDialog(unique('C-FULL'), big));
-          expect([202, 503]).toContain(answer.status);
-          const r = await ready(t);
-          return answer.status === 503 && r.status === 503 ? r : null;
-        },
-        { timeoutMs: 30000, what: 'webhooks and readiness to see the full disk' },
-      );
-      expect(res.body.error).toEqual({ store: { status: 'down', writable: false } });
-      expect(res.text).not.toMatch(/full/i);
-      const admin = await request(t.server).get('/health/ready').set('authorization', `Bearer ${ADMIN}`);
-      expect(admin.status).toBe(503);
-      expect(admin.body.error.store).toEqual({ status: 'down', writable: false, error: expect.stringMatching(/full/i) });
-    } finally {
-      unlinkSync(filler);
-    }
-    await waitFor(async () => (await ready(t)).status === 200, { timeoutMs: 15000, what: 'readiness to recover' });
-    await sendContact(t, unique('C-AFTER-FULL'));
-  }, 60000);
+  (disk ? it : it.skip)(
+    'makes it 503 with the error text for the admin only; it recovers once space is back',
+    async () => {
+      await sendContact(t, unique('C-BEFORE-FULL'));
+      const filler = fillDisk(disk!);
+      try {
+        const big = { notes: { value: 'n'.repeat(9000) } };
+        const res = await waitFor(
+          async () => {
+            const answer = await postSigned(t, SECRET, DIALOG_ROUTE, contactDialog(unique('C-FULL'), big));
+            expect([202, 503]).toContain(answer.status);
+            const r = await ready(t);
+            return answer.status === 503 && r.status === 503 ? r : null;
+          },
+          { timeoutMs: 30000, what: 'webhooks and readiness to see the full disk' },
+        );
+        expect(res.body.error).toEqual({ store: { status: 'down', writable: false } });
+        expect(res.text).not.toMatch(/full/i);
+        const admin = await request(t.server).get('/health/ready').set('authorization', `Bearer ${ADMIN}`);
+        expect(admin.status).toBe(503);
+        expect(admin.body.error.store).toEqual({
+          status: 'down',
+          writable: false,
+          error: expect.stringMatching(/full/i),
+        });
+      } finally {
+        unlinkSync(filler);
+      }
+      await waitFor(async () => (await ready(t)).status === 200, { timeoutMs: 15000, what: 'readiness to recover' });
+      await sendContact(t, unique('C-AFTER-FULL'));
+    },
+    60000,
+  );
 });

@@ -53,7 +53,12 @@ describe('event time far in the future', () => {
 
   it('year 9999 is a 400 naming timestamp, and nothing is stored', async () => {
     const before = await storedCount(t);
-    const res = await postSigned(t, SECRET, DIALOG_ROUTE, contactDialog('C-future', {}, { timestamp: '9999-12-31T23:59:59Z' }));
+    const res = await postSigned(
+      t,
+      SECRET,
+      DIALOG_ROUTE,
+      contactDialog('C-future', {}, { timestamp: '9999-12-31T23:59:59Z' }),
+    );
     expect(res.status).toBe(400);
     expect(res.body.message).toEqual([expect.stringMatching(/^timestamp must not be more than 300 seconds ahead/)]);
     expect(await storedCount(t)).toBe(before);
@@ -64,7 +69,9 @@ describe('event time far in the future', () => {
     (body as { AIOutput: { data: Record<string, unknown> } }).AIOutput.data.timestamp = ahead(3600);
     const res = await postSigned(t, SECRET, ENDPOINT_ROUTE, body);
     expect(res.status).toBe(400);
-    expect(res.body.message).toEqual([expect.stringMatching(/^AIOutput\.data\.timestamp must not be more than 300 seconds/)]);
+    expect(res.body.message).toEqual([
+      expect.stringMatching(/^AIOutput\.data\.timestamp must not be more than 300 seconds/),
+    ]);
   });
 
   it('a timestamp a minute ahead (clock skew) is accepted', async () => {
@@ -145,11 +152,18 @@ describe('JSON value count and prototype keys', () => {
     const raw = JSON.stringify(contactDialog('C-proto-bad', { constructor: { value: { nested: true } } } as never));
     const res = await postSigned(t, SECRET, DIALOG_ROUTE, raw);
     expect(res.status).toBe(400);
-    expect(res.body.message).toEqual([expect.stringMatching(/^entities\.constructor\.value must be a string, number or boolean/)]);
+    expect(res.body.message).toEqual([
+      expect.stringMatching(/^entities\.constructor\.value must be a string, number or boolean/),
+    ]);
   });
 
   it('a metadata object with a "constructor" key holding an object is accepted as sent', async () => {
-    const res = await postSigned(t, SECRET, DIALOG_ROUTE, contactDialog('C-ctor', {}, { metadata: { constructor: { name: 'x' } } }));
+    const res = await postSigned(
+      t,
+      SECRET,
+      DIALOG_ROUTE,
+      contactDialog('C-ctor', {}, { metadata: { constructor: { name: 'x' } } }),
+    );
     expect(res.status).toBe(202);
     const stored = await store(t).get(res.body.eventId);
     expect(Object.getOwnPropertyDescriptor(stored!.event.metadata, 'constructor')?.value).toEqual({ name: 'x' });
@@ -193,7 +207,9 @@ describe('slow and unauthenticated senders', () => {
 
     const head = (headers: Record<string, string | number>) =>
       `POST ${DIALOG_ROUTE} HTTP/1.1\r\nHost: x\r\n` +
-      Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('') +
+      Object.entries(headers)
+        .map(([name, value]) => `${name}: ${value}\r\n`)
+        .join('') +
       '\r\n';
 
     it('a wrong key is answered 401 before a byte of the body is sent', async () => {
@@ -206,7 +222,9 @@ describe('slow and unauthenticated senders', () => {
 
     it('Content-Length over the limit is still 413 first', async () => {
       const conn = await openSocket(t.server);
-      conn.socket.write(head({ 'Content-Type': 'application/json', 'Content-Length': 10_000_000, 'X-API-Key': 'wrong' }));
+      conn.socket.write(
+        head({ 'Content-Type': 'application/json', 'Content-Length': 10_000_000, 'X-API-Key': 'wrong' }),
+      );
       await waitFor(() => statusOf(conn.received()), { timeoutMs: 15000, what: 'an answer without the body' });
       expect(statusOf(conn.received())).toBe(413);
       conn.socket.destroy();

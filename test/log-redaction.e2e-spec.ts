@@ -175,7 +175,12 @@ describe('log redaction: a debug-level log capture of the built service holds no
     const basicCredential = Buffer.from(`${BASIC_USER}:${BASIC_PASSWORD}`).toString('base64');
     forbidden.set('Basic credential (base64)', basicCredential);
     expect(
-      (await post(port, DIALOG, dialog(basicId), { authorization: `Basic ${basicCredential}`, 'idempotency-key': basicId })).status,
+      (
+        await post(port, DIALOG, dialog(basicId), {
+          authorization: `Basic ${basicCredential}`,
+          'idempotency-key': basicId,
+        })
+      ).status,
     ).toBe(202);
     eventIds.push(basicId);
 
@@ -227,12 +232,17 @@ describe('log redaction: a debug-level log capture of the built service holds no
     expect(rejected.map((a) => a.status)).toEqual([401, 401, 401, 401, 401]);
 
     // Delivery with the first token.
-    await waitFor(() => sandbox.stats().applied === 5, { timeoutMs: 10000, what: 'five events applied by the sandbox' });
+    await waitFor(() => sandbox.stats().applied === 5, {
+      timeoutMs: 10000,
+      what: 'five events applied by the sandbox',
+    });
 
     // An admin call with the right token.
     const admin = await waitFor(
       async () => {
-        const answer = await call(port, 'GET', `/admin/events/${hmacId}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+        const answer = await call(port, 'GET', `/admin/events/${hmacId}`, {
+          headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+        });
         return answer.status === 200 && JSON.parse(answer.body).state === 'delivered' ? answer : undefined;
       },
       { timeoutMs: 5000, what: 'admin shows the event delivered' },
@@ -260,7 +270,10 @@ describe('log redaction: a debug-level log capture of the built service holds no
     });
     expect((await post(port, OUTPUT, endpointOutput, { 'x-api-key': API_KEY })).status).toBe(202);
     eventIds.push(refreshId);
-    await waitFor(() => sandbox.stats().applied === 6, { timeoutMs: 10000, what: 'the event after the token refresh applied' });
+    await waitFor(() => sandbox.stats().applied === 6, {
+      timeoutMs: 10000,
+      what: 'the event after the token refresh applied',
+    });
     expect(sandbox.stats().unauthorized).toBeGreaterThanOrEqual(1);
 
     // Readiness shows token details: read it once so that answer is in the capture as well.
@@ -306,7 +319,12 @@ describe('log redaction: a debug-level log capture of the built service holds no
     const bad = lines.filter((line) => {
       try {
         const parsed = JSON.parse(line) as Record<string, unknown>;
-        return typeof parsed !== 'object' || parsed === null || typeof parsed.level !== 'number' || typeof parsed.time !== 'number';
+        return (
+          typeof parsed !== 'object' ||
+          parsed === null ||
+          typeof parsed.level !== 'number' ||
+          typeof parsed.time !== 'number'
+        );
       } catch {
         return true;
       }

@@ -73,10 +73,13 @@ describe('GET /metrics/latency', () => {
       for (const { eventId } of sent) await reached(t, eventId, 'delivered');
       expect(sandbox.stats().applied).toBe(N);
 
-      const report = await waitFor(async () => {
-        const r = await latency(t);
-        return r.total_requests === N ? r : null;
-      }, { what: `${N} end-to-end samples` });
+      const report = await waitFor(
+        async () => {
+          const r = await latency(t);
+          return r.total_requests === N ? r : null;
+        },
+        { what: `${N} end-to-end samples` },
+      );
 
       expect(Object.keys(report).sort()).toEqual([...FIGURE_NAMES, 'ack'].sort());
       expect(Object.keys(report.ack).sort()).toEqual([...FIGURE_NAMES].sort());
@@ -109,10 +112,13 @@ describe('GET /metrics/latency', () => {
       await sendDialog(t, 'C-LAT-X', { intent: 'order_pizza' }, 422);
       const unsigned = await post(t, DIALOG_ROUTE, raw, { headers: { 'x-cognigy-signature': 'ff'.repeat(32) } });
       expect(unsigned.status).toBe(401);
-      const after = await waitFor(async () => {
-        const r = await latency(t);
-        return r.total_requests === before.total_requests + 1 ? r : null;
-      }, { what: 'the one new delivery' });
+      const after = await waitFor(
+        async () => {
+          const r = await latency(t);
+          return r.total_requests === before.total_requests + 1 ? r : null;
+        },
+        { what: 'the one new delivery' },
+      );
       expect(after.ack.total_requests).toBe(before.ack.total_requests + 1);
     });
   });
@@ -136,10 +142,13 @@ describe('GET /metrics/latency', () => {
       for (const { eventId } of sent) await reached(t, eventId, 'delivered');
       expect(sandbox.stats().faultsServed).toBe(3);
 
-      const report = await waitFor(async () => {
-        const r = await latency(t);
-        return r.total_requests === 2 ? r : null;
-      }, { what: 'a full window of 2' });
+      const report = await waitFor(
+        async () => {
+          const r = await latency(t);
+          return r.total_requests === 2 ? r : null;
+        },
+        { what: 'a full window of 2' },
+      );
       // LATENCY_WINDOW=2: 3 events delivered and acknowledged, the window keeps 2 of each.
       expect(report.total_requests).toBe(2);
       expect(report.ack.total_requests).toBe(2);
@@ -296,7 +305,11 @@ describe('GET /metrics', () => {
 
   it('exposes Node default process metrics', () => {
     const after = parseSamples(afterText);
-    for (const name of ['process_cpu_user_seconds_total', 'process_resident_memory_bytes', 'nodejs_heap_size_used_bytes']) {
+    for (const name of [
+      'process_cpu_user_seconds_total',
+      'process_resident_memory_bytes',
+      'nodejs_heap_size_used_bytes',
+    ]) {
       expect(after.some((s) => s.name === name)).toBe(true);
     }
     expect(types(afterText).process_cpu_user_seconds_total).toBe('counter');
@@ -325,7 +338,11 @@ describe('GET /metrics', () => {
 
   it('never puts an id in a label, and keeps every label bounded', () => {
     const samples = parseSamples(afterText);
-    const values = samples.flatMap((s) => Object.entries(s.labels).filter(([k]) => k !== 'le').map(([, v]) => v));
+    const values = samples.flatMap((s) =>
+      Object.entries(s.labels)
+        .filter(([k]) => k !== 'le')
+        .map(([, v]) => v),
+    );
     expect(values.length).toBeGreaterThan(0);
     for (const value of values) {
       expect(value).not.toMatch(/[0-9a-f]{64}/i);
@@ -337,7 +354,8 @@ describe('GET /metrics', () => {
       if ('outcome' in labels && s.name.startsWith('cognigy_')) {
         expect([...WEBHOOK_ANSWER_KINDS, 'error']).toContain(labels.outcome);
       }
-      if ('outcome' in labels && s.name.startsWith('crm_token')) expect(['success', 'failure']).toContain(labels.outcome);
+      if ('outcome' in labels && s.name.startsWith('crm_token'))
+        expect(['success', 'failure']).toContain(labels.outcome);
       if ('code' in labels) expect(labels.code).toMatch(/^(\d{3}|timeout|network)$/);
       if ('object' in labels) expect(labels.object).toMatch(/^[a-z_]+$/);
       if ('state' in labels && s.name === 'queue_events') expect(['queued', 'dead']).toContain(labels.state);

@@ -129,7 +129,8 @@ function problems(queries: Query[], exported: Map<string, Set<string>>): string[
       }
       series.forEach((label) => known.add(label));
       for (const label of labels) {
-        if (!series.has(label) && !TARGET_LABELS.includes(label)) found.push(`${where}: ${metric} has no label "${label}"`);
+        if (!series.has(label) && !TARGET_LABELS.includes(label))
+          found.push(`${where}: ${metric} has no label "${label}"`);
       }
     }
     for (const label of groupingLabels) {
@@ -150,7 +151,10 @@ describe('deploy/prometheus and deploy/grafana against the app', () => {
     // One delivered event, then one dead letter, so every labelled series has samples.
     const store = t.app.get(OperatorEvents);
     const reached = (eventId: string, state: string) =>
-      waitFor(async () => (await store.get(eventId))?.state === state, { timeoutMs: 15000, what: `${eventId} ${state}` });
+      waitFor(async () => (await store.get(eventId))?.state === state, {
+        timeoutMs: 15000,
+        what: `${eventId} ${state}`,
+      });
     const delivered = await postSigned(t, SECRET, DIALOG_ROUTE, contactDialog(unique('C-MON')));
     expect(delivered.status).toBe(202);
     await reached(delivered.body.eventId, 'delivered');
@@ -169,7 +173,8 @@ describe('deploy/prometheus and deploy/grafana against the app', () => {
 
   it('scraped every promised series with samples', () => {
     const names = [...exported.keys()];
-    for (const series of PROMISED_SERIES) expect(names.some((n) => n === series || n.startsWith(`${series}_`))).toBe(true);
+    for (const series of PROMISED_SERIES)
+      expect(names.some((n) => n === series || n.startsWith(`${series}_`))).toBe(true);
   });
 
   itWithPromtool('alerts.yml passes `promtool check rules`', () => {
@@ -224,7 +229,9 @@ describe('deploy/prometheus and deploy/grafana against the app', () => {
 
   it('the dashboard charts every promised series', () => {
     const named = new Set(dashboardQueries().flatMap((q) => analyse(q.expr).selectors.map((s) => s.metric)));
-    const missing = PROMISED_SERIES.filter((series) => ![...named].some((n) => n === series || n.startsWith(`${series}_`)));
+    const missing = PROMISED_SERIES.filter(
+      (series) => ![...named].some((n) => n === series || n.startsWith(`${series}_`)),
+    );
     expect(missing).toEqual([]);
   });
 

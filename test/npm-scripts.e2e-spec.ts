@@ -2,7 +2,14 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exitWithin, freePort, runCommand, serviceEnv, ServiceProcess, waitUntilAnswering } from './support/service-process';
+import {
+  exitWithin,
+  freePort,
+  runCommand,
+  serviceEnv,
+  ServiceProcess,
+  waitUntilAnswering,
+} from './support/service-process';
 import { waitFor } from './support/wait-for';
 
 /**
@@ -40,21 +47,25 @@ describe('npm start', () => {
     for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
   });
 
-  it.each(['SIGTERM', 'SIGINT'] as const)('%s sent to the npm process stops the service it started', async (signal) => {
-    const port = await freePort();
-    const dataDir = mkdtempSync(join(tmpdir(), 'ccs-npm-start-'));
-    dirs.push(dataDir);
-    const env = serviceEnv(port, dataDir, { CRM_SANDBOX_PORT: '0', LOG_LEVEL: 'warn' });
-    const npm = runCommand('npm', ['start', '--silent'], env, ROOT);
-    running.push(npm);
-    await waitUntilAnswering(npm, port, 120000);
+  it.each(['SIGTERM', 'SIGINT'] as const)(
+    '%s sent to the npm process stops the service it started',
+    async (signal) => {
+      const port = await freePort();
+      const dataDir = mkdtempSync(join(tmpdir(), 'ccs-npm-start-'));
+      dirs.push(dataDir);
+      const env = serviceEnv(port, dataDir, { CRM_SANDBOX_PORT: '0', LOG_LEVEL: 'warn' });
+      const npm = runCommand('npm', ['start', '--silent'], env, ROOT);
+      running.push(npm);
+      await waitUntilAnswering(npm, port, 120000);
 
-    npm.child.kill(signal);
-    const exit = await exitWithin(npm, 30000);
-    expect(exit.code).toBe(0);
-    // npm has exited; the service it ran must be gone too, not orphaned and still listening.
-    await waitFor(() => portClosed(port), { timeoutMs: 15000, what: `nothing listening on ${port}` });
-  }, 180000);
+      npm.child.kill(signal);
+      const exit = await exitWithin(npm, 30000);
+      expect(exit.code).toBe(0);
+      // npm has exited; the service it ran must be gone too, not orphaned and still listening.
+      await waitFor(() => portClosed(port), { timeoutMs: 15000, what: `nothing listening on ${port}` });
+    },
+    180000,
+  );
 });
 
 describe('scripts/ensure-build.js', () => {

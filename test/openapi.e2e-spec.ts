@@ -14,14 +14,20 @@ import { post } from './support/webhook-cases';
 
 const SECRET = 'openapi-secret';
 type Operation = { summary?: string; responses: Record<string, unknown>; security?: Record<string, string[]>[] };
-type Document = { openapi: string; paths: Record<string, Record<string, Operation>>; components: { securitySchemes: Record<string, unknown> } };
+type Document = {
+  openapi: string;
+  paths: Record<string, Record<string, Operation>>;
+  components: { securitySchemes: Record<string, unknown> };
+};
 
 /**
  * `METHOD /path` of every route Express serves, in OpenAPI's `{param}` form: the docs' own excepted,
  * and the wildcard layers Nest mounts middleware on (`/{*path}`, every method), which are no endpoint.
  */
 function mappedRoutes(t: TestApp): string[] {
-  const router = t.app.getHttpAdapter().getInstance().router as { stack: { route?: { path: string; methods: Record<string, boolean> } }[] };
+  const router = t.app.getHttpAdapter().getInstance().router as {
+    stack: { route?: { path: string; methods: Record<string, boolean> } }[];
+  };
   return router.stack
     .filter((layer) => layer.route && !layer.route.path.startsWith('/docs') && !layer.route.path.includes('{*'))
     .flatMap(({ route }) =>
@@ -44,7 +50,9 @@ describe('OpenAPI document', () => {
 
   it('is a valid OpenAPI 3 document', async () => {
     // A deep copy: the validator dereferences $refs in place.
-    await expect(SwaggerParser.validate(structuredClone(document) as unknown as OpenAPI.Document)).resolves.toBeDefined();
+    await expect(
+      SwaggerParser.validate(structuredClone(document) as unknown as OpenAPI.Document),
+    ).resolves.toBeDefined();
     expect(document.openapi).toMatch(/^3\./);
   });
 
@@ -60,12 +68,24 @@ describe('OpenAPI document', () => {
   });
 
   it('names the four webhook schemes and the admin bearer, and which routes need which', () => {
-    expect(Object.keys(document.components.securitySchemes).sort()).toEqual(['admin', 'apikey', 'basic', 'hmac', 'standard']);
+    expect(Object.keys(document.components.securitySchemes).sort()).toEqual([
+      'admin',
+      'apikey',
+      'basic',
+      'hmac',
+      'standard',
+    ]);
     for (const path of ['/webhooks/cognigy/dialog-complete', '/webhooks/cognigy/endpoint-output']) {
-      expect(document.paths[path].post.security).toEqual([{ hmac: [] }, { basic: [] }, { apikey: [] }, { standard: [] }]);
+      expect(document.paths[path].post.security).toEqual([
+        { hmac: [] },
+        { basic: [] },
+        { apikey: [] },
+        { standard: [] },
+      ]);
     }
     for (const [path, operations] of Object.entries(document.paths).filter(([p]) => p.startsWith('/admin'))) {
-      for (const operation of Object.values(operations)) expect({ path, security: operation.security }).toEqual({ path, security: [{ admin: [] }] });
+      for (const operation of Object.values(operations))
+        expect({ path, security: operation.security }).toEqual({ path, security: [{ admin: [] }] });
     }
   });
 
@@ -74,19 +94,31 @@ describe('OpenAPI document', () => {
     expect(Object.keys(dialog).sort()).toEqual(['200', '202', '400', '401', '408', '413', '415', '422', '503']);
     const endpoint = JSON.stringify(document.paths['/webhooks/cognigy/endpoint-output'].post.responses['200']);
     expect(endpoint).toContain('"ignored"');
-    expect(Object.keys(document.paths['/admin/dead-letters/{eventId}/replay'].post.responses).sort()).toEqual(['202', '401', '404']);
-    expect(Object.keys(document.paths['/admin/dead-letters/{eventId}'].delete.responses).sort()).toEqual(['204', '401', '404']);
+    expect(Object.keys(document.paths['/admin/dead-letters/{eventId}/replay'].post.responses).sort()).toEqual([
+      '202',
+      '401',
+      '404',
+    ]);
+    expect(Object.keys(document.paths['/admin/dead-letters/{eventId}'].delete.responses).sort()).toEqual([
+      '204',
+      '401',
+      '404',
+    ]);
     expect(Object.keys(document.paths['/admin/events/{eventId}'].get.responses).sort()).toEqual(['200', '401', '404']);
   });
 
-  it("the webhook request examples are accepted by the app as documented (202)", async () => {
+  it('the webhook request examples are accepted by the app as documented (202)', async () => {
     for (const [path, example] of [
       ['/webhooks/cognigy/dialog-complete', DIALOG_EXAMPLE],
       ['/webhooks/cognigy/endpoint-output', ENDPOINT_EXAMPLE],
     ] as const) {
       const raw = JSON.stringify(example);
       const res = await post(t, path, raw, { headers: { 'x-cognigy-signature': cognigySignature(SECRET, raw) } });
-      expect({ path, status: res.status, status_: res.body.status }).toEqual({ path, status: 202, status_: 'accepted' });
+      expect({ path, status: res.status, status_: res.body.status }).toEqual({
+        path,
+        status: 202,
+        status_: 'accepted',
+      });
     }
   });
 

@@ -96,7 +96,7 @@ describeRedis('RedisEventStore (several instances on one Redis)', () => {
     expect(await b.countByState()).toEqual({ queued: 2, delivered: 0, dead: 0, stale: 0 });
   });
 
-  it("never lets the other instance claim an event of a record one instance holds, not even a late older one", async () => {
+  it('never lets the other instance claim an event of a record one instance holds, not even a late older one', async () => {
     const [a, b] = [await instance(), await instance()];
     await a.enqueue(dueEvent({ eventId: 'mid', externalId: 'X', eventTime: T0 + 100 }));
     await a.enqueue(dueEvent({ eventId: 'newer', externalId: 'X', eventTime: T0 + 200 }));

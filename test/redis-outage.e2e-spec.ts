@@ -15,10 +15,25 @@ const describeWithRedisServer = hasRedisServer || process.env.CI === 'true' ? de
 
 /** A Redis of the test's own, on its own port, so it can be stopped without touching others. */
 async function startRedis(port: number): Promise<ChildProcess> {
-  const redis = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no']);
-  await waitFor(() => spawnSync('redis-cli', ['-p', String(port), 'ping']).stdout?.toString().includes('PONG'), {
-    what: 'redis-server answers',
-  });
+  const redis = spawn('redis-server', [
+    '--bind',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+  ]);
+  await waitFor(
+    () =>
+      spawnSync('redis-cli', ['-p', String(port), 'ping'])
+        .stdout?.toString()
+        .includes('PONG'),
+    {
+      what: 'redis-server answers',
+    },
+  );
   return redis;
 }
 

@@ -166,7 +166,11 @@ describe('graceful shutdown (built service, dist/main.js)', () => {
     expect(sandbox.stats().applied).toBe(1);
     const contacts = sandbox.records().contacts ?? [];
     expect(contacts).toHaveLength(1);
-    expect(contacts[0]).toMatchObject({ external_id: `C-${eventId}`, version: 1, applied_keys: [`cognigy-${eventId}`] });
+    expect(contacts[0]).toMatchObject({
+      external_id: `C-${eventId}`,
+      version: 1,
+      applied_keys: [`cognigy-${eventId}`],
+    });
     expect(states(dataDir).get(eventId)).toBe('delivered');
   });
 });

@@ -68,7 +68,9 @@ describe('slow clients, logged headers, DATA_DIR (built service)', () => {
     }
     const idle = await Promise.all(Array.from({ length: 5 }, () => open(port)));
     for (const socket of idle) socket.write('GET /health/live HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n');
-    const closed = [...halfSent, ...idle].map((socket) => new Promise<void>((resolve) => socket.once('close', () => resolve())));
+    const closed = [...halfSent, ...idle].map(
+      (socket) => new Promise<void>((resolve) => socket.once('close', () => resolve())),
+    );
 
     service.child.kill('SIGTERM');
     // Below the 30 s request timeout and the 120 s body deadline that would otherwise free them.
@@ -80,7 +82,11 @@ describe('slow clients, logged headers, DATA_DIR (built service)', () => {
   it('logs request headers from an allowlist only: no unknown header, no oversized value', async () => {
     const port = await freePort();
     await startService(
-      serviceEnv(port, join(root, 'logs'), { COGNIGY_WEBHOOK_SECRETS: SECRET, CRM_SANDBOX_PORT: '0', LOG_FORMAT: 'json' }),
+      serviceEnv(port, join(root, 'logs'), {
+        COGNIGY_WEBHOOK_SECRETS: SECRET,
+        CRM_SANDBOX_PORT: '0',
+        LOG_FORMAT: 'json',
+      }),
       root,
       running,
     );
@@ -99,7 +105,11 @@ describe('slow clients, logged headers, DATA_DIR (built service)', () => {
     });
     expect(answer.status).toBe(202);
     const line = await waitFor(
-      () => service.stdout().split('\n').find((l) => l.includes('req-logged-1') && l.includes('"statusCode":202')),
+      () =>
+        service
+          .stdout()
+          .split('\n')
+          .find((l) => l.includes('req-logged-1') && l.includes('"statusCode":202')),
       { timeoutMs: 15000, what: 'the access line' },
     );
     expect(line).toContain('cognigy-flow/1.0');

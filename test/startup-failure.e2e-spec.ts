@@ -50,7 +50,13 @@ describe('a failed startup prints one clean message', () => {
       file,
       JSON.stringify({
         mappings: [
-          { intent: 'schedule_callback', objectType: 'callback', path: 'api/callbacks', idEntity: 'callbackId', fields: { phone: {} } },
+          {
+            intent: 'schedule_callback',
+            objectType: 'callback',
+            path: 'api/callbacks',
+            idEntity: 'callbackId',
+            fields: { phone: {} },
+          },
         ],
       }),
     );

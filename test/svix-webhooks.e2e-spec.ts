@@ -2,7 +2,15 @@ import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { Webhook as SvixWebhook } from 'svix';
 import { randomBytes } from 'node:crypto';
 import { startTestApp, TestApp } from './support/test-app';
-import { contactDialog, DIALOG_ROUTE, ENDPOINT_CASE, post, store, UNAUTHORIZED_BODY, unique } from './support/webhook-cases';
+import {
+  contactDialog,
+  DIALOG_ROUTE,
+  ENDPOINT_CASE,
+  post,
+  store,
+  UNAUTHORIZED_BODY,
+  unique,
+} from './support/webhook-cases';
 
 /**
  * The `standard` mode against the reference signers: Svix's own `svix` package (branded headers
@@ -13,15 +21,33 @@ import { contactDialog, DIALOG_ROUTE, ENDPOINT_CASE, post, store, UNAUTHORIZED_B
 const SECRET = `whsec_${randomBytes(24).toString('base64')}`;
 const OTHER_SECRET = `whsec_${randomBytes(24).toString('base64')}`;
 
-type Signer = { name: string; prefix: 'svix' | 'webhook'; sign: (secret: string, id: string, at: Date, raw: string) => string };
+type Signer = {
+  name: string;
+  prefix: 'svix' | 'webhook';
+  sign: (secret: string, id: string, at: Date, raw: string) => string;
+};
 const SIGNERS: Signer[] = [
-  { name: 'svix (Svix-branded headers)', prefix: 'svix', sign: (s, id, at, raw) => new SvixWebhook(s).sign(id, at, raw) },
-  { name: 'standardwebhooks (reference)', prefix: 'webhook', sign: (s, id, at, raw) => new StandardWebhook(s).sign(id, at, raw) },
+  {
+    name: 'svix (Svix-branded headers)',
+    prefix: 'svix',
+    sign: (s, id, at, raw) => new SvixWebhook(s).sign(id, at, raw),
+  },
+  {
+    name: 'standardwebhooks (reference)',
+    prefix: 'webhook',
+    sign: (s, id, at, raw) => new StandardWebhook(s).sign(id, at, raw),
+  },
 ];
 
 describe.each(SIGNERS)('standard mode, signed by $name', ({ prefix, sign }) => {
   let t: TestApp;
-  beforeAll(async () => (t = await startTestApp({ WEBHOOK_AUTH_MODES: 'standard', STANDARD_WEBHOOK_SECRETS: `${OTHER_SECRET},${SECRET}` })));
+  beforeAll(
+    async () =>
+      (t = await startTestApp({
+        WEBHOOK_AUTH_MODES: 'standard',
+        STANDARD_WEBHOOK_SECRETS: `${OTHER_SECRET},${SECRET}`,
+      })),
+  );
   afterAll(() => t?.close());
 
   const headers = (id: string, at: Date, signature: string) => ({
@@ -61,7 +87,9 @@ describe.each(SIGNERS)('standard mode, signed by $name', ({ prefix, sign }) => {
     expect([wrongSecret.status, wrongSecret.body]).toEqual([401, UNAUTHORIZED_BODY]);
 
     const now = new Date();
-    const tampered = await post(t, DIALOG_ROUTE, raw.replace('C-SVIX', 'C-EVIL'), { headers: headers(id, now, sign(SECRET, id, now, raw)) });
+    const tampered = await post(t, DIALOG_ROUTE, raw.replace('C-SVIX', 'C-EVIL'), {
+      headers: headers(id, now, sign(SECRET, id, now, raw)),
+    });
     expect(tampered.status).toBe(401);
 
     const stale = await send(raw, id, new Date(Date.now() - 3600_000));

@@ -134,7 +134,13 @@ describe('CRM token through the app', () => {
       // Two failed token requests (one attempt each), then a token and one CRM request.
       expect(event.attempts).toBe(3);
       expect(event.lastStatus).toBe(200);
-      expect(since(before)).toMatchObject({ tokenRequests: 3, tokensIssued: 1, requests: 1, applied: 1, faultsServed: 2 });
+      expect(since(before)).toMatchObject({
+        tokenRequests: 3,
+        tokensIssued: 1,
+        requests: 1,
+        applied: 1,
+        faultsServed: 2,
+      });
       expect(requestsFor(eventId).map((r) => [r.status, r.authorization])).toEqual([[200, 'Bearer']]);
       expect(t.app.get(CrmBreaker).state).toBe('closed');
       expect(t.app.get(TokenProvider).state()).toMatchObject({ cached: true, lastError: null });
@@ -160,7 +166,13 @@ describe('CRM token through the app', () => {
       const eventId = await sendWebhook(t);
       const event = await waitForState(t, eventId, 'delivered');
 
-      expect(since(before)).toMatchObject({ tokenRequests: 1, tokensIssued: 1, unauthorized: 1, requests: 2, applied: 1 });
+      expect(since(before)).toMatchObject({
+        tokenRequests: 1,
+        tokensIssued: 1,
+        unauthorized: 1,
+        requests: 2,
+        applied: 1,
+      });
       const requests = requestsFor(eventId);
       expect(requests.map((r) => [r.status, r.authorization])).toEqual([
         [401, 'invalid'],
@@ -211,7 +223,13 @@ describe('CRM token through the app', () => {
       const second = await sendWebhook(t);
       await waitForState(t, second, 'delivered');
 
-      expect(since(before)).toMatchObject({ tokenRequests: 1, tokensIssued: 1, requests: 2, applied: 2, unauthorized: 0 });
+      expect(since(before)).toMatchObject({
+        tokenRequests: 1,
+        tokensIssued: 1,
+        requests: 2,
+        applied: 2,
+        unauthorized: 0,
+      });
       expect(requestsFor(first).map((r) => [r.status, r.authorization])).toEqual([[200, 'Bearer']]);
       await rememberToken(t);
     });
@@ -247,7 +265,11 @@ describe('CRM token through the app', () => {
     beforeAll(async () => {
       sandbox.reset();
       // A token the sandbox honours, as an operator would paste a HubSpot private-app token.
-      const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: CLIENT_ID, client_secret: CLIENT_SECRET });
+      const form = new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: CLIENT_ID,
+        client_secret: CLIENT_SECRET,
+      });
       const { data } = await axios.post<{ access_token: string }>(sandbox.tokenUrl, form.toString());
       staticToken = data.access_token;
       secrets.add(staticToken);
@@ -296,7 +318,11 @@ describe('CRM token through the app', () => {
     // Tokens from the three client-credentials phases and the static one.
     expect(secrets.size).toBeGreaterThanOrEqual(7);
 
-    const forms = [...secrets].flatMap((s) => [s, encodeURIComponent(s), new URLSearchParams({ s }).toString().slice(2)]);
+    const forms = [...secrets].flatMap((s) => [
+      s,
+      encodeURIComponent(s),
+      new URLSearchParams({ s }).toString().slice(2),
+    ]);
     const formEncode = (v: string) => encodeURIComponent(v).replace(/%20/g, '+');
     forms.push(Buffer.from(`${formEncode(CLIENT_ID)}:${formEncode(CLIENT_SECRET)}`).toString('base64'));
     const leaks = logLines.filter((line) => forms.some((secret) => line.includes(secret)));

@@ -3,10 +3,7 @@ import axios from 'axios';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import {
-  ClientCredentials,
-  ClientCredentialsTokenProvider,
-} from '../src/crm/token/client-credentials-token.provider';
+import { ClientCredentials, ClientCredentialsTokenProvider } from '../src/crm/token/client-credentials-token.provider';
 import { TokenUnavailableError } from '../src/crm/token/token-provider';
 import { freePort } from './support/service-process';
 

@@ -74,7 +74,9 @@ describe('webhook answers', () => {
         expect(stored).not.toBeNull();
         expect(stored!.eventId).toBe(eventId);
         expect(stored!.event.source).toBe(route.name);
-        expect(stored!.event.intent).toBe(route.name === 'dialog-complete' ? 'update_customer_profile' : 'log_support_ticket');
+        expect(stored!.event.intent).toBe(
+          route.name === 'dialog-complete' ? 'update_customer_profile' : 'log_support_ticket',
+        );
       });
 
       it('accepts `application/json; charset=utf-8`', async () => {
@@ -516,13 +518,16 @@ describe('webhook answers while shutting down', () => {
     expect(res.headers['x-request-id']).toBe('rid-503');
   });
 
-  it.each(ROUTES)('shutting down is checked first: an oversized unsigned text/plain body on $path is 503', async (route) => {
-    const res = await post(t, route.path, paddedBody(route.completion().body, MAX_BODY * 2), {
-      contentType: 'text/plain',
-    });
-    expect(res.status).toBe(503);
-    expectRetryAfter(res.headers['retry-after']);
-  });
+  it.each(ROUTES)(
+    'shutting down is checked first: an oversized unsigned text/plain body on $path is 503',
+    async (route) => {
+      const res = await post(t, route.path, paddedBody(route.completion().body, MAX_BODY * 2), {
+        contentType: 'text/plain',
+      });
+      expect(res.status).toBe(503);
+      expectRetryAfter(res.headers['retry-after']);
+    },
+  );
 
   it('an ignorable endpoint output is 503 too', async () => {
     const res = await signed(t, ENDPOINT_ROUTE, { userId: 'u1', sessionId: 's1', AIOutput: { text: 'Hi' } });

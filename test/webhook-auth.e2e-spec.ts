@@ -17,8 +17,7 @@ const WHSEC_OTHER = `whsec_${randomBytes(32).toString('base64')}`;
 const BASIC_USER = 'cognigy';
 const BASIC_PASSWORD = 'p:ss w0rd!';
 
-const basic = (user: string, password: string) =>
-  `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
 const apps: Record<string, TestApp> = {};
 
@@ -362,7 +361,10 @@ describe.each(ROUTES)('webhook authentication on $path', (route: RouteCase) => {
       accepted(apps.multi, (raw) => ({ 'x-cognigy-signature': cognigySignature('wrong', raw), 'x-api-key': 'k1' })));
 
     it('accepts a valid signature next to an unknown API key', () =>
-      accepted(apps.multi, (raw) => ({ 'x-cognigy-signature': cognigySignature(NEW_SECRET, raw), 'x-api-key': 'nope' })));
+      accepted(apps.multi, (raw) => ({
+        'x-cognigy-signature': cognigySignature(NEW_SECRET, raw),
+        'x-api-key': 'nope',
+      })));
 
     it('refuses a request with no credentials', () => refused(apps.multi, () => ({})));
 

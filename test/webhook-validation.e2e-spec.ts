@@ -69,12 +69,7 @@ describe('webhook DTO validation', () => {
    * Posts, expects Nest's validation 400 naming every one of `fields` (and, when `only` is set,
    * no other required field), and checks nothing was stored. Returns the messages.
    */
-  async function expect400(
-    path: string,
-    body: string | object,
-    fields: string[],
-    only = false,
-  ): Promise<string[]> {
+  async function expect400(path: string, body: string | object, fields: string[], only = false): Promise<string[]> {
     const before = await totalStored();
     const res = await send(path, body);
     expect(res.status).toBe(400);
@@ -239,7 +234,9 @@ describe('webhook DTO validation', () => {
     });
 
     it('an entity without a value → 400 naming its value', async () => {
-      await expect400(DIALOG, freshDialog({ entities: { customerId: { confidence: 0.9 } } }), ['entities.customerId.value']);
+      await expect400(DIALOG, freshDialog({ entities: { customerId: { confidence: 0.9 } } }), [
+        'entities.customerId.value',
+      ]);
     });
 
     it.each<[string, unknown]>([
@@ -351,12 +348,20 @@ describe('webhook DTO validation', () => {
   });
 
   describe('dialog-complete: strings over 10,000 characters', () => {
-    it.each(['conversationId', 'botId', 'status', 'intent'])('%s of 10,001 characters → 400 naming it', async (field) => {
-      await expect400(DIALOG, freshDialog({ [field]: 'x'.repeat(MAX + 1) }), [field], true);
-    });
+    it.each(['conversationId', 'botId', 'status', 'intent'])(
+      '%s of 10,001 characters → 400 naming it',
+      async (field) => {
+        await expect400(DIALOG, freshDialog({ [field]: 'x'.repeat(MAX + 1) }), [field], true);
+      },
+    );
 
     it('a timestamp of 10,001 characters → 400 naming timestamp', async () => {
-      await expect400(DIALOG, freshDialog({ timestamp: `2026-11-26T10:00:00.${'0'.repeat(MAX - 20)}Z` }), ['timestamp'], true);
+      await expect400(
+        DIALOG,
+        freshDialog({ timestamp: `2026-11-26T10:00:00.${'0'.repeat(MAX - 20)}Z` }),
+        ['timestamp'],
+        true,
+      );
     });
 
     it('strings of exactly 10,000 characters are accepted', async () => {
@@ -385,7 +390,9 @@ describe('webhook DTO validation', () => {
     it('a metadata string of 10,001 characters, at any depth → 400 naming its path', async () => {
       await expect400(
         DIALOG,
-        freshDialog({ metadata: { channel: 'voice', note: 'm'.repeat(MAX + 1), deep: { list: ['ok', 'd'.repeat(MAX + 1)] } } }),
+        freshDialog({
+          metadata: { channel: 'voice', note: 'm'.repeat(MAX + 1), deep: { list: ['ok', 'd'.repeat(MAX + 1)] } },
+        }),
         ['metadata.note', 'metadata.deep.list.1'],
       );
     });
@@ -472,7 +479,10 @@ describe('webhook DTO validation', () => {
     });
 
     it('entity values are kept as strings here too', async () => {
-      const res = await send(ENDPOINT, endpointOutput({ entities: { ticketId: { value: 77 }, priority: { value: true } } }));
+      const res = await send(
+        ENDPOINT,
+        endpointOutput({ entities: { ticketId: { value: 77 }, priority: { value: true } } }),
+      );
       expect(res.status).toBe(202);
       const stored = (await store.get(res.body.eventId)) as StoredEvent;
       expect(stored.event.entities).toEqual({
@@ -497,7 +507,10 @@ describe('webhook DTO validation', () => {
     });
 
     it.each<[string, Record<string, unknown>]>([
-      ['plain text', { userId: 'user123', sessionId: 'session123', AIOutput: { text: 'Hello, how can I help?', source: 'bot' } }],
+      [
+        'plain text',
+        { userId: 'user123', sessionId: 'session123', AIOutput: { text: 'Hello, how can I help?', source: 'bot' } },
+      ],
       ['data without an intent', { sessionId: 's1', AIOutput: { text: 'Hi', data: { entities: {} }, traceId: 't-1' } }],
       ['a null intent', { AIOutput: { text: 'Hi', data: { intent: null } } }],
       ['no AIOutput at all', { userId: 'user123', sessionId: 'session123' }],
@@ -531,8 +544,16 @@ describe('webhook DTO validation', () => {
 
     it.each<[string, Record<string, unknown>, string]>([
       ['AIOutput as an array', { sessionId: 's', AIOutput: [{ text: 'Hi' }] }, 'AIOutput'],
-      ['AIOutput.data as an array', { sessionId: 's', AIOutput: { data: [{ intent: 'log_support_ticket' }] } }, 'AIOutput.data'],
-      ['AIOutput.data.entities as an array', endpointOutput({ entities: [{ value: 'T-1' }] }), 'AIOutput.data.entities'],
+      [
+        'AIOutput.data as an array',
+        { sessionId: 's', AIOutput: { data: [{ intent: 'log_support_ticket' }] } },
+        'AIOutput.data',
+      ],
+      [
+        'AIOutput.data.entities as an array',
+        endpointOutput({ entities: [{ value: 'T-1' }] }),
+        'AIOutput.data.entities',
+      ],
       ['AIOutput.data.metadata as an array', endpointOutput({ metadata: ['x'] }), 'AIOutput.data.metadata'],
     ])('%s → 400 naming it', async (_, body, field) => {
       await expect400(ENDPOINT, body, [field]);
@@ -544,11 +565,11 @@ describe('webhook DTO validation', () => {
 
     it('strings over 10,000 characters → 400 naming each', async () => {
       const long = 'x'.repeat(MAX + 1);
-      await expect400(ENDPOINT, endpointOutput({ botId: long, entities: { ticketId: { value: long } } }, { sessionId: long }), [
-        'sessionId',
-        'AIOutput.data.botId',
-        'AIOutput.data.entities.ticketId.value',
-      ]);
+      await expect400(
+        ENDPOINT,
+        endpointOutput({ botId: long, entities: { ticketId: { value: long } } }, { sessionId: long }),
+        ['sessionId', 'AIOutput.data.botId', 'AIOutput.data.entities.ticketId.value'],
+      );
     });
 
     it('the body as an array → 400 naming the body', async () => {

@@ -44,7 +44,11 @@ export function eventDetailView(event: StoredEvent, history: AttemptRecord[]) {
 
 export function activityView(activity: StoreActivity, now: number) {
   return {
-    perMinute: activity.perMinute.map((m) => ({ minute: iso(m.minute), delivered: m.delivered, deadLettered: m.deadLettered })),
+    perMinute: activity.perMinute.map((m) => ({
+      minute: iso(m.minute),
+      delivered: m.delivered,
+      deadLettered: m.deadLettered,
+    })),
     oldestQueuedAgeSeconds:
       activity.oldestQueuedAt === null ? null : Math.max(0, Math.floor((now - activity.oldestQueuedAt) / 1000)),
   };

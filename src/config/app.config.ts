@@ -14,7 +14,12 @@ export const appConfig = configNamespace('app', (env): AppConfig => {
     port: env.PORT,
     host: env.HOST,
     logLevel: env.LOG_LEVEL,
-    logFormat: env.LOG_FORMAT === 'json' || env.LOG_FORMAT === 'pretty' ? env.LOG_FORMAT : env.NODE_ENV === 'production' ? 'json' : 'pretty',
+    logFormat:
+      env.LOG_FORMAT === 'json' || env.LOG_FORMAT === 'pretty'
+        ? env.LOG_FORMAT
+        : env.NODE_ENV === 'production'
+          ? 'json'
+          : 'pretty',
     adminToken: env.ADMIN_TOKEN,
   };
 });

@@ -23,7 +23,10 @@ describe('.env.example and README document every variable', () => {
   });
 
   it('lists nothing the service does not read', () => {
-    const listed = example.split('\n').filter((l) => /^[A-Z_]+=/.test(l)).map((l) => l.split('=')[0]);
+    const listed = example
+      .split('\n')
+      .filter((l) => /^[A-Z_]+=/.test(l))
+      .map((l) => l.split('=')[0]);
     expect(listed.filter((n) => !variables.includes(n))).toEqual([]);
   });
 });

@@ -85,25 +85,46 @@ describe('validateEnvironment', () => {
 
     it('with CRM_BASE_URL set outside production, names the missing credentials of CRM_AUTH', () => {
       const names = (extra: Record<string, string>) =>
-        rejectionOf({ CRM_BASE_URL: 'http://crm.local', ...extra }).problems.map((p) => p.split(':')[0]).sort();
+        rejectionOf({ CRM_BASE_URL: 'http://crm.local', ...extra })
+          .problems.map((p) => p.split(':')[0])
+          .sort();
       expect(names({})).toEqual(['CRM_CLIENT_ID', 'CRM_CLIENT_SECRET', 'CRM_TOKEN_URL']);
       expect(names({ CRM_AUTH: 'static' })).toEqual(['CRM_ACCESS_TOKEN']);
-      expect(() => validateEnvironment({ CRM_BASE_URL: 'http://crm.local', CRM_AUTH: 'static', CRM_ACCESS_TOKEN: 't' })).not.toThrow();
+      expect(() =>
+        validateEnvironment({ CRM_BASE_URL: 'http://crm.local', CRM_AUTH: 'static', CRM_ACCESS_TOKEN: 't' }),
+      ).not.toThrow();
     });
 
     it('names every setting a CRM connector lacks, and the batch sizes it allows', () => {
       const missing = (extra: Record<string, string>) =>
-        rejectionOf(extra).problems.map((p) => p.split(':')[0]).sort();
-      expect(missing({ CRM_CONNECTOR: 'salesforce' })).toEqual(['CRM_CLIENT_ID', 'CRM_CLIENT_SECRET', 'CRM_TOKEN_URL', 'MAPPINGS_FILE']);
-      expect(missing({ CRM_CONNECTOR: 'dataverse' })).toEqual(
-        ['CRM_BASE_URL', 'CRM_CLIENT_ID', 'CRM_CLIENT_SECRET', 'CRM_TOKEN_URL', 'MAPPINGS_FILE'],
-      );
-      expect(missing({ CRM_CONNECTOR: 'hubspot', CRM_BATCH_SIZE: '150' })).toEqual(
-        ['CRM_ACCESS_TOKEN', 'CRM_BASE_URL', 'CRM_BATCH_SIZE', 'MAPPINGS_FILE'],
-      );
-      expect(missing({ CRM_CONNECTOR: 'zendesk', CRM_AUTH: 'basic' })).toEqual(
-        ['CRM_BASE_URL', 'CRM_BASIC_PASSWORD', 'CRM_BASIC_USER', 'MAPPINGS_FILE'],
-      );
+        rejectionOf(extra)
+          .problems.map((p) => p.split(':')[0])
+          .sort();
+      expect(missing({ CRM_CONNECTOR: 'salesforce' })).toEqual([
+        'CRM_CLIENT_ID',
+        'CRM_CLIENT_SECRET',
+        'CRM_TOKEN_URL',
+        'MAPPINGS_FILE',
+      ]);
+      expect(missing({ CRM_CONNECTOR: 'dataverse' })).toEqual([
+        'CRM_BASE_URL',
+        'CRM_CLIENT_ID',
+        'CRM_CLIENT_SECRET',
+        'CRM_TOKEN_URL',
+        'MAPPINGS_FILE',
+      ]);
+      expect(missing({ CRM_CONNECTOR: 'hubspot', CRM_BATCH_SIZE: '150' })).toEqual([
+        'CRM_ACCESS_TOKEN',
+        'CRM_BASE_URL',
+        'CRM_BATCH_SIZE',
+        'MAPPINGS_FILE',
+      ]);
+      expect(missing({ CRM_CONNECTOR: 'zendesk', CRM_AUTH: 'basic' })).toEqual([
+        'CRM_BASE_URL',
+        'CRM_BASIC_PASSWORD',
+        'CRM_BASIC_USER',
+        'MAPPINGS_FILE',
+      ]);
       expect(missing({ CRM_CONNECTOR: 'zendesk' })).toEqual(['CRM_AUTH', 'CRM_BASE_URL', 'MAPPINGS_FILE']);
       expect(missing({ CRM_CONNECTOR: 'generic', CRM_BATCH_SIZE: '2' })).toEqual(['CRM_BATCH_SIZE']);
       expect(missing({ SALESFORCE_API_VERSION: 'v62' })).toEqual(['SALESFORCE_API_VERSION']);
@@ -115,7 +136,11 @@ describe('validateEnvironment', () => {
         MAPPINGS_FILE: 'mappings/salesforce.example.json',
         CRM_BATCH_SIZE: '200',
       });
-      expect(salesforce).toMatchObject({ CRM_CONNECTOR: 'salesforce', SALESFORCE_API_VERSION: '62.0', CRM_BATCH_SIZE: 200 });
+      expect(salesforce).toMatchObject({
+        CRM_CONNECTOR: 'salesforce',
+        SALESFORCE_API_VERSION: '62.0',
+        CRM_BATCH_SIZE: 200,
+      });
     });
 
     it('accepts http(s) URLs on hosts without a TLD (loopback, cluster DNS)', () => {
@@ -298,7 +323,14 @@ describe('validateEnvironment', () => {
         PORT: 'abc',
       });
       expect(namedVariables(error)).toEqual(
-        ['CRM_BASE_URL', 'CRM_CLIENT_ID', 'CRM_TOKEN_URL', 'PORT', 'STANDARD_WEBHOOK_SECRETS', 'WEBHOOK_BASIC_USER'].sort(),
+        [
+          'CRM_BASE_URL',
+          'CRM_CLIENT_ID',
+          'CRM_TOKEN_URL',
+          'PORT',
+          'STANDARD_WEBHOOK_SECRETS',
+          'WEBHOOK_BASIC_USER',
+        ].sort(),
       );
       const text = `${error.message}\n${error.problems.join('\n')}\n${String(error.stack)}`;
       for (const value of [...Object.values(secrets).flatMap((v) => splitList(v)), 'SECRET-III999', 'EEE555']) {

@@ -57,164 +57,259 @@ export function splitList(value: string | undefined): string[] {
  * the config namespaces (`*.config.ts`) read their slice from a validated instance.
  */
 export class Environment {
-  @IsOptional() @Transform(toLower) @IsIn(['development', 'production', 'test'])
+  @IsOptional()
+  @Transform(toLower)
+  @IsIn(['development', 'production', 'test'])
   NODE_ENV = 'development';
 
-  @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
   PORT = 3000;
 
-  @Transform(toTrimmed) @IsString()
+  @Transform(toTrimmed)
+  @IsString()
   HOST = '0.0.0.0';
 
-  @Transform(toTrimmed) @IsString()
+  @Transform(toTrimmed)
+  @IsString()
   DATA_DIR = './data';
 
-  @Transform(toLower) @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  @Transform(toLower)
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
   /** Unset: human-readable outside production, JSON lines in production. */
-  @Transform(toLower) @IsOptional() @IsIn(['json', 'pretty'])
+  @Transform(toLower)
+  @IsOptional()
+  @IsIn(['json', 'pretty'])
   LOG_FORMAT?: string;
 
-  @Transform(toInt) @IsInt() @Min(0)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
   SHUTDOWN_GRACE_MS = 10000;
 
-  @Transform(toLower) @IsString()
+  @Transform(toLower)
+  @IsString()
   WEBHOOK_AUTH_MODES = 'hmac';
 
-  @Transform(toTrimmed) @IsOptional() @IsString()
+  @Transform(toTrimmed)
+  @IsOptional()
+  @IsString()
   COGNIGY_WEBHOOK_SECRETS?: string;
 
-  @Transform(toInt) @IsInt() @Min(1)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
   WEBHOOK_TOLERANCE_SECONDS = 300;
 
-  @Transform(toBool) @IsBoolean()
+  @Transform(toBool)
+  @IsBoolean()
   WEBHOOK_REQUIRE_TIMESTAMP = false;
 
-  @Transform(toTrimmed) @IsOptional() @IsString()
+  @Transform(toTrimmed)
+  @IsOptional()
+  @IsString()
   WEBHOOK_BASIC_USER?: string;
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   WEBHOOK_BASIC_PASSWORD?: string;
 
-  @Transform(toTrimmed) @IsOptional() @IsString()
+  @Transform(toTrimmed)
+  @IsOptional()
+  @IsString()
   WEBHOOK_API_KEYS?: string;
 
-  @Transform(toTrimmed) @IsOptional() @IsString()
+  @Transform(toTrimmed)
+  @IsOptional()
+  @IsString()
   STANDARD_WEBHOOK_SECRETS?: string;
 
-  @Transform(toInt) @IsInt() @Min(1024) @Max(50 * 1024 * 1024)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  @Max(50 * 1024 * 1024)
   WEBHOOK_MAX_BODY_BYTES = 262144;
 
-  @Transform(toInt) @IsInt() @Min(100) @Max(600_000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
   WEBHOOK_BODY_TIMEOUT_MS = 10000;
 
-  @Transform(toInt) @IsInt() @Min(0)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
   WEBHOOK_MAX_FUTURE_SECONDS = 300;
 
-  @Transform(toInt) @IsInt() @Min(1)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
   DEDUP_TTL_SECONDS = 86400;
 
-  @Transform(toLower) @IsIn(['sqlite', 'redis'])
+  @Transform(toLower)
+  @IsIn(['sqlite', 'redis'])
   QUEUE_DRIVER = 'sqlite';
 
-  @Transform(toLower) @IsIn(['full', 'normal'])
+  @Transform(toLower)
+  @IsIn(['full', 'normal'])
   SQLITE_SYNCHRONOUS = 'full';
 
-  @Transform(toTrimmed) @IsUrl({ protocols: ['redis', 'rediss'], require_tld: false, require_protocol: true })
+  @Transform(toTrimmed)
+  @IsUrl({ protocols: ['redis', 'rediss'], require_tld: false, require_protocol: true })
   REDIS_URL = 'redis://127.0.0.1:6379';
 
-  @Transform(toTrimmed) @IsString()
+  @Transform(toTrimmed)
+  @IsString()
   REDIS_KEY_PREFIX = 'ccs';
 
-  @Transform(toInt) @IsInt() @Min(1000) @Max(600_000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  @Max(600_000)
   QUEUE_LEASE_MS = 30000;
 
-  @Transform(toTrimmed) @IsOptional() @IsString()
+  @Transform(toTrimmed)
+  @IsOptional()
+  @IsString()
   MAPPINGS_FILE?: string;
 
-  @Transform(toTrimmed) @IsOptional() @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true })
+  @Transform(toTrimmed)
+  @IsOptional()
+  @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true })
   CRM_BASE_URL?: string;
 
-  @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
   CRM_SANDBOX_PORT = 4010;
 
-  @Transform(toBool) @IsBoolean()
+  @Transform(toBool)
+  @IsBoolean()
   DELIVERY_ENABLED = true;
 
-  @Transform(toLower) @IsIn(CRM_CONNECTORS)
+  @Transform(toLower)
+  @IsIn(CRM_CONNECTORS)
   CRM_CONNECTOR = 'generic';
 
-  @Transform(toLower) @IsIn(['client_credentials', 'static', 'basic'])
+  @Transform(toLower)
+  @IsIn(['client_credentials', 'static', 'basic'])
   CRM_AUTH = 'client_credentials';
 
-  @Transform(toTrimmed) @IsOptional() @IsString()
+  @Transform(toTrimmed)
+  @IsOptional()
+  @IsString()
   CRM_BASIC_USER?: string;
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   CRM_BASIC_PASSWORD?: string;
 
-  @Transform(toTrimmed) @Matches(/^\d{2,3}\.\d$/, { message: 'SALESFORCE_API_VERSION must look like 62.0' })
+  @Transform(toTrimmed)
+  @Matches(/^\d{2,3}\.\d$/, { message: 'SALESFORCE_API_VERSION must look like 62.0' })
   SALESFORCE_API_VERSION = '62.0';
 
-  @Transform(toInt) @IsInt() @Min(1) @Max(200)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(200)
   CRM_BATCH_SIZE = 1;
 
-  @Transform(toInt) @IsInt() @Min(0) @Max(10_000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(10_000)
   CRM_BATCH_WAIT_MS = 20;
 
-  @Transform(toTrimmed) @IsOptional() @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true })
+  @Transform(toTrimmed)
+  @IsOptional()
+  @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true })
   CRM_TOKEN_URL?: string;
 
-  @Transform(toTrimmed) @IsOptional() @IsString()
+  @Transform(toTrimmed)
+  @IsOptional()
+  @IsString()
   CRM_CLIENT_ID?: string;
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   CRM_CLIENT_SECRET?: string;
 
-  @Transform(toLower) @IsIn(['basic', 'post'])
+  @Transform(toLower)
+  @IsIn(['basic', 'post'])
   CRM_CLIENT_AUTH = 'basic';
 
-  @Transform(toTrimmed) @IsString()
+  @Transform(toTrimmed)
+  @IsString()
   CRM_SCOPES = 'crm:contacts:write crm:contacts:read';
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   CRM_ACCESS_TOKEN?: string;
 
-  @Transform(toInt) @IsInt() @Min(1)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
   CRM_TIMEOUT_MS = 15000;
 
-  @Transform(toInt) @IsInt() @Min(1)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
   CRM_RETRY_BASE_MS = 1000;
 
-  @Transform(toInt) @IsInt() @Min(1)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
   CRM_RETRY_MAX_MS = 300000;
 
-  @Transform(toInt) @IsInt() @Min(1)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
   CRM_MAX_ATTEMPTS = 15;
 
-  @Transform(toInt) @IsInt() @Min(1)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
   CRM_BREAKER_THRESHOLD = 5;
 
-  @Transform(toInt) @IsInt() @Min(1)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
   CRM_BREAKER_COOLDOWN_MS = 30000;
 
-  @Transform(toInt) @IsInt() @Min(1) @Max(1024)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1024)
   CRM_CONCURRENCY = 16;
 
-  @Transform(toFloat) @IsOptional() @IsNumber() @Min(0.01)
+  @Transform(toFloat)
+  @IsOptional()
+  @IsNumber()
+  @Min(0.01)
   CRM_RATE_LIMIT_PER_SECOND?: number;
 
-  @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
   LATENCY_WINDOW = 1000;
 
-  @Transform(toFloat) @IsNumber() @Min(0)
+  @Transform(toFloat)
+  @IsNumber()
+  @Min(0)
   SLA_THRESHOLD_SECONDS = 2.0;
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   ADMIN_TOKEN?: string;
 
-  @Transform(toBool) @IsBoolean()
+  @Transform(toBool)
+  @IsBoolean()
   OPENAPI_ENABLED = true;
 }
 
@@ -268,9 +363,7 @@ export class ConfigValidationError extends Error {
 /** Messages name the variable and the rule, never the value (it may be a secret). */
 function describe(errors: ValidationError[]): string[] {
   return errors.map((error) => {
-    const rules = Object.values(error.constraints ?? {}).map((m) =>
-      m.replace(new RegExp(`^${error.property} `), ''),
-    );
+    const rules = Object.values(error.constraints ?? {}).map((m) => m.replace(new RegExp(`^${error.property} `), ''));
     return `${error.property}: ${rules.join('; ')}`;
   });
 }
@@ -336,7 +429,8 @@ function crossFieldProblems(env: Environment, failed: Set<string>): string[] {
   const missing = (name: keyof Environment, why: string) => {
     if (env[name] === undefined) problems.push(`${name}: required ${why}`);
   };
-  if (modes.includes('hmac') && production) missing('COGNIGY_WEBHOOK_SECRETS', 'when hmac auth is enabled in production');
+  if (modes.includes('hmac') && production)
+    missing('COGNIGY_WEBHOOK_SECRETS', 'when hmac auth is enabled in production');
   if (modes.includes('basic')) {
     missing('WEBHOOK_BASIC_USER', 'when basic auth is enabled');
     missing('WEBHOOK_BASIC_PASSWORD', 'when basic auth is enabled');

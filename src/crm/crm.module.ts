@@ -37,7 +37,13 @@ const UNLIMITED = -1;
   providers: [
     CrmBreaker,
     CrmClient,
-    ...connectorProviders([GenericConnector, SalesforceConnector, DataverseConnector, HubspotConnector, ZendeskConnector]),
+    ...connectorProviders([
+      GenericConnector,
+      SalesforceConnector,
+      DataverseConnector,
+      HubspotConnector,
+      ZendeskConnector,
+    ]),
     DeliveryVerdicts,
     DeliveryWorker,
     { provide: CrmStatus, useClass: LiveCrmStatus },

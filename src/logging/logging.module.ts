@@ -36,7 +36,9 @@ export const LOGGED_REQUEST_HEADERS = [
 ];
 const MAX_LOGGED_HEADER = 200;
 
-export function loggedHeaders(headers: Record<string, string | string[] | undefined> | undefined): Record<string, string> {
+export function loggedHeaders(
+  headers: Record<string, string | string[] | undefined> | undefined,
+): Record<string, string> {
   const kept: Record<string, string> = {};
   for (const name of LOGGED_REQUEST_HEADERS) {
     const value = headers?.[name];

@@ -48,8 +48,13 @@ describe('DeclarativeStrategy with mappings/example.json', () => {
   });
 
   it('drops a field whose entity is below minConfidence, keeps one exactly at it', () => {
-    expect(strategy.map(callback({ callbackId: ['CB-9', 0.9], phone: ['+49', 0.49] })).body).not.toHaveProperty('phone');
-    expect(strategy.map(callback({ callbackId: ['CB-9', 0.9], phone: ['+49', 0.5] })).body).toHaveProperty('phone', '+49');
+    expect(strategy.map(callback({ callbackId: ['CB-9', 0.9], phone: ['+49', 0.49] })).body).not.toHaveProperty(
+      'phone',
+    );
+    expect(strategy.map(callback({ callbackId: ['CB-9', 0.9], phone: ['+49', 0.5] })).body).toHaveProperty(
+      'phone',
+      '+49',
+    );
   });
 
   it('leaves out absent and empty entities and missing metadata', () => {

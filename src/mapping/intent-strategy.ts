@@ -12,11 +12,7 @@ export interface IntentStrategy {
 export const IntentMapping = DiscoveryService.createDecorator<string>();
 
 /** An entity's value, or undefined when it is absent, empty or below the confidence floor. */
-export function entityValue(
-  event: DialogCompletedEvent,
-  name: string,
-  minConfidence = 0,
-): string | undefined {
+export function entityValue(event: DialogCompletedEvent, name: string, minConfidence = 0): string | undefined {
   // Own entities only: a mapping naming `constructor` must not find Object.prototype's.
   const entity = Object.hasOwn(event.entities, name) ? event.entities[name] : undefined;
   if (!entity || entity.value === '' || entity.confidence < minConfidence) return undefined;

@@ -43,7 +43,11 @@ describe('LogSupportTicketStrategy', () => {
   it('has no last_interaction and does not depend on the event time', () => {
     const a = strategy.map(dialogEvent({ intent: 'log_support_ticket', entities: entities({ ticketId: 'T-1' }) }));
     const b = strategy.map(
-      dialogEvent({ intent: 'log_support_ticket', timestamp: '2030-01-01T00:00:00Z', entities: entities({ ticketId: 'T-1' }) }),
+      dialogEvent({
+        intent: 'log_support_ticket',
+        timestamp: '2030-01-01T00:00:00Z',
+        entities: entities({ ticketId: 'T-1' }),
+      }),
     );
     expect(a).toEqual(b);
     expect(a.body).not.toHaveProperty('last_interaction');

@@ -7,10 +7,7 @@ export const EVENT_FIELDS = ['timestamp', 'conversationId', 'botId', 'status', '
 export type EventField = (typeof EVENT_FIELDS)[number];
 
 export type FieldSource =
-  | { entity: string }
-  | { metadata: string }
-  | { event: EventField }
-  | { literal: string | number | boolean };
+  { entity: string } | { metadata: string } | { event: EventField } | { literal: string | number | boolean };
 
 /** How the events of one intent become a CRM upsert (a built-in strategy declares one in code). */
 export interface UpsertRecipe {
@@ -40,8 +37,7 @@ export class MappingsFileError extends Error {
 const ENTRY_KEYS = ['intent', 'objectType', 'path', 'object', 'idField', 'idEntity', 'minConfidence', 'fields'];
 const SOURCE_KEYS = ['entity', 'metadata', 'event', 'literal'];
 
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isName = (v: unknown): v is string => typeof v === 'string' && v.trim() !== '';
 
 function checkSource(where: string, source: unknown, problems: string[]): void {
@@ -69,17 +65,24 @@ function checkSource(where: string, source: unknown, problems: string[]): void {
 }
 
 /** Generic entries name a path; the other connectors' entries name the CRM object and id field instead. */
-function checkTarget(where: string, entry: Record<string, unknown>, connector: CrmConnectorName, problems: string[]): void {
+function checkTarget(
+  where: string,
+  entry: Record<string, unknown>,
+  connector: CrmConnectorName,
+  problems: string[],
+): void {
   if (connector === 'generic') {
     if (typeof entry.path !== 'string' || !entry.path.startsWith('/')) {
       problems.push(`${where}.path: must be a string starting with "/"`);
     }
     for (const key of ['object', 'idField']) {
-      if (key in entry) problems.push(`${where}.${key}: only with a CRM_CONNECTOR other than generic (this one takes a path)`);
+      if (key in entry)
+        problems.push(`${where}.${key}: only with a CRM_CONNECTOR other than generic (this one takes a path)`);
     }
     return;
   }
-  if ('path' in entry) problems.push(`${where}.path: not used with CRM_CONNECTOR=${connector}; name the object and idField`);
+  if ('path' in entry)
+    problems.push(`${where}.path: not used with CRM_CONNECTOR=${connector}; name the object and idField`);
   for (const key of ['object', 'idField']) {
     if (!isName(entry[key])) problems.push(`${where}.${key}: required with CRM_CONNECTOR=${connector}`);
   }
@@ -112,7 +115,11 @@ function checkEntry(where: string, entry: unknown, connector: CrmConnectorName, 
 }
 
 /** Parses and checks the whole file; throws one error naming every problem. */
-export function parseMappingsFile(file: string, text: string, connector: CrmConnectorName = 'generic'): MappingDefinition[] {
+export function parseMappingsFile(
+  file: string,
+  text: string,
+  connector: CrmConnectorName = 'generic',
+): MappingDefinition[] {
   let document: unknown;
   try {
     document = JSON.parse(text);

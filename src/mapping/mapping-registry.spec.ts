@@ -62,7 +62,10 @@ async function registry(options: { mappingsFile?: string; connector?: string; ex
       LogSupportTicketStrategy,
       NotAStrategy,
       ...(options.extra ?? []),
-      { provide: mappingConfig.KEY, useValue: { mappingsFile: options.mappingsFile, connector: options.connector ?? 'generic' } },
+      {
+        provide: mappingConfig.KEY,
+        useValue: { mappingsFile: options.mappingsFile, connector: options.connector ?? 'generic' },
+      },
       { provide: IntentMapper, useClass: MappingRegistry },
     ],
   }).compile();
@@ -101,8 +104,9 @@ describe('MappingRegistry (a real Nest module, strategies found through DI)', ()
       dialogEvent({ intent: 'update_customer_profile', entities: entities({ customerId: 'C-1', newStatus: 'gold' }) }),
     );
     expect(upsert).toMatchObject({ objectType: 'contact', externalId: 'C-1', body: { status: 'gold' } });
-    expect(mapper.map(dialogEvent({ intent: 'log_support_ticket', entities: entities({ ticketId: 'T-1' }) })))
-      .toMatchObject({ objectType: 'ticket', path: '/api/v2/tickets/upsert' });
+    expect(
+      mapper.map(dialogEvent({ intent: 'log_support_ticket', entities: entities({ ticketId: 'T-1' }) })),
+    ).toMatchObject({ objectType: 'ticket', path: '/api/v2/tickets/upsert' });
   });
 
   it('discovers a decorated strategy provided by another module', async () => {
@@ -130,7 +134,11 @@ describe('MappingRegistry (a real Nest module, strategies found through DI)', ()
     const mapper = await start({ mappingsFile: EXAMPLE });
     expect(mapper.intents().sort()).toEqual(['log_support_ticket', 'schedule_callback', 'update_customer_profile']);
     const upsert = mapper.map(
-      dialogEvent({ intent: 'schedule_callback', entities: entities({ callbackId: ['CB-1', 0.7] }), metadata: { channel: 'chat' } }),
+      dialogEvent({
+        intent: 'schedule_callback',
+        entities: entities({ callbackId: ['CB-1', 0.7] }),
+        metadata: { channel: 'chat' },
+      }),
     );
     expect(upsert).toEqual({
       intent: 'schedule_callback',
@@ -168,7 +176,9 @@ describe('MappingRegistry (a real Nest module, strategies found through DI)', ()
       body: { id: 'C-1', tier: 'gold' },
     });
     // The other built-in is untouched.
-    expect(mapper.map(dialogEvent({ intent: 'log_support_ticket', entities: entities({ ticketId: 'T-1' }) })).objectType).toBe('ticket');
+    expect(
+      mapper.map(dialogEvent({ intent: 'log_support_ticket', entities: entities({ ticketId: 'T-1' }) })).objectType,
+    ).toBe('ticket');
   });
 
   it('refuses to start with two decorated strategies for one intent', async () => {
@@ -215,7 +225,10 @@ describe('MappingRegistry (a real Nest module, strategies found through DI)', ()
       const mapper = await start({ connector: 'salesforce', mappingsFile: file('sf.json', { mappings: [contact] }) });
       expect(mapper.intents()).toEqual(['update_customer_profile']);
       const upsert = mapper.map(
-        dialogEvent({ intent: 'update_customer_profile', entities: entities({ customerId: 'C-1', newStatus: 'gold', notes: 'n' }) }),
+        dialogEvent({
+          intent: 'update_customer_profile',
+          entities: entities({ customerId: 'C-1', newStatus: 'gold', notes: 'n' }),
+        }),
       );
       expect(upsert).toEqual({
         intent: 'update_customer_profile',
@@ -238,7 +251,9 @@ describe('MappingRegistry (a real Nest module, strategies found through DI)', ()
         ],
       });
       const started = registry({ connector: 'salesforce', mappingsFile: bad });
-      await expect(started).rejects.toThrow('mappings[0] (update_customer_profile).path: not used with CRM_CONNECTOR=salesforce');
+      await expect(started).rejects.toThrow(
+        'mappings[0] (update_customer_profile).path: not used with CRM_CONNECTOR=salesforce',
+      );
       await expect(registry({ connector: 'salesforce', mappingsFile: bad })).rejects.toThrow(
         'mappings[1] (log_support_ticket).idField: required with CRM_CONNECTOR=salesforce',
       );

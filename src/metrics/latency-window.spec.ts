@@ -106,7 +106,10 @@ describe('LatencyWindow', () => {
       // 1 … 1000 into a window of 20 → 981 … 1000 remain; sample at rank r is 980 + r.
       // p50 rank 10 → 990; p95 rank 19 → 999; p99 rank 20 → 1000; mean (981 + 1000) / 2 = 990.5;
       // threshold 0.99 s = 990 ms: 981 … 990 → 10 of 20 = 50 %.
-      const window = windowOf(20, Array.from({ length: 1000 }, (_, i) => i + 1));
+      const window = windowOf(
+        20,
+        Array.from({ length: 1000 }, (_, i) => i + 1),
+      );
       expect(window.length).toBe(20);
       expect(window.figures(0.99)).toEqual({
         total_requests: 20,
@@ -124,7 +127,10 @@ describe('LatencyWindow', () => {
     it('computes the figures over 1 … 1000 ms recorded in reverse order', () => {
       // sample at rank r is r. p50 rank 500 → 500; p95 rank 950 → 950; p99 rank 990 → 990;
       // mean (1 + 1000) / 2 = 500.5; threshold 0.9 s = 900 ms: 1 … 900 → 900 of 1000 = 90 %.
-      const window = windowOf(1000, Array.from({ length: 1000 }, (_, i) => 1000 - i));
+      const window = windowOf(
+        1000,
+        Array.from({ length: 1000 }, (_, i) => 1000 - i),
+      );
       expect(window.figures(0.9)).toEqual({
         total_requests: 1000,
         mean_latency_ms: 500.5,

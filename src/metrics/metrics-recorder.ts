@@ -5,7 +5,11 @@ import { Telemetry } from '../telemetry/telemetry';
 import { LatencyService } from './latency.service';
 import { METRIC } from './prometheus-metrics';
 
-const NON_COUNTER_TOTALS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+const NON_COUNTER_TOTALS = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+];
 
 /** Turns the telemetry signals of Webhook and Crm into Prometheus series and SLA samples. */
 @Injectable()

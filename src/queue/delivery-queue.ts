@@ -8,7 +8,12 @@ import { AttemptRecord, AttemptResult, ClaimedEvent } from './stored-event';
  */
 export abstract class DeliveryQueue {
   abstract claimDue(limit: number, now?: number): Promise<ClaimedEvent[]>;
-  abstract markDelivered(eventId: string, attempts: number, result: AttemptResult, made?: AttemptRecord[]): Promise<void>;
+  abstract markDelivered(
+    eventId: string,
+    attempts: number,
+    result: AttemptResult,
+    made?: AttemptRecord[],
+  ): Promise<void>;
   abstract scheduleRetry(
     eventId: string,
     attempts: number,

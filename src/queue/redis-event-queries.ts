@@ -84,7 +84,15 @@ export class RedisEventQueries {
 
   private byScore(key: string): Candidates {
     return async (before, count) => {
-      const flat = await this.redis.zrevrangebyscore(`${this.prefix}:${key}`, `(${before}`, '-inf', 'WITHSCORES', 'LIMIT', 0, count);
+      const flat = await this.redis.zrevrangebyscore(
+        `${this.prefix}:${key}`,
+        `(${before}`,
+        '-inf',
+        'WITHSCORES',
+        'LIMIT',
+        0,
+        count,
+      );
       const pairs: Array<[number, string]> = [];
       for (let i = 0; i < flat.length; i += 2) pairs.push([Number(flat[i + 1]), flat[i]]);
       return pairs;
@@ -111,7 +119,8 @@ export class RedisEventQueries {
         // An entry left by an event deleted or expired meanwhile, or re-received under a new seq.
         if (!hash.state || Number(hash.seq) !== seq || !matches(hash)) continue;
         items.push(toStored(id, hash));
-        if (items.length === limit) return { items, nextCursor: (await candidates(cursor, 1)).length > 0 ? String(cursor) : null };
+        if (items.length === limit)
+          return { items, nextCursor: (await candidates(cursor, 1)).length > 0 ? String(cursor) : null };
       }
       if (batch.length < BATCH) return { items, nextCursor: null };
       if (examined >= SCAN_BUDGET) return { items, nextCursor: String(cursor) };
@@ -124,7 +133,15 @@ export class RedisEventQueries {
     const seqs: number[] = [];
     let from = after;
     for (;;) {
-      const flat = await this.redis.zrangebyscore(`${this.prefix}:dead`, `(${from}`, '+inf', 'WITHSCORES', 'LIMIT', 0, BATCH);
+      const flat = await this.redis.zrangebyscore(
+        `${this.prefix}:dead`,
+        `(${from}`,
+        '+inf',
+        'WITHSCORES',
+        'LIMIT',
+        0,
+        BATCH,
+      );
       const ids = flat.filter((_, i) => i % 2 === 0);
       for (const [i, { id, hash }] of (await this.getMany(ids)).entries()) {
         from = Number(flat[i * 2 + 1]);

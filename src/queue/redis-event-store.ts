@@ -123,14 +123,18 @@ export class RedisEventStore
       this.worker.waitUntilReady(),
       ...[this.redis, ...this.bullConnections].map(whenReady),
     ]);
-    await withTimeout(connected, STARTUP_TIMEOUT_MS, () =>
-      new Error(`Redis at ${redactUrl(this.config.redisUrl)} did not answer within ${STARTUP_TIMEOUT_MS} ms`),
+    await withTimeout(
+      connected,
+      STARTUP_TIMEOUT_MS,
+      () => new Error(`Redis at ${redactUrl(this.config.redisUrl)} did not answer within ${STARTUP_TIMEOUT_MS} ms`),
     );
     await this.worker.startStalledCheckTimer();
     this.sweepTimer = setInterval(() => void this.sweep(), SWEEP_INTERVAL_MS);
     this.sweepTimer.unref();
     await this.warnWithoutPersistence();
-    this.logger.log(`Event store: Redis at ${redactUrl(this.config.redisUrl)}, keys under ${this.config.redisKeyPrefix}:`);
+    this.logger.log(
+      `Event store: Redis at ${redactUrl(this.config.redisUrl)}, keys under ${this.config.redisKeyPrefix}:`,
+    );
   }
 
   /** Once per 10 s at most: a Redis outage must not flood the log. */
@@ -227,9 +231,11 @@ export class RedisEventStore
     }
     if (verdict !== 'ok') {
       const at =
-        verdict === 'wait' ? Math.max(Number(value) || 0, now + LOCKED_RETRY_MS)
-        : verdict === 'locked' ? now + LOCKED_RETRY_MS
-        : now + MISSING_RETRY_MS;
+        verdict === 'wait'
+          ? Math.max(Number(value) || 0, now + LOCKED_RETRY_MS)
+          : verdict === 'locked'
+            ? now + LOCKED_RETRY_MS
+            : now + MISSING_RETRY_MS;
       await job.moveToDelayed(at, token);
       return null;
     }
@@ -305,7 +311,13 @@ export class RedisEventStore
     return this.finish(eventId, 'delivered', attempts, 0, result, made);
   }
 
-  scheduleRetry(eventId: string, attempts: number, at: number, result: AttemptResult, made?: AttemptRecord[]): Promise<void> {
+  scheduleRetry(
+    eventId: string,
+    attempts: number,
+    at: number,
+    result: AttemptResult,
+    made?: AttemptRecord[],
+  ): Promise<void> {
     return this.finish(eventId, 'retry', attempts, at, result, made);
   }
 
@@ -410,7 +422,9 @@ export class RedisEventStore
 }
 
 function whenReady(client: Redis): Promise<void> {
-  return client.status === 'ready' ? Promise.resolve() : new Promise((resolve) => client.once('ready', () => resolve()));
+  return client.status === 'ready'
+    ? Promise.resolve()
+    : new Promise((resolve) => client.once('ready', () => resolve()));
 }
 
 function withTimeout<T>(work: Promise<T>, ms: number, error: () => Error): Promise<T> {

@@ -73,7 +73,6 @@ describe('SqliteEventStore (real SQLite file)', () => {
     shutdown(s);
   }
 
-
   beforeAll(() => {
     Logger.overrideLogger(false);
     root = mkdtempSync(join(tmpdir(), 'ccs-store-'));
@@ -295,8 +294,18 @@ describe('SqliteEventStore (real SQLite file)', () => {
       db.prepare(
         `INSERT INTO events (event_id, intent, object_type, external_id, event_time, received_at, request_id, payload,
            next_attempt_at, dedup_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(input.eventId, input.upsert.intent, input.upsert.objectType, input.upsert.externalId, input.eventTime,
-        input.receivedAt, input.requestId, JSON.stringify({ event: input.event, upsert: input.upsert }), input.receivedAt, input.receivedAt + 1000);
+      ).run(
+        input.eventId,
+        input.upsert.intent,
+        input.upsert.objectType,
+        input.upsert.externalId,
+        input.eventTime,
+        input.receivedAt,
+        input.requestId,
+        JSON.stringify({ event: input.event, upsert: input.upsert }),
+        input.receivedAt,
+        input.receivedAt + 1000,
+      );
       db.close();
 
       const upgraded = openStore({}, old);

@@ -50,7 +50,6 @@ interface Row {
   record_last_time?: number | null;
 }
 
-
 /** A write waiting for the next group commit. */
 interface Pending {
   run: () => unknown;
@@ -113,7 +112,8 @@ export class SqliteEventStore
 
   private migrate(): void {
     const columns = this.db.pragma('table_info(events)') as { name: string }[];
-    if (!columns.some((c) => c.name === 'conversation_id')) this.db.transaction(() => this.db.exec(MIGRATE_CONVERSATION_ID))();
+    if (!columns.some((c) => c.name === 'conversation_id'))
+      this.db.transaction(() => this.db.exec(MIGRATE_CONVERSATION_ID))();
     const present = new Set(columns.map((c) => c.name));
     for (const [name, type] of ADDED_COLUMNS) {
       if (!present.has(name)) this.db.exec(`ALTER TABLE events ADD COLUMN ${name} ${type}`);
@@ -175,13 +175,17 @@ export class SqliteEventStore
       attempt: db.prepare(
         `INSERT INTO attempts (event_id, at, status, error, duration_ms) VALUES (@eventId, @at, @status, @error, @durationMs)`,
       ),
-      attemptsOf: db.prepare(`SELECT at, status, error, duration_ms AS durationMs FROM attempts WHERE event_id = ? ORDER BY rowid`),
+      attemptsOf: db.prepare(
+        `SELECT at, status, error, duration_ms AS durationMs FROM attempts WHERE event_id = ? ORDER BY rowid`,
+      ),
       countMinute: db.prepare(
         `INSERT INTO minute_activity (minute, delivered, dead_lettered) VALUES (@minute, @delivered, @dead)
          ON CONFLICT (minute) DO UPDATE SET delivered = delivered + excluded.delivered,
            dead_lettered = dead_lettered + excluded.dead_lettered`,
       ),
-      minutes: db.prepare(`SELECT minute, delivered, dead_lettered AS deadLettered FROM minute_activity WHERE minute >= ?`),
+      minutes: db.prepare(
+        `SELECT minute, delivered, dead_lettered AS deadLettered FROM minute_activity WHERE minute >= ?`,
+      ),
       dropMinutes: db.prepare(`DELETE FROM minute_activity WHERE minute < ?`),
       oldestQueued: db.prepare(`SELECT received_at AS at FROM events WHERE state = 'queued' ORDER BY seq LIMIT 1`),
       get: db.prepare(`SELECT * FROM events WHERE event_id = ?`),
@@ -199,9 +203,7 @@ export class SqliteEventStore
       deleteDead: db.prepare(`DELETE FROM events WHERE event_id = ? AND state = 'dead'`),
       nextDue: db.prepare(`SELECT min(next_attempt_at) AS at FROM ready`),
       probe: db.prepare(`INSERT OR REPLACE INTO health (id, checked_at) VALUES (1, ?)`),
-      purge: db.prepare(
-        `DELETE FROM events WHERE state IN ('delivered', 'stale') AND dedup_until <= ?`,
-      ),
+      purge: db.prepare(`DELETE FROM events WHERE state IN ('delivered', 'stale') AND dedup_until <= ?`),
       purgeBodies: db.prepare(`DELETE FROM bodies WHERE dedup_until <= ?`),
       // A record's state goes once nothing is queued for it and its last event's window has passed.
       purgeRecords: db.prepare(
@@ -210,9 +212,7 @@ export class SqliteEventStore
              AND (e.state = 'queued' OR e.dedup_until > ?))`,
       ),
       bodySeen: db.prepare(`SELECT event_id FROM bodies WHERE body_hash = ? AND dedup_until > ?`),
-      rememberBody: db.prepare(
-        `INSERT OR REPLACE INTO bodies (body_hash, event_id, dedup_until) VALUES (?, ?, ?)`,
-      ),
+      rememberBody: db.prepare(`INSERT OR REPLACE INTO bodies (body_hash, event_id, dedup_until) VALUES (?, ?, ?)`),
     };
   }
 
@@ -287,7 +287,9 @@ export class SqliteEventStore
 
   private insert(event: NewEvent, now: number): EnqueueResult {
     const { upsert, bodyHash } = event;
-    const first = bodyHash ? (this.statements.bodySeen.get(bodyHash, now) as { event_id: string } | undefined) : undefined;
+    const first = bodyHash
+      ? (this.statements.bodySeen.get(bodyHash, now) as { event_id: string } | undefined)
+      : undefined;
     if (first) return { outcome: 'duplicate', eventId: first.event_id };
     this.statements.expire.run(event.eventId, now);
     const { changes } = this.statements.insert.run({

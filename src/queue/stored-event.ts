@@ -61,7 +61,6 @@ export interface AttemptResult {
   created?: boolean | null;
 }
 
-
 /** One CRM request made for an event (or a failed token request, which counts as one). */
 export interface AttemptRecord {
   /** When the request was sent, epoch milliseconds. */

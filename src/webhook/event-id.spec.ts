@@ -80,7 +80,9 @@ describe('headerEventId', () => {
 
   it('prefers the Standard Webhooks webhook-id over both headers', () => {
     expect(
-      headerEventId(req({ 'idempotency-key': 'idem-1', 'x-cognigy-event-id': 'cog-1' }, 'msg_2KWPBgLlAfxdpx2AI54pPJ85f4W')),
+      headerEventId(
+        req({ 'idempotency-key': 'idem-1', 'x-cognigy-event-id': 'cog-1' }, 'msg_2KWPBgLlAfxdpx2AI54pPJ85f4W'),
+      ),
     ).toBe('msg_2KWPBgLlAfxdpx2AI54pPJ85f4W');
   });
 

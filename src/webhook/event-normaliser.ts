@@ -42,8 +42,7 @@ export function fromEndpointOutput(
   const conversationId = dto.sessionId as string;
   const timestamp = data.timestamp ?? new Date(receivedAt).toISOString();
   return {
-    eventId:
-      headerId ?? dto.AIOutput?.traceId ?? derivedEventId(conversationId, data.intent, timestamp),
+    eventId: headerId ?? dto.AIOutput?.traceId ?? derivedEventId(conversationId, data.intent, timestamp),
     source: 'endpoint-output',
     conversationId,
     botId: data.botId ?? 'unknown',

@@ -8,7 +8,12 @@ import { ShutdownState } from '../lifecycle/shutdown-state';
 import { Telemetry } from '../telemetry/telemetry';
 import { WebhookRoute } from '../telemetry/telemetry-signals';
 import { WebhookAuthGuard } from './auth/webhook-auth.guard';
-import { BodyTimeoutError, InvalidPayloadError, PayloadTooLargeError, UnsupportedMediaTypeError } from './webhook-errors';
+import {
+  BodyTimeoutError,
+  InvalidPayloadError,
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+} from './webhook-errors';
 import { header, WebhookRequest } from './webhook-request';
 import { answerKindOf, WebhookResponse } from './webhook-response';
 
@@ -63,7 +68,9 @@ export class WebhookBodyMiddleware implements NestMiddleware {
   }
 
   private answered(req: WebhookRequest, res: WebhookResponse): void {
-    const route: WebhookRoute = req.originalUrl.split('?')[0].endsWith('endpoint-output') ? 'endpoint-output' : 'dialog-complete';
+    const route: WebhookRoute = req.originalUrl.split('?')[0].endsWith('endpoint-output')
+      ? 'endpoint-output'
+      : 'dialog-complete';
     const seconds = Number(process.hrtime.bigint() - req.receivedAtHr) / 1e9;
     this.telemetry.emit('webhookAnswered', { route, kind: answerKindOf(res), seconds });
   }

@@ -3,11 +3,7 @@ import { DomainError } from '../shared/domain-error';
 import { ErrorAnswers } from '../shared/error-answers';
 
 type WebhookErrorCode =
-  | 'PAYLOAD_TOO_LARGE'
-  | 'BODY_TIMEOUT'
-  | 'UNSUPPORTED_MEDIA_TYPE'
-  | 'WEBHOOK_UNAUTHORIZED'
-  | 'INVALID_PAYLOAD';
+  'PAYLOAD_TOO_LARGE' | 'BODY_TIMEOUT' | 'UNSUPPORTED_MEDIA_TYPE' | 'WEBHOOK_UNAUTHORIZED' | 'INVALID_PAYLOAD';
 
 export class PayloadTooLargeError extends DomainError<WebhookErrorCode> {
   readonly code = 'PAYLOAD_TOO_LARGE';

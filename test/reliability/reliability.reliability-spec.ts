@@ -107,15 +107,20 @@ describe(`reliability (${LONG ? 'long' : 'short'} profile, built service)`, () =
     const protoKey = fc.constantFrom('__proto__', 'constructor', 'toString', 'valueOf', 'hasOwnProperty', 'customerId');
     const body = fc.oneof(
       // A dialog completion with arbitrary entities and metadata (prototype keys, unicode, deep JSON).
-      fc.record({
-        conversationId: fc.string({ unit: 'grapheme', maxLength: 40 }),
-        botId: fc.string({ maxLength: 20 }),
-        status: fc.constant('completed'),
-        intent: fc.constantFrom('update_customer_profile', 'log_support_ticket', 'unknown_intent'),
-        entities: fc.dictionary(protoKey, fc.record({ value: fc.oneof(fc.string(), fc.integer(), fc.boolean(), json) })),
-        timestamp: fc.oneof(fc.constant(new Date().toISOString()), fc.string(), fc.constant('9999-12-31T23:59:59Z')),
-        metadata: fc.oneof(json, fc.dictionary(protoKey, json)),
-      }).map((o) => JSON.stringify(o)),
+      fc
+        .record({
+          conversationId: fc.string({ unit: 'grapheme', maxLength: 40 }),
+          botId: fc.string({ maxLength: 20 }),
+          status: fc.constant('completed'),
+          intent: fc.constantFrom('update_customer_profile', 'log_support_ticket', 'unknown_intent'),
+          entities: fc.dictionary(
+            protoKey,
+            fc.record({ value: fc.oneof(fc.string(), fc.integer(), fc.boolean(), json) }),
+          ),
+          timestamp: fc.oneof(fc.constant(new Date().toISOString()), fc.string(), fc.constant('9999-12-31T23:59:59Z')),
+          metadata: fc.oneof(json, fc.dictionary(protoKey, json)),
+        })
+        .map((o) => JSON.stringify(o)),
       // Wide arrays and deep nesting.
       fc.integer({ min: 1, max: 20_000 }).map((n) => JSON.stringify({ metadata: { list: new Array(n).fill([]) } })),
       fc.integer({ min: 1, max: 200 }).map((n) => `${'['.repeat(n)}${']'.repeat(n)}`),
@@ -126,7 +131,10 @@ describe(`reliability (${LONG ? 'long' : 'short'} profile, built service)`, () =
     const signature = fc.constantFrom('valid', 'upper', 'prefixed', 'wrong', 'missing');
     const contentType = fc.constantFrom('application/json', 'application/json; charset=utf-8', 'text/plain', '');
     const route = fc.constantFrom(DIALOG, ENDPOINT);
-    const idHeader = fc.option(fc.string({ minLength: 1, maxLength: 250 }).filter((s) => !/[\r\n]/.test(s)), { nil: undefined });
+    const idHeader = fc.option(
+      fc.string({ minLength: 1, maxLength: 250 }).filter((s) => !/[\r\n]/.test(s)),
+      { nil: undefined },
+    );
 
     await fc.assert(
       fc.asyncProperty(body, signature, contentType, route, idHeader, async (raw, sig, type, path, id) => {
@@ -145,7 +153,8 @@ describe(`reliability (${LONG ? 'long' : 'short'} profile, built service)`, () =
           if (!alive()) throw new Error(`the service died: ${service.output().slice(-2000)}`);
           throw error;
         }
-        if (reply.status === 202 || reply.status === 200) expect(sig === 'valid' || sig === 'upper' || sig === 'prefixed').toBe(true);
+        if (reply.status === 202 || reply.status === 200)
+          expect(sig === 'valid' || sig === 'upper' || sig === 'prefixed').toBe(true);
       }),
       { numRuns: FUZZ_RUNS },
     );
@@ -153,13 +162,18 @@ describe(`reliability (${LONG ? 'long' : 'short'} profile, built service)`, () =
     const truncated = JSON.stringify(keyedDialog('truncated'));
     const partial = await call(port, 'POST', DIALOG, {
       raw: truncated.slice(0, 20),
-      headers: { 'content-length': String(truncated.length), 'x-cognigy-signature': cognigySignature(SECRET, truncated) },
+      headers: {
+        'content-length': String(truncated.length),
+        'x-cognigy-signature': cognigySignature(SECRET, truncated),
+      },
       timeoutMs: 20_000,
     }).catch((error: Error) => ({ status: 0, body: error.message }) as Reply);
     expect([0, 408]).toContain(partial.status);
     expect(alive()).toBe(true);
     const growth = rss() - rssBefore;
-    console.log(`fuzzing: ${FUZZ_RUNS} requests, answers ${JSON.stringify(Object.fromEntries(statuses))}, RSS +${Math.round(growth / 1e6)} MB`);
+    console.log(
+      `fuzzing: ${FUZZ_RUNS} requests, answers ${JSON.stringify(Object.fromEntries(statuses))}, RSS +${Math.round(growth / 1e6)} MB`,
+    );
     expect(growth).toBeLessThan(200e6);
   });
 
@@ -184,7 +198,9 @@ describe(`reliability (${LONG ? 'long' : 'short'} profile, built service)`, () =
   /** Gaps (ms) between a 429 and the next request for the same event. */
   const gapsAfter429 = () =>
     [...byEvent().values()].flatMap((requests) =>
-      requests.flatMap((r, i) => (r.status === 429 && i + 1 < requests.length ? [Date.parse(requests[i + 1].at) - Date.parse(r.at)] : [])),
+      requests.flatMap((r, i) =>
+        r.status === 429 && i + 1 < requests.length ? [Date.parse(requests[i + 1].at) - Date.parse(r.at)] : [],
+      ),
     );
 
   it('a 429 storm: no request for an event before the Retry-After it was told', async () => {
@@ -220,7 +236,8 @@ describe(`reliability (${LONG ? 'long' : 'short'} profile, built service)`, () =
   it('every accepted event is applied exactly once, every extra send explained, nothing for a non-2xx, no dead letter', async () => {
     const applied = (r: SandboxRequest) => r.status !== null && r.status < 300;
     // The CRM may refuse what the fuzzer made up (a 4xx that no retry changes): a dead letter then.
-    const refused = (r: SandboxRequest) => r.status !== null && r.status >= 400 && r.status < 500 && ![401, 408, 429].includes(r.status);
+    const refused = (r: SandboxRequest) =>
+      r.status !== null && r.status >= 400 && r.status < 500 && ![401, 408, 429].includes(r.status);
     const unapplied = () => {
       const map = byEvent();
       return [...accepted].filter((id) => !map.get(id)?.some((r) => applied(r) || refused(r)));
@@ -237,7 +254,9 @@ describe(`reliability (${LONG ? 'long' : 'short'} profile, built service)`, () =
         .slice(0, 10)
         .map((id) => `${id.slice(0, 40)}: ${(map.get(id) ?? []).map((r) => r.status).join(',') || 'no request'}`);
       const admin = await call(port, 'GET', '/admin/dead-letters', { headers: { authorization: `Bearer ${ADMIN}` } });
-      throw new Error(`${(error as Error).message}\nunapplied: ${detail.join('; ')}\ndead letters: ${admin.body.slice(0, 1500)}`);
+      throw new Error(
+        `${(error as Error).message}\nunapplied: ${detail.join('; ')}\ndead letters: ${admin.body.slice(0, 1500)}`,
+      );
     }
     const map = byEvent();
     const unexplained: string[] = [];
@@ -263,11 +282,15 @@ describe(`reliability (${LONG ? 'long' : 'short'} profile, built service)`, () =
     // Nothing reached the CRM that the service did not answer 202 for.
     expect([...map.keys()].filter((key) => !accepted.has(key))).toEqual([]);
     // The only dead letters are the events the CRM refused (no 401 after a token expiry ends there).
-    const dead = await call(port, 'GET', '/admin/dead-letters?limit=100', { headers: { authorization: `Bearer ${ADMIN}` } });
+    const dead = await call(port, 'GET', '/admin/dead-letters?limit=100', {
+      headers: { authorization: `Bearer ${ADMIN}` },
+    });
     const deadIds = (JSON.parse(dead.body) as { items: { eventId: string }[] }).items.map((e) => e.eventId);
     expect(deadIds.sort()).toEqual([...refusedIds].sort());
     const tokens = sandbox.stats().tokenRequests;
-    console.log(`totals: ${sent} requests sent, ${accepted.size} accepted, ${sandbox.requests().length} CRM requests, ${tokens} token requests`);
+    console.log(
+      `totals: ${sent} requests sent, ${accepted.size} accepted, ${sandbox.requests().length} CRM requests, ${tokens} token requests`,
+    );
     expect(alive()).toBe(true);
   });
 });

@@ -9,7 +9,8 @@ export const CONNECTOR_SECRET = 'connector-webhook-secret';
 export const CONNECTOR_ADMIN = 'connector-admin-token';
 
 /** The shipped example mapping of a connector: the tests load exactly these files. */
-export const exampleMapping = (connector: string) => join(__dirname, '..', '..', 'mappings', `${connector}.example.json`);
+export const exampleMapping = (connector: string) =>
+  join(__dirname, '..', '..', 'mappings', `${connector}.example.json`);
 
 /**
  * The real app delivering through `connector` with its example mapping, quick retries and a
@@ -31,8 +32,12 @@ export function startConnectorApp(connector: string, env: Record<string, string>
 }
 
 /** A signed update_customer_profile for `customerId`; resolves with the event id. */
-export const sendContact = (t: TestApp, customerId: string, more: Entities = { newStatus: { value: 'gold' } }, overrides = {}) =>
-  sendAccepted(t, CONNECTOR_SECRET, contactDialog(customerId, more, overrides));
+export const sendContact = (
+  t: TestApp,
+  customerId: string,
+  more: Entities = { newStatus: { value: 'gold' } },
+  overrides = {},
+) => sendAccepted(t, CONNECTOR_SECRET, contactDialog(customerId, more, overrides));
 
 /** A signed log_support_ticket for `ticketId`; resolves with the event id. */
 export const sendTicket = (t: TestApp, ticketId: string, priority = 'high') =>
@@ -41,7 +46,8 @@ export const sendTicket = (t: TestApp, ticketId: string, priority = 'high') =>
 export const view = (t: TestApp, eventId: string): Promise<EventView> => eventView(t, CONNECTOR_ADMIN, eventId);
 
 /** Waits until every event is in `state` (admin API); resolves with their views. */
-export const settledAs = (t: TestApp, eventIds: string[], state: string) => waitForState(t, CONNECTOR_ADMIN, eventIds, state);
+export const settledAs = (t: TestApp, eventIds: string[], state: string) =>
+  waitForState(t, CONNECTOR_ADMIN, eventIds, state);
 
 /** crm_upserts_total{object, result} as /metrics shows it now. */
 export async function upsertsCounted(t: TestApp, object: string, result: string): Promise<number> {

@@ -52,24 +52,36 @@ export class DataverseFake extends FakeCrm {
     const form = new URLSearchParams(raw);
     this.scopes.push(form.get('scope') ?? '');
     if (form.get('client_id') !== this.clientId || form.get('client_secret') !== this.clientSecret) {
-      return { status: 401, body: { error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret provided.' } };
+      return {
+        status: 401,
+        body: { error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret provided.' },
+      };
     }
     if (form.get('scope') !== `${this.url}/.default`) {
-      return { status: 400, body: { error: 'invalid_scope', error_description: 'AADSTS70011: The provided value for scope is not valid.' } };
+      return {
+        status: 400,
+        body: { error: 'invalid_scope', error_description: 'AADSTS70011: The provided value for scope is not valid.' },
+      };
     }
-    return { status: 200, body: { token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: this.issueToken() } };
+    return {
+      status: 200,
+      body: { token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: this.issueToken() },
+    };
   }
 
   protected route(req: IncomingMessage, body: unknown): Reply {
     const token = this.bearer(req);
-    if (!token || !this.tokens.has(token)) return { status: 401, body: odataError('0x8006088a', 'Authentication failed') };
+    if (!token || !this.tokens.has(token))
+      return { status: 401, body: odataError('0x8006088a', 'Authentication failed') };
     const url = req.url ?? '';
     const upsert = /^\/api\/data\/v9\.2\/([a-z_]+)\(([a-z_]+)='((?:[^']|'')*)'\)$/.exec(decodeURIComponentSafe(url));
-    if (upsert && req.method === 'PATCH') return this.upsert(upsert[1], upsert[2], upsert[3].replace(/''/g, "'"), body as Record<string, unknown>);
+    if (upsert && req.method === 'PATCH')
+      return this.upsert(upsert[1], upsert[2], upsert[3].replace(/''/g, "'"), body as Record<string, unknown>);
     const read = /^\/api\/data\/v9\.2\/([a-z_]+)\?\$select=([a-z_]+)/.exec(url);
     if (read && req.method === 'GET') {
       const entity = this.environment[read[1]];
-      if (!entity) return { status: 404, body: odataError('0x80060888', `Resource not found for the segment '${read[1]}'.`) };
+      if (!entity)
+        return { status: 404, body: odataError('0x80060888', `Resource not found for the segment '${read[1]}'.`) };
       if (read[2] !== entity.key && !entity.columns.includes(read[2])) {
         return { status: 400, body: odataError('0x80060888', `Could not find a property named '${read[2]}'.`) };
       }
@@ -81,17 +93,27 @@ export class DataverseFake extends FakeCrm {
   private upsert(set: string, key: string, value: string, fields: Record<string, unknown>): Reply {
     const entity = this.environment[set];
     if (!entity) return { status: 404, body: odataError('0x80060888', `Resource not found for the segment '${set}'.`) };
-    if (key !== entity.key) return { status: 400, body: odataError('0x80040217', `No alternate key named ${key} on ${set}`) };
+    if (key !== entity.key)
+      return { status: 400, body: odataError('0x80040217', `No alternate key named ${key} on ${set}`) };
     const unknown = Object.keys(fields ?? {}).find((c) => !entity.columns.includes(c));
     if (unknown) {
-      return { status: 400, body: odataError('0x80060891', `An undeclared property '${unknown}' which only has property annotations in the payload but no property value was found in the payload.`) };
+      return {
+        status: 400,
+        body: odataError(
+          '0x80060891',
+          `An undeclared property '${unknown}' which only has property annotations in the payload but no property value was found in the payload.`,
+        ),
+      };
     }
     const rows = this.rows.get(set) ?? new Map<string, Record<string, unknown>>();
     this.rows.set(set, rows);
     const row = rows.get(value) ?? { id: randomUUID(), [key]: value };
     Object.assign(row, fields);
     rows.set(value, row);
-    return { status: 204, headers: { 'OData-EntityId': `${this.url}/api/data/v9.2/${set}(${row.id as string})`, 'OData-Version': '4.0' } };
+    return {
+      status: 204,
+      headers: { 'OData-EntityId': `${this.url}/api/data/v9.2/${set}(${row.id as string})`, 'OData-Version': '4.0' },
+    };
   }
 }
 

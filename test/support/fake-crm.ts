@@ -102,7 +102,8 @@ export abstract class FakeCrm {
       reply = this.takeFault() ?? this.route(req, body);
     }
     this.seen.push({ method: req.method ?? '', url, headers: req.headers, body, status: reply.status });
-    const payload = reply.body === undefined ? '' : typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
+    const payload =
+      reply.body === undefined ? '' : typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
     const headers = payload === '' ? { ...reply.headers } : { 'content-type': 'application/json', ...reply.headers };
     res.writeHead(reply.status, headers).end(payload);
   }

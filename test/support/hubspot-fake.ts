@@ -19,7 +19,12 @@ export const EXAMPLE_ACCOUNT: Record<string, string[]> = {
   tickets: ['cognigy_ticket_id', 'subject', 'content', 'cognigy_priority', 'hs_pipeline', 'hs_pipeline_stage'],
 };
 
-const hubspotError = (category: string, message: string) => ({ status: 'error', message, correlationId: 'c0ffee00-0000-4000-8000-000000000000', category });
+const hubspotError = (category: string, message: string) => ({
+  status: 'error',
+  message,
+  correlationId: 'c0ffee00-0000-4000-8000-000000000000',
+  category,
+});
 
 export class HubspotFake extends FakeCrm {
   /** object → unique id value → record */
@@ -40,7 +45,9 @@ export class HubspotFake extends FakeCrm {
 
   /** Inputs carried by each batch upsert seen. */
   batchSizes(): number[] {
-    return this.apiRequests().filter((r) => r.url.endsWith('/batch/upsert')).map((r) => (r.body as { inputs: unknown[] }).inputs.length);
+    return this.apiRequests()
+      .filter((r) => r.url.endsWith('/batch/upsert'))
+      .map((r) => (r.body as { inputs: unknown[] }).inputs.length);
   }
 
   protected isTokenRequest(): boolean {
@@ -66,27 +73,40 @@ export class HubspotFake extends FakeCrm {
   private property(object: string, name: string): Reply {
     const properties = this.account[object];
     if (!properties?.includes(name)) {
-      return { status: 404, body: hubspotError('OBJECT_NOT_FOUND', `Unable to find property ${name} for object ${object}`) };
+      return {
+        status: 404,
+        body: hubspotError('OBJECT_NOT_FOUND', `Unable to find property ${name} for object ${object}`),
+      };
     }
     return { status: 200, body: { name, type: 'string', hasUniqueValue: properties[0] === name } };
   }
 
   private batchUpsert(object: string, body: unknown): Reply {
     const properties = this.account[object];
-    if (!properties) return { status: 400, body: hubspotError('VALIDATION_ERROR', `Unable to infer object type from: ${object}`) };
-    const inputs = (body as { inputs?: Array<{ idProperty: string; id: string; properties: Record<string, unknown> }> })?.inputs;
-    if (!Array.isArray(inputs)) return { status: 400, body: hubspotError('VALIDATION_ERROR', 'Invalid input JSON: inputs is required') };
-    if (inputs.length > 100) return { status: 400, body: hubspotError('VALIDATION_ERROR', 'Batch input limit exceeded: 100') };
+    if (!properties)
+      return { status: 400, body: hubspotError('VALIDATION_ERROR', `Unable to infer object type from: ${object}`) };
+    const inputs = (body as { inputs?: Array<{ idProperty: string; id: string; properties: Record<string, unknown> }> })
+      ?.inputs;
+    if (!Array.isArray(inputs))
+      return { status: 400, body: hubspotError('VALIDATION_ERROR', 'Invalid input JSON: inputs is required') };
+    if (inputs.length > 100)
+      return { status: 400, body: hubspotError('VALIDATION_ERROR', 'Batch input limit exceeded: 100') };
     const results: unknown[] = [];
     const errors: unknown[] = [];
     const now = new Date().toISOString();
     for (const input of inputs) {
       if (input.idProperty !== properties[0]) {
-        errors.push({ status: 'error', category: 'VALIDATION_ERROR', message: `${input.idProperty} is not a unique property`, context: { ids: [input.id] } });
+        errors.push({
+          status: 'error',
+          category: 'VALIDATION_ERROR',
+          message: `${input.idProperty} is not a unique property`,
+          context: { ids: [input.id] },
+        });
         continue;
       }
       const bad = Object.entries(input.properties).find(
-        ([name, value]) => !properties.includes(name) || (this.rejectedValues.has(name) && this.rejectedValues.get(name) === value),
+        ([name, value]) =>
+          !properties.includes(name) || (this.rejectedValues.has(name) && this.rejectedValues.get(name) === value),
       );
       if (bad) {
         errors.push({
@@ -103,7 +123,14 @@ export class HubspotFake extends FakeCrm {
       const record = existing ?? { id: String(++this.counter), properties: { [input.idProperty]: input.id } };
       Object.assign(record.properties, input.properties);
       store.set(input.id, record);
-      results.push({ id: record.id, properties: { ...record.properties }, createdAt: now, updatedAt: now, archived: false, new: !existing });
+      results.push({
+        id: record.id,
+        properties: { ...record.properties },
+        createdAt: now,
+        updatedAt: now,
+        archived: false,
+        new: !existing,
+      });
     }
     const answer = { status: 'COMPLETE', results, startedAt: now, completedAt: now };
     if (errors.length === 0) return { status: 200, body: answer };

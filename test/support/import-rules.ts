@@ -62,12 +62,17 @@ function importsOf(file: SourceFile): ImportRef[] {
   const source = ts.createSourceFile(file.path, file.text, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
   const found: ImportRef[] = [];
   const visit = (node: ts.Node) => {
-    if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
+    if (
+      (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) &&
+      node.moduleSpecifier &&
+      ts.isStringLiteral(node.moduleSpecifier)
+    ) {
       const typeOnly = ts.isImportDeclaration(node) ? node.importClause?.isTypeOnly === true : node.isTypeOnly;
       found.push({ from: file.path, specifier: node.moduleSpecifier.text, dynamic: false, typeOnly });
     } else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference)) {
       const expression = node.moduleReference.expression;
-      if (ts.isStringLiteral(expression)) found.push({ from: file.path, specifier: expression.text, dynamic: false, typeOnly: false });
+      if (ts.isStringLiteral(expression))
+        found.push({ from: file.path, specifier: expression.text, dynamic: false, typeOnly: false });
     } else if (ts.isCallExpression(node) && node.arguments.length > 0) {
       const isImport = node.expression.kind === ts.SyntaxKind.ImportKeyword;
       const isRequire = ts.isIdentifier(node.expression) && node.expression.text === 'require';
@@ -104,7 +109,9 @@ export function violations(table: ModuleTable, files: SourceFile[]): string[] {
   const known = new Set([...Object.keys(table.modules), ROOT]);
   for (const folder of new Set(files.map((f) => moduleOf(f.path)))) {
     if (!known.has(folder)) {
-      problems.push(`src/${folder}/ is in no module of the table: add it to the table in test/architecture.e2e-spec.ts (and to docs/architecture.md)`);
+      problems.push(
+        `src/${folder}/ is in no module of the table: add it to the table in test/architecture.e2e-spec.ts (and to docs/architecture.md)`,
+      );
     }
   }
   const edges = new Map<string, Set<string>>();
@@ -123,7 +130,8 @@ export function violations(table: ModuleTable, files: SourceFile[]): string[] {
 
 function check(table: ModuleTable, ref: ImportRef, to: string): string | null {
   const where = `src/${ref.from} imports '${ref.specifier}'`;
-  if (to.startsWith('../test/')) return `${where}: code under src/ never imports test/ (move the helper beside what it builds, as a *.fixture.ts)`;
+  if (to.startsWith('../test/'))
+    return `${where}: code under src/ never imports test/ (move the helper beside what it builds, as a *.fixture.ts)`;
   if (to.startsWith('../')) return null;
   if (isTestCode(to) && !isTestCode(ref.from)) return `${where}: production code never imports a spec or a fixture`;
   const [from, into] = [moduleOf(ref.from), moduleOf(to)];
@@ -135,7 +143,7 @@ function check(table: ModuleTable, ref: ImportRef, to: string): string | null {
       return `${where}: the root loads the development-only ${into} module with a dynamic import() (or an \`import type\`) only, so production never loads it`;
     }
   } else {
-    const mayUse = [...table.modules[from]?.uses ?? [], ...(table.foundation.includes(from) ? [] : table.foundation)];
+    const mayUse = [...(table.modules[from]?.uses ?? []), ...(table.foundation.includes(from) ? [] : table.foundation)];
     if (!mayUse.includes(into)) {
       const allowed = mayUse.length > 0 ? mayUse.join(', ') : 'nothing';
       return `${where}: ${from} may import ${allowed}, not ${into} (the table in test/architecture.e2e-spec.ts, docs/architecture.md)`;

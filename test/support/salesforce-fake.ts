@@ -101,7 +101,8 @@ export class SalesforceFake extends FakeCrm {
 
   protected route(req: IncomingMessage, body: unknown): Reply {
     const token = this.bearer(req);
-    if (!token || !this.tokens.has(token)) return { status: 401, body: error('INVALID_SESSION_ID', 'Session expired or invalid') };
+    if (!token || !this.tokens.has(token))
+      return { status: 401, body: error('INVALID_SESSION_ID', 'Session expired or invalid') };
     const path = decodeURI((req.url ?? '').split('?')[0]);
     let match = /^\/services\/data\/v\d+\.\d\/sobjects\/([^/]+)\/([^/]+)\/(.+)$/.exec(path);
     if (match && req.method === 'PATCH') {
@@ -125,7 +126,10 @@ export class SalesforceFake extends FakeCrm {
     const schema = this.org[object];
     if (!schema) return { status: 404, body: error('NOT_FOUND', 'The requested resource does not exist') };
     if (!schema.externalIds.includes(idField)) {
-      return { status: 404, body: error('NOT_FOUND', `Provided external ID field does not exist or is not accessible: ${idField}`) };
+      return {
+        status: 404,
+        body: error('NOT_FOUND', `Provided external ID field does not exist or is not accessible: ${idField}`),
+      };
     }
     const matches = this.find(object, idField, externalId);
     if (matches.length > 1) {
@@ -146,14 +150,27 @@ export class SalesforceFake extends FakeCrm {
     const results = records.map((record) => {
       const { attributes, [idField]: externalId, ...fields } = record;
       if ((attributes as { type?: string })?.type !== object) {
-        return { success: false, errors: [{ statusCode: 'INVALID_TYPE', message: 'attributes.type must match the URI', fields: [] }] };
+        return {
+          success: false,
+          errors: [{ statusCode: 'INVALID_TYPE', message: 'attributes.type must match the URI', fields: [] }],
+        };
       }
       const matches = this.find(object, idField, String(externalId));
       if (matches.length > 1) {
-        return { success: false, errors: [{ statusCode: 'DUPLICATE_EXTERNAL_ID', message: `${idField}: more than one record found for external id`, fields: [idField] }] };
+        return {
+          success: false,
+          errors: [
+            {
+              statusCode: 'DUPLICATE_EXTERNAL_ID',
+              message: `${idField}: more than one record found for external id`,
+              fields: [idField],
+            },
+          ],
+        };
       }
       const problem = this.validate(object, schema, fields);
-      if (problem) return { success: false, errors: [{ statusCode: problem.errorCode, message: problem.message, fields: [] }] };
+      if (problem)
+        return { success: false, errors: [{ statusCode: problem.errorCode, message: problem.message, fields: [] }] };
       return this.apply(object, idField, String(externalId), fields, matches[0]);
     });
     return { status: 200, body: results };
@@ -161,7 +178,8 @@ export class SalesforceFake extends FakeCrm {
 
   private validate(object: string, schema: SalesforceObject, fields: Record<string, unknown>) {
     for (const [name, value] of Object.entries(fields)) {
-      if (!schema.fields.includes(name)) return { errorCode: 'INVALID_FIELD', message: `No such column '${name}' on sobject of type ${object}` };
+      if (!schema.fields.includes(name))
+        return { errorCode: 'INVALID_FIELD', message: `No such column '${name}' on sobject of type ${object}` };
       if (this.rejectedValues.has(name) && this.rejectedValues.get(name) === value) {
         return { errorCode: 'FIELD_CUSTOM_VALIDATION_EXCEPTION', message: `${name} does not accept ${String(value)}` };
       }
@@ -169,7 +187,13 @@ export class SalesforceFake extends FakeCrm {
     return undefined;
   }
 
-  private apply(object: string, idField: string, externalId: string, fields: Record<string, unknown>, existing?: SalesforceRecord) {
+  private apply(
+    object: string,
+    idField: string,
+    externalId: string,
+    fields: Record<string, unknown>,
+    existing?: SalesforceRecord,
+  ) {
     this.writes.push({ object, externalId, fields });
     if (existing) {
       Object.assign(existing, fields);

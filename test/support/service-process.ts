@@ -30,14 +30,25 @@ export interface ServiceProcess {
  * JSON lines (tests read them); `env` adds the test's own settings or replaces any of these.
  */
 export function serviceEnv(port: number, dataDir: string, env: Record<string, string> = {}): Record<string, string> {
-  return { NODE_ENV: 'development', LOG_FORMAT: 'json', PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, ...env };
+  return {
+    NODE_ENV: 'development',
+    LOG_FORMAT: 'json',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    ...env,
+  };
 }
 
 /**
  * Runs `node dist/main.js` with exactly `env` (plus PATH and HOME), in `cwd` so no developer
  * `.env` of the checkout is read; `user` runs it under another uid/gid (when the tests run as root).
  */
-export function runService(env: Record<string, string>, cwd: string, user?: { uid: number; gid: number }): ServiceProcess {
+export function runService(
+  env: Record<string, string>,
+  cwd: string,
+  user?: { uid: number; gid: number },
+): ServiceProcess {
   return runCommand(process.execPath, [MAIN], env, cwd, user);
 }
 
@@ -149,7 +160,8 @@ export async function waitUntilAnswering(service: ServiceProcess, port: number, 
       await probe(port);
       return;
     } catch {
-      if (Date.now() > deadline) throw new Error(`no answer on port ${port} within ${timeoutMs} ms:\n${service.output()}`);
+      if (Date.now() > deadline)
+        throw new Error(`no answer on port ${port} within ${timeoutMs} ms:\n${service.output()}`);
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
   }
@@ -214,16 +226,24 @@ export interface CallOptions {
 }
 
 /** Any request to 127.0.0.1:`port` on a fresh connection; resolves with the whole answer. */
-export function call(port: number, method: string, path: string, { headers = {}, raw, timeoutMs }: CallOptions = {}): Promise<Reply> {
+export function call(
+  port: number,
+  method: string,
+  path: string,
+  { headers = {}, raw, timeoutMs }: CallOptions = {},
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const extra: Record<string, string | number> =
       raw === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(raw) };
-    const req = request({ host: '127.0.0.1', port, path, method, agent: false, headers: { ...extra, ...headers } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-      res.on('error', reject);
-    });
+    const req = request(
+      { host: '127.0.0.1', port, path, method, agent: false, headers: { ...extra, ...headers } },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     if (timeoutMs !== undefined) req.setTimeout(timeoutMs, () => req.destroy(new Error(`${method} ${path} timed out`)));
     req.end(raw);

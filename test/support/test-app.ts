@@ -16,8 +16,24 @@ export interface TestApp {
 }
 
 /** Variables the service reads; cleared for each test app so the host's environment never leaks in. */
-const OWN_PREFIXES = ['WEBHOOK_', 'COGNIGY_', 'STANDARD_WEBHOOK', 'CRM_', 'QUEUE_', 'SQLITE_', 'REDIS_',
-  'DEDUP_', 'MAPPINGS_', 'LATENCY_', 'SLA_', 'ADMIN_', 'DATA_DIR', 'LOG_', 'SHUTDOWN_', 'NODE_ENV'];
+const OWN_PREFIXES = [
+  'WEBHOOK_',
+  'COGNIGY_',
+  'STANDARD_WEBHOOK',
+  'CRM_',
+  'QUEUE_',
+  'SQLITE_',
+  'REDIS_',
+  'DEDUP_',
+  'MAPPINGS_',
+  'LATENCY_',
+  'SLA_',
+  'ADMIN_',
+  'DATA_DIR',
+  'LOG_',
+  'SHUTDOWN_',
+  'NODE_ENV',
+];
 
 /**
  * Builds the real application (src/bootstrap.ts, as `main.ts` does) with the given environment
@@ -29,7 +45,11 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   for (const key of Object.keys(process.env)) {
     if (OWN_PREFIXES.some((p) => key.startsWith(p))) delete process.env[key];
   }
-  Object.assign(process.env, { LOG_LEVEL: 'silent', LOG_FORMAT: 'json', DATA_DIR: dataDir, CRM_SANDBOX_PORT: '0' }, env);
+  Object.assign(
+    process.env,
+    { LOG_LEVEL: 'silent', LOG_FORMAT: 'json', DATA_DIR: dataDir, CRM_SANDBOX_PORT: '0' },
+    env,
+  );
   let app: INestApplication | undefined;
   try {
     app = await createApp();

@@ -30,7 +30,9 @@ export async function waitFor<T>(
       lastError = error;
     }
     if (Date.now() >= deadline) {
-      const detail = lastError ? `last error: ${lastError instanceof Error ? lastError.message : inspect(lastError)}` : `last value: ${String(lastValue)}`;
+      const detail = lastError
+        ? `last error: ${lastError instanceof Error ? lastError.message : inspect(lastError)}`
+        : `last value: ${String(lastValue)}`;
       throw new Error(`waitFor${what ? ` (${what})` : ''} timed out after ${timeoutMs} ms; ${detail}`);
     }
     await sleep(intervalMs);

@@ -66,14 +66,19 @@ export class ZendeskFake extends FakeCrm {
     const user = (body as { user?: Record<string, unknown> })?.user;
     const externalId = user?.external_id;
     if (!user || typeof externalId !== 'string') {
-      return { status: 400, body: { error: 'InvalidParams', description: 'user.external_id or user.email is required' } };
+      return {
+        status: 400,
+        body: { error: 'InvalidParams', description: 'user.external_id or user.email is required' },
+      };
     }
     const existing = this.users.get(externalId);
     if (!existing && (typeof user.name !== 'string' || user.name === '')) {
       return invalid({ name: [{ description: 'Name:  is too short (minimum is 1 character)', error: 'TooShort' }] });
     }
     const record = existing ?? { id: ++this.counter };
-    Object.assign(record, user, { user_fields: { ...(existing?.user_fields as object), ...(user.user_fields as object) } });
+    Object.assign(record, user, {
+      user_fields: { ...(existing?.user_fields as object), ...(user.user_fields as object) },
+    });
     this.users.set(externalId, record);
     return { status: existing ? 200 : 201, body: { user: record } };
   }
@@ -84,13 +89,20 @@ export class ZendeskFake extends FakeCrm {
     const seen = key ? this.idempotent.get(key) : undefined;
     if (seen) {
       if (seen.payload !== payload) {
-        return { status: 400, body: { error: 'IdempotentRequestError', description: 'Request parameters do not match the original request' } };
+        return {
+          status: 400,
+          body: {
+            error: 'IdempotentRequestError',
+            description: 'Request parameters do not match the original request',
+          },
+        };
       }
       return { ...seen.reply, headers: { ...seen.reply.headers, 'x-idempotency-lookup': 'hit' } };
     }
     const ticket = (body as { ticket?: Record<string, unknown> })?.ticket;
     const comment = ticket?.comment as { body?: string } | undefined;
-    if (!ticket || !comment?.body) return invalid({ description: [{ description: 'Description: cannot be blank', error: 'BlankValue' }] });
+    if (!ticket || !comment?.body)
+      return invalid({ description: [{ description: 'Description: cannot be blank', error: 'BlankValue' }] });
     const refused = invalidPriority(ticket.priority);
     if (refused) return refused;
     const created: Ticket = { id: ++this.counter, ...ticket };
@@ -116,6 +128,14 @@ function invalid(details: Record<string, unknown>): Reply {
 }
 
 function invalidPriority(priority: unknown): Reply | undefined {
-  if (priority === undefined || (typeof priority === 'string' && ['urgent', 'high', 'normal', 'low'].includes(priority))) return undefined;
-  return invalid({ priority: [{ description: `Priority: ${JSON.stringify(priority).replace(/"/g, '')} is not valid`, error: 'InvalidValue' }] });
+  if (
+    priority === undefined ||
+    (typeof priority === 'string' && ['urgent', 'high', 'normal', 'low'].includes(priority))
+  )
+    return undefined;
+  return invalid({
+    priority: [
+      { description: `Priority: ${JSON.stringify(priority).replace(/"/g, '')} is not valid`, error: 'InvalidValue' },
+    ],
+  });
 }

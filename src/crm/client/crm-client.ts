@@ -92,7 +92,11 @@ export class CrmClient {
   }
 
   /** The HTTP exchange inside the breaker: 408, 5xx, network errors and timeouts are its failures. */
-  private async guardedExchange(objectType: string, request: HttpRequest, requests: AttemptRecord[]): Promise<ExchangeResult> {
+  private async guardedExchange(
+    objectType: string,
+    request: HttpRequest,
+    requests: AttemptRecord[],
+  ): Promise<ExchangeResult> {
     let sent = 0;
     try {
       return await this.breaker.fire(async () => {
@@ -137,7 +141,14 @@ export class CrmClient {
       const headers = Object.fromEntries(
         Object.entries(response.headers).map(([k, v]) => [k.toLowerCase(), String(v)]),
       );
-      return { kind: 'response', status: response.status, headers, body: body.text, excerpt: excerpt(body.text), sent: 1 };
+      return {
+        kind: 'response',
+        status: response.status,
+        headers,
+        body: body.text,
+        excerpt: excerpt(body.text),
+        sent: 1,
+      };
     } catch (error) {
       observe(isTimeoutCode((error as { code?: string }).code) ? 'timeout' : 'network');
       throw error;

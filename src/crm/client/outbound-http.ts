@@ -18,4 +18,5 @@ export function outboundHttpOptions(timeoutMs: number, maxContentLength: number)
 export const deadline = (timeoutMs: number): AbortSignal => AbortSignal.timeout(timeoutMs);
 
 /** axios' codes for a request that ran out of time (ERR_CANCELED: its deadline signal fired). */
-export const isTimeoutCode = (code?: string) => code === 'ECONNABORTED' || code === 'ETIMEDOUT' || code === 'ERR_CANCELED';
+export const isTimeoutCode = (code?: string) =>
+  code === 'ECONNABORTED' || code === 'ETIMEDOUT' || code === 'ERR_CANCELED';

@@ -20,10 +20,14 @@ export function connectorProviders(connectors: Type<CrmConnector>[]): Provider[]
       useFactory: (config: ConfigType<typeof crmConfig>, ...all: CrmConnector[]) => {
         const chosen = all.filter((connector) => connector.name === config.connector);
         if (chosen.length !== 1) {
-          throw new ConnectorChoiceError(`${chosen.length} connectors named "${config.connector}" (exactly one expected)`);
+          throw new ConnectorChoiceError(
+            `${chosen.length} connectors named "${config.connector}" (exactly one expected)`,
+          );
         }
         if (config.batchSize > chosen[0].maxBatchSize) {
-          throw new ConnectorChoiceError(`CRM_BATCH_SIZE ${config.batchSize} exceeds ${chosen[0].maxBatchSize} for ${config.connector}`);
+          throw new ConnectorChoiceError(
+            `CRM_BATCH_SIZE ${config.batchSize} exceeds ${chosen[0].maxBatchSize} for ${config.connector}`,
+          );
         }
         return chosen[0];
       },

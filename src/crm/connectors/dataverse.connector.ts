@@ -54,11 +54,18 @@ export class DataverseConnector extends CrmConnector {
       path: `${API}/${object}?$select=${encodeURIComponent(idField)}&$top=1`,
       headers: ODATA,
     });
-    if (result.kind !== 'response') return { object, idField, objectExists: false, idFieldExists: null, detail: `no answer (${result.kind})` };
+    if (result.kind !== 'response')
+      return { object, idField, objectExists: false, idFieldExists: null, detail: `no answer (${result.kind})` };
     if (result.status === 200) return { object, idField, objectExists: true, idFieldExists: true, detail: 'ok' };
     // 404: no such entity set; 400 (0x80060888): the entity set has no such column.
     const objectExists = result.status === 400;
-    return { object, idField, objectExists, idFieldExists: objectExists ? false : null, detail: `${result.status}: ${errorOf(result)}` };
+    return {
+      object,
+      idField,
+      objectExists,
+      idFieldExists: objectExists ? false : null,
+      detail: `${result.status}: ${errorOf(result)}`,
+    };
   }
 }
 

@@ -40,6 +40,12 @@ export class GenericConnector extends CrmConnector {
   }
 
   async check(object: string, idField: string): Promise<MappingCheck> {
-    return { object, idField, objectExists: false, idFieldExists: null, detail: 'the generic API has no read to check a mapping with' };
+    return {
+      object,
+      idField,
+      objectExists: false,
+      idFieldExists: null,
+      detail: 'the generic API has no read to check a mapping with',
+    };
   }
 }

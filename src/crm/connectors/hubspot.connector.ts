@@ -52,7 +52,11 @@ export class HubspotConnector extends CrmConnector {
 
   async deliver(events: ClaimedEvent[]): Promise<EventVerdict[]> {
     const { objectType, object, idField } = events[0].upsert;
-    const inputs = events.map(({ upsert }) => ({ idProperty: idField, id: upsert.externalId, properties: upsert.body }));
+    const inputs = events.map(({ upsert }) => ({
+      idProperty: idField,
+      id: upsert.externalId,
+      properties: upsert.body,
+    }));
     const result = await this.client.send(objectType, {
       method: 'POST',
       path: `/crm/v3/objects/${object}/batch/upsert`,
@@ -77,14 +81,21 @@ export class HubspotConnector extends CrmConnector {
       path: `/crm/v3/properties/${object}/${encodeURIComponent(idField)}`,
       headers: { Accept: 'application/json' },
     });
-    if (result.kind !== 'response') return { object, idField, objectExists: false, idFieldExists: null, detail: `no answer (${result.kind})` };
+    if (result.kind !== 'response')
+      return { object, idField, objectExists: false, idFieldExists: null, detail: `no answer (${result.kind})` };
     const body = parseJson(result.body) as { hasUniqueValue?: boolean; message?: string } | undefined;
     if (result.status === 200) {
       const detail = body?.hasUniqueValue ? 'ok' : `${idField} exists but is not a unique-value property`;
       return { object, idField, objectExists: true, idFieldExists: true, detail };
     }
     // 404 for an unknown property and for an unknown object alike: the message tells which.
-    return { object, idField, objectExists: false, idFieldExists: false, detail: `${result.status}: ${body?.message ?? result.excerpt}` };
+    return {
+      object,
+      idField,
+      objectExists: false,
+      idFieldExists: false,
+      detail: `${result.status}: ${body?.message ?? result.excerpt}`,
+    };
   }
 }
 
@@ -98,7 +109,10 @@ function judgeHubspotFailure(answer: CrmAnswer): Verdict {
 function judgeInput(status: number, answer: BatchAnswer, idField: string, externalId: string): Verdict {
   const result = (answer.results ?? []).find((r) => r.properties?.[idField] === externalId);
   if (result) {
-    return deliveredVerdict(status, { crmRecordId: result.id ?? null, created: typeof result.new === 'boolean' ? result.new : null });
+    return deliveredVerdict(status, {
+      crmRecordId: result.id ?? null,
+      created: typeof result.new === 'boolean' ? result.new : null,
+    });
   }
   const error = (answer.errors ?? []).find((e) => (e.context?.ids ?? []).includes(externalId));
   if (error) return deadVerdict(status, `CRM answered ${status}, input failed: ${describe(error, 'no detail')}`);

@@ -38,7 +38,10 @@ const TRANSIENT_CODES = ['REQUEST_LIMIT_EXCEEDED', 'UNABLE_TO_LOCK_ROW', 'SERVER
 
 const codeOf = (error: SalesforceError) => error.errorCode ?? error.statusCode ?? 'UNKNOWN';
 const describeErrors = (errors: SalesforceError[]) =>
-  errors.map((e) => `${codeOf(e)}: ${e.message ?? ''}`.trim()).join('; ').slice(0, 300);
+  errors
+    .map((e) => `${codeOf(e)}: ${e.message ?? ''}`.trim())
+    .join('; ')
+    .slice(0, 300);
 const errorsOf = (answer: CrmAnswer): SalesforceError[] => {
   const body = parseJson(answer.body);
   return Array.isArray(body) ? (body as SalesforceError[]) : [];
@@ -110,14 +113,19 @@ export class SalesforceConnector extends CrmConnector {
       path: `${this.api}/sobjects/${object}/describe`,
       headers: { Accept: 'application/json' },
     });
-    if (result.kind !== 'response') return { object, idField, objectExists: false, idFieldExists: null, detail: `no answer (${result.kind})` };
+    if (result.kind !== 'response')
+      return { object, idField, objectExists: false, idFieldExists: null, detail: `no answer (${result.kind})` };
     if (result.status !== 200) {
       const detail = `describe answered ${result.status}: ${describeErrors(errorsOf(result)) || result.excerpt}`;
       return { object, idField, objectExists: false, idFieldExists: null, detail };
     }
     const fields = (parseJson(result.body) as { fields?: { name: string; externalId?: boolean }[] })?.fields ?? [];
     const field = fields.find((f) => f.name === idField);
-    const detail = !field ? `${idField} is not a field of ${object}` : field.externalId ? 'ok' : `${idField} is not marked External ID`;
+    const detail = !field
+      ? `${idField} is not a field of ${object}`
+      : field.externalId
+        ? 'ok'
+        : `${idField} is not marked External ID`;
     return { object, idField, objectExists: true, idFieldExists: !!field, detail };
   }
 }
@@ -133,7 +141,8 @@ export function judgeSalesforceAnswer(answer: CrmAnswer): Verdict {
   const { status } = answer;
   if (status === 200 || status === 201 || status === 204) {
     const body = parseJson(answer.body) as UpsertResult | undefined;
-    const created = status === 201 ? true : typeof body?.created === 'boolean' ? body.created : status === 204 ? false : null;
+    const created =
+      status === 201 ? true : typeof body?.created === 'boolean' ? body.created : status === 204 ? false : null;
     return deliveredVerdict(status, { crmRecordId: typeof body?.id === 'string' ? body.id : null, created });
   }
   if (status === 300) {
@@ -144,7 +153,8 @@ export function judgeSalesforceAnswer(answer: CrmAnswer): Verdict {
   }
   const errors = errorsOf(answer);
   const described = `CRM answered ${status}: ${describeErrors(errors) || answer.excerpt}`;
-  if (status === 403 && errors.some((e) => codeOf(e) === 'REQUEST_LIMIT_EXCEEDED')) return retryVerdict(status, described);
+  if (status === 403 && errors.some((e) => codeOf(e) === 'REQUEST_LIMIT_EXCEEDED'))
+    return retryVerdict(status, described);
   return refusedVerdict(answer, described);
 }
 
@@ -152,9 +162,14 @@ export function judgeSalesforceAnswer(answer: CrmAnswer): Verdict {
 function judgeRecordResult(result: UpsertResult | undefined): Verdict {
   if (!result) return retryVerdict(200, 'CRM answered 200 without a result for this record');
   if (result.success) {
-    return deliveredVerdict(200, { crmRecordId: result.id ?? null, created: typeof result.created === 'boolean' ? result.created : null });
+    return deliveredVerdict(200, {
+      crmRecordId: result.id ?? null,
+      created: typeof result.created === 'boolean' ? result.created : null,
+    });
   }
   const errors = result.errors ?? [];
   const described = `CRM answered 200, record failed: ${describeErrors(errors)}`;
-  return errors.some((e) => TRANSIENT_CODES.includes(codeOf(e))) ? retryVerdict(200, described) : deadVerdict(200, described);
+  return errors.some((e) => TRANSIENT_CODES.includes(codeOf(e)))
+    ? retryVerdict(200, described)
+    : deadVerdict(200, described);
 }

@@ -61,7 +61,8 @@ export class ZendeskConnector extends CrmConnector {
       path: `/api/v2/tickets?external_id=${encodeURIComponent(upsert.externalId)}`,
       headers,
     });
-    if (lookup.kind !== 'response' || lookup.status !== 200) return verdictOf(lookup, (answer) => judgeZendeskAnswer(answer, 'ticket'));
+    if (lookup.kind !== 'response' || lookup.status !== 200)
+      return verdictOf(lookup, (answer) => judgeZendeskAnswer(answer, 'ticket'));
     const found = (parseJson(lookup.body) as { tickets?: Array<{ id: number }> } | undefined)?.tickets ?? [];
     // Several tickets may share an external id (Zendesk does not enforce it unique): the oldest is updated.
     const existing = found.map((t) => t.id).sort((a, b) => a - b)[0];
@@ -73,23 +74,44 @@ export class ZendeskConnector extends CrmConnector {
             headers: { ...headers, 'Idempotency-Key': idempotencyKey(event) },
             data: JSON.stringify({ ticket: { ...upsert.body, external_id: upsert.externalId } }),
           }
-        : { method: 'PUT', path: `/api/v2/tickets/${existing}`, headers, data: JSON.stringify({ ticket: upsert.body }) };
-    return both(lookup, await this.client.send(upsert.objectType, write), (answer) => judgeZendeskAnswer(answer, 'ticket'));
+        : {
+            method: 'PUT',
+            path: `/api/v2/tickets/${existing}`,
+            headers,
+            data: JSON.stringify({ ticket: upsert.body }),
+          };
+    return both(lookup, await this.client.send(upsert.objectType, write), (answer) =>
+      judgeZendeskAnswer(answer, 'ticket'),
+    );
   }
 
   async check(object: string, idField: string): Promise<MappingCheck> {
-    const path = object === 'users' ? '/api/v2/users/search?external_id=cognigy-crm-check' : '/api/v2/tickets?external_id=cognigy-crm-check';
+    const path =
+      object === 'users'
+        ? '/api/v2/users/search?external_id=cognigy-crm-check'
+        : '/api/v2/tickets?external_id=cognigy-crm-check';
     const result = await this.client.send(object, { method: 'GET', path, headers: { Accept: 'application/json' } });
-    if (result.kind !== 'response') return { object, idField, objectExists: false, idFieldExists: null, detail: `no answer (${result.kind})` };
+    if (result.kind !== 'response')
+      return { object, idField, objectExists: false, idFieldExists: null, detail: `no answer (${result.kind})` };
     const ok = result.status === 200;
-    return { object, idField, objectExists: ok, idFieldExists: ok ? true : null, detail: ok ? 'ok' : `${result.status}: ${errorOf(result)}` };
+    return {
+      object,
+      idField,
+      objectExists: ok,
+      idFieldExists: ok ? true : null,
+      detail: ok ? 'ok' : `${result.status}: ${errorOf(result)}`,
+    };
   }
 }
 
 /** The lookup and the write were one delivery: both requests are attempts, the write's answer decides. */
 function both(lookup: CrmResult, write: CrmResult, judge: (answer: CrmAnswer) => Verdict): EventVerdict {
   const second = verdictOf(write, judge);
-  return { ...second, attempts: attemptsUsed(lookup) + second.attempts, requests: [...lookup.requests, ...write.requests] };
+  return {
+    ...second,
+    attempts: attemptsUsed(lookup) + second.attempts,
+    requests: [...lookup.requests, ...write.requests],
+  };
 }
 
 /** 200/201 delivered (201: created); 400/404/422 dead with Zendesk's error, description and details; 429 after Retry-After. */
@@ -97,7 +119,10 @@ export function judgeZendeskAnswer(answer: CrmAnswer, resource: 'user' | 'ticket
   const { status } = answer;
   if (status === 200 || status === 201) {
     const record = (parseJson(answer.body) as Record<string, { id?: number }> | undefined)?.[resource];
-    return deliveredVerdict(status, { crmRecordId: record?.id === undefined ? null : String(record.id), created: status === 201 });
+    return deliveredVerdict(status, {
+      crmRecordId: record?.id === undefined ? null : String(record.id),
+      created: status === 201,
+    });
   }
   const error = `CRM answered ${status}: ${errorOf(answer)}`;
   return refusedVerdict(answer, error);

@@ -30,7 +30,11 @@ export class DeliveryVerdicts {
     if (verdict.action === 'delivered') {
       await this.store.markDelivered(event.eventId, attempts, verdict.attempt, requests);
       const created = verdict.attempt.created ?? null;
-      this.telemetry.emit('eventDelivered', { objectType: event.upsert.objectType, receivedAt: event.receivedAt, created });
+      this.telemetry.emit('eventDelivered', {
+        objectType: event.upsert.objectType,
+        receivedAt: event.receivedAt,
+        created,
+      });
       this.logger.log({ ...ids(event), attempts, status: verdict.attempt.status, msg: 'event delivered' });
       return;
     }
@@ -45,7 +49,13 @@ export class DeliveryVerdicts {
     const delay = Math.min(verdict.afterMs ?? backoffDelay(attempts, retryBaseMs, retryMaxMs), retryMaxMs);
     await this.store.scheduleRetry(event.eventId, attempts, Date.now() + delay, verdict.attempt, requests);
     // The CRM's answer may echo entity values: only its status is logged above debug.
-    this.logger.log({ ...ids(event), attempts, retryInMs: delay, status: verdict.attempt.status, msg: 'event retry scheduled' });
+    this.logger.log({
+      ...ids(event),
+      attempts,
+      retryInMs: delay,
+      status: verdict.attempt.status,
+      msg: 'event retry scheduled',
+    });
     this.logger.debug({ ...ids(event), error: verdict.attempt.error, msg: 'retry cause' });
   }
 }

@@ -27,7 +27,10 @@ export interface RecordFacts {
   created: boolean | null;
 }
 
-export const deliveredVerdict = (status: number, facts: RecordFacts = { crmRecordId: null, created: null }): Verdict => ({
+export const deliveredVerdict = (
+  status: number,
+  facts: RecordFacts = { crmRecordId: null, created: null },
+): Verdict => ({
   action: 'delivered',
   attempt: { status, error: null, ...facts },
 });
@@ -38,7 +41,10 @@ export const retryVerdict = (status: number | null, error: string, afterMs?: num
   afterMs,
 });
 
-export const deadVerdict = (status: number | null, error: string): Verdict => ({ action: 'dead', attempt: { status, error } });
+export const deadVerdict = (status: number | null, error: string): Verdict => ({
+  action: 'dead',
+  attempt: { status, error },
+});
 
 /** The wait a 429 (or 503) asks for, when it says. */
 export const retryAfter = ({ headers }: Pick<CrmAnswer, 'headers'>): number | undefined =>
@@ -59,7 +65,9 @@ export function refusedVerdict(answer: CrmAnswer, error: string): Verdict {
  */
 export function unansweredVerdict(result: Exclude<CrmResult, CrmAnswer>): Verdict {
   if (result.kind === 'breaker-open') {
-    return result.sent === 0 ? { action: 'release' } : retryVerdict(null, 'CRM circuit breaker opened before the retry');
+    return result.sent === 0
+      ? { action: 'release' }
+      : retryVerdict(null, 'CRM circuit breaker opened before the retry');
   }
   return retryVerdict(null, result.message);
 }

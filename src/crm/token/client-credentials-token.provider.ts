@@ -77,7 +77,8 @@ export class ClientCredentialsTokenProvider extends TokenProvider {
     return {
       mode: 'client_credentials',
       cached: usable,
-      expiresAt: usable && Number.isFinite(this.cached!.expiresAt) ? new Date(this.cached!.expiresAt).toISOString() : null,
+      expiresAt:
+        usable && Number.isFinite(this.cached!.expiresAt) ? new Date(this.cached!.expiresAt).toISOString() : null,
       lastError: this.lastError,
     };
   }
@@ -138,7 +139,8 @@ export class ClientCredentialsTokenProvider extends TokenProvider {
   }
 
   private lifetime(body: TokenAnswer): Pick<CachedToken, 'expiresAt' | 'refreshAt'> {
-    if (this.credentials.salesforce && body.expires_in === undefined) return { expiresAt: Infinity, refreshAt: Infinity };
+    if (this.credentials.salesforce && body.expires_in === undefined)
+      return { expiresAt: Infinity, refreshAt: Infinity };
     const expiresIn = Number(body.expires_in) > 0 ? Number(body.expires_in) : 3600;
     const now = Date.now();
     return { expiresAt: now + expiresIn * 1000, refreshAt: now + (expiresIn - Math.min(60, expiresIn / 2)) * 1000 };

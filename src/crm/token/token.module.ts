@@ -56,7 +56,8 @@ function tokenProvider(config: ConfigType<typeof crmConfig>, http: HttpService, 
     TelemetryModule,
     HttpModule.registerAsync({
       inject: [crmConfig.KEY],
-      useFactory: (config: ConfigType<typeof crmConfig>) => outboundHttpOptions(config.timeoutMs, MAX_TOKEN_ANSWER_BYTES),
+      useFactory: (config: ConfigType<typeof crmConfig>) =>
+        outboundHttpOptions(config.timeoutMs, MAX_TOKEN_ANSWER_BYTES),
     }),
   ],
   providers: [

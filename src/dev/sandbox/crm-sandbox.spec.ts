@@ -86,7 +86,10 @@ describe('CrmSandbox over HTTP', () => {
         const encode = (value: string) => new URLSearchParams({ v: value }).toString().slice(2);
         const res = await fetch(custom.tokenUrl, {
           method: 'POST',
-          headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...basic(encode('bench client'), encode('s3cr+t:&=')) },
+          headers: {
+            'Content-Type': 'application/x-www-form-urlencoded',
+            ...basic(encode('bench client'), encode('s3cr+t:&=')),
+          },
           body: 'grant_type=client_credentials',
         });
         expect(res.status).toBe(200);
@@ -97,7 +100,11 @@ describe('CrmSandbox over HTTP', () => {
 
     it('answers 401 invalid_client to a wrong secret, by either method', async () => {
       const viaBasic = await requestToken({ grant_type: 'client_credentials' }, basic(sandbox.clientId, 'wrong'));
-      const viaPost = await requestToken({ grant_type: 'client_credentials', client_id: sandbox.clientId, client_secret: 'wrong' });
+      const viaPost = await requestToken({
+        grant_type: 'client_credentials',
+        client_id: sandbox.clientId,
+        client_secret: 'wrong',
+      });
       const none = await requestToken({ grant_type: 'client_credentials' });
       for (const res of [viaBasic, viaPost, none]) {
         expect(res.status).toBe(401);
@@ -155,7 +162,11 @@ describe('CrmSandbox over HTTP', () => {
     });
 
     it('creates a record, then merges later fields into it', async () => {
-      const created = await upsert('contacts', { external_id: 'C-1', status: 'active', notes: 'hi' }, { token: bearer, key: 'k1' });
+      const created = await upsert(
+        'contacts',
+        { external_id: 'C-1', status: 'active', notes: 'hi' },
+        { token: bearer, key: 'k1' },
+      );
       expect(created.status).toBe(200);
       const first = (await created.json()) as { id: string };
       expect(first).toEqual({ id: expect.any(String), external_id: 'C-1', version: 1, created: true });
@@ -173,9 +184,17 @@ describe('CrmSandbox over HTTP', () => {
     });
 
     it('answers a repeated Idempotency-Key with the first answer and applies it once', async () => {
-      const first = await upsert('tickets', { external_id: 'T-1', priority: 'high' }, { token: bearer, key: 'cognigy-e1' });
+      const first = await upsert(
+        'tickets',
+        { external_id: 'T-1', priority: 'high' },
+        { token: bearer, key: 'cognigy-e1' },
+      );
       const firstBody = await first.json();
-      const repeat = await upsert('tickets', { external_id: 'T-1', priority: 'low' }, { token: bearer, key: 'cognigy-e1' });
+      const repeat = await upsert(
+        'tickets',
+        { external_id: 'T-1', priority: 'low' },
+        { token: bearer, key: 'cognigy-e1' },
+      );
       expect(repeat.status).toBe(first.status);
       expect(await repeat.json()).toEqual(firstBody);
 
@@ -264,7 +283,10 @@ describe('CrmSandbox over HTTP', () => {
     it('applies token-target faults to the token endpoint only', async () => {
       sandbox.inject({ target: 'token', status: 503, retryAfter: '1' });
       expect((await upsert('contacts', contact, { token: bearer })).status).toBe(200);
-      const failed = await requestToken({ grant_type: 'client_credentials' }, basic(sandbox.clientId, sandbox.clientSecret));
+      const failed = await requestToken(
+        { grant_type: 'client_credentials' },
+        basic(sandbox.clientId, sandbox.clientSecret),
+      );
       expect(failed.status).toBe(503);
       expect(failed.headers.get('retry-after')).toBe('1');
       await token();
@@ -332,7 +354,9 @@ describe('CrmSandbox over HTTP', () => {
     it('keeps only the last 1000 requests in the log', async () => {
       for (let batch = 0; batch < 1005; batch += 50) {
         const size = Math.min(50, 1005 - batch);
-        await Promise.all(Array.from({ length: size }, (_, i) => upsert('contacts', { external_id: `C-${batch + i}` })));
+        await Promise.all(
+          Array.from({ length: size }, (_, i) => upsert('contacts', { external_id: `C-${batch + i}` })),
+        );
       }
       expect(sandbox.requests()).toHaveLength(1000);
       expect(sandbox.stats().requests).toBe(1005);

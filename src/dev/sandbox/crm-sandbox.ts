@@ -162,7 +162,10 @@ export class CrmSandbox {
   }
 
   records(): Record<string, Array<Record<string, unknown>>> {
-    const entries = [...this.state.collections].map(([name, records]): [string, SandboxRecord[]] => [name, [...records.values()]]);
+    const entries = [...this.state.collections].map(([name, records]): [string, SandboxRecord[]] => [
+      name,
+      [...records.values()],
+    ]);
     return structuredClone(Object.fromEntries(entries));
   }
 

@@ -20,7 +20,10 @@ export class HmacVerifier extends WebhookVerifier {
   }
 
   verify(req: WebhookRequest, now: number) {
-    const signature = header(req, 'x-cognigy-signature')?.trim().replace(/^sha256=/i, '').toLowerCase();
+    const signature = header(req, 'x-cognigy-signature')
+      ?.trim()
+      .replace(/^sha256=/i, '')
+      .toLowerCase();
     if (!signature) return null;
     const timestamp = header(req, 'x-cognigy-timestamp')?.trim();
     if (timestamp === undefined && this.config.requireTimestamp) return null;

@@ -9,24 +9,38 @@ export const DIALOG_COMPLETE_FREE_FORM = ['entities', 'metadata'] as const;
 
 /** The body of `POST /webhooks/cognigy/dialog-complete`. */
 export class DialogCompleteDto {
-  @IsString() @IsNotEmpty() @MaxLength(MAX_STRING)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(MAX_STRING)
   conversationId: string;
 
-  @IsString() @IsNotEmpty() @MaxLength(MAX_STRING)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(MAX_STRING)
   botId: string;
 
-  @IsString() @IsNotEmpty() @MaxLength(MAX_STRING)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(MAX_STRING)
   status: string;
 
-  @IsString() @IsNotEmpty() @MaxLength(MAX_STRING)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(MAX_STRING)
   intent: string;
 
-  @IsOptional() @FreeForm() @IsEntityMap()
+  @IsOptional()
+  @FreeForm()
+  @IsEntityMap()
   entities?: RawEntities;
 
-  @IsString() @MaxLength(MAX_STRING) @IsEventTime()
+  @IsString()
+  @MaxLength(MAX_STRING)
+  @IsEventTime()
   timestamp: string;
 
-  @IsOptional() @FreeForm() @IsMetadata()
+  @IsOptional()
+  @FreeForm()
+  @IsMetadata()
   metadata?: Record<string, unknown>;
 }

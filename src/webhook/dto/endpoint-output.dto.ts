@@ -16,38 +16,64 @@ import { IsEntityMap, IsEventTime, IsMetadata, MAX_STRING } from './validators';
 
 /** `AIOutput.data`: a dialog completion when it carries an intent. */
 export class EndpointOutputDataDto {
-  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(MAX_STRING)
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(MAX_STRING)
   intent?: string;
 
-  @IsOptional() @FreeForm() @IsEntityMap()
+  @IsOptional()
+  @FreeForm()
+  @IsEntityMap()
   entities?: RawEntities;
 
-  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(MAX_STRING)
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(MAX_STRING)
   status?: string;
 
-  @IsOptional() @IsString() @MaxLength(MAX_STRING) @IsEventTime()
+  @IsOptional()
+  @IsString()
+  @MaxLength(MAX_STRING)
+  @IsEventTime()
   timestamp?: string;
 
-  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(MAX_STRING)
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(MAX_STRING)
   botId?: string;
 
-  @IsOptional() @FreeForm() @IsMetadata()
+  @IsOptional()
+  @FreeForm()
+  @IsMetadata()
   metadata?: Record<string, unknown>;
 }
 
 export class AIOutputDto {
-  @IsOptional() @IsString() @MaxLength(MAX_STRING)
+  @IsOptional()
+  @IsString()
+  @MaxLength(MAX_STRING)
   text?: string;
 
-  @IsOptional() @IsObject() @ValidateNested() @Type(() => EndpointOutputDataDto)
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => EndpointOutputDataDto)
   data?: EndpointOutputDataDto;
 
   /** Becomes the event id, hence the limit of the id headers. */
-  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(MAX_EVENT_ID)
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(MAX_EVENT_ID)
   @Matches(EVENT_ID_PATTERN, { message: '$property must be visible ASCII characters without spaces' })
   traceId?: string;
 
-  @IsOptional() @IsString() @MaxLength(MAX_STRING)
+  @IsOptional()
+  @IsString()
+  @MaxLength(MAX_STRING)
   source?: string;
 }
 
@@ -56,14 +82,21 @@ export const ENDPOINT_OUTPUT_FREE_FORM = ['AIOutput.data.entities', 'AIOutput.da
 
 /** What a Cognigy Webhook Endpoint posts for every bot output. */
 export class EndpointOutputDto {
-  @IsOptional() @IsString() @MaxLength(MAX_STRING)
+  @IsOptional()
+  @IsString()
+  @MaxLength(MAX_STRING)
   userId?: string;
 
   // "present" as fromEndpointOutput reads it: a null intent is plain output, answered "ignored".
   @ValidateIf((o: EndpointOutputDto) => o.AIOutput?.data?.intent != null)
-  @IsString() @IsNotEmpty() @MaxLength(MAX_STRING)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(MAX_STRING)
   sessionId?: string;
 
-  @IsOptional() @IsObject() @ValidateNested() @Type(() => AIOutputDto)
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => AIOutputDto)
   AIOutput?: AIOutputDto;
 }

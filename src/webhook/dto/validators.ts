@@ -31,7 +31,8 @@ export function entityProblems(entities: unknown, path: string): string[] {
   const problems: string[] = [];
   for (const [name, entity] of Object.entries(entities)) {
     const at = `${path}.${name.slice(0, MAX_ENTITY_NAME)}`;
-    if (name.length > MAX_ENTITY_NAME) problems.push(`${at}: entity names are limited to ${MAX_ENTITY_NAME} characters`);
+    if (name.length > MAX_ENTITY_NAME)
+      problems.push(`${at}: entity names are limited to ${MAX_ENTITY_NAME} characters`);
     else if (!isPlainObject(entity)) problems.push(`${at} must be an object with a value`);
     else {
       const { value, confidence } = entity;
@@ -66,7 +67,8 @@ export function metadataProblems(metadata: unknown, path: string): string[] {
       const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value);
       for (const [key, child] of entries) {
         const childAt = `${at}.${key.slice(0, MAX_ENTITY_NAME)}`;
-        if (key.length > MAX_STRING) problems.push(`${childAt}: keys must be shorter than or equal to ${MAX_STRING} characters`);
+        if (key.length > MAX_STRING)
+          problems.push(`${childAt}: keys must be shorter than or equal to ${MAX_STRING} characters`);
         stack.push([child, childAt]);
       }
     }
