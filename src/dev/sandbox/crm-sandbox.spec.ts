@@ -341,6 +341,7 @@ describe('CrmSandbox over HTTP', () => {
         body: { external_id: 'C-1' },
         status: 200,
         at: expect.any(String),
+        answeredAt: expect.any(String),
       });
       expect(log.map((r) => [r.status, r.authorization])).toEqual([
         [200, 'Bearer'],

@@ -50,6 +50,8 @@ export interface SandboxRequest {
   /** null while unanswered: still waiting, hanging, or abandoned by the client. */
   status: number | null;
   at: string;
+  /** When the answer was handed to the network; null while unanswered. */
+  answeredAt: string | null;
 }
 
 type SandboxRecord = Record<string, unknown> & {
@@ -288,11 +290,13 @@ export class CrmSandbox {
       body: parseBody(req.body),
       status: null,
       at: new Date().toISOString(),
+      answeredAt: null,
     };
     log.push(entry);
     if (log.length > REQUEST_LOG_SIZE) log.shift();
     res.on('finish', () => {
       entry.status = res.statusCode;
+      entry.answeredAt = new Date().toISOString();
     });
     next();
   }
