@@ -502,6 +502,21 @@ describeEachDriver('EventStore behaviour (%s driver)', (driver: Driver) => {
     expect(await store.nextDueAt()).toBeNull();
   });
 
+  it('oldestQueuedAt is the receipt time of the oldest queued event, claimed or not, null once none is queued', async () => {
+    expect(await store.oldestQueuedAt()).toBeNull();
+    const receivedAt = Date.now() - 90_000;
+    await store.enqueue(newEvent({ eventId: 'o1', externalId: 'O1', receivedAt }));
+    await store.enqueue(newEvent({ eventId: 'o2', externalId: 'O2', receivedAt: receivedAt + 30_000 }));
+    expect(await store.oldestQueuedAt()).toBe(receivedAt);
+    // Claimed (a delivery in flight) is still queued: it has not reached the CRM yet.
+    expect(eventIds(await claimWithin(store, 2)).sort()).toEqual(['o1', 'o2']);
+    expect(await store.oldestQueuedAt()).toBe(receivedAt);
+    await store.markDelivered('o1', 1, { status: 200, error: null });
+    expect(await store.oldestQueuedAt()).toBe(receivedAt + 30_000);
+    await store.markDead('o2', 1, { status: 400, error: 'no' });
+    expect(await store.oldestQueuedAt()).toBeNull();
+  });
+
   it('checkWritable passes on a healthy store', async () => {
     await expect(store.checkWritable()).resolves.toBeUndefined();
   });

@@ -239,6 +239,8 @@ describe('GET /metrics', () => {
       crm_circuit_state: 'gauge',
       crm_token_requests_total: 'counter',
       queue_events: 'gauge',
+      queue_oldest_event_age_seconds: 'gauge',
+      service_ready: 'gauge',
       crm_dead_letters_total: 'counter',
     });
   });

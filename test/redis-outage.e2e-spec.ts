@@ -1,6 +1,8 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { isDeepStrictEqual } from 'node:util';
 import request from 'supertest';
 import { sampleDialog } from '../src/webhook/dto/dialog-complete.fixture';
+import { parseSamples } from './support/prometheus-text';
 import { freePort } from './support/service-process';
 import { startTestApp, TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
@@ -79,6 +81,16 @@ describeWithRedisServer('Redis driver when Redis is away (503, never a hang)', (
       expect(Date.now() - started).toBeLessThan(5000);
       const ready = await request(t.server).get('/health/ready');
       expect(ready.status).toBe(503);
+    }, 20000);
+
+    it('scrapes the queue gauges as unknown (NaN) and readiness as 0 while Redis is gone', async () => {
+      const res = await request(t.server).get('/metrics');
+      expect(res.status).toBe(200);
+      const value = (name: string, labels: Record<string, string> = {}) =>
+        parseSamples(res.text).find((s) => s.name === name && isDeepStrictEqual(s.labels, labels))?.value;
+      expect(value('queue_oldest_event_age_seconds')).toBeNaN();
+      expect(value('queue_events', { state: 'queued' })).toBeNaN();
+      expect(value('service_ready')).toBe(0);
     }, 20000);
   });
 });

@@ -7,6 +7,7 @@ import { TelemetryModule } from '../telemetry/telemetry.module';
 import { CrmHealthIndicator } from './health/crm.health';
 import { HealthController } from './health/health.controller';
 import { LifecycleHealthIndicator } from './health/lifecycle.health';
+import { ReadinessCheck } from './health/readiness-check';
 import { StoreHealthIndicator } from './health/store.health';
 import { LatencyController } from './latency.controller';
 import { LatencyReport } from './latency-report';
@@ -35,6 +36,7 @@ import { ScrapeTimeGauges } from './scrape-time-gauges';
     StoreHealthIndicator,
     LifecycleHealthIndicator,
     CrmHealthIndicator,
+    ReadinessCheck,
   ],
   exports: [LatencyReport],
 })

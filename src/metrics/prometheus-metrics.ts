@@ -14,6 +14,8 @@ export const METRIC = {
   circuit: 'crm_circuit_state',
   tokenRequests: 'crm_token_requests_total',
   queue: 'queue_events',
+  oldestQueuedAge: 'queue_oldest_event_age_seconds',
+  ready: 'service_ready',
   deadLetters: 'crm_dead_letters_total',
   upserts: 'crm_upserts_total',
 } as const;
@@ -60,6 +62,14 @@ export const metricProviders = [
     name: METRIC.queue,
     help: 'Events in the store by state, read at scrape time',
     labelNames: ['state'],
+  }),
+  makeGaugeProvider({
+    name: METRIC.oldestQueuedAge,
+    help: 'Seconds since the oldest queued event was received (0 when none is queued), read at scrape time',
+  }),
+  makeGaugeProvider({
+    name: METRIC.ready,
+    help: 'Whether GET /health/ready answers ready (1) or 503 (0), read at scrape time',
   }),
   makeCounterProvider({
     name: METRIC.deadLetters,

@@ -4,6 +4,7 @@ import { Gauge } from 'prom-client';
 import { CrmStatus } from '../crm/crm-status';
 import { StoreHealth } from '../queue/store-health';
 import { BreakerState } from '../telemetry/telemetry-signals';
+import { ReadinessCheck } from './health/readiness-check';
 import { METRIC } from './prometheus-metrics';
 
 const CIRCUIT_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
@@ -24,13 +25,18 @@ export class ScrapeTimeGauges implements OnModuleInit, OnModuleDestroy {
   constructor(
     private readonly store: StoreHealth,
     private readonly crm: CrmStatus,
+    private readonly readiness: ReadinessCheck,
     @InjectMetric(METRIC.circuit) private readonly circuit: Gauge,
     @InjectMetric(METRIC.queue) private readonly queue: Gauge<'state'>,
+    @InjectMetric(METRIC.oldestQueuedAge) private readonly oldestQueuedAge: Gauge,
+    @InjectMetric(METRIC.ready) private readonly ready: Gauge,
   ) {}
 
   onModuleInit(): void {
     this.install(this.circuit, () => this.circuit.set(CIRCUIT_VALUE[this.crm.breakerState()]));
     this.install(this.queue, () => this.readQueueDepths());
+    this.install(this.oldestQueuedAge, () => this.readOldestQueuedAge());
+    this.install(this.ready, async () => this.ready.set((await this.readiness.isReady()) ? 1 : 0));
   }
 
   onModuleDestroy(): void {
@@ -53,6 +59,16 @@ export class ScrapeTimeGauges implements OnModuleInit, OnModuleDestroy {
       // The store is away: every other series still matters most right now; depth is unknown.
       this.queue.set({ state: 'queued' }, Number.NaN);
       this.queue.set({ state: 'dead' }, Number.NaN);
+    }
+  }
+
+  private async readOldestQueuedAge(): Promise<void> {
+    try {
+      const receivedAt = await this.store.oldestQueuedAt();
+      // Clamped: another instance's clock (Redis) may run a little ahead of this one's.
+      this.oldestQueuedAge.set(receivedAt === null ? 0 : Math.max(0, (Date.now() - receivedAt) / 1000));
+    } catch {
+      this.oldestQueuedAge.set(Number.NaN);
     }
   }
 }

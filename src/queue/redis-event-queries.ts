@@ -176,8 +176,13 @@ export class RedisEventQueries {
       const [delivered, dead] = (counts[i]?.[1] ?? []) as Array<string | null>;
       return { minute, delivered: Number(delivered ?? 0), deadLettered: Number(dead ?? 0) };
     });
+    return { perMinute, oldestQueuedAt: await this.oldestQueuedAt() };
+  }
+
+  /** The lowest score of the queued ids by receipt time: O(log n) in the sorted set. */
+  async oldestQueuedAt(): Promise<number | null> {
     const [, oldest] = await this.redis.zrange(`${this.prefix}:queued:at`, 0, 0, 'WITHSCORES');
-    return { perMinute, oldestQueuedAt: oldest === undefined ? null : Number(oldest) };
+    return oldest === undefined ? null : Number(oldest);
   }
 }
 

@@ -349,6 +349,10 @@ export class RedisEventStore
     return this.queries.activity(minutes, now);
   }
 
+  oldestQueuedAt(): Promise<number | null> {
+    return this.queries.oldestQueuedAt();
+  }
+
   async countByState(): Promise<Record<EventState, number>> {
     const [queued, dead, delivered, stale] = await Promise.all([
       this.redis.scard(`${this.prefix}:queued`),

@@ -196,6 +196,17 @@ describe('SqliteEventStore (real SQLite file)', () => {
     });
   });
 
+  describe('the oldest queued event (read on every metrics scrape)', () => {
+    it('is read from the (state, seq) index: no table scan, no sort', async () => {
+      for (let i = 0; i < 20; i++) await store.enqueue(dueEvent({ eventId: `p${i}`, externalId: `P${i}` }));
+      const { statements } = store as unknown as { statements: Record<string, Database.Statement> };
+      const plan = connectionOf(store).prepare(`EXPLAIN QUERY PLAN ${statements.oldestQueued.source}`).all() as {
+        detail: string;
+      }[];
+      expect(plan.map((step) => step.detail)).toEqual(['SEARCH events USING INDEX events_state (state=?)']);
+    });
+  });
+
   describe('when another connection holds the write lock', () => {
     it('checkWritable and enqueue fail with StoreUnavailableError, and recover once it is released', async () => {
       // The store waits up to its busy_timeout for the lock; kept short here so the test stays fast

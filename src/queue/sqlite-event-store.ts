@@ -447,8 +447,13 @@ export class SqliteEventStore
       const row = counted.get(minute);
       return { minute, delivered: row?.delivered ?? 0, deadLettered: row?.deadLettered ?? 0 };
     });
+    return { perMinute, oldestQueuedAt: await this.oldestQueuedAt() };
+  }
+
+  /** One row read from the (state, seq) index: seq is the order of receipt. */
+  async oldestQueuedAt(): Promise<number | null> {
     const oldest = this.statements.oldestQueued.get() as { at: number } | undefined;
-    return { perMinute, oldestQueuedAt: oldest?.at ?? null };
+    return oldest?.at ?? null;
   }
 
   async replayDead(eventId: string): Promise<boolean> {

@@ -16,4 +16,6 @@ export abstract class StoreHealth {
    */
   abstract latestCommit(): Promise<CommitOutcome | null>;
   abstract countByState(): Promise<Record<EventState, number>>;
+  /** Receipt time (epoch ms) of the oldest queued event, null when nothing is queued. An index read. */
+  abstract oldestQueuedAt(): Promise<number | null>;
 }

@@ -3,18 +3,14 @@ import { ConfigType } from '@nestjs/config';
 import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
 import { appConfig } from '../../config/app.config';
 import { bearerMatches } from '../../shared/bearer';
-import { CrmHealthIndicator } from './crm.health';
-import { LifecycleHealthIndicator } from './lifecycle.health';
-import { StoreHealthIndicator } from './store.health';
+import { ReadinessCheck } from './readiness-check';
 
 @Controller('health')
 export class HealthController {
   constructor(
     @Inject(appConfig.KEY) private readonly config: ConfigType<typeof appConfig>,
     private readonly health: HealthCheckService,
-    private readonly store: StoreHealthIndicator,
-    private readonly lifecycle: LifecycleHealthIndicator,
-    private readonly crm: CrmHealthIndicator,
+    private readonly readiness: ReadinessCheck,
   ) {}
 
   /** Up while the process serves HTTP, shutting down included. */
@@ -32,10 +28,6 @@ export class HealthController {
   @HealthCheck()
   ready(@Headers('authorization') authorization?: string) {
     const admin = this.config.adminToken !== undefined && bearerMatches(authorization, this.config.adminToken);
-    return this.health.check([
-      () => this.lifecycle.check('lifecycle'),
-      () => this.store.check('store', admin),
-      () => this.crm.check('crm', admin),
-    ]);
+    return this.readiness.run(admin);
   }
 }
