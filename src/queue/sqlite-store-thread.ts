@@ -11,6 +11,23 @@ import { ThreadLog, ThreadReply, ThreadRequest } from './sqlite-thread-protocol'
  */
 const port = parentPort!;
 
+/**
+ * Replies of this event-loop turn, posted together: a group commit settles many calls at once, and
+ * one message carries all their answers (one structured clone, one wake-up of the main thread).
+ */
+let outbox: ThreadReply[] = [];
+
+function reply(message: ThreadReply): void {
+  if (outbox.length === 0) setImmediate(postReplies);
+  outbox.push(message);
+}
+
+function postReplies(): void {
+  const replies = outbox;
+  outbox = [];
+  port.postMessage(replies);
+}
+
 /** The store's log lines go to the main thread's logger (same format, same redaction). */
 class ForwardingLogger implements LoggerService {
   log = (message: unknown, context?: string) => this.send('log', message, context);
@@ -22,7 +39,7 @@ class ForwardingLogger implements LoggerService {
 
   private send(level: LogLevel, message: unknown, context?: string): void {
     const log: ThreadLog = { kind: 'log', level, message: String(message), context };
-    port.postMessage(log);
+    reply(log);
   }
 }
 
@@ -33,24 +50,22 @@ function start(): void {
   try {
     store = new SqliteEventStore(workerData as QueueConfig);
   } catch (error) {
-    port.postMessage({ kind: 'failed', message: (error as Error).message } satisfies ThreadReply);
+    reply({ kind: 'failed', message: (error as Error).message });
     return;
   }
-  store.onEnqueued(() => port.postMessage({ kind: 'enqueued' } satisfies ThreadReply));
-  port.on('message', (request: ThreadRequest) => void answer(store, request));
-  port.postMessage({ kind: 'ready' } satisfies ThreadReply);
+  store.onEnqueued(() => reply({ kind: 'enqueued' }));
+  port.on('message', (requests: ThreadRequest[]) => requests.forEach((request) => void answer(store, request)));
+  reply({ kind: 'ready' });
 }
 
 async function answer(store: SqliteEventStore, { id, method, args }: ThreadRequest): Promise<void> {
-  let reply: ThreadReply;
   try {
     const call = (store as unknown as Record<string, (...a: unknown[]) => unknown>)[method];
-    reply = { kind: 'result', id, value: await call.apply(store, args) };
+    reply({ kind: 'result', id, value: await call.apply(store, args) });
   } catch (error) {
     const { code, message, cause } = error as { code?: string; message: string; cause?: { message?: string } };
-    reply = { kind: 'error', id, code, message, causeMessage: cause?.message };
+    reply({ kind: 'error', id, code, message, causeMessage: cause?.message });
   }
-  port.postMessage(reply);
 }
 
 start();

@@ -1,6 +1,9 @@
 import { LogLevel } from '@nestjs/common';
 
-/** A port call for the store thread: the store's method and its arguments (structured-cloned). */
+/**
+ * A port call for the store thread: the store's method and its arguments (structured-cloned). Each
+ * message either way is an array: the calls, or the replies, of one event-loop turn.
+ */
 export interface ThreadRequest {
   id: number;
   method: string;

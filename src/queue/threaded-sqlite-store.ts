@@ -50,8 +50,11 @@ export class ThreadedSqliteStore implements OnApplicationShutdown {
   private nextId = 1;
   private gone: Error | undefined;
 
+  /** Calls of this event-loop turn, posted together (one structured clone, one wake-up of the thread). */
+  private outbox: ThreadRequest[] = [];
+
   private constructor(private readonly thread: Worker) {
-    thread.on('message', (reply: ThreadReply) => this.receive(reply));
+    thread.on('message', (replies: ThreadReply[]) => replies.forEach((reply) => this.receive(reply)));
     thread.on('error', (error) => this.end(error));
     thread.on('exit', (code) => this.end(new Error(`the store thread exited (${code})`)));
   }
@@ -59,9 +62,17 @@ export class ThreadedSqliteStore implements OnApplicationShutdown {
   /** Starts the thread and resolves once the store in it has opened its file. */
   static start(config: QueueConfig): Promise<ThreadedSqliteStore> {
     const thread = spawnThread(config);
+    // The store's log lines, from opening on, go to this application's logger.
+    const logger = new Logger(SqliteEventStore.name);
+    thread.on('message', (replies: ThreadReply[]) => {
+      for (const reply of replies) {
+        if (reply.kind === 'log') logger[reply.level](reply.message, reply.context ?? SqliteEventStore.name);
+      }
+    });
     return new Promise((resolve, reject) => {
-      const opened = (reply: ThreadReply) => {
-        if (reply.kind === 'log') return;
+      const opened = (replies: ThreadReply[]) => {
+        const reply = replies.find(({ kind }) => kind !== 'log');
+        if (reply === undefined) return;
         thread.off('message', opened);
         thread.off('error', reject);
         if (reply.kind === 'ready') resolve(new ThreadedSqliteStore(thread));
@@ -72,11 +83,6 @@ export class ThreadedSqliteStore implements OnApplicationShutdown {
       };
       thread.on('message', opened);
       thread.once('error', reject);
-      // The store's log lines, from opening on, go to this application's logger.
-      const logger = new Logger(SqliteEventStore.name);
-      thread.on('message', (reply: ThreadReply) => {
-        if (reply.kind === 'log') logger[reply.level](reply.message, reply.context ?? SqliteEventStore.name);
-      });
     });
   }
 
@@ -96,9 +102,15 @@ export class ThreadedSqliteStore implements OnApplicationShutdown {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
-      const request: ThreadRequest = { id, method, args };
-      this.thread.postMessage(request);
+      if (this.outbox.length === 0) setImmediate(() => this.post());
+      this.outbox.push({ id, method, args });
     });
+  }
+
+  private post(): void {
+    const requests = this.outbox;
+    this.outbox = [];
+    if (!this.gone) this.thread.postMessage(requests);
   }
 
   private receive(reply: ThreadReply): void {
