@@ -32,7 +32,21 @@ const PROMISED_SERIES = [
   'crm_circuit_state',
   'crm_token_requests_total',
   'queue_events',
+  'queue_oldest_event_age_seconds',
+  'service_ready',
   'crm_dead_letters_total',
+];
+
+/**
+ * Series Prometheus records itself for every target it scrapes, with the target's labels only
+ * (https://prometheus.io/docs/concepts/jobs_instances/#automatically-generated-labels-and-time-series).
+ */
+const SCRAPE_SERIES = [
+  'up',
+  'scrape_duration_seconds',
+  'scrape_samples_scraped',
+  'scrape_samples_post_metric_relabeling',
+  'scrape_series_added',
 ];
 
 /** Labels Prometheus adds to every scraped series (the target's). */
@@ -122,7 +136,7 @@ function problems(queries: Query[], exported: Map<string, Set<string>>): string[
     if (selectors.length === 0) found.push(`${where}: names no series: ${expr}`);
     const known = new Set(TARGET_LABELS);
     for (const { metric, labels } of selectors) {
-      const series = exported.get(metric);
+      const series = SCRAPE_SERIES.includes(metric) ? new Set<string>() : exported.get(metric);
       if (!series) {
         found.push(`${where}: ${metric} is not exported by the app`);
         continue;
@@ -239,11 +253,13 @@ describe('deploy/prometheus and deploy/grafana against the app', () => {
     const bad = [
       { where: 'probe', expr: 'rate(crm_requests_totl[5m])' },
       { where: 'probe', expr: 'sum by (tenant) (rate(crm_requests_total{objekt="contact"}[5m]))' },
+      { where: 'probe', expr: 'up{job="cognigy-crm-sync", route="x"} == 0' },
     ];
     expect(problems(bad, exported)).toEqual([
       'probe: crm_requests_totl is not exported by the app',
       'probe: crm_requests_total has no label "objekt"',
       'probe: groups by "tenant", a label none of its series has',
+      'probe: up has no label "route"',
     ]);
   });
 });
