@@ -1,5 +1,5 @@
 import { createApp } from './bootstrap';
-import { CrmCheck } from './crm/crm-check';
+import { CrmCheck, MappingCheck } from './crm/crm-check';
 import { IntentMapper } from './mapping/intent-mapper';
 
 /**
@@ -18,19 +18,23 @@ async function main(): Promise<number> {
       return 0;
     }
     let failures = 0;
-    for (const { intent, object, idField } of targets) {
-      const result = await app.get(CrmCheck).check(object, idField);
-      const ok = result.objectExists && result.idFieldExists === true;
+    for (const target of targets) {
+      const result = await app.get(CrmCheck).check(target);
+      const ok = result.objectExists && result.idFieldExists === true && result.missingFields.length === 0;
       if (!ok) failures++;
-      const field = result.idFieldExists === null ? 'unknown' : result.idFieldExists ? 'ok' : 'missing';
-      console.log(
-        `${ok ? 'ok  ' : 'FAIL'} ${intent}: object ${object} ${result.objectExists ? 'ok' : 'missing'}, id field ${idField} ${field} (${result.detail})`,
-      );
+      console.log(`${ok ? 'ok  ' : 'FAIL'} ${target.intent}: ${describe(result)}`);
     }
     return failures > 0 ? 1 : 0;
   } finally {
     await app.close();
   }
+}
+
+function describe(result: MappingCheck): string {
+  const { object, idField, objectExists, idFieldExists, missingFields, detail } = result;
+  const field = idFieldExists === null ? 'unknown' : idFieldExists ? 'ok' : 'missing';
+  const fields = missingFields.length > 0 ? `, fields not found: ${missingFields.join(', ')}` : '';
+  return `object ${object} ${objectExists ? 'ok' : 'missing'}, id field ${idField} ${field}${fields} (${detail})`;
 }
 
 main().then(

@@ -4,8 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { exampleMapping } from './support/connector-app';
+import { DataverseFake } from './support/dataverse-fake';
 import { HubspotFake } from './support/hubspot-fake';
 import { SalesforceFake } from './support/salesforce-fake';
+import { ZendeskFake } from './support/zendesk-fake';
 
 /**
  * `npm run crm:check` (scripts/crm-check.js → dist/crm-check.js) against the fakes: a token, one
@@ -38,6 +40,26 @@ async function crmCheck(env: Record<string, string>): Promise<{ code: number; st
     return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
   }
 }
+
+/** One mapping entry naming `object` and `idField`, writing `fields` from entities. */
+const entry = (intent: string, object: string, idField: string, fields: string[]) => ({
+  intent,
+  objectType: intent,
+  object,
+  idField,
+  idEntity: 'id',
+  fields: Object.fromEntries(fields.map((name) => [name, { entity: name }])),
+});
+
+/** A mappings file of the test's own, next to the run directory. */
+function mappingsFile(name: string, mappings: unknown[]): string {
+  const file = join(dir, name);
+  writeFileSync(file, JSON.stringify({ mappings }));
+  return file;
+}
+
+/** Whatever the command printed, both streams. */
+const printed = (result: { stdout: string; stderr: string }) => `${result.stdout}\n${result.stderr}`;
 
 describe('npm run crm:check', () => {
   const sf = new SalesforceFake('check-id', 'check-secret');
@@ -117,5 +139,109 @@ describe('npm run crm:check', () => {
     );
     expect(result.code).toBe(0);
     expect(hs.apiRequests('/crm/v3/properties/tickets/cognigy_ticket_id')).toHaveLength(1);
+  });
+});
+
+describe('npm run crm:check against Dataverse', () => {
+  const dv = new DataverseFake('dv-check-id', 'dv-check-secret');
+  beforeAll(() => dv.start());
+  afterAll(() => dv.stop());
+
+  const dataverse = (secret = 'dv-check-secret') => ({
+    CRM_CONNECTOR: 'dataverse',
+    CRM_BASE_URL: dv.url,
+    CRM_TOKEN_URL: dv.tokenUrl,
+    CRM_CLIENT_ID: 'dv-check-id',
+    CRM_CLIENT_SECRET: secret,
+  });
+
+  it('reads each table definition with its alternate keys; both example mappings pass', async () => {
+    const result = await crmCheck({ ...dataverse(), MAPPINGS_FILE: exampleMapping('dataverse') });
+    expect(result.stdout).toContain(
+      'ok   update_customer_profile: object contacts ok, id field cognigy_customerid ok (ok)',
+    );
+    expect(result.stdout).toContain('ok   log_support_ticket: object incidents ok, id field cognigy_ticketid ok (ok)');
+    expect(result.code).toBe(0);
+    const reads = dv.apiRequests('/api/data/v9.2/EntityDefinitions?');
+    expect(reads).toHaveLength(2);
+    expect(decodeURIComponent(reads[0].url)).toContain("$filter=EntitySetName eq 'contacts'");
+    expect(dv.apiRequests().every((r) => r.method === 'GET')).toBe(true);
+  });
+
+  it('names a missing entity set and an id field that is no alternate key, and exits 1', async () => {
+    const file = mappingsFile('dv-wrong.json', [
+      entry('a', 'contacts', 'cognigy_status', ['description']),
+      entry('b', 'leeds', 'cognigy_leadid', ['description']),
+    ]);
+    const result = await crmCheck({ ...dataverse(), MAPPINGS_FILE: file });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(
+      'FAIL a: object contacts ok, id field cognigy_status missing (no alternate key of contact is the column cognigy_status; keys: cognigy_customerid_key (cognigy_customerid))',
+    );
+    expect(result.stdout).toContain(
+      'FAIL b: object leeds missing, id field cognigy_leadid unknown (no table has the entity set leeds)',
+    );
+  });
+
+  it('a refused client secret: a clear failure, exit 1, the secret nowhere in the output', async () => {
+    const result = await crmCheck({
+      ...dataverse('dv-wrong-secret-4711'),
+      MAPPINGS_FILE: exampleMapping('dataverse'),
+    });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(
+      'FAIL update_customer_profile: object contacts missing, id field cognigy_customerid unknown',
+    );
+    expect(printed(result)).toMatch(/token.*401.*invalid_client/);
+    expect(printed(result)).not.toContain('dv-wrong-secret-4711');
+  });
+});
+
+describe('npm run crm:check against Zendesk', () => {
+  const zd = new ZendeskFake('agent@example.com/token', 'zd-check-token');
+  beforeAll(() => zd.start());
+  afterAll(() => zd.stop());
+
+  const zendesk = (password = 'zd-check-token') => ({
+    CRM_CONNECTOR: 'zendesk',
+    CRM_BASE_URL: zd.url,
+    CRM_AUTH: 'basic',
+    CRM_BASIC_USER: 'agent@example.com/token',
+    CRM_BASIC_PASSWORD: password,
+  });
+
+  it('looks up by external_id and finds the user fields the mapping writes; both example mappings pass', async () => {
+    const result = await crmCheck({ ...zendesk(), MAPPINGS_FILE: exampleMapping('zendesk') });
+    expect(result.stdout).toContain('ok   update_customer_profile: object users ok, id field external_id ok (ok)');
+    expect(result.stdout).toContain('ok   log_support_ticket: object tickets ok, id field external_id ok (ok)');
+    expect(result.code).toBe(0);
+    expect(zd.apiRequests('/api/v2/users/search?external_id=')).toHaveLength(1);
+    expect(zd.apiRequests('/api/v2/user_fields')).toHaveLength(1);
+    expect(zd.apiRequests('/api/v2/tickets?external_id=')).toHaveLength(1);
+    expect(zd.apiRequests().every((r) => r.method === 'GET')).toBe(true);
+  });
+
+  it('names a user field the account does not have, and exits 1', async () => {
+    const file = mappingsFile('zd-wrong.json', [
+      entry('a', 'users', 'external_id', ['name', 'user_fields/cognigy_status', 'user_fields/cognigy_tier']),
+    ]);
+    const result = await crmCheck({ ...zendesk(), MAPPINGS_FILE: file });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(
+      'FAIL a: object users ok, id field external_id ok, fields not found: user_fields/cognigy_tier (no such user field: user_fields/cognigy_tier)',
+    );
+  });
+
+  it('a refused API token: a clear failure, exit 1, neither the token nor the Basic credentials in the output', async () => {
+    const result = await crmCheck({ ...zendesk('zd-wrong-token-4711'), MAPPINGS_FILE: exampleMapping('zendesk') });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(
+      "FAIL update_customer_profile: object users missing, id field external_id unknown (401: Couldn't authenticate you)",
+    );
+    const basic = Buffer.from('agent@example.com/token:zd-wrong-token-4711').toString('base64');
+    expect(printed(result)).not.toContain('zd-wrong-token-4711');
+    expect(printed(result)).not.toContain(basic);
   });
 });

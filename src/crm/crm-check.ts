@@ -1,5 +1,16 @@
 import { Injectable } from '@nestjs/common';
+import { CrmResult } from './client/crm-client';
 import { CrmConnector } from './connectors/crm-connector';
+
+type Unanswered = Exclude<CrmResult, { kind: 'response' }>;
+
+/** What `npm run crm:check` asks about one mapping. */
+export interface CheckedMapping {
+  object: string;
+  idField: string;
+  /** The field names the mapping writes (`user_fields/<key>` nests). */
+  fields: string[];
+}
 
 /** What `npm run crm:check` found for one mapping. */
 export interface MappingCheck {
@@ -8,12 +19,14 @@ export interface MappingCheck {
   objectExists: boolean;
   /** null when the object's absence (or no answer) left it unknown. */
   idFieldExists: boolean | null;
+  /** Written fields the CRM does not know, where its read tells (Zendesk user fields); else empty. */
+  missingFields: string[];
   detail: string;
 }
 
 /** One harmless read per mapping, through the chosen connector (token, breaker and all). */
 export abstract class CrmCheck {
-  abstract check(object: string, idField: string): Promise<MappingCheck>;
+  abstract check(mapping: CheckedMapping): Promise<MappingCheck>;
 }
 
 @Injectable()
@@ -22,7 +35,20 @@ export class ConnectorCheck extends CrmCheck {
     super();
   }
 
-  check(object: string, idField: string): Promise<MappingCheck> {
-    return this.connector.check(object, idField);
+  check(mapping: CheckedMapping): Promise<MappingCheck> {
+    return this.connector.check(mapping);
   }
 }
+
+/** Why the CRM gave no answer to read: the token refused, the network, a timeout, the breaker open. */
+export const whyUnanswered = (result: Unanswered) =>
+  `no answer (${'message' in result ? `${result.kind}: ${result.message}` : result.kind})`;
+
+/** Nothing could be learnt about the mapping, for the reason `detail` gives. */
+export function unknownMapping({ object, idField }: CheckedMapping, detail: string): MappingCheck {
+  return { object, idField, objectExists: false, idFieldExists: null, missingFields: [], detail };
+}
+
+/** No answer to read: nothing is known about the mapping. */
+export const unanswered = (mapping: CheckedMapping, result: Unanswered) =>
+  unknownMapping(mapping, whyUnanswered(result));

@@ -13,4 +13,6 @@ export interface MappingTarget {
   intent: string;
   object: string;
   idField: string;
+  /** The CRM field names the mapping writes (a `/` nests, as in `user_fields/<key>`). */
+  fields: string[];
 }

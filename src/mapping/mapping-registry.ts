@@ -41,8 +41,8 @@ export class MappingRegistry extends IntentMapper implements OnModuleInit {
     if (this.config.mappingsFile) {
       for (const definition of await this.loadFile(this.config.mappingsFile)) {
         strategies.set(definition.intent, new DeclarativeStrategy(definition));
-        const { intent, object, idField } = definition;
-        if (object && idField) this.mappingTargets.push({ intent, object, idField });
+        const { intent, object, idField, fields } = definition;
+        if (object && idField) this.mappingTargets.push({ intent, object, idField, fields: Object.keys(fields) });
       }
     }
     this.strategies = strategies;

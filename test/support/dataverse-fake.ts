@@ -9,6 +9,11 @@
  *   https://learn.microsoft.com/power-apps/developer/data-platform/webapi/compose-http-requests-handle-errors
  * - Service protection limits: 429 with Retry-After (seconds):
  *   https://learn.microsoft.com/power-apps/developer/data-platform/api-limits
+ * - Table definitions: GET EntityDefinitions?$filter=EntitySetName eq '<set>' with
+ *   $expand=Keys (EntityKeyMetadata: LogicalName, KeyAttributes, EntityKeyIndexStatus), answering
+ *   {"value":[...]}, an empty value when no table has that entity set name:
+ *   https://learn.microsoft.com/power-apps/developer/data-platform/webapi/query-metadata-web-api
+ *   and https://learn.microsoft.com/power-apps/developer/data-platform/define-alternate-keys-entity
  * - Entra ID client credentials (scope <environment URL>/.default; 401 invalid_client):
  *   https://learn.microsoft.com/entra/identity-platform/v2-oauth2-client-creds-grant-flow
  */
@@ -16,10 +21,25 @@ import { randomUUID } from 'node:crypto';
 import { IncomingMessage } from 'node:http';
 import { FakeCrm, Reply } from './fake-crm';
 
-/** Entity set → its alternate key column and writable columns. */
-export const EXAMPLE_ENVIRONMENT: Record<string, { key: string; columns: string[] }> = {
-  contacts: { key: 'cognigy_customerid', columns: ['cognigy_status', 'description', 'cognigy_lastinteraction'] },
-  incidents: { key: 'cognigy_ticketid', columns: ['title', 'description', 'cognigy_priority', 'cognigy_source'] },
+/** A table: its logical name, its alternate key column and its writable columns. */
+export interface DataverseTable {
+  logicalName: string;
+  key: string;
+  columns: string[];
+}
+
+/** Entity set → its table, as an admin prepares it for the example mapping. */
+export const EXAMPLE_ENVIRONMENT: Record<string, DataverseTable> = {
+  contacts: {
+    logicalName: 'contact',
+    key: 'cognigy_customerid',
+    columns: ['cognigy_status', 'description', 'cognigy_lastinteraction'],
+  },
+  incidents: {
+    logicalName: 'incident',
+    key: 'cognigy_ticketid',
+    columns: ['title', 'description', 'cognigy_priority', 'cognigy_source'],
+  },
 };
 
 const odataError = (code: string, message: string) => ({ error: { code, message } });
@@ -31,7 +51,7 @@ export class DataverseFake extends FakeCrm {
   constructor(
     private readonly clientId: string,
     private readonly clientSecret: string,
-    private readonly environment = EXAMPLE_ENVIRONMENT,
+    private readonly environment: Record<string, DataverseTable> = EXAMPLE_ENVIRONMENT,
   ) {
     super();
   }
@@ -77,17 +97,38 @@ export class DataverseFake extends FakeCrm {
     const upsert = /^\/api\/data\/v9\.2\/([a-z_]+)\(([a-z_]+)='((?:[^']|'')*)'\)$/.exec(decodeURIComponentSafe(url));
     if (upsert && req.method === 'PATCH')
       return this.upsert(upsert[1], upsert[2], upsert[3].replace(/''/g, "'"), body as Record<string, unknown>);
-    const read = /^\/api\/data\/v9\.2\/([a-z_]+)\?\$select=([a-z_]+)/.exec(url);
-    if (read && req.method === 'GET') {
-      const entity = this.environment[read[1]];
-      if (!entity)
-        return { status: 404, body: odataError('0x80060888', `Resource not found for the segment '${read[1]}'.`) };
-      if (read[2] !== entity.key && !entity.columns.includes(read[2])) {
-        return { status: 400, body: odataError('0x80060888', `Could not find a property named '${read[2]}'.`) };
-      }
-      return { status: 200, body: { value: [] } };
-    }
+    const [path, query] = url.split('?');
+    if (path === '/api/data/v9.2/EntityDefinitions' && req.method === 'GET') return this.tableDefinitions(query ?? '');
     return { status: 404, body: odataError('0x80060888', 'Resource not found for the segment.') };
+  }
+
+  /** Only the query crm:check makes: one table by entity set name, with its keys. */
+  private tableDefinitions(query: string): Reply {
+    const filter = /^EntitySetName eq '((?:[^']|'')*)'$/.exec(new URLSearchParams(query).get('$filter') ?? '');
+    if (!filter) return { status: 400, body: odataError('0x80060888', 'The query parameter $filter is not supported') };
+    const set = filter[1].replace(/''/g, "'");
+    const table = this.environment[set];
+    if (!table) return { status: 200, body: { value: [] } };
+    const key = {
+      LogicalName: `${table.key}_key`,
+      KeyAttributes: [table.key],
+      EntityKeyIndexStatus: 'Active',
+      MetadataId: '6f3c1b1e-0000-4000-8000-000000000001',
+    };
+    return {
+      status: 200,
+      body: {
+        '@odata.context': `${this.url}/api/data/v9.2/$metadata#EntityDefinitions(LogicalName,EntitySetName,Keys(LogicalName,KeyAttributes,EntityKeyIndexStatus))`,
+        value: [
+          {
+            LogicalName: table.logicalName,
+            EntitySetName: set,
+            MetadataId: '6f3c1b1e-0000-4000-8000-000000000000',
+            Keys: [key],
+          },
+        ],
+      },
+    };
   }
 
   private upsert(set: string, key: string, value: string, fields: Record<string, unknown>): Reply {

@@ -7,6 +7,9 @@
  * - Idempotency-Key on ticket creation (a repeated key with the same payload answers the first
  *   ticket with x-idempotency-lookup: hit; with another payload 400 IdempotentRequestError):
  *   https://developer.zendesk.com/api-reference/ticketing/tickets/tickets/#idempotency
+ * - List the custom user fields (GET /api/v2/user_fields: {user_fields:[{id,key,type,title,active}],
+ *   next_page, previous_page, count}; system fields are not listed):
+ *   https://developer.zendesk.com/api-reference/ticketing/users/user_fields/#list-user-fields
  * - API token authentication as Basic `<email>/token:<api token>`; 401 "Couldn't authenticate you":
  *   https://developer.zendesk.com/api-reference/introduction/security-and-auth/
  * - Rate limits: 429 with Retry-After: https://developer.zendesk.com/api-reference/introduction/rate-limits/
@@ -29,6 +32,8 @@ export class ZendeskFake extends FakeCrm {
   constructor(
     readonly user: string,
     readonly apiToken: string,
+    /** The custom user fields an admin created, by key. */
+    readonly userFields: string[] = ['cognigy_status', 'cognigy_last_interaction'],
   ) {
     super();
   }
@@ -51,6 +56,7 @@ export class ZendeskFake extends FakeCrm {
     const [path, query] = (req.url ?? '').split('?');
     if (path === '/api/v2/users/create_or_update' && req.method === 'POST') return this.createOrUpdateUser(body);
     if (path === '/api/v2/users/search' && req.method === 'GET') return { status: 200, body: { users: [], count: 0 } };
+    if (path === '/api/v2/user_fields' && req.method === 'GET') return this.listUserFields();
     if (path === '/api/v2/tickets' && req.method === 'GET') {
       const externalId = new URLSearchParams(query).get('external_id') ?? '';
       const tickets = this.ticketsWith(externalId);
@@ -60,6 +66,19 @@ export class ZendeskFake extends FakeCrm {
     const update = /^\/api\/v2\/tickets\/(\d+)$/.exec(path);
     if (update && req.method === 'PUT') return this.updateTicket(Number(update[1]), body);
     return { status: 404, body: { error: 'InvalidEndpoint', description: 'Not found' } };
+  }
+
+  private listUserFields(): Reply {
+    const user_fields = this.userFields.map((key, i) => ({
+      id: 7000 + i,
+      url: `${this.url}/api/v2/user_fields/${7000 + i}.json`,
+      key,
+      type: 'text',
+      title: key,
+      active: true,
+      position: i,
+    }));
+    return { status: 200, body: { user_fields, next_page: null, previous_page: null, count: user_fields.length } };
   }
 
   private createOrUpdateUser(body: unknown): Reply {

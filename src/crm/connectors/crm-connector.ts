@@ -1,6 +1,6 @@
 import { CrmConnectorName } from '../../config/environment';
 import { ClaimedEvent } from '../../queue/stored-event';
-import type { MappingCheck } from '../crm-check';
+import type { CheckedMapping, MappingCheck } from '../crm-check';
 import { EventVerdict } from '../delivery/verdict';
 
 /**
@@ -17,7 +17,7 @@ export abstract class CrmConnector {
   abstract deliver(events: ClaimedEvent[]): Promise<EventVerdict[]>;
 
   /** One harmless read telling whether a mapping's object and id field exist at the CRM. */
-  abstract check(object: string, idField: string): Promise<MappingCheck>;
+  abstract check(mapping: CheckedMapping): Promise<MappingCheck>;
 }
 
 /** Events of one mapping may share a request. */

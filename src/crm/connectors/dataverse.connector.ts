@@ -10,7 +10,7 @@ import {
   Verdict,
   verdictOf,
 } from '../delivery/verdict';
-import { MappingCheck } from '../crm-check';
+import { CheckedMapping, MappingCheck, unanswered } from '../crm-check';
 import { CrmConnector } from './crm-connector';
 
 const API = '/api/data/v9.2';
@@ -48,25 +48,42 @@ export class DataverseConnector extends CrmConnector {
     return [verdictOf(result, judgeDataverseAnswer)];
   }
 
-  async check(object: string, idField: string): Promise<MappingCheck> {
+  /**
+   * One metadata read: the table whose entity set is `object`, with its alternate keys. The id
+   * field must be the one column of an active key: an upsert by any other column fails.
+   */
+  async check(mapping: CheckedMapping): Promise<MappingCheck> {
+    const { object, idField } = mapping;
+    const filter = encodeURIComponent(`EntitySetName eq '${object.replace(/'/g, "''")}'`);
     const result = await this.client.send(object, {
       method: 'GET',
-      path: `${API}/${object}?$select=${encodeURIComponent(idField)}&$top=1`,
+      path: `${API}/EntityDefinitions?$filter=${filter}&$select=LogicalName,EntitySetName&$expand=Keys($select=LogicalName,KeyAttributes,EntityKeyIndexStatus)`,
       headers: ODATA,
     });
-    if (result.kind !== 'response')
-      return { object, idField, objectExists: false, idFieldExists: null, detail: `no answer (${result.kind})` };
-    if (result.status === 200) return { object, idField, objectExists: true, idFieldExists: true, detail: 'ok' };
-    // 404: no such entity set; 400 (0x80060888): the entity set has no such column.
-    const objectExists = result.status === 400;
-    return {
-      object,
-      idField,
-      objectExists,
-      idFieldExists: objectExists ? false : null,
-      detail: `${result.status}: ${errorOf(result)}`,
-    };
+    if (result.kind !== 'response') return unanswered(mapping, result);
+    const found = { object, idField, missingFields: [] };
+    if (result.status !== 200)
+      return { ...found, objectExists: false, idFieldExists: null, detail: `${result.status}: ${errorOf(result)}` };
+    const table = (parseJson(result.body) as { value?: TableDefinition[] } | undefined)?.value?.[0];
+    if (!table)
+      return { ...found, objectExists: false, idFieldExists: null, detail: `no table has the entity set ${object}` };
+    const key = (table.Keys ?? []).find((k) => k.KeyAttributes?.length === 1 && k.KeyAttributes[0] === idField);
+    if (!key) {
+      const keys = (table.Keys ?? []).map((k) => `${k.LogicalName} (${(k.KeyAttributes ?? []).join(', ')})`);
+      const detail = `no alternate key of ${table.LogicalName} is the column ${idField}; keys: ${keys.join('; ') || 'none'}`;
+      return { ...found, objectExists: true, idFieldExists: false, detail };
+    }
+    // A new key's index is built in the background; upserts by it fail until it is Active.
+    const active = key.EntityKeyIndexStatus === 'Active';
+    const detail = active ? 'ok' : `alternate key ${key.LogicalName} is ${key.EntityKeyIndexStatus}, not Active`;
+    return { ...found, objectExists: true, idFieldExists: active, detail };
   }
+}
+
+/** The part of an EntityDefinitions answer the check reads. */
+interface TableDefinition {
+  LogicalName: string;
+  Keys?: Array<{ LogicalName: string; KeyAttributes?: string[]; EntityKeyIndexStatus?: string }>;
 }
 
 /** 204 (or 201/200 with a representation) delivered; 400/404/412 dead with error.code; 429 after Retry-After. */

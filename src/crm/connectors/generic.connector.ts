@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ClaimedEvent } from '../../queue/stored-event';
 import { CrmClient } from '../client/crm-client';
 import { CrmAnswer, deliveredVerdict, EventVerdict, refusedVerdict, Verdict, verdictOf } from '../delivery/verdict';
-import { MappingCheck } from '../crm-check';
+import { CheckedMapping, MappingCheck, unknownMapping } from '../crm-check';
 import { CrmConnector, idempotencyKey } from './crm-connector';
 
 /** The original design's table: 2xx and 409 delivered, 429 after Retry-After, 408/5xx/401 retried, other 4xx dead. */
@@ -39,13 +39,7 @@ export class GenericConnector extends CrmConnector {
     return [verdictOf(result, judgeGenericAnswer)];
   }
 
-  async check(object: string, idField: string): Promise<MappingCheck> {
-    return {
-      object,
-      idField,
-      objectExists: false,
-      idFieldExists: null,
-      detail: 'the generic API has no read to check a mapping with',
-    };
+  async check(mapping: CheckedMapping): Promise<MappingCheck> {
+    return unknownMapping(mapping, 'the generic API has no read to check a mapping with');
   }
 }

@@ -13,7 +13,7 @@ import {
   unansweredVerdict,
   Verdict,
 } from '../delivery/verdict';
-import { MappingCheck } from '../crm-check';
+import { CheckedMapping, MappingCheck, unanswered } from '../crm-check';
 import { CrmConnector } from './crm-connector';
 
 interface HubspotResult {
@@ -75,18 +75,20 @@ export class HubspotConnector extends CrmConnector {
     }));
   }
 
-  async check(object: string, idField: string): Promise<MappingCheck> {
+  async check(mapping: CheckedMapping): Promise<MappingCheck> {
+    const { object, idField } = mapping;
     const result = await this.client.send(object, {
       method: 'GET',
       path: `/crm/v3/properties/${object}/${encodeURIComponent(idField)}`,
       headers: { Accept: 'application/json' },
     });
-    if (result.kind !== 'response')
-      return { object, idField, objectExists: false, idFieldExists: null, detail: `no answer (${result.kind})` };
+    if (result.kind !== 'response') return unanswered(mapping, result);
     const body = parseJson(result.body) as { hasUniqueValue?: boolean; message?: string } | undefined;
     if (result.status === 200) {
-      const detail = body?.hasUniqueValue ? 'ok' : `${idField} exists but is not a unique-value property`;
-      return { object, idField, objectExists: true, idFieldExists: true, detail };
+      // batch/upsert refuses an idProperty without unique values: such a field cannot serve.
+      const unique = body?.hasUniqueValue === true;
+      const detail = unique ? 'ok' : `${idField} exists but is not a unique-value property`;
+      return { object, idField, objectExists: true, idFieldExists: unique, missingFields: [], detail };
     }
     // 404 for an unknown property and for an unknown object alike: the message tells which.
     return {
@@ -94,6 +96,7 @@ export class HubspotConnector extends CrmConnector {
       idField,
       objectExists: false,
       idFieldExists: false,
+      missingFields: [],
       detail: `${result.status}: ${body?.message ?? result.excerpt}`,
     };
   }

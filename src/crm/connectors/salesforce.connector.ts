@@ -17,7 +17,7 @@ import {
   Verdict,
   verdictOf,
 } from '../delivery/verdict';
-import { MappingCheck } from '../crm-check';
+import { CheckedMapping, MappingCheck, unanswered } from '../crm-check';
 import { CrmConnector } from './crm-connector';
 
 interface SalesforceError {
@@ -107,26 +107,28 @@ export class SalesforceConnector extends CrmConnector {
     return events.map((_, i) => ({ verdict: judgeRecordResult(list[i]), ...shared }));
   }
 
-  async check(object: string, idField: string): Promise<MappingCheck> {
+  async check(mapping: CheckedMapping): Promise<MappingCheck> {
+    const { object, idField } = mapping;
     const result = await this.client.send(object, {
       method: 'GET',
       path: `${this.api}/sobjects/${object}/describe`,
       headers: { Accept: 'application/json' },
     });
-    if (result.kind !== 'response')
-      return { object, idField, objectExists: false, idFieldExists: null, detail: `no answer (${result.kind})` };
+    if (result.kind !== 'response') return unanswered(mapping, result);
     if (result.status !== 200) {
       const detail = `describe answered ${result.status}: ${describeErrors(errorsOf(result)) || result.excerpt}`;
-      return { object, idField, objectExists: false, idFieldExists: null, detail };
+      return { object, idField, objectExists: false, idFieldExists: null, missingFields: [], detail };
     }
     const fields = (parseJson(result.body) as { fields?: { name: string; externalId?: boolean }[] })?.fields ?? [];
     const field = fields.find((f) => f.name === idField);
+    const missingFields = mapping.fields.filter((name) => !fields.some((f) => f.name === name));
     const detail = !field
       ? `${idField} is not a field of ${object}`
       : field.externalId
         ? 'ok'
         : `${idField} is not marked External ID`;
-    return { object, idField, objectExists: true, idFieldExists: !!field, detail };
+    // An upsert by a field that is not an External ID answers 404: such a field cannot serve.
+    return { object, idField, objectExists: true, idFieldExists: field?.externalId === true, missingFields, detail };
   }
 }
 

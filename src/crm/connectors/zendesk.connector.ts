@@ -12,7 +12,7 @@ import {
   Verdict,
   verdictOf,
 } from '../delivery/verdict';
-import { MappingCheck } from '../crm-check';
+import { CheckedMapping, MappingCheck, unanswered, whyUnanswered } from '../crm-check';
 import { CrmConnector, idempotencyKey } from './crm-connector';
 
 const JSON_HEADERS = { 'Content-Type': 'application/json', Accept: 'application/json' };
@@ -22,7 +22,8 @@ const errorOf = (answer: CrmAnswer) => {
   if (!body?.error) return answer.excerpt;
   const error = typeof body.error === 'string' ? body.error : JSON.stringify(body.error);
   const details = body.details ? ` ${JSON.stringify(body.details)}` : '';
-  return `${error}: ${body.description ?? ''}${details}`.trim().slice(0, 300);
+  const description = body.description ? `: ${body.description}` : '';
+  return `${error}${description}${details}`.slice(0, 300);
 };
 
 /**
@@ -85,24 +86,58 @@ export class ZendeskConnector extends CrmConnector {
     );
   }
 
-  async check(object: string, idField: string): Promise<MappingCheck> {
-    const path =
-      object === 'users'
-        ? '/api/v2/users/search?external_id=cognigy-crm-check'
-        : '/api/v2/tickets?external_id=cognigy-crm-check';
-    const result = await this.client.send(object, { method: 'GET', path, headers: { Accept: 'application/json' } });
-    if (result.kind !== 'response')
-      return { object, idField, objectExists: false, idFieldExists: null, detail: `no answer (${result.kind})` };
-    const ok = result.status === 200;
-    return {
-      object,
-      idField,
-      objectExists: ok,
-      idFieldExists: ok ? true : null,
-      detail: ok ? 'ok' : `${result.status}: ${errorOf(result)}`,
-    };
+  /**
+   * A lookup by external_id (built into users and tickets); for users, the custom user fields the
+   * mapping writes (`user_fields/<key>`) against the account's, which Zendesk otherwise ignores.
+   */
+  async check(mapping: CheckedMapping): Promise<MappingCheck> {
+    const { object, idField } = mapping;
+    const lookup = object === 'users' ? '/api/v2/users/search' : '/api/v2/tickets';
+    const result = await this.read(object, `${lookup}?external_id=cognigy-crm-check`);
+    if (result.kind !== 'response') return unanswered(mapping, result);
+    if (result.status !== 200) {
+      const detail = `${result.status}: ${errorOf(result)}`;
+      return { object, idField, objectExists: false, idFieldExists: null, missingFields: [], detail };
+    }
+    const wanted = mapping.fields
+      .filter((f) => f.startsWith('user_fields/'))
+      .map((f) => f.slice('user_fields/'.length));
+    const known = object === 'users' && wanted.length > 0 ? await this.userFieldKeys(object) : [];
+    // Unread, the user fields count as not found: the check must not pass on what it could not see.
+    if (typeof known === 'string') {
+      const missingFields = wanted.map((key) => `user_fields/${key}`);
+      return { object, idField, objectExists: true, idFieldExists: true, missingFields, detail: known };
+    }
+    const missingFields = wanted.filter((key) => !known.includes(key)).map((key) => `user_fields/${key}`);
+    const detail = missingFields.length === 0 ? 'ok' : `no such user field: ${missingFields.join(', ')}`;
+    return { object, idField, objectExists: true, idFieldExists: true, missingFields, detail };
+  }
+
+  /** The keys of every custom user field (`GET /api/v2/user_fields`, page after page), or why not. */
+  private async userFieldKeys(object: string): Promise<string[] | string> {
+    const keys: string[] = [];
+    let path: string | null = '/api/v2/user_fields';
+    while (path) {
+      const page = await this.read(object, path);
+      if (page.kind !== 'response') return `user fields: ${whyUnanswered(page)}`;
+      if (page.status !== 200) return `user fields: ${page.status}: ${errorOf(page)}`;
+      const body = parseJson(page.body) as { user_fields?: Array<{ key: string }>; next_page?: string | null };
+      keys.push(...(body?.user_fields ?? []).map((f) => f.key));
+      path = body?.next_page ? pathOf(body.next_page) : null;
+    }
+    return keys;
+  }
+
+  private read(object: string, path: string): Promise<CrmResult> {
+    return this.client.send(object, { method: 'GET', path, headers: { Accept: 'application/json' } });
   }
 }
+
+/** `next_page` is an absolute URL on the account's host: the request goes to CRM_BASE_URL. */
+const pathOf = (url: string) => {
+  const { pathname, search } = new URL(url);
+  return `${pathname}${search}`;
+};
 
 /** The lookup and the write were one delivery: both requests are attempts, the write's answer decides. */
 function both(lookup: CrmResult, write: CrmResult, judge: (answer: CrmAnswer) => Verdict): EventVerdict {
