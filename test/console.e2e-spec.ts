@@ -15,15 +15,19 @@ import { cognigySignature } from './support/signing';
  * playwright-core) against the built service (`node dist/main.js`) and the CRM sandbox as the test
  * CRM: sign-in, the overview, a dead letter made by a CRM answering 400, found by conversation id,
  * its attempts, replayed once the CRM is fixed and delivered; the bulk replay's count before it
- * acts; hostile entity values shown as text; a wrong token refused. It saves the screenshots the
- * README shows (docs/console/).
+ * acts; hostile entity values shown as text; a wrong token refused. It takes the screenshots the
+ * README shows: into docs/console/ with UPDATE_CONSOLE_SCREENSHOTS=1, else into a temporary
+ * directory removed afterwards, so a test run leaves the checkout clean.
  */
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SECRET = 'console-browser-secret';
 const ADMIN = 'console-browser-admin-token';
 const HOSTILE = '<img src=x onerror=alert(1)>';
-const SHOTS = join(__dirname, '..', 'docs', 'console');
+const UPDATE_SCREENSHOTS = process.env.UPDATE_CONSOLE_SCREENSHOTS === '1';
+const SHOTS = UPDATE_SCREENSHOTS
+  ? join(__dirname, '..', 'docs', 'console')
+  : mkdtempSync(join(tmpdir(), 'ccs-console-shots-'));
 const DEADLINE = { timeout: 20_000 };
 
 describe('operator console in a browser', () => {
@@ -245,3 +249,6 @@ describe('operator console in a browser', () => {
 });
 
 beforeAll(() => mkdirSync(SHOTS, { recursive: true }));
+afterAll(() => {
+  if (!UPDATE_SCREENSHOTS) rmSync(SHOTS, { recursive: true, force: true });
+});
