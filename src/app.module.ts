@@ -1,4 +1,4 @@
-import { DynamicModule, Module, ValidationPipe } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE, DiscoveryModule } from '@nestjs/core';
 import { AdminModule } from './admin/admin.module';
 import { AppConfigModule } from './config/config.module';
@@ -10,6 +10,7 @@ import { MappingModule } from './mapping/mapping.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { QueueModule } from './queue/queue.module';
 import { DomainErrorFilter } from './shared/domain-error.filter';
+import { AppValidationPipe } from './shared/validation.pipe';
 import { WebhookModule } from './webhook/webhook.module';
 
 /**
@@ -38,12 +39,7 @@ export class AppModule {
       providers: [
         {
           provide: APP_PIPE,
-          useValue: new ValidationPipe({
-            transform: true,
-            whitelist: true,
-            validateCustomDecorators: true,
-            stopAtFirstError: false,
-          }),
+          useValue: new AppValidationPipe(),
         },
         { provide: APP_FILTER, useClass: DomainErrorFilter },
       ],

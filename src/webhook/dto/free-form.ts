@@ -30,13 +30,15 @@ export function detachFreeForm(body: Record<string, unknown>, paths: readonly st
 
 /** The DTO property receives the object `detachFreeForm` moved aside, untouched. */
 export function FreeForm(): PropertyDecorator {
-  return Transform(
-    ({ obj, key, value }: { obj: Detachable; key: string; value: unknown }) => {
-      const detached = obj[DETACHED] as Detachable | undefined;
-      return detached && Object.hasOwn(detached, key) ? detached[key] : value;
-    },
-    { toClassOnly: true },
-  );
+  return Transform(({ obj, key }: { obj: Record<string, unknown>; key: string }) => freeFormValue(obj, key), {
+    toClassOnly: true,
+  });
+}
+
+/** The value of a free-form property of a parsed body, whether detached or not. */
+export function freeFormValue(body: Record<string, unknown>, key: string): unknown {
+  const detached = (body as Detachable)[DETACHED] as Detachable | undefined;
+  return detached && Object.hasOwn(detached, key) ? detached[key] : body[key];
 }
 
 function isObject(value: unknown): value is Detachable {

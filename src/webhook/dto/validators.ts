@@ -8,7 +8,12 @@ const ISO_8601 = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** ISO-8601 date or date-time that parses to a real instant. */
+/** An ISO-8601 date or date-time that parses to a real instant. */
+export function isEventTime(value: unknown): value is string {
+  return typeof value === 'string' && ISO_8601.test(value) && !Number.isNaN(parseEventTime(value));
+}
+
+/** The property holds an ISO-8601 date or date-time that parses to a real instant. */
 export function IsEventTime(options?: ValidationOptions) {
   return (target: object, propertyName: string) =>
     registerDecorator({
@@ -17,8 +22,7 @@ export function IsEventTime(options?: ValidationOptions) {
       propertyName,
       options,
       validator: {
-        validate: (value: unknown) =>
-          typeof value === 'string' && ISO_8601.test(value) && !Number.isNaN(parseEventTime(value)),
+        validate: isEventTime,
         defaultMessage: (args: ValidationArguments) =>
           `${args.property} must be an ISO-8601 date-time (e.g. 2026-11-26T10:00:00Z)`,
       },
