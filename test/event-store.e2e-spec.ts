@@ -57,7 +57,7 @@ describeEachDriver('EventStore behaviour (%s driver)', (driver: Driver) => {
   async function openStore(overrides: Partial<QueueConfig> = {}): Promise<EventStoreDriver> {
     const config = configFor(overrides);
     if (driver === 'sqlite') {
-      const sqlite = new SqliteEventStore(config);
+      const sqlite = new SqliteEventStore(config, new Logger(SqliteEventStore.name));
       open.push({ store: sqlite });
       return sqlite;
     }

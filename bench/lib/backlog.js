@@ -20,12 +20,13 @@ function loadStoreClass() {
   return SqliteEventStore;
 }
 
-/** The store class of the build, opened on dataDir outside Nest (its Logger prints nothing here). */
+/** The store class of the build, opened on dataDir outside Nest; its log lines are dropped. */
 function openStore(dataDir, sqliteSynchronous = 'normal') {
   const { Logger } = require('@nestjs/common');
   Logger.overrideLogger(false);
   const SqliteEventStore = loadStoreClass();
-  return new SqliteEventStore({ dataDir, sqliteSynchronous, dedupTtlSeconds: 86400 });
+  // Builds before the store took its logger as an argument ignore the second one.
+  return new SqliteEventStore({ dataDir, sqliteSynchronous, dedupTtlSeconds: 86400 }, new Logger('SqliteEventStore'));
 }
 
 /** The stored payload of one event the service accepted: the template of the backlog. */

@@ -5,7 +5,7 @@ import { DeliveryQueue } from './delivery-queue';
 import { EventIntake } from './event-intake';
 import { EventStoreDriver } from './event-store-driver';
 import { OperatorEvents } from './operator-events';
-import { QueueErrorAnswers } from './queue-errors';
+import { QueueErrorAnswers } from './queue-error-answers';
 import { RedisEventStore } from './redis-event-store';
 import { ThreadedSqliteStore } from './threaded-sqlite-store';
 import { StoreHealth } from './store-health';

@@ -64,7 +64,7 @@ describe('SqliteEventStore (real SQLite file)', () => {
   const open: SqliteEventStore[] = [];
 
   function openStore(overrides: Partial<QueueConfig> = {}, dataDir = dir): SqliteEventStore {
-    const s = new SqliteEventStore(queueConfig(dataDir, overrides));
+    const s = new SqliteEventStore(queueConfig(dataDir, overrides), new Logger(SqliteEventStore.name));
     open.push(s);
     return s;
   }

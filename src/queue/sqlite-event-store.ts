@@ -1,9 +1,8 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { ConfigType } from '@nestjs/config';
+import type { LoggerService, OnApplicationShutdown } from '@nestjs/common';
 import Database, { Database as Db } from 'better-sqlite3';
 import { join } from 'node:path';
 import { ensureDataDir } from '../config/data-dir';
-import { queueConfig } from '../config/queue.config';
+import type { QueueConfig } from '../config/queue.config';
 import { StoreUnavailableError } from './queue-errors';
 import { DeliveryQueue } from './delivery-queue';
 import { EnqueueSignal } from './enqueue-signal';
@@ -68,12 +67,14 @@ class FailedWrite {
  * The embedded default store: one SQLite file in WAL mode under DATA_DIR. Enqueues arriving in
  * the same event-loop turn share one transaction (group commit), so one fsync acknowledges many
  * webhooks. Claims are held in memory: a single process owns the file, and a restart releases them.
+ *
+ * It runs in the store thread (sqlite-store-thread.ts), which loads only this file's imports: no
+ * Nest at run time (types only), so the thread's V8 instance stays small. Its log lines go to
+ * `logger`: the main thread's logger, through the thread's messages.
  */
-@Injectable()
 export class SqliteEventStore
   implements EventIntake, DeliveryQueue, OperatorEvents, StoreHealth, OnApplicationShutdown
 {
-  private readonly logger = new Logger(SqliteEventStore.name);
   private readonly enqueued = new EnqueueSignal();
   private readonly db: Db;
   private readonly statements: ReturnType<SqliteEventStore['prepare']>;
@@ -89,7 +90,10 @@ export class SqliteEventStore
   /** The first write that failed in the commit being flushed (SQLite may then abort the commit). */
   private failedWrite: Error | null = null;
 
-  constructor(@Inject(queueConfig.KEY) config: ConfigType<typeof queueConfig>) {
+  constructor(
+    config: QueueConfig,
+    private readonly logger: LoggerService,
+  ) {
     ensureDataDir(config.dataDir);
     const file = join(config.dataDir, 'events.sqlite');
     this.db = new Database(file);

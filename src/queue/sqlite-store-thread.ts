@@ -1,6 +1,6 @@
-import { Logger, LoggerService, LogLevel } from '@nestjs/common';
+import type { LoggerService, LogLevel } from '@nestjs/common';
 import { parentPort, workerData } from 'node:worker_threads';
-import { QueueConfig } from '../config/queue.config';
+import type { QueueConfig } from '../config/queue.config';
 import { SqliteEventStore } from './sqlite-event-store';
 import { ThreadLog, ThreadReply, ThreadRequest } from './sqlite-thread-protocol';
 
@@ -43,12 +43,10 @@ class ForwardingLogger implements LoggerService {
   }
 }
 
-Logger.overrideLogger(new ForwardingLogger());
-
 function start(): void {
   let store: SqliteEventStore;
   try {
-    store = new SqliteEventStore(workerData as QueueConfig);
+    store = new SqliteEventStore(workerData as QueueConfig, new ForwardingLogger());
   } catch (error) {
     reply({ kind: 'failed', message: (error as Error).message });
     return;

@@ -1,4 +1,4 @@
-import { LogLevel } from '@nestjs/common';
+import type { LogLevel } from '@nestjs/common';
 
 /**
  * A port call for the store thread: the store's method and its arguments (structured-cloned). Each
