@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { LoggerModule } from 'nestjs-pino';
+import { LevelWithSilent, Logger } from 'pino';
 import { AllConfig } from '../config/all-config';
 
 const REQUEST_ID = /^[\w.:-]{1,200}$/;
@@ -59,6 +60,12 @@ export const REDACTED_PATHS = [
   '*.token',
 ];
 
+/** 5xx and errors at error, 4xx at warn, the rest at info; silent when the level leaves the line out. */
+function accessLineLevel(req: IncomingMessage & { log: Logger }, res: ServerResponse, error?: Error): LevelWithSilent {
+  const level = error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info';
+  return req.log.isLevelEnabled(level) ? level : 'silent';
+}
+
 /**
  * pino-pretty in a worker thread. Redaction happens before a line leaves the service's thread, so
  * both formats hide the same values. Colours only on a terminal.
@@ -91,9 +98,13 @@ const prettyTransport = () => ({
               headers: loggedHeaders(req.headers),
             }),
           },
-          customLogLevel: (_req, res, error) =>
-            error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+          customLogLevel: accessLineLevel,
+          // The request goes on its access line only, serialised when that line is written: a
+          // logger bound to it would serialise it for every request, whatever the level.
           quietReqLogger: true,
+          quietResLogger: true,
+          customSuccessObject: (req, _res, line: object) => ({ req, ...line }),
+          customErrorObject: (req, _res, _error, line: object) => ({ req, ...line }),
         },
       }),
     }),

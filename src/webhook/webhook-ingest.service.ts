@@ -6,7 +6,7 @@ import { webhookConfig } from '../config/webhook.config';
 import { IntentMapper } from '../mapping/intent-mapper';
 import { EventIntake } from '../queue/event-intake';
 import { EnqueueResult } from '../queue/stored-event';
-import { DialogCompletedEvent } from '../shared/dialog-completed-event';
+import { CrmUpsert, DialogCompletedEvent } from '../shared/dialog-completed-event';
 import { parseEventTime } from '../shared/event-time';
 import { InvalidPayloadError } from './webhook-errors';
 import { WebhookRequest } from './webhook-request';
@@ -37,12 +37,18 @@ export class WebhookIngestService {
 
   async ingest(event: DialogCompletedEvent, req: WebhookRequest): Promise<IngestReceipt> {
     const { receivedAt } = req;
-    // Every later line of this request's log (the access line included) carries these ids.
-    this.logger.assign({ eventId: event.eventId, conversationId: event.conversationId, intent: event.intent });
-    this.logger.debug({ entities: event.entities }, 'event entities');
-    const eventTime = this.checkedEventTime(event, receivedAt);
-    const upsert = this.mapper.map(event);
-    this.logger.assign({ externalId: upsert.externalId });
+    let eventTime: number;
+    let upsert: CrmUpsert | undefined;
+    try {
+      eventTime = this.checkedEventTime(event, receivedAt);
+      upsert = this.mapper.map(event);
+    } finally {
+      // Every later line of this request's log (the access line included) carries these ids, a
+      // refused event's too. One assign: each one builds a logger and serialises its fields.
+      const { eventId, conversationId, intent } = event;
+      this.logger.assign({ eventId, conversationId, intent, ...(upsert && { externalId: upsert.externalId }) });
+      this.logger.debug({ entities: event.entities }, 'event entities');
+    }
     const { outcome, eventId } = await this.store.enqueue({
       eventId: event.eventId,
       event,
