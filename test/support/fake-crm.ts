@@ -9,6 +9,19 @@ export interface SeenRequest {
   headers: IncomingMessage['headers'];
   body: unknown;
   status: number;
+  /** False for a request the fake held (see `holdNext`): it never sent an answer. */
+  answered: boolean;
+}
+
+/** How the fake holds one API request (a CRM that goes silent mid-request). */
+export interface HoldOptions {
+  /**
+   * true: the CRM commits the request, then its answer is lost; false: it never processes it.
+   * Either way no answer is sent: the caller waits until `dropHeld` or its own death.
+   */
+  apply: boolean;
+  /** The request to hold: the first API request for which this is true. */
+  when(request: { method: string; url: string; body: unknown }): boolean;
 }
 
 export interface Fault {
@@ -17,6 +30,10 @@ export interface Fault {
   headers?: Record<string, string>;
   /** How many API requests get it (default 1). */
   count?: number;
+}
+
+interface PendingHold extends HoldOptions {
+  arrived(request: SeenRequest): void;
 }
 
 export interface Reply {
@@ -37,6 +54,8 @@ export abstract class FakeCrm {
   latencyMs = 0;
   protected readonly tokens = new Set<string>();
   private readonly faults: Fault[] = [];
+  private hold?: PendingHold;
+  private readonly held: ServerResponse[] = [];
   private readonly server: Server = createServer((req, res) => void this.handle(req, res));
   private tokenCounter = 0;
   url = '';
@@ -48,6 +67,7 @@ export abstract class FakeCrm {
   }
 
   async stop(): Promise<void> {
+    this.dropHeld();
     this.server.closeAllConnections();
     await new Promise((resolve) => this.server.close(resolve));
   }
@@ -55,6 +75,19 @@ export abstract class FakeCrm {
   /** The next `count` API requests (token requests excluded) get this answer instead. */
   inject(fault: Fault): void {
     this.faults.push({ count: 1, ...fault });
+  }
+
+  /**
+   * Holds the next API request matching `options.when` without answering it (applied first when
+   * `options.apply`); resolves with it once it arrived. Later requests are answered as usual.
+   */
+  holdNext(options: HoldOptions): Promise<SeenRequest> {
+    return new Promise((arrived) => (this.hold = { ...options, arrived }));
+  }
+
+  /** Closes the connections of held requests, unanswered (a no-op once their client died). */
+  dropHeld(): void {
+    for (const res of this.held.splice(0)) res.destroy();
   }
 
   /** Every token issued so far stops working (the CRM revoked the session). */
@@ -98,14 +131,29 @@ export abstract class FakeCrm {
       } catch {
         body = raw;
       }
+      const hold = this.hold;
+      if (hold?.when({ method: req.method ?? '', url, body })) {
+        this.hold = undefined;
+        this.keepUnanswered(req, res, body, hold);
+        return;
+      }
       if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
       reply = this.takeFault() ?? this.route(req, body);
     }
-    this.seen.push({ method: req.method ?? '', url, headers: req.headers, body, status: reply.status });
+    this.seen.push({ method: req.method ?? '', url, headers: req.headers, body, status: reply.status, answered: true });
     const payload =
       reply.body === undefined ? '' : typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
     const headers = payload === '' ? { ...reply.headers } : { 'content-type': 'application/json', ...reply.headers };
     res.writeHead(reply.status, headers).end(payload);
+  }
+
+  /** A held request: logged with the status it would have had (0 when not applied), never answered. */
+  private keepUnanswered(req: IncomingMessage, res: ServerResponse, body: unknown, hold: PendingHold): void {
+    const status = hold.apply ? this.route(req, body).status : 0;
+    const seen = { method: req.method ?? '', url: req.url ?? '/', headers: req.headers, body, status, answered: false };
+    this.seen.push(seen);
+    this.held.push(res);
+    hold.arrived(seen);
   }
 
   private takeFault(): Reply | undefined {

@@ -30,6 +30,8 @@ export class HubspotFake extends FakeCrm {
   /** object → unique id value → record */
   readonly records = new Map<string, Map<string, { id: string; properties: Record<string, unknown> }>>();
   readonly rejectedValues = new Map<string, unknown>();
+  /** Inputs applied, in the order they were applied. */
+  readonly writes: Array<{ object: string; id: string; properties: Record<string, unknown> }> = [];
   private counter = 1000;
 
   constructor(
@@ -122,6 +124,7 @@ export class HubspotFake extends FakeCrm {
       const existing = store.get(input.id);
       const record = existing ?? { id: String(++this.counter), properties: { [input.idProperty]: input.id } };
       Object.assign(record.properties, input.properties);
+      this.writes.push({ object, id: input.id, properties: input.properties });
       store.set(input.id, record);
       results.push({
         id: record.id,
