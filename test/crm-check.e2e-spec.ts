@@ -117,6 +117,7 @@ describe('npm run crm:check', () => {
             idEntity: 'id',
             fields: { Description: { entity: 'x' } },
           },
+          entry('c', 'Contact', 'Cognigy_Customer_Id__c', ['LastName', 'Mood__c']),
         ],
       }),
     );
@@ -125,6 +126,9 @@ describe('npm run crm:check', () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('FAIL a: object Contact ok, id field No_Such__c missing');
     expect(result.stdout).toContain('FAIL b: object Leed missing');
+    expect(result.stdout).toContain(
+      'FAIL c: object Contact ok, id field Cognigy_Customer_Id__c ok, fields not found: Mood__c (not fields of Contact: Mood__c)',
+    );
   });
 
   it('HubSpot: reads the id property of each object', async () => {
@@ -139,6 +143,19 @@ describe('npm run crm:check', () => {
     );
     expect(result.code).toBe(0);
     expect(hs.apiRequests('/crm/v3/properties/tickets/cognigy_ticket_id')).toHaveLength(1);
+  });
+
+  it('HubSpot: an id property without unique values cannot serve, and exits 1', async () => {
+    const result = await crmCheck({
+      CRM_CONNECTOR: 'hubspot',
+      CRM_BASE_URL: hs.url,
+      CRM_ACCESS_TOKEN: 'pat-check',
+      MAPPINGS_FILE: mappingsFile('hs-not-unique.json', [entry('a', 'contacts', 'email', ['cognigy_status'])]),
+    });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(
+      'FAIL a: object contacts ok, id field email missing (email exists but is not a unique-value property)',
+    );
   });
 });
 

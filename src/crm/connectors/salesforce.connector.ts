@@ -124,9 +124,11 @@ export class SalesforceConnector extends CrmConnector {
     const missingFields = mapping.fields.filter((name) => !fields.some((f) => f.name === name));
     const detail = !field
       ? `${idField} is not a field of ${object}`
-      : field.externalId
-        ? 'ok'
-        : `${idField} is not marked External ID`;
+      : !field.externalId
+        ? `${idField} is not marked External ID`
+        : missingFields.length > 0
+          ? `not fields of ${object}: ${missingFields.join(', ')}`
+          : 'ok';
     // An upsert by a field that is not an External ID answers 404: such a field cannot serve.
     return { object, idField, objectExists: true, idFieldExists: field?.externalId === true, missingFields, detail };
   }
