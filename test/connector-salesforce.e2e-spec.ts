@@ -1,6 +1,17 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CrmBreaker } from '../src/crm/client/crm-breaker';
 import { TokenProvider } from '../src/crm/token/token-provider';
-import { sendContact, sendTicket, settledAs, startConnectorApp, upsertsCounted, view } from './support/connector-app';
+import {
+  exampleMapping,
+  sendContact,
+  sendTicket,
+  settledAs,
+  startConnectorApp,
+  upsertsCounted,
+  view,
+} from './support/connector-app';
 import { SalesforceFake } from './support/salesforce-fake';
 import { TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
@@ -238,5 +249,40 @@ describe('Salesforce, batched (sObject collections, CRM_BATCH_SIZE=200)', () => 
       );
       expect(new Set(batch).size).toBe(batch.length);
     }
+  });
+});
+
+describe('Salesforce, a mapping that does not write a field a create needs', () => {
+  let t: TestApp;
+  let dir: string;
+  beforeAll(async () => {
+    // The example mapping without its LastName: Contact.LastName is required to create a contact.
+    dir = mkdtempSync(join(tmpdir(), 'ccs-sf-required-'));
+    const example = JSON.parse(readFileSync(exampleMapping('salesforce'), 'utf8')) as {
+      mappings: Array<{ fields: Record<string, unknown> }>;
+    };
+    delete example.mappings[0].fields.LastName;
+    const file = join(dir, 'no-last-name.json');
+    writeFileSync(file, JSON.stringify(example));
+    t = await startConnectorApp('salesforce', env({ MAPPINGS_FILE: file }));
+  });
+  afterAll(async () => {
+    await t.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a new Contact is refused with REQUIRED_FIELD_MISSING (dead letter); an existing one is updated', async () => {
+    const [dead] = await settledAs(t, [await sendContact(t, unique('C'))], 'dead');
+    expect(dead).toMatchObject({ attempts: 1, lastStatus: 400 });
+    expect(dead.lastError).toContain('REQUIRED_FIELD_MISSING: Required fields are missing: [LastName]');
+
+    const known = unique('C');
+    sf.seed('Contact', { LastName: 'Doe', Cognigy_Customer_Id__c: known });
+    const [done] = await settledAs(t, [await sendContact(t, known, { newStatus: { value: 'silver' } })], 'delivered');
+    expect(done).toMatchObject({ lastStatus: 200, created: false });
+    expect(sf.find('Contact', 'Cognigy_Customer_Id__c', known)[0]).toMatchObject({
+      LastName: 'Doe',
+      Status__c: 'silver',
+    });
   });
 });

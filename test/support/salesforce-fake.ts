@@ -10,6 +10,9 @@
  *   https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_sobjects_collections_upsert.htm
  * - Error bodies `[{"message","errorCode"}]`, 401 INVALID_SESSION_ID, 403 REQUEST_LIMIT_EXCEEDED:
  *   https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/errorcodes.htm
+ * - A create missing a field that is not nillable and has no default (Contact.LastName) answers 400
+ *   REQUIRED_FIELD_MISSING (per record in a collection); an update need not carry it:
+ *   https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_contact.htm
  * - sObject describe: https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_sobject_describe.htm
  */
 import { IncomingMessage } from 'node:http';
@@ -20,6 +23,8 @@ export interface SalesforceObject {
   fields: string[];
   /** Of those, the ones marked External ID (usable for upsert). */
   externalIds: string[];
+  /** Fields a create must carry (not nillable, no default). */
+  required?: string[];
 }
 
 export interface SalesforceRecord {
@@ -32,6 +37,7 @@ export const EXAMPLE_ORG: Record<string, SalesforceObject> = {
   Contact: {
     fields: ['LastName', 'Status__c', 'Description', 'Last_Interaction__c', 'Cognigy_Customer_Id__c'],
     externalIds: ['Cognigy_Customer_Id__c'],
+    required: ['LastName'],
   },
   Case: {
     fields: ['Subject', 'Priority', 'Description', 'Origin', 'Cognigy_Ticket_Id__c'],
@@ -135,7 +141,8 @@ export class SalesforceFake extends FakeCrm {
     if (matches.length > 1) {
       return { status: 300, body: matches.map((r) => `/services/data/v62.0/sobjects/${object}/${r.Id}`) };
     }
-    const problem = this.validate(object, schema, fields ?? {});
+    const problem =
+      this.validate(object, schema, fields ?? {}) ?? this.missingOnCreate(schema, fields ?? {}, matches[0]);
     if (problem) return { status: 400, body: [problem] };
     const result = this.apply(object, idField, externalId, fields ?? {}, matches[0]);
     return { status: result.created ? 201 : 200, body: result };
@@ -168,7 +175,7 @@ export class SalesforceFake extends FakeCrm {
           ],
         };
       }
-      const problem = this.validate(object, schema, fields);
+      const problem = this.validate(object, schema, fields) ?? this.missingOnCreate(schema, fields, matches[0]);
       if (problem)
         return { success: false, errors: [{ statusCode: problem.errorCode, message: problem.message, fields: [] }] };
       return this.apply(object, idField, String(externalId), fields, matches[0]);
@@ -185,6 +192,15 @@ export class SalesforceFake extends FakeCrm {
       }
     }
     return undefined;
+  }
+
+  /** A create (no record matched) without a required field. */
+  private missingOnCreate(schema: SalesforceObject, fields: Record<string, unknown>, existing?: SalesforceRecord) {
+    const missing = existing
+      ? []
+      : (schema.required ?? []).filter((name) => fields[name] == null || fields[name] === '');
+    if (missing.length === 0) return undefined;
+    return { errorCode: 'REQUIRED_FIELD_MISSING', message: `Required fields are missing: [${missing.join(', ')}]` };
   }
 
   private apply(
