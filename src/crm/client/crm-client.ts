@@ -9,7 +9,7 @@ import { BreakerOpenError, CrmBreaker } from './crm-breaker';
 import { connectTimeoutAgents } from './connect-timeout.agent';
 import { HttpRequest, sendHttp } from './crm-http';
 import { CrmRequest, isBreakerFailureStatus } from './crm-request';
-import { CONNECT_TIMEOUT_MS, deadline, isTimeoutCode } from './outbound-http';
+import { CONNECT_TIMEOUT_MS, endableDeadline, isTimeoutCode } from './outbound-http';
 
 /** How one exchange ended. `sent`: CRM requests made (token requests not included). */
 type ExchangeResult =
@@ -129,7 +129,7 @@ export class CrmClient {
       const status = /^\d+$/.test(code) ? Number(code) : null;
       requests.push({ at, status, error, durationMs: Math.round(seconds * 1000) });
     };
-    const signal = deadline(this.config.timeoutMs);
+    const { signal, end } = endableDeadline(this.config.timeoutMs);
     try {
       const response = await sendHttp(request, { agents: this.agents, timeoutMs: this.config.timeoutMs, signal });
       const status = response.statusCode as number;
@@ -148,6 +148,8 @@ export class CrmClient {
     } catch (error) {
       observe(isTimeoutCode((error as { code?: string }).code) ? 'timeout' : 'network');
       throw error;
+    } finally {
+      end();
     }
   }
 }

@@ -18,6 +18,17 @@ export function outboundHttpOptions(timeoutMs: number, maxContentLength: number)
 export const deadline = (timeoutMs: number): AbortSignal => AbortSignal.timeout(timeoutMs);
 
 /**
+ * A deadline that can be ended once its exchange is over. AbortSignal.timeout keeps its timer for
+ * the whole timeout: on the delivery path that is one live timer per request of the last
+ * CRM_TIMEOUT_MS (thousands), which the event loop and the garbage collector keep paying for.
+ */
+export function endableDeadline(timeoutMs: number): { signal: AbortSignal; end: () => void } {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new DOMException('deadline reached', 'TimeoutError')), timeoutMs);
+  return { signal: controller.signal, end: () => clearTimeout(timer) };
+}
+
+/**
  * Codes of a request that ran out of time: axios' (ERR_CANCELED: its deadline signal fired) and
  * node:http's (ABORT_ERR: the deadline signal; ETIMEDOUT: connect or socket timeout).
  */
