@@ -15,7 +15,7 @@ const TABLE: ModuleTable = {
       exposes: '*',
     },
     shared: {
-      owns: 'the dialog-completed event and CRM upsert types, event times, the domain error base and the one exception filter, the validation pipe, constant-time compare',
+      owns: 'the dialog-completed event and CRM upsert types, event times, the domain error base and the one exception filter, the validation pipe, constant-time compare, OData key quoting',
       uses: [],
       exposes: '*',
     },

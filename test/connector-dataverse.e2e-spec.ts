@@ -1,5 +1,8 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CrmBreaker } from '../src/crm/client/crm-breaker';
-import { sendContact, sendTicket, settledAs, startConnectorApp } from './support/connector-app';
+import { exampleMapping, sendContact, sendTicket, settledAs, startConnectorApp } from './support/connector-app';
 import { DataverseFake } from './support/dataverse-fake';
 import { TestApp } from './support/test-app';
 import { unique } from './support/webhook-cases';
@@ -60,10 +63,42 @@ describe('Dataverse', () => {
     expect(dv.apiRequests().at(-1)!.url).toContain("O''Brien%20");
   });
 
-  it('maps log_support_ticket to an incident', async () => {
+  it("maps log_support_ticket to an incident bound to its customer's contact by the contact's alternate key", async () => {
+    const customerId = `O'Hara ${unique('C')}`;
+    await settledAs(t, [await sendContact(t, customerId)], 'delivered');
     const ticketId = unique('T');
-    await settledAs(t, [await sendTicket(t, ticketId)], 'delivered');
-    expect(dv.row('incidents', ticketId)).toMatchObject({ title: 'router offline', cognigy_source: 'cognigy_ai' });
+    await settledAs(t, [await sendTicket(t, ticketId, 'high', { customerId: { value: customerId } })], 'delivered');
+    expect(dv.row('incidents', ticketId)).toMatchObject({
+      title: 'router offline',
+      cognigy_source: 'cognigy_ai',
+      _customerid_value: dv.row('contacts', customerId)!.id,
+    });
+    // The bind quotes the key as the upsert URL does: ' doubled, the rest percent-encoded.
+    expect(dv.apiRequests().at(-1)!.body).toMatchObject({
+      'customerid_contact@odata.bind': `/contacts(cognigy_customerid='${encodeURIComponent(customerId.replace(/'/g, "''"))}')`,
+    });
+  });
+
+  it("a ticket whose contact does not exist is a dead letter keeping Dataverse's RecordNotFoundByEntityKey", async () => {
+    const ticketId = unique('T');
+    const [dead] = await settledAs(
+      t,
+      [await sendTicket(t, ticketId, 'high', { customerId: { value: unique('C-nobody') } })],
+      'dead',
+    );
+    expect(dead).toMatchObject({ attempts: 1, lastStatus: 404 });
+    expect(dead.lastError).toContain(
+      '0x80060891: A record with the specified key values does not exist in contact entity',
+    );
+    expect(dv.row('incidents', ticketId)).toBeUndefined();
+  });
+
+  it('a ticket without a customerId leaves the bind out, and Dataverse refuses a new case without a customer', async () => {
+    const ticketId = unique('T');
+    const [dead] = await settledAs(t, [await sendTicket(t, ticketId)], 'dead');
+    expect(dv.apiRequests().at(-1)!.body).not.toHaveProperty('customerid_contact@odata.bind');
+    expect(dead).toMatchObject({ attempts: 1, lastStatus: 400 });
+    expect(dead.lastError).toContain('0x80044410: You should specify a parent contact or account.');
   });
 
   it('429 waits for Retry-After and is not a breaker failure', async () => {
@@ -95,5 +130,57 @@ describe('Dataverse', () => {
     const [done] = await settledAs(t, [await sendContact(t, unique('C'))], 'delivered');
     expect(done.attempts).toBe(2);
     expect(dv.tokenRequests).toBe(before + 1);
+  });
+});
+
+describe('mappings that bind a lookup: startup errors naming the entry', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'ccs-dvbind-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** The error startup fails with, for the Dataverse example file with `edit` applied to its ticket entry. */
+  async function startupError(connector: string, env: Record<string, string>, edit: (ticket: any) => void) {
+    const document = JSON.parse(readFileSync(exampleMapping('dataverse'), 'utf8'));
+    edit(document.mappings.find((m: { intent: string }) => m.intent === 'log_support_ticket'));
+    const file = join(dir, `${unique('mappings')}.json`);
+    writeFileSync(file, JSON.stringify(document));
+    const started = startConnectorApp(connector, { ...env, MAPPINGS_FILE: file });
+    const error: Error = await started.then(
+      (app) => app.close().then(() => new Error('started')),
+      (e: Error) => e,
+    );
+    return error.message;
+  }
+
+  const ENTRY = 'mappings[1] (log_support_ticket).fields';
+
+  it('a bind under another connector stops startup', async () => {
+    const message = await startupError('hubspot', { CRM_BASE_URL: dv.url, CRM_ACCESS_TOKEN: 'pat-1' }, () => undefined);
+    expect(message).toContain(
+      `${ENTRY}.customerid_contact@odata.bind.bind: only with CRM_CONNECTOR=dataverse (this is CRM_CONNECTOR=hubspot)`,
+    );
+  });
+
+  it('a malformed bind stops startup, each problem named', async () => {
+    const env = {
+      CRM_BASE_URL: dv.url,
+      CRM_TOKEN_URL: dv.tokenUrl,
+      CRM_CLIENT_ID: CLIENT_ID,
+      CRM_CLIENT_SECRET: CLIENT_SECRET,
+    };
+    const message = await startupError('dataverse', env, (ticket) => {
+      ticket.fields.customerid = { bind: { entitySet: 'contacts', key: 'cognigy_customerid', entity: 'customerId' } };
+      ticket.fields['customerid_contact@odata.bind'] = { bind: { entitySet: '/contacts', entity: '', keys: 'x' } };
+    });
+    expect(message).toContain(
+      `${ENTRY}.customerid: a bind field is named <navigation property>@odata.bind, e.g. customerid_contact@odata.bind`,
+    );
+    const bind = `${ENTRY}.customerid_contact@odata.bind.bind`;
+    expect(message).toContain(`${bind}: unknown key(s) keys`);
+    expect(message).toContain(`${bind}.entitySet: must be a Dataverse name (letters, digits, _)`);
+    expect(message).toContain(`${bind}.key: must be a Dataverse name (letters, digits, _)`);
+    expect(message).toContain(`${bind}.entity: must be a non-empty string`);
   });
 });

@@ -136,3 +136,34 @@ describe('DeclarativeStrategy sources', () => {
     expect(JSON.stringify(strategy.map(event).body)).toBe(first);
   });
 });
+
+describe('DeclarativeStrategy bind sources (Dataverse lookups)', () => {
+  const ticket = new DeclarativeStrategy({
+    objectType: 'ticket',
+    object: 'incidents',
+    idField: 'cognigy_ticketid',
+    idEntity: 'ticketId',
+    minConfidence: 0.5,
+    fields: {
+      'customerid_contact@odata.bind': {
+        bind: { entitySet: 'contacts', key: 'cognigy_customerid', entity: 'customerId' },
+      },
+    },
+  });
+  const mapped = (spec: Record<string, string | [string, number]>) =>
+    ticket.map(dialogEvent({ intent: 'log_support_ticket', entities: entities({ ticketId: 'T-1', ...spec }) })).body;
+
+  it("renders /<entitySet>(<key>='<value>') with the connector's key quoting", () => {
+    expect(mapped({ customerId: ["O'Brien #1", 0.9] })).toEqual({
+      'customerid_contact@odata.bind': "/contacts(cognigy_customerid='O''Brien%20%231')",
+    });
+  });
+
+  it.each([
+    ['absent', {}],
+    ['empty', { customerId: ['', 1] as [string, number] }],
+    ['below minConfidence', { customerId: ['C-1', 0.4] as [string, number] }],
+  ])('leaves the field out when the entity is %s', (_case, spec) => {
+    expect(mapped(spec)).toEqual({});
+  });
+});

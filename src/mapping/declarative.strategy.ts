@@ -1,7 +1,8 @@
 import { CrmUpsert, DialogCompletedEvent } from '../shared/dialog-completed-event';
 import { normaliseEventTime } from '../shared/event-time';
+import { odataKeyLiteral } from '../shared/odata-key';
 import { entityValue, IntentStrategy, requireEntity } from './intent-strategy';
-import { FieldSource, UpsertRecipe } from './mapping-definition';
+import { FieldSource, ODataBind, UpsertRecipe } from './mapping-definition';
 
 function metadataValue(metadata: Record<string, unknown>, path: string): unknown {
   let current: unknown = metadata;
@@ -46,6 +47,13 @@ export class DeclarativeStrategy implements IntentStrategy {
     if ('entity' in source) return entityValue(event, source.entity, this.recipe.minConfidence);
     if ('metadata' in source) return metadataValue(event.metadata, source.metadata);
     if ('literal' in source) return source.literal;
+    if ('bind' in source) return this.bindTo(event, source.bind);
     return source.event === 'timestamp' ? normaliseEventTime(event.timestamp) : event[source.event];
+  }
+
+  /** `/contacts(cognigy_customerid='C-1')`, or undefined (field left out) when the entity is. */
+  private bindTo(event: DialogCompletedEvent, { entitySet, key, entity }: ODataBind): string | undefined {
+    const id = entityValue(event, entity, this.recipe.minConfidence);
+    return id === undefined ? undefined : `/${entitySet}(${key}=${odataKeyLiteral(id)})`;
   }
 }

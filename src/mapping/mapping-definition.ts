@@ -6,8 +6,22 @@ const ZENDESK_OBJECTS = ['users', 'tickets'];
 export const EVENT_FIELDS = ['timestamp', 'conversationId', 'botId', 'status', 'intent'] as const;
 export type EventField = (typeof EVENT_FIELDS)[number];
 
+/**
+ * A Dataverse lookup set by another table's alternate key: the field
+ * `<navigation property>@odata.bind` gets `/<entitySet>(<key>='<the entity's value>')`.
+ */
+export interface ODataBind {
+  entitySet: string;
+  key: string;
+  entity: string;
+}
+
 export type FieldSource =
-  { entity: string } | { metadata: string } | { event: EventField } | { literal: string | number | boolean };
+  | { entity: string }
+  | { metadata: string }
+  | { event: EventField }
+  | { literal: string | number | boolean }
+  | { bind: ODataBind };
 
 /** How the events of one intent become a CRM upsert (a built-in strategy declares one in code). */
 export interface UpsertRecipe {
@@ -35,12 +49,44 @@ export class MappingsFileError extends Error {
 }
 
 const ENTRY_KEYS = ['intent', 'objectType', 'path', 'object', 'idField', 'idEntity', 'minConfidence', 'fields'];
-const SOURCE_KEYS = ['entity', 'metadata', 'event', 'literal'];
+const SOURCE_KEYS = ['entity', 'metadata', 'event', 'literal', 'bind'];
+const BIND_KEYS = ['entitySet', 'key', 'entity'];
+/** Dataverse names (entity sets, columns, navigation properties): letters, digits and `_`. */
+const DATAVERSE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const BIND_FIELD = /^[A-Za-z_][A-Za-z0-9_]*@odata\.bind$/;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isName = (v: unknown): v is string => typeof v === 'string' && v.trim() !== '';
 
-function checkSource(where: string, source: unknown, problems: string[]): void {
+/** A bind only means something to Dataverse, and only in a field that is a navigation property's bind. */
+function checkBind(where: string, field: string, bind: unknown, connector: CrmConnectorName, problems: string[]): void {
+  if (connector !== 'dataverse') {
+    return void problems.push(`${where}.bind: only with CRM_CONNECTOR=dataverse (this is CRM_CONNECTOR=${connector})`);
+  }
+  if (!BIND_FIELD.test(field)) {
+    problems.push(
+      `${where}: a bind field is named <navigation property>@odata.bind, e.g. customerid_contact@odata.bind`,
+    );
+  }
+  if (!isObject(bind)) return void problems.push(`${where}.bind: must be an object with ${BIND_KEYS.join(', ')}`);
+  const unknown = Object.keys(bind).filter((k) => !BIND_KEYS.includes(k));
+  if (unknown.length > 0) problems.push(`${where}.bind: unknown key(s) ${unknown.join(', ')}`);
+  for (const key of ['entitySet', 'key']) {
+    const value = bind[key];
+    if (!(typeof value === 'string' && DATAVERSE_NAME.test(value))) {
+      problems.push(`${where}.bind.${key}: must be a Dataverse name (letters, digits, _)`);
+    }
+  }
+  if (!isName(bind.entity)) problems.push(`${where}.bind.entity: must be a non-empty string`);
+}
+
+function checkSource(
+  where: string,
+  field: string,
+  source: unknown,
+  connector: CrmConnectorName,
+  problems: string[],
+): void {
   if (!isObject(source)) return void problems.push(`${where}: must be an object with one source`);
   const keys = Object.keys(source);
   const unknown = keys.filter((k) => !SOURCE_KEYS.includes(k));
@@ -55,6 +101,8 @@ function checkSource(where: string, source: unknown, problems: string[]): void {
     if (!['string', 'number', 'boolean'].includes(typeof value)) {
       problems.push(`${where}.literal: must be a string, number or boolean`);
     }
+  } else if (kind === 'bind') {
+    checkBind(where, field, value, connector, problems);
   } else if (kind === 'event') {
     if (!(EVENT_FIELDS as readonly unknown[]).includes(value)) {
       problems.push(`${where}.event: must be one of ${EVENT_FIELDS.join(', ')}`);
@@ -110,7 +158,7 @@ function checkEntry(where: string, entry: unknown, connector: CrmConnectorName, 
     return void problems.push(`${where}.fields: must be an object with at least one field`);
   }
   for (const [name, source] of Object.entries(entry.fields)) {
-    checkSource(`${where}.fields.${name}`, source, problems);
+    checkSource(`${where}.fields.${name}`, name, source, connector, problems);
   }
 }
 

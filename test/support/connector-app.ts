@@ -39,9 +39,9 @@ export const sendContact = (
   overrides = {},
 ) => sendAccepted(t, CONNECTOR_SECRET, contactDialog(customerId, more, overrides));
 
-/** A signed log_support_ticket for `ticketId`; resolves with the event id. */
-export const sendTicket = (t: TestApp, ticketId: string, priority = 'high') =>
-  sendAccepted(t, CONNECTOR_SECRET, ticketDialog(ticketId, priority));
+/** A signed log_support_ticket for `ticketId`, `more` adding entities; resolves with the event id. */
+export const sendTicket = (t: TestApp, ticketId: string, priority = 'high', more: Entities = {}) =>
+  sendAccepted(t, CONNECTOR_SECRET, ticketDialog(ticketId, priority, {}, more));
 
 export const view = (t: TestApp, eventId: string): Promise<EventView> => eventView(t, CONNECTOR_ADMIN, eventId);
 

@@ -16,16 +16,40 @@
  *   and https://learn.microsoft.com/power-apps/developer/data-platform/define-alternate-keys-entity
  * - Entra ID client credentials (scope <environment URL>/.default; 401 invalid_client):
  *   https://learn.microsoft.com/entra/identity-platform/v2-oauth2-client-creds-grant-flow
+ * - Setting a lookup on write: "<navigation property>@odata.bind": "/<set>(<key>='<value>')";
+ *   a key that is not the table's alternate key is refused with "The key in the request URI is
+ *   not valid for resource ...":
+ *   https://learn.microsoft.com/power-apps/developer/data-platform/webapi/associate-disassociate-entities-using-web-api
+ *   and https://learn.microsoft.com/power-apps/developer/data-platform/use-alternate-key-reference-record
+ * - Error codes: RecordNotFoundByEntityKey 0x80060891 "A record with the specified key values does
+ *   not exist in {0} entity" (404, the record a bind names does not exist); a case (incident)
+ *   created without its customer lookup: 0x80044410 "You should specify a parent contact or
+ *   account.", with both a contact and an account: 0x8004440f (400):
+ *   https://learn.microsoft.com/power-apps/developer/data-platform/reference/web-service-error-codes
+ *   and, for the 400/404 statuses, https://learn.microsoft.com/power-apps/developer/data-platform/webapi/compose-http-requests-handle-errors
+ * - A column or a bind's navigation property the table does not have: 400 0x80048d19 "An
+ *   undeclared property '...' which only has property annotations in the payload...":
+ *   https://learn.microsoft.com/troubleshoot/power-platform/dataverse/dataverse-web-api-and-sdk/web-api-client-errors
  */
 import { randomUUID } from 'node:crypto';
 import { IncomingMessage } from 'node:http';
 import { FakeCrm, Reply } from './fake-crm';
 
-/** A table: its logical name, its alternate key column and its writable columns. */
+/** A lookup a write sets through `<navigation property>@odata.bind`. */
+export interface DataverseLookup {
+  /** The lookup column; the row keeps the bound row's id as `_<column>_value`. */
+  column: string;
+  /** The entity set the navigation property points to. */
+  set: string;
+}
+
+/** A table: its logical name, its alternate key column, its writable columns and lookups. */
 export interface DataverseTable {
   logicalName: string;
   key: string;
   columns: string[];
+  /** Navigation property → its lookup. */
+  lookups?: Record<string, DataverseLookup>;
 }
 
 /** Entity set → its table, as an admin prepares it for the example mapping. */
@@ -39,8 +63,23 @@ export const EXAMPLE_ENVIRONMENT: Record<string, DataverseTable> = {
     logicalName: 'incident',
     key: 'cognigy_ticketid',
     columns: ['title', 'description', 'cognigy_priority', 'cognigy_source'],
+    lookups: {
+      customerid_contact: { column: 'customerid', set: 'contacts' },
+      customerid_account: { column: 'customerid', set: 'accounts' },
+    },
   },
+  accounts: { logicalName: 'account', key: 'accountnumber', columns: ['name'] },
 };
+
+const BIND = '@odata.bind';
+
+const undeclaredProperty = (name: string): Reply => ({
+  status: 400,
+  body: odataError(
+    '0x80048d19',
+    `An undeclared property '${name}' which only has property annotations in the payload but no property value was found in the payload.`,
+  ),
+});
 
 const odataError = (code: string, message: string) => ({ error: { code, message } });
 
@@ -131,30 +170,77 @@ export class DataverseFake extends FakeCrm {
     };
   }
 
-  private upsert(set: string, key: string, value: string, fields: Record<string, unknown>): Reply {
+  private upsert(set: string, key: string, value: string, body: Record<string, unknown>): Reply {
     const entity = this.environment[set];
     if (!entity) return { status: 404, body: odataError('0x80060888', `Resource not found for the segment '${set}'.`) };
     if (key !== entity.key)
       return { status: 400, body: odataError('0x80040217', `No alternate key named ${key} on ${set}`) };
-    const unknown = Object.keys(fields ?? {}).find((c) => !entity.columns.includes(c));
-    if (unknown) {
-      return {
-        status: 400,
-        body: odataError(
-          '0x80060891',
-          `An undeclared property '${unknown}' which only has property annotations in the payload but no property value was found in the payload.`,
-        ),
-      };
+    const fields = Object.fromEntries(Object.entries(body ?? {}).filter(([name]) => !name.endsWith(BIND)));
+    const binds = Object.entries(body ?? {}).filter(([name]) => name.endsWith(BIND));
+    const unknown =
+      Object.keys(fields).find((c) => !entity.columns.includes(c)) ??
+      binds.map(([name]) => name.slice(0, -BIND.length)).find((nav) => !entity.lookups?.[nav]);
+    if (unknown) return undeclaredProperty(unknown);
+    const links: Record<string, unknown> = {};
+    for (const [name, target] of binds) {
+      const lookup = entity.lookups![name.slice(0, -BIND.length)];
+      const bound = this.boundRow(lookup, target);
+      if ('status' in bound) return bound;
+      if (`_${lookup.column}_value` in links) {
+        return {
+          status: 400,
+          body: odataError('0x8004440f', 'You can either specify a parent contact or account, but not both.'),
+        };
+      }
+      links[`_${lookup.column}_value`] = bound.id;
     }
     const rows = this.rows.get(set) ?? new Map<string, Record<string, unknown>>();
+    const existing = rows.get(value);
+    // A case needs its customer when it is created; an update may leave it as it is.
+    if (!existing && entity.logicalName === 'incident' && !('_customerid_value' in links)) {
+      return { status: 400, body: odataError('0x80044410', 'You should specify a parent contact or account.') };
+    }
     this.rows.set(set, rows);
-    const row = rows.get(value) ?? { id: randomUUID(), [key]: value };
-    Object.assign(row, fields);
+    const row = existing ?? { id: randomUUID(), [key]: value };
+    Object.assign(row, fields, links);
     rows.set(value, row);
     return {
       status: 204,
       headers: { 'OData-EntityId': `${this.url}/api/data/v9.2/${set}(${row.id as string})`, 'OData-Version': '4.0' },
     };
+  }
+
+  /** The row a `/<set>(<key>='<value>')` bind names, or the answer refusing it. */
+  private boundRow(lookup: DataverseLookup, target: unknown): { id: string } | Reply {
+    const reference =
+      typeof target === 'string'
+        ? /^\/?([a-z_]+)\(([a-z_]+)='((?:[^']|'')*)'\)$/.exec(decodeURIComponentSafe(target))
+        : null;
+    if (!reference || reference[1] !== lookup.set) {
+      return { status: 400, body: odataError('0x0', 'Bad Request - Error in query syntax.') };
+    }
+    const table = this.environment[lookup.set];
+    if (reference[2] !== table.key) {
+      const type = `Microsoft.Dynamics.CRM.${table.logicalName}`;
+      return {
+        status: 400,
+        body: odataError(
+          '0x0',
+          `The key in the request URI is not valid for resource '${type}'. Ensure that the names and number of key properties match the declared or alternate key properties for the resource '${type}'.`,
+        ),
+      };
+    }
+    const row = this.row(lookup.set, reference[3].replace(/''/g, "'"));
+    if (!row) {
+      return {
+        status: 404,
+        body: odataError(
+          '0x80060891',
+          `A record with the specified key values does not exist in ${table.logicalName} entity`,
+        ),
+      };
+    }
+    return { id: row.id as string };
   }
 }
 

@@ -30,12 +30,25 @@ export const freshDialog = (overrides: Record<string, unknown> = {}) =>
 export const contactDialog = (customerId: string, more: Entities = {}, overrides: Record<string, unknown> = {}) =>
   freshDialog({ ...overrides, entities: { customerId: { value: customerId, confidence: 0.98 }, ...more } });
 
-/** A log_support_ticket completion for ticket `ticketId` ("router offline"), under a fresh conversation id. */
-export const ticketDialog = (ticketId: string, priority = 'high', overrides: Record<string, unknown> = {}) =>
+/**
+ * A log_support_ticket completion for ticket `ticketId` ("router offline"), under a fresh
+ * conversation id: `overrides` replaces top-level fields, `more` adds entities (customerId...).
+ */
+export const ticketDialog = (
+  ticketId: string,
+  priority = 'high',
+  overrides: Record<string, unknown> = {},
+  more: Entities = {},
+) =>
   freshDialog({
     ...overrides,
     intent: 'log_support_ticket',
-    entities: { ticketId: { value: ticketId }, priority: { value: priority }, issue: { value: 'router offline' } },
+    entities: {
+      ticketId: { value: ticketId },
+      priority: { value: priority },
+      issue: { value: 'router offline' },
+      ...more,
+    },
   });
 
 /** SHA-256 hex of conversationId, intent and timestamp joined by `\n`. */

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ClaimedEvent } from '../../queue/stored-event';
+import { odataKeyLiteral } from '../../shared/odata-key';
 import { CrmClient } from '../client/crm-client';
 import {
   refusedVerdict,
@@ -15,9 +16,6 @@ import { CrmConnector } from './crm-connector';
 
 const API = '/api/data/v9.2';
 const ODATA = { 'OData-Version': '4.0', 'OData-MaxVersion': '4.0', Accept: 'application/json' };
-
-/** An OData string literal in a key: `'` doubled, then percent-encoded for the URL path. */
-export const keyLiteral = (id: string) => `'${encodeURIComponent(id.replace(/'/g, "''"))}'`;
 
 const errorOf = (answer: CrmAnswer) => {
   const error = (parseJson(answer.body) as { error?: { code?: string; message?: string } })?.error;
@@ -41,7 +39,7 @@ export class DataverseConnector extends CrmConnector {
     const { upsert } = event;
     const result = await this.client.send(upsert.objectType, {
       method: 'PATCH',
-      path: `${API}/${upsert.object}(${upsert.idField}=${keyLiteral(upsert.externalId)})`,
+      path: `${API}/${upsert.object}(${upsert.idField}=${odataKeyLiteral(upsert.externalId)})`,
       headers: { ...ODATA, 'Content-Type': 'application/json', 'X-Request-Id': event.requestId },
       data: JSON.stringify(upsert.body),
     });
