@@ -179,10 +179,32 @@ describe('npm run crm:check against Dataverse', () => {
     );
     expect(result.stdout).toContain('ok   log_support_ticket: object incidents ok, id field cognigy_ticketid ok (ok)');
     expect(result.code).toBe(0);
-    const reads = dv.apiRequests('/api/data/v9.2/EntityDefinitions?');
-    expect(reads).toHaveLength(2);
-    expect(decodeURIComponent(reads[0].url)).toContain("$filter=EntitySetName eq 'contacts'");
+    // contacts, incidents, then contacts again for the ticket's customerid_contact bind.
+    const reads = dv.apiRequests('/api/data/v9.2/EntityDefinitions?').map((r) => decodeURIComponent(r.url));
+    expect(reads).toHaveLength(3);
+    expect(reads[0]).toContain("$filter=EntitySetName eq 'contacts'");
+    expect(reads[2]).toContain("$filter=EntitySetName eq 'contacts'");
     expect(dv.apiRequests().every((r) => r.method === 'GET')).toBe(true);
+  });
+
+  it('reads the table each bind names: a column that is not its alternate key, or no such table, fails the mapping naming the field', async () => {
+    const ticket = entry('t', 'incidents', 'cognigy_ticketid', ['title']);
+    const bind = (entitySet: string, key: string) => ({ bind: { entitySet, key, entity: 'customerId' } });
+    const file = mappingsFile('dv-binds.json', [
+      {
+        ...ticket,
+        fields: {
+          ...ticket.fields,
+          'customerid_contact@odata.bind': bind('contacts', 'emailaddress1'),
+          'customerid_account@odata.bind': bind('acounts', 'accountnumber'),
+        },
+      },
+    ]);
+    const result = await crmCheck({ ...dataverse(), MAPPINGS_FILE: file });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(
+      'FAIL t: object incidents ok, id field cognigy_ticketid ok, fields not found: customerid_contact@odata.bind, customerid_account@odata.bind (customerid_contact@odata.bind: no alternate key of contact is the column emailaddress1; keys: cognigy_customerid_key (cognigy_customerid); customerid_account@odata.bind: no table has the entity set acounts)',
+    );
   });
 
   it('names a missing entity set and an id field that is no alternate key, and exits 1', async () => {

@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { CrmResult } from './client/crm-client';
 import { CrmConnector } from './connectors/crm-connector';
 
-type Unanswered = Exclude<CrmResult, { kind: 'response' }>;
+/** A read that got no answer: the token refused, the network, a timeout, the breaker open. */
+export type Unanswered = Exclude<CrmResult, { kind: 'response' }>;
 
 /** What `npm run crm:check` asks about one mapping. */
 export interface CheckedMapping {
@@ -10,6 +11,8 @@ export interface CheckedMapping {
   idField: string;
   /** The field names the mapping writes (`user_fields/<key>` nests). */
   fields: string[];
+  /** Fields that name another record by its key (Dataverse `@odata.bind`): that table must have the key. */
+  binds?: Array<{ field: string; entitySet: string; key: string }>;
 }
 
 /** What `npm run crm:check` found for one mapping. */
@@ -19,7 +22,7 @@ export interface MappingCheck {
   objectExists: boolean;
   /** null when the object's absence (or no answer) left it unknown. */
   idFieldExists: boolean | null;
-  /** Written fields the CRM does not know, where its read tells (Zendesk user fields); else empty. */
+  /** Written fields the CRM does not know, where its read tells (Zendesk user fields, Dataverse binds); else empty. */
   missingFields: string[];
   detail: string;
 }

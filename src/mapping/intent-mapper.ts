@@ -15,4 +15,6 @@ export interface MappingTarget {
   idField: string;
   /** The CRM field names the mapping writes (a `/` nests, as in `user_fields/<key>`). */
   fields: string[];
+  /** Fields that name another record by its key (Dataverse `@odata.bind`). */
+  binds: Array<{ field: string; entitySet: string; key: string }>;
 }

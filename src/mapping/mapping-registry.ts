@@ -42,7 +42,12 @@ export class MappingRegistry extends IntentMapper implements OnModuleInit {
       for (const definition of await this.loadFile(this.config.mappingsFile)) {
         strategies.set(definition.intent, new DeclarativeStrategy(definition));
         const { intent, object, idField, fields } = definition;
-        if (object && idField) this.mappingTargets.push({ intent, object, idField, fields: Object.keys(fields) });
+        if (object && idField) {
+          const binds = Object.entries(fields).flatMap(([field, source]) =>
+            'bind' in source ? [{ field, entitySet: source.bind.entitySet, key: source.bind.key }] : [],
+          );
+          this.mappingTargets.push({ intent, object, idField, fields: Object.keys(fields), binds });
+        }
       }
     }
     this.strategies = strategies;

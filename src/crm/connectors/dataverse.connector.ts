@@ -11,7 +11,7 @@ import {
   Verdict,
   verdictOf,
 } from '../delivery/verdict';
-import { CheckedMapping, MappingCheck, unanswered } from '../crm-check';
+import { CheckedMapping, MappingCheck, Unanswered, unanswered, whyUnanswered } from '../crm-check';
 import { CrmConnector } from './crm-connector';
 
 const API = '/api/data/v9.2';
@@ -48,34 +48,73 @@ export class DataverseConnector extends CrmConnector {
 
   /**
    * One metadata read: the table whose entity set is `object`, with its alternate keys. The id
-   * field must be the one column of an active key: an upsert by any other column fails.
+   * field must be the one column of an active key: an upsert by any other column fails. Each
+   * bound field's table is read the same way: its key must be an active key too, or every bind
+   * fails.
    */
   async check(mapping: CheckedMapping): Promise<MappingCheck> {
     const { object, idField } = mapping;
-    const filter = encodeURIComponent(`EntitySetName eq '${object.replace(/'/g, "''")}'`);
-    const result = await this.client.send(object, {
+    const read = await this.readTable(object);
+    if ('unanswered' in read) return unanswered(mapping, read.unanswered);
+    const found = { object, idField, missingFields: [] };
+    if ('missing' in read) return { ...found, objectExists: false, idFieldExists: null, detail: read.missing };
+    const keyProblem = problemWithKey(read.table, idField);
+    const bindProblems = await this.bindProblems(mapping.binds ?? []);
+    const problems = [...(keyProblem ? [keyProblem] : []), ...bindProblems.map((b) => `${b.field}: ${b.problem}`)];
+    return {
+      ...found,
+      objectExists: true,
+      idFieldExists: keyProblem === undefined,
+      missingFields: bindProblems.map(({ field }) => field),
+      detail: problems.join('; ') || 'ok',
+    };
+  }
+
+  /** Each bound field whose table does not have the key it names, and why. */
+  private async bindProblems(binds: NonNullable<CheckedMapping['binds']>) {
+    const problems: Array<{ field: string; problem: string }> = [];
+    for (const { field, entitySet, key } of binds) {
+      const read = await this.readTable(entitySet);
+      const problem =
+        'table' in read
+          ? problemWithKey(read.table, key)
+          : 'missing' in read
+            ? read.missing
+            : whyUnanswered(read.unanswered);
+      if (problem) problems.push({ field, problem });
+    }
+    return problems;
+  }
+
+  /** The table whose entity set is `set`, or why it could not be had. */
+  private async readTable(
+    set: string,
+  ): Promise<{ table: TableDefinition } | { missing: string } | { unanswered: Unanswered }> {
+    const filter = encodeURIComponent(`EntitySetName eq '${set.replace(/'/g, "''")}'`);
+    const result = await this.client.send(set, {
       method: 'GET',
       path: `${API}/EntityDefinitions?$filter=${filter}&$select=LogicalName,EntitySetName&$expand=Keys($select=LogicalName,KeyAttributes,EntityKeyIndexStatus)`,
       headers: ODATA,
     });
-    if (result.kind !== 'response') return unanswered(mapping, result);
-    const found = { object, idField, missingFields: [] };
-    if (result.status !== 200)
-      return { ...found, objectExists: false, idFieldExists: null, detail: `${result.status}: ${errorOf(result)}` };
+    if (result.kind !== 'response') return { unanswered: result };
+    if (result.status !== 200) return { missing: `${result.status}: ${errorOf(result)}` };
     const table = (parseJson(result.body) as { value?: TableDefinition[] } | undefined)?.value?.[0];
-    if (!table)
-      return { ...found, objectExists: false, idFieldExists: null, detail: `no table has the entity set ${object}` };
-    const key = (table.Keys ?? []).find((k) => k.KeyAttributes?.length === 1 && k.KeyAttributes[0] === idField);
-    if (!key) {
-      const keys = (table.Keys ?? []).map((k) => `${k.LogicalName} (${(k.KeyAttributes ?? []).join(', ')})`);
-      const detail = `no alternate key of ${table.LogicalName} is the column ${idField}; keys: ${keys.join('; ') || 'none'}`;
-      return { ...found, objectExists: true, idFieldExists: false, detail };
-    }
-    // A new key's index is built in the background; upserts by it fail until it is Active.
-    const active = key.EntityKeyIndexStatus === 'Active';
-    const detail = active ? 'ok' : `alternate key ${key.LogicalName} is ${key.EntityKeyIndexStatus}, not Active`;
-    return { ...found, objectExists: true, idFieldExists: active, detail };
+    return table ? { table } : { missing: `no table has the entity set ${set}` };
   }
+}
+
+/** Why `column` is not an active alternate key of `table`, or undefined when it is. */
+function problemWithKey(table: TableDefinition, column: string): string | undefined {
+  const key = (table.Keys ?? []).find((k) => k.KeyAttributes?.length === 1 && k.KeyAttributes[0] === column);
+  if (!key) {
+    const keys = (table.Keys ?? []).map((k) => `${k.LogicalName} (${(k.KeyAttributes ?? []).join(', ')})`);
+    return `no alternate key of ${table.LogicalName} is the column ${column}; keys: ${keys.join('; ') || 'none'}`;
+  }
+  // A new key's index is built in the background; upserts (and binds) by it fail until it is Active.
+  if (key.EntityKeyIndexStatus !== 'Active') {
+    return `alternate key ${key.LogicalName} is ${key.EntityKeyIndexStatus}, not Active`;
+  }
+  return undefined;
 }
 
 /** The part of an EntityDefinitions answer the check reads. */
