@@ -1,8 +1,12 @@
+import { HttpModule } from '@nestjs/axios';
 import { Module } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
+import { crmConfig } from '../config/crm.config';
 import { QueueModule } from '../queue/queue.module';
 import { TelemetryModule } from '../telemetry/telemetry.module';
 import { CrmBreaker } from './client/crm-breaker';
 import { CrmClient } from './client/crm-client';
+import { outboundHttpOptions } from './client/outbound-http';
 import { connectorProviders } from './connectors/connector-choice';
 import { DataverseConnector } from './connectors/dataverse.connector';
 import { GenericConnector } from './connectors/generic.connector';
@@ -15,9 +19,21 @@ import { DeliveryVerdicts } from './delivery/delivery-verdicts';
 import { DeliveryWorker } from './delivery/delivery-worker';
 import { TokenModule } from './token/token.module';
 
+const UNLIMITED = -1;
+
 /** CRM delivery: the API client (token, breaker, one retry after a 401), the connectors and the delivery worker. */
 @Module({
-  imports: [QueueModule, TelemetryModule, TokenModule],
+  imports: [
+    QueueModule,
+    TelemetryModule,
+    TokenModule,
+    HttpModule.registerAsync({
+      inject: [crmConfig.KEY],
+      useFactory: (config: ConfigType<typeof crmConfig>) =>
+        // No axios size limit (it would fail the exchange): CrmClient reads only the first bytes.
+        outboundHttpOptions(config.timeoutMs, UNLIMITED),
+    }),
+  ],
   providers: [
     CrmBreaker,
     CrmClient,

@@ -1,15 +1,15 @@
+import { HttpService } from '@nestjs/axios';
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
+import { Readable } from 'node:stream';
 import { crmConfig } from '../../config/crm.config';
 import { AttemptRecord } from '../../queue/stored-event';
 import { Telemetry } from '../../telemetry/telemetry';
 import { TokenProvider } from '../token/token-provider';
 import { readCappedBody } from './capped-body';
 import { BreakerOpenError, CrmBreaker } from './crm-breaker';
-import { connectTimeoutAgents } from './connect-timeout.agent';
-import { HttpRequest, sendHttp } from './crm-http';
 import { CrmRequest, isBreakerFailureStatus } from './crm-request';
-import { CONNECT_TIMEOUT_MS, endableDeadline, isTimeoutCode } from './outbound-http';
+import { endableDeadline, isTimeoutCode } from './outbound-http';
 
 /** How one exchange ended. `sent`: CRM requests made (token requests not included). */
 type ExchangeResult =
@@ -25,6 +25,7 @@ type ExchangeResult =
 export type CrmResult = ExchangeResult & { requests: AttemptRecord[] };
 
 type Answer = Extract<ExchangeResult, { kind: 'response' }>;
+type HttpRequest = Omit<CrmRequest, 'path'> & { url: string };
 
 /** A 408/5xx answer, thrown inside the breaker so that it counts as a failure there. */
 class BreakerFailure extends Error {
@@ -48,11 +49,9 @@ const answerError = (status: number, text: string) =>
  */
 @Injectable()
 export class CrmClient {
-  /** Keep-alive connections to the CRM, each given CONNECT_TIMEOUT_MS to connect. */
-  private readonly agents = connectTimeoutAgents(CONNECT_TIMEOUT_MS);
-
   constructor(
     @Inject(crmConfig.KEY) private readonly config: ConfigType<typeof crmConfig>,
+    private readonly http: HttpService,
     private readonly tokens: TokenProvider,
     private readonly breaker: CrmBreaker,
     private readonly telemetry: Telemetry,
@@ -131,15 +130,20 @@ export class CrmClient {
     };
     const { signal, end } = endableDeadline(this.config.timeoutMs);
     try {
-      const response = await sendHttp(request, { agents: this.agents, timeoutMs: this.config.timeoutMs, signal });
-      const status = response.statusCode as number;
-      const body = await readCappedBody(response, MAX_ANSWER_BYTES, signal);
-      observe(String(status), answerError(status, body.text));
-      // Node gives the header names in lower case already.
-      const headers = Object.fromEntries(Object.entries(response.headers).map(([k, v]) => [k, String(v)]));
+      const response = await this.http.axiosRef.request<Readable>({
+        ...request,
+        responseType: 'stream',
+        validateStatus: () => true,
+        signal,
+      });
+      const body = await readCappedBody(response.data, MAX_ANSWER_BYTES, signal);
+      observe(String(response.status), answerError(response.status, body.text));
+      const headers = Object.fromEntries(
+        Object.entries(response.headers).map(([k, v]) => [k.toLowerCase(), String(v)]),
+      );
       return {
         kind: 'response',
-        status,
+        status: response.status,
         headers,
         body: body.text,
         excerpt: excerpt(body.text),

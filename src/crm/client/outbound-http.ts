@@ -5,8 +5,8 @@ import { connectTimeoutAgents } from './connect-timeout.agent';
 export const CONNECT_TIMEOUT_MS = 5000;
 
 /**
- * Options of the token endpoint's axios instance, the rules the CRM API's requests (crm-http.ts)
- * keep too: no redirects, 5 s to connect, and `timeoutMs` of socket silence. The socket timeout alone does not
+ * Options shared by every outbound axios instance (the CRM API's and the token endpoint's): no
+ * redirects, 5 s to connect, and `timeoutMs` of socket silence. The socket timeout alone does not
  * bound an exchange (a peer sending one byte a second never trips it), so each request also
  * carries `deadline(timeoutMs)` as its abort signal.
  */
@@ -28,9 +28,6 @@ export function endableDeadline(timeoutMs: number): { signal: AbortSignal; end: 
   return { signal: controller.signal, end: () => clearTimeout(timer) };
 }
 
-/**
- * Codes of a request that ran out of time: axios' (ERR_CANCELED: its deadline signal fired) and
- * node:http's (ABORT_ERR: the deadline signal; ETIMEDOUT: connect or socket timeout).
- */
+/** axios' codes for a request that ran out of time (ERR_CANCELED: its deadline signal fired). */
 export const isTimeoutCode = (code?: string) =>
-  code === 'ECONNABORTED' || code === 'ETIMEDOUT' || code === 'ERR_CANCELED' || code === 'ABORT_ERR';
+  code === 'ECONNABORTED' || code === 'ETIMEDOUT' || code === 'ERR_CANCELED';
