@@ -2,9 +2,9 @@ import { DynamicModule, INestApplication, Logger as NestLogger } from '@nestjs/c
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { Server } from 'node:http';
-import { Logger } from 'nestjs-pino';
 import { resolve } from 'node:path';
 import { AppModule } from './app.module';
+import { AppLogger } from './logging/app-logger';
 import { Environment, hasCrm, lacksWebhookSecret, withWebhookSecret } from './config/environment';
 import { loadEnvironment } from './config/load-environment';
 import { serveOpenApi } from './openapi';
@@ -66,7 +66,7 @@ async function build(root: DynamicModule, notices: DevNotice[], openApi: boolean
     // Startup errors (bad configuration, bad mappings file) reach the caller, which names them.
     abortOnError: false,
   });
-  app.useLogger(app.get(Logger));
+  app.useLogger(app.get(AppLogger));
   for (const { context, message } of notices) new NestLogger(context).warn(message);
   app.disable('x-powered-by');
   app.set('trust proxy', true);

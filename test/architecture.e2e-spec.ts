@@ -32,7 +32,7 @@ const TABLE: ModuleTable = {
     logging: {
       owns: 'structured logs (pino) with secrets redacted',
       uses: [],
-      exposes: ['logging.module'],
+      exposes: ['logging.module', 'app-logger'],
     },
     queue: {
       owns: 'the durable event store: SQLite and Redis drivers behind one port per caller',

@@ -94,6 +94,13 @@ async function startTokenRelay(target: string): Promise<{ url: string; tokens: s
 
 const dialog = (eventKey: string) => JSON.stringify(keyedDialog(eventKey));
 
+/** Every non-empty line of a JSON-lines capture, parsed. */
+const jsonLines = (text: string) =>
+  text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as Record<string, any>);
+
 describe('log redaction: a debug-level log capture of the built service holds no credential', () => {
   let root: string;
   let sandbox: CrmSandbox;
@@ -333,10 +340,7 @@ describe('log redaction: a debug-level log capture of the built service holds no
   });
 
   it('still says what happened: every event id, debug entities; credential headers are not in the logged header sets', () => {
-    const records = stdout
-      .split('\n')
-      .filter((line) => line.trim() !== '')
-      .map((line) => JSON.parse(line) as Record<string, any>);
+    const records = jsonLines(stdout);
     for (const id of eventIds) expect(output).toContain(id);
     // The access line of each accepted webhook carries its event id.
     for (const id of eventIds) {
@@ -356,5 +360,16 @@ describe('log redaction: a debug-level log capture of the built service holds no
     const adminLines = records.filter((r) => typeof r.req?.url === 'string' && r.req.url.startsWith('/admin/'));
     expect(adminLines.length).toBeGreaterThanOrEqual(2);
     expect(adminLines.every((r) => !('authorization' in r.req.headers))).toBe(true);
+  });
+
+  it("a line logged during a request carries that request's id and its event's ids", () => {
+    const records = jsonLines(stdout);
+    for (const id of eventIds) {
+      const access = records.find((r) => r.eventId === id && r.res?.statusCode === 202);
+      expect(typeof access?.reqId).toBe('string');
+      // The debug entities line, written by WebhookIngestService while the request was open.
+      const entities = records.find((r) => r.eventId === id && r.entities);
+      expect(entities).toMatchObject({ reqId: access?.reqId, conversationId: access?.conversationId });
+    }
   });
 });

@@ -1,10 +1,11 @@
-import { Module } from '@nestjs/common';
+import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
 import { IncomingMessage, ServerResponse } from 'node:http';
-import { LoggerModule } from 'nestjs-pino';
 import { LevelWithSilent, Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
 import { AllConfig } from '../config/all-config';
+import { AppLogger } from './app-logger';
 
 const REQUEST_ID = /^[\w.:-]{1,200}$/;
 
@@ -80,34 +81,63 @@ const prettyTransport = () => ({
   },
 });
 
-@Module({
-  imports: [
-    LoggerModule.forRootAsync({
-      inject: [ConfigService],
-      useFactory: (config: ConfigService<AllConfig, true>) => ({
-        // Ids assigned during a request (event, conversation, record) also go on its access line.
-        assignResponse: true,
-        pinoHttp: {
-          level: config.get('app.logLevel', { infer: true }),
-          transport: config.get('app.logFormat', { infer: true }) === 'pretty' ? prettyTransport() : undefined,
-          genReqId: requestId,
-          redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-          serializers: {
-            req: (req: { headers?: Record<string, string | string[] | undefined> }) => ({
-              ...req,
-              headers: loggedHeaders(req.headers),
-            }),
-          },
-          customLogLevel: accessLineLevel,
-          // The request goes on its access line only, serialised when that line is written: a
-          // logger bound to it would serialise it for every request, whatever the level.
-          quietReqLogger: true,
-          quietResLogger: true,
-          customSuccessObject: (req, _res, line: object) => ({ req, ...line }),
-          customErrorObject: (req, _res, _error, line: object) => ({ req, ...line }),
-        },
+/**
+ * What a request learnt that its access line should carry (event, conversation and record ids):
+ * the route leaves them in `res.locals.logged`, read when the line is written.
+ */
+type WithLoggedFields = ServerResponse & { locals?: { logged?: object } };
+const loggedFields = (res: ServerResponse) => (res as WithLoggedFields).locals?.logged;
+
+/**
+ * One access line per request, with its request id. No AsyncLocalStorage: on Node 20 it turns
+ * on promise hooks for the whole process. Code that logs during a request and wants its id uses
+ * the request's logger (`req.log`).
+ */
+function httpLogger(config: ConfigService<AllConfig, true>) {
+  return pinoHttp({
+    level: config.get('app.logLevel', { infer: true }),
+    transport: config.get('app.logFormat', { infer: true }) === 'pretty' ? prettyTransport() : undefined,
+    genReqId: requestId,
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    serializers: {
+      req: (req: { headers?: Record<string, string | string[] | undefined> }) => ({
+        ...req,
+        headers: loggedHeaders(req.headers),
       }),
-    }),
+    },
+    customLogLevel: accessLineLevel,
+    // req.log carries the request id only; the request itself goes on its access line.
+    quietReqLogger: true,
+    quietResLogger: true,
+    customSuccessObject: (req, res, line: object) => ({ req, ...loggedFields(res), ...line }),
+    customErrorObject: (req, res, _error, line: object) => ({ req, ...loggedFields(res), ...line }),
+  });
+}
+
+/** The access-line middleware; its pino logger is the one Nest's logger writes to as well. */
+class AccessLog {
+  constructor(readonly middleware: ReturnType<typeof httpLogger>) {}
+}
+
+@Module({
+  providers: [
+    {
+      provide: AccessLog,
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<AllConfig, true>) => new AccessLog(httpLogger(config)),
+    },
+    {
+      provide: AppLogger,
+      inject: [AccessLog],
+      useFactory: (accessLog: AccessLog) => new AppLogger(accessLog.middleware.logger),
+    },
   ],
+  exports: [AppLogger],
 })
-export class LoggingModule {}
+export class LoggingModule implements NestModule {
+  constructor(private readonly accessLog: AccessLog) {}
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(this.accessLog.middleware).forRoutes({ path: '*', method: RequestMethod.ALL });
+  }
+}

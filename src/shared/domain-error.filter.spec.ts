@@ -1,6 +1,9 @@
 import { Controller, Get, INestApplication, Injectable, Module } from '@nestjs/common';
 import { APP_FILTER, DiscoveryModule } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { pinoHttp } from 'pino-http';
 import request from 'supertest';
 import { DomainError } from './domain-error';
 import { DomainErrorFilter } from './domain-error.filter';
@@ -40,6 +43,11 @@ class ThrowingController {
   @Get('unanswered')
   unanswered(): never {
     throw new UnansweredError();
+  }
+
+  @Get('broken')
+  broken(): never {
+    throw new Error('broken beyond repair');
   }
 }
 
@@ -84,6 +92,34 @@ describe('DomainErrorFilter', () => {
       expect(res.status).toBe(500);
       expect(res.body).toEqual({ statusCode: 500, message: 'Internal server error' });
     });
+  });
+
+  it("logs an unexpected error with the request's own logger, so the line carries its request id", async () => {
+    const lines: Record<string, unknown>[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(JSON.parse(chunk.toString('utf8')) as Record<string, unknown>);
+        done();
+      },
+    });
+    const app = await appWith([TeapotModule]);
+    app.use(pinoHttp({ logger: pino(sink), genReqId: () => 'request-7', quietReqLogger: true, autoLogging: false }));
+    await app.init();
+    try {
+      const res = await request(app.getHttpServer()).get('/broken');
+      expect(res.status).toBe(500);
+      expect(res.body).toEqual({ statusCode: 500, message: 'Internal server error' });
+    } finally {
+      await app.close();
+    }
+    expect(lines).toEqual([
+      expect.objectContaining({
+        level: 50,
+        reqId: 'request-7',
+        context: 'HTTP',
+        msg: expect.stringContaining('broken beyond repair'),
+      }),
+    ]);
   });
 
   it('stops startup when two modules answer the same code, naming the code and both tables', async () => {

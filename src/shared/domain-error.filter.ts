@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger, OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
-import { Response } from 'express';
+import { Request, Response } from 'express';
 import { DomainError } from './domain-error';
 import { ErrorAnswer, ErrorAnswers } from './error-answers';
 
@@ -57,7 +57,11 @@ export class DomainErrorFilter implements ExceptionFilter, OnModuleInit {
     const res = host.switchToHttp().getResponse<Response>();
     const answer = this.answerFor(exception);
     if (answer.status >= 500 && !isDomainError(exception)) {
-      this.logger.error(exception instanceof Error ? exception.stack : String(exception));
+      const stack = exception instanceof Error ? exception.stack : String(exception);
+      const requestLog = host.switchToHttp().getRequest<Request>().log;
+      // The request's own logger puts its request id on the line.
+      if (requestLog) requestLog.error({ context: 'HTTP', ...res.locals?.logged }, stack);
+      else this.logger.error(stack);
     }
     if (res.headersSent) return;
     res.set(answer.headers).status(answer.status).json(answer.body);

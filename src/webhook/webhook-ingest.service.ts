@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
-import { PinoLogger } from 'nestjs-pino';
 import { createHash } from 'node:crypto';
 import { webhookConfig } from '../config/webhook.config';
 import { IntentMapper } from '../mapping/intent-mapper';
@@ -10,6 +9,7 @@ import { CrmUpsert, DialogCompletedEvent } from '../shared/dialog-completed-even
 import { parseEventTime } from '../shared/event-time';
 import { InvalidPayloadError } from './webhook-errors';
 import { WebhookRequest } from './webhook-request';
+import { WebhookLogIds, WebhookResponse } from './webhook-response';
 
 /** What the caller is told about an ingested event (the body of the webhook's answer). */
 export type IngestReceipt = { status: EnqueueResult['outcome']; eventId: string };
@@ -30,24 +30,27 @@ export class WebhookIngestService {
     @Inject(webhookConfig.KEY) private readonly config: ConfigType<typeof webhookConfig>,
     private readonly mapper: IntentMapper,
     private readonly store: EventIntake,
-    private readonly logger: PinoLogger,
-  ) {
-    logger.setContext(WebhookIngestService.name);
-  }
+  ) {}
 
-  async ingest(event: DialogCompletedEvent, req: WebhookRequest): Promise<IngestReceipt> {
+  async ingest(event: DialogCompletedEvent, req: WebhookRequest, res: WebhookResponse): Promise<IngestReceipt> {
     const { receivedAt } = req;
+    // The access line carries these ids, a refused event's too.
+    const logged: WebhookLogIds = {
+      eventId: event.eventId,
+      conversationId: event.conversationId,
+      intent: event.intent,
+    };
+    res.locals.logged = logged;
     let eventTime: number;
-    let upsert: CrmUpsert | undefined;
+    let upsert: CrmUpsert;
     try {
       eventTime = this.checkedEventTime(event, receivedAt);
       upsert = this.mapper.map(event);
+      logged.externalId = upsert.externalId;
     } finally {
-      // Every later line of this request's log (the access line included) carries these ids, a
-      // refused event's too. One assign: each one builds a logger and serialises its fields.
-      const { eventId, conversationId, intent } = event;
-      this.logger.assign({ eventId, conversationId, intent, ...(upsert && { externalId: upsert.externalId }) });
-      this.logger.debug({ entities: event.entities }, 'event entities');
+      if (req.log.isLevelEnabled('debug')) {
+        req.log.debug({ context: WebhookIngestService.name, ...logged, entities: event.entities }, 'event entities');
+      }
     }
     const { outcome, eventId } = await this.store.enqueue({
       eventId: event.eventId,
@@ -58,7 +61,7 @@ export class WebhookIngestService {
       requestId: req.id,
       bodyHash: createHash('sha256').update(req.rawBody).digest('hex'),
     });
-    if (eventId !== event.eventId) this.logger.assign({ eventId, replayEventId: event.eventId });
+    if (eventId !== event.eventId) Object.assign(logged, { eventId, replayEventId: event.eventId });
     return { status: outcome, eventId };
   }
 

@@ -5,6 +5,17 @@ import { WebhookAnswerKind } from '../telemetry/telemetry-signals';
 export interface WebhookAnswerLocals {
   /** A 200 answers a duplicate or an ignored event: the status alone cannot tell which. */
   answerKind?: 'duplicate' | 'ignored' | 'accepted';
+  /** Ids the request's access line carries (the logging module reads `logged`). */
+  logged?: WebhookLogIds;
+}
+
+export interface WebhookLogIds {
+  eventId: string;
+  conversationId: string;
+  intent: string;
+  externalId?: string;
+  /** The id a replayed event was sent under, when the store answered with the original's. */
+  replayEventId?: string;
 }
 
 export type WebhookResponse = Response<unknown, WebhookAnswerLocals>;

@@ -22,7 +22,7 @@ export class WebhookController {
     @Res({ passthrough: true }) res: WebhookResponse,
   ) {
     const event = fromDialogComplete(body, headerEventId(req));
-    return answer(res, await this.ingest.ingest(event, req));
+    return answer(res, await this.ingest.ingest(event, req, res));
   }
 
   @CognigyWebhook('endpoint-output')
@@ -37,7 +37,7 @@ export class WebhookController {
       res.locals.answerKind = 'ignored';
       return { status: 'ignored' };
     }
-    return answer(res, await this.ingest.ingest(event, req));
+    return answer(res, await this.ingest.ingest(event, req, res));
   }
 }
 
