@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { cleanRedis, describeEachDriver, driverEnv } from './support/drivers';
 import { freePort } from './support/service-process';
 
 const PROBE = join(__dirname, 'support', 'app-graph-probe.js');
@@ -12,6 +13,8 @@ interface Graph {
   classes: string[];
   /** Files under dist/dev/ the process loaded. */
   devFiles: string[];
+  /** Packages the process loaded from node_modules. */
+  packages: string[];
   /** Ports of the TCP servers listening in the process. */
   listening: number[];
 }
@@ -81,5 +84,18 @@ describe('the application graph with and without CRM_BASE_URL (the built service
       expect.arrayContaining(['dev/sandbox/crm-sandbox.js', 'dev/sandbox/dev-sandbox.module.js']),
     );
     expect(graph.listening).toEqual([sandboxPort]);
+  });
+
+  // The Redis driver's packages are ~230 modules a SQLite service would hold in memory for nothing.
+  describeEachDriver('QUEUE_DRIVER=%s', (driver) => {
+    const env = driverEnv(driver);
+    afterAll(() => cleanRedis(env));
+
+    it('loads bullmq and ioredis only when Redis is the driver', async () => {
+      const graph = await probe({ ...CRM, NODE_ENV: 'production', ...env });
+
+      const redisPackages = graph.packages.filter((name) => name === 'bullmq' || name === 'ioredis').sort();
+      expect(redisPackages).toEqual(driver === 'redis' ? ['bullmq', 'ioredis'] : []);
+    });
   });
 });

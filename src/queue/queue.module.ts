@@ -6,7 +6,6 @@ import { EventIntake } from './event-intake';
 import { EventStoreDriver } from './event-store-driver';
 import { OperatorEvents } from './operator-events';
 import { QueueErrorAnswers } from './queue-error-answers';
-import { RedisEventStore } from './redis-event-store';
 import { ThreadedSqliteStore } from './threaded-sqlite-store';
 import { StoreHealth } from './store-health';
 
@@ -26,8 +25,12 @@ const PORTS = [EventIntake, DeliveryQueue, OperatorEvents, StoreHealth];
     {
       provide: STORE_DRIVER,
       inject: [queueConfig.KEY],
-      useFactory: async (config: ConfigType<typeof queueConfig>): Promise<EventStoreDriver> =>
-        config.driver === 'redis' ? new RedisEventStore(config) : ThreadedSqliteStore.start(config),
+      // The Redis driver's packages (bullmq, ioredis: ~230 modules) load only when chosen.
+      useFactory: async (config: ConfigType<typeof queueConfig>): Promise<EventStoreDriver> => {
+        if (config.driver !== 'redis') return ThreadedSqliteStore.start(config);
+        const { RedisEventStore } = await import('./redis-event-store');
+        return new RedisEventStore(config);
+      },
     },
     ...PORTS.map((port) => ({ provide: port, useExisting: STORE_DRIVER })),
   ],

@@ -1,8 +1,9 @@
 // Run by test/production-graph.e2e-spec.ts as `node app-graph-probe.js`, with the service's
 // environment: builds the application from dist/ exactly as dist/main.js does (createApp, then
 // init), and prints on one JSON line what that built: the class of every module, provider and
-// controller in the Nest container, the files under dist/dev/ Node has loaded, and the TCP
-// servers listening in the process (init() opens no listener of the service's own).
+// controller in the Nest container, the files under dist/dev/ Node has loaded, the packages it
+// has loaded from node_modules, and the TCP servers listening in the process (init() opens no
+// listener of the service's own).
 const { join, sep } = require('node:path');
 const net = require('node:net');
 
@@ -24,11 +25,18 @@ async function main() {
   const devFiles = Object.keys(require.cache)
     .filter((file) => file.startsWith(join(dist, 'dev') + sep))
     .map((file) => file.slice(dist.length + 1));
+  const packages = new Set(
+    Object.keys(require.cache)
+      .map((file) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file)?.[1])
+      .filter(Boolean),
+  );
   const listening = process
     ._getActiveHandles()
     .filter((handle) => handle instanceof net.Server && handle.listening)
     .map((server) => server.address().port);
-  process.stdout.write(`${JSON.stringify({ classes: [...classes].filter(Boolean), devFiles, listening })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ classes: [...classes].filter(Boolean), devFiles, packages: [...packages], listening })}\n`,
+  );
   await app.close();
 }
 
