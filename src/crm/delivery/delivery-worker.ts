@@ -19,6 +19,8 @@ import { RateLimiter } from './rate-limiter';
 
 const IDLE_POLL_MS = 1000;
 const ERROR_PAUSE_MS = 1000;
+/** What fill() answers when its claim took all it asked for: claim again at once. */
+const MORE_DUE = Symbol('more due');
 
 /**
  * Claims due events and delivers them through the chosen connector, at most CRM_CONCURRENCY CRM
@@ -93,8 +95,9 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy, 
     while (this.running) {
       this.woken = false;
       try {
-        if (await this.fill()) continue;
-        await this.sleep(await this.idleDelay());
+        const nextDue = await this.fill();
+        if (nextDue === MORE_DUE) continue;
+        await this.sleep(this.idleDelay(nextDue));
       } catch (error) {
         this.logger.error(`Delivery loop: ${(error as Error).message}`);
         await this.sleep(ERROR_PAUSE_MS);
@@ -110,31 +113,46 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy, 
     return this.budget.current() - this.inFlight.size;
   }
 
-  /** Claims what the free slots allow; true when it started any delivery. */
-  private async fill(): Promise<boolean> {
+  /**
+   * Claims what the free slots allow and starts those deliveries. Returns MORE_DUE when the claim
+   * took all it asked for (more may be due), else when the store's next event is due: asked in
+   * the same turn as the claim (the SQLite store answers both in one message, after the claim), so
+   * a quiet worker makes one round trip to the store per wake-up, not three.
+   */
+  private async fill(): Promise<number | null | typeof MORE_DUE> {
     const slots = this.capacity();
-    if (slots <= 0) return false;
-    const events = await this.claim(slots);
+    if (slots <= 0) return Date.now() + IDLE_POLL_MS;
+    const wanted = slots * this.config.batchSize;
+    const [events, nextDue] = await this.claim(wanted);
     const plan = planBatches(events, slots, this.config.batchSize, batchKey);
     for (const event of plan.stale) this.track(this.verdicts.stale(event), event.eventId);
     for (const batch of plan.batches) this.track(this.deliver(batch), batch[0].eventId);
     const now = Date.now();
     await Promise.all(plan.surplus.map((event) => this.store.release(event.eventId, now)));
-    return events.length > 0;
+    return events.length >= wanted || plan.surplus.length > 0 ? MORE_DUE : nextDue;
   }
 
-  /** Up to `slots` requests' worth of due events; a batch that is not full waits a little for more. */
-  private async claim(slots: number): Promise<ClaimedEvent[]> {
-    const wanted = slots * this.config.batchSize;
-    const events = await this.store.claimDue(wanted);
-    if (this.config.batchSize === 1 || events.length === 0) return events;
+  /**
+   * Up to `wanted` due events and the next due time after them; a batch that is not full waits a
+   * little for more.
+   */
+  private async claim(wanted: number): Promise<[ClaimedEvent[], number | null]> {
+    const [events, nextDue] = await this.claimWithNextDue(wanted);
+    if (this.config.batchSize === 1 || events.length === 0) return [events, nextDue];
     const until = Date.now() + this.config.batchWaitMs;
+    let next = nextDue;
     while (events.length < this.config.batchSize && this.running && Date.now() < until) {
       this.woken = false;
       await this.sleep(until - Date.now());
-      events.push(...(await this.store.claimDue(wanted - events.length)));
+      const [more, after] = await this.claimWithNextDue(wanted - events.length);
+      events.push(...more);
+      next = after;
     }
-    return events;
+    return [events, next];
+  }
+
+  private claimWithNextDue(wanted: number): Promise<[ClaimedEvent[], number | null]> {
+    return Promise.all([this.store.claimDue(wanted), this.store.nextDueAt()]);
   }
 
   private track(work: Promise<void>, eventId: string): void {
@@ -151,10 +169,9 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy, 
     this.inFlight.add(delivery);
   }
 
-  private async idleDelay(): Promise<number> {
-    if (this.capacity() <= 0) return IDLE_POLL_MS;
-    const due = await this.store.nextDueAt();
-    return due === null ? IDLE_POLL_MS : Math.min(IDLE_POLL_MS, Math.max(0, due - Date.now()));
+  /** How long to sleep when nothing more is due now (woken early by new events and freed slots). */
+  private idleDelay(nextDue: number | null): number {
+    return nextDue === null ? IDLE_POLL_MS : Math.min(IDLE_POLL_MS, Math.max(0, nextDue - Date.now()));
   }
 
   private sleep(ms: number): Promise<void> {
