@@ -7,7 +7,6 @@ import { AppModule } from './app.module';
 import { AppLogger } from './logging/app-logger';
 import { Environment, hasCrm, lacksWebhookSecret, withWebhookSecret } from './config/environment';
 import { loadEnvironment } from './config/load-environment';
-import { serveOpenApi } from './openapi';
 import type { DevNotice } from './dev/dev-notice';
 
 /**
@@ -71,6 +70,6 @@ async function build(root: DynamicModule, notices: DevNotice[], openApi: boolean
   app.disable('x-powered-by');
   app.set('trust proxy', true);
   limitSlowClients(app.getHttpServer());
-  if (openApi) serveOpenApi(app);
+  if (openApi) (await import('./openapi')).serveOpenApi(app);
   return app;
 }

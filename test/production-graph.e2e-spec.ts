@@ -98,4 +98,13 @@ describe('the application graph with and without CRM_BASE_URL (the built service
       expect(redisPackages).toEqual(driver === 'redis' ? ['bullmq', 'ioredis'] : []);
     });
   });
+
+  it.each([
+    ['true', ['@nestjs/swagger']],
+    ['false', []],
+  ])('OPENAPI_ENABLED=%s: @nestjs/swagger loaded only to serve the document', async (enabled, expected) => {
+    const graph = await probe({ ...CRM, NODE_ENV: 'production', OPENAPI_ENABLED: enabled });
+
+    expect(graph.packages.filter((name) => name === '@nestjs/swagger')).toEqual(expected);
+  });
 });
