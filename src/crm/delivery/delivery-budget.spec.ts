@@ -68,4 +68,21 @@ describe('EventLoopDelay', () => {
       delay.stop();
     }
   });
+
+  it('stops its timer when nobody reads it, and starts it again on the next reading', () => {
+    jest.useFakeTimers();
+    const delay = new EventLoopDelay(250);
+    try {
+      delay.takeMs();
+      jest.advanceTimersByTime(200);
+      expect(delay.ticking).toBe(true);
+      jest.advanceTimersByTime(100);
+      expect(delay.ticking).toBe(false);
+      delay.takeMs();
+      expect(delay.ticking).toBe(true);
+    } finally {
+      delay.stop();
+      jest.useRealTimers();
+    }
+  });
 });

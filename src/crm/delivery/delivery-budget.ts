@@ -1,5 +1,3 @@
-import { performance } from 'node:perf_hooks';
-
 /** Event-loop delay (the longest in the last sample period) above which delivery gives way to webhooks. */
 export const BUSY_LOOP_MS = 20;
 /** Below this, delivery takes its slots back. */
@@ -15,32 +13,51 @@ export interface LoopDelaySource {
 /**
  * How late a 10 ms timer fires: the time a webhook that arrives now waits before the event loop
  * reads it. The longest lateness since the previous reading, or the current one if the timer is
- * overdue right now.
+ * overdue right now. The timer runs only while it is read: unread for `idleStopMs` (no delivery
+ * work), it stops, so an idle service does not wake 100 times a second for nothing; the next
+ * reading reports what it saw before stopping and starts it again.
  */
 export class EventLoopDelay implements LoopDelaySource {
   private static readonly TICK_MS = 10;
-  private expectedAt = performance.now() + EventLoopDelay.TICK_MS;
+  private expectedAt = 0;
   private longestMs = 0;
-  private readonly timer = setInterval(() => this.tick(), EventLoopDelay.TICK_MS);
+  private readAt = 0;
+  private timer: NodeJS.Timeout | undefined;
 
-  constructor() {
-    this.timer.unref();
+  /** The budget reads every 100 ms while it has work: 250 ms unread means it has none. */
+  constructor(private readonly idleStopMs = 250) {}
+
+  /** Whether the timer is running. */
+  get ticking(): boolean {
+    return this.timer !== undefined;
   }
 
   takeMs(): number {
-    const ms = Math.max(this.longestMs, performance.now() - this.expectedAt, 0);
+    const now = performance.now();
+    this.readAt = now;
+    const overdueMs = this.timer === undefined ? 0 : now - this.expectedAt;
+    const ms = Math.max(this.longestMs, overdueMs, 0);
     this.longestMs = 0;
+    if (this.timer === undefined) this.start(now);
     return ms;
   }
 
   stop(): void {
     clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private start(now: number): void {
+    this.expectedAt = now + EventLoopDelay.TICK_MS;
+    this.timer = setInterval(() => this.tick(), EventLoopDelay.TICK_MS);
+    this.timer.unref();
   }
 
   private tick(): void {
     const now = performance.now();
     this.longestMs = Math.max(this.longestMs, now - this.expectedAt);
     this.expectedAt = now + EventLoopDelay.TICK_MS;
+    if (now - this.readAt > this.idleStopMs) this.stop();
   }
 }
 
