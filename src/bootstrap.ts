@@ -1,6 +1,7 @@
 import { DynamicModule, INestApplication, Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { Server } from 'node:http';
 import { resolve } from 'node:path';
 import { AppModule } from './app.module';
@@ -53,6 +54,19 @@ async function withDevWebhookSecret(env: Environment, notices: DevNotice[]): Pro
 }
 
 /**
+ * Swagger UI and the document under /docs: their packages (@nestjs/swagger with lodash, ~170
+ * modules) load on the first request there instead of at start-up.
+ */
+function serveOpenApiOnDemand(app: NestExpressApplication): void {
+  let docs: Promise<RequestHandler> | undefined;
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    if (req.path !== '/docs' && !req.path.startsWith('/docs/')) return next();
+    docs ??= import('./openapi').then(({ openApiHandler }) => openApiHandler(app));
+    docs.then((handler) => handler(req, res, next), next);
+  });
+}
+
+/**
  * Nest's body parser is off: webhook routes read their raw bytes themselves (the signature is
  * computed over them), after the size and content-type checks. Closing the application closes
  * every client connection, idle or not, so no slow client can keep a stopping process alive.
@@ -70,6 +84,6 @@ async function build(root: DynamicModule, notices: DevNotice[], openApi: boolean
   app.disable('x-powered-by');
   app.set('trust proxy', true);
   limitSlowClients(app.getHttpServer());
-  if (openApi) (await import('./openapi')).serveOpenApi(app);
+  if (openApi) serveOpenApiOnDemand(app);
   return app;
 }

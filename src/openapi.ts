@@ -1,5 +1,7 @@
 import { INestApplication } from '@nestjs/common';
+import { ExpressAdapter } from '@nestjs/platform-express';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import type { Express } from 'express';
 import { OPENAPI_OPERATIONS, OPENAPI_SCHEMAS, WEBHOOK_SECURITY } from './openapi-operations';
 
 export const OPENAPI_UI_PATH = 'docs';
@@ -62,10 +64,23 @@ export function openApiDocument(app: INestApplication): OpenAPIObject {
   return document;
 }
 
-/** Serves the document at /docs/openapi.json and Swagger UI at /docs. */
-export function serveOpenApi(app: INestApplication): void {
-  SwaggerModule.setup(OPENAPI_UI_PATH, app, () => openApiDocument(app), {
+/**
+ * The document at /docs/openapi.json (and .yaml) and Swagger UI at /docs, on an Express app of
+ * their own: the caller passes it the requests under /docs, so it can be built after start-up.
+ */
+export function openApiHandler(app: INestApplication): Express {
+  const docs = new ExpressAdapter();
+  const handler = docs.getInstance<Express>();
+  handler.disable('x-powered-by');
+  const host = {
+    getHttpAdapter: () => docs,
+    useStaticAssets: (path: string, options: object) => {
+      docs.useStaticAssets(path, options);
+    },
+  } as unknown as INestApplication;
+  SwaggerModule.setup(OPENAPI_UI_PATH, host, () => openApiDocument(app), {
     jsonDocumentUrl: OPENAPI_JSON_PATH,
     yamlDocumentUrl: 'docs/openapi.yaml',
   });
+  return handler;
 }
