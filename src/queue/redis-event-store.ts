@@ -70,6 +70,8 @@ export class RedisEventStore
   private readonly prefix: string;
   private latest: CommitOutcome | null = null;
   private readonly claims = new Map<string, Claim>();
+  /** This instance's new events from before their job is added until they are written. */
+  private readonly writing = new Map<string, Promise<unknown>>();
   private lastConnectionError = 0;
   private readonly queries: RedisEventQueries;
   private sweepTimer?: NodeJS.Timeout;
@@ -172,28 +174,11 @@ export class RedisEventStore
   }
 
   async enqueue(event: NewEvent): Promise<EnqueueResult> {
-    const { upsert } = event;
     try {
       // A replayed body needs no job (one added anyway would wait and be dropped, as below).
       const first = event.bodyHash ? await this.redis.get(`${this.prefix}:body:${event.bodyHash}`) : null;
       if (first) return { outcome: 'duplicate', eventId: first };
-      // Job first: a job without its event waits and is dropped; an event without a job would
-      // never be delivered.
-      await this.queue.add('deliver', { eventId: event.eventId }, { jobId: jobIdOf(event.eventId) });
-      const [verdict, eventId] = (await this.run(
-        'enqueue',
-        event.eventId,
-        this.config.dedupTtlSeconds * 1000,
-        JSON.stringify({ event: event.event, upsert }),
-        upsert.intent,
-        upsert.objectType,
-        upsert.externalId,
-        event.eventTime,
-        event.receivedAt,
-        event.requestId,
-        event.event.conversationId,
-        event.bodyHash ?? '',
-      )) as [number, string];
+      const [verdict, eventId] = await this.tracked(event.eventId, this.addAndWrite(event));
       this.latest = { at: Date.now(), error: null };
       if (verdict === 1) this.enqueued.notify();
       if (verdict === 0 && event.bodyHash) {
@@ -203,6 +188,42 @@ export class RedisEventStore
     } catch (error) {
       this.latest = { at: Date.now(), error: (error as Error).message };
       throw new StoreUnavailableError(error);
+    }
+  }
+
+  /**
+   * Job first: a job without its event waits and is dropped; an event without a job would never
+   * be delivered.
+   */
+  private async addAndWrite(event: NewEvent): Promise<[number, string]> {
+    const { upsert } = event;
+    await this.queue.add('deliver', { eventId: event.eventId }, { jobId: jobIdOf(event.eventId) });
+    return (await this.run(
+      'enqueue',
+      event.eventId,
+      this.config.dedupTtlSeconds * 1000,
+      JSON.stringify({ event: event.event, upsert }),
+      upsert.intent,
+      upsert.objectType,
+      upsert.externalId,
+      event.eventTime,
+      event.receivedAt,
+      event.requestId,
+      event.event.conversationId,
+      event.bodyHash ?? '',
+    )) as [number, string];
+  }
+
+  /**
+   * Known to claim() from before its job is added until its event is written: this worker may
+   * fetch the job in between, and then waits for the write instead of putting the job off.
+   */
+  private async tracked<T>(eventId: string, write: Promise<T>): Promise<T> {
+    this.writing.set(eventId, write);
+    try {
+      return await write;
+    } finally {
+      if (this.writing.get(eventId) === write) this.writing.delete(eventId);
     }
   }
 
@@ -236,7 +257,13 @@ export class RedisEventStore
 
   private async claim(job: Job, token: string): Promise<ClaimedEvent | null> {
     const eventId = (job.data as { eventId: string }).eventId;
-    const [verdict, value] = (await this.run('claim', eventId, token, this.config.leaseMs)) as [string, string?];
+    let [verdict, value] = await this.tryClaim(eventId, token);
+    const written = this.writing.get(eventId);
+    if (verdict === 'missing' && written) {
+      // Our own write is on its way: wait for it rather than put the job off for MISSING_RETRY_MS.
+      await written.catch(() => undefined);
+      [verdict, value] = await this.tryClaim(eventId, token);
+    }
     const now = Date.now();
     const pending = verdict === 'missing' || verdict === 'dead';
     if (verdict === 'gone' || (pending && now - job.timestamp > MISSING_GIVE_UP_MS)) {
@@ -263,6 +290,10 @@ export class RedisEventStore
     this.claims.set(eventId, { job, token, renew });
     const last = value ? Number(value) : null;
     return { ...event, stale: last !== null && event.eventTime < last };
+  }
+
+  private async tryClaim(eventId: string, token: string): Promise<[string, string?]> {
+    return (await this.run('claim', eventId, token, this.config.leaseMs)) as [string, string?];
   }
 
   private async renew(eventId: string, job: Job, token: string): Promise<void> {
