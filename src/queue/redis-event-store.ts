@@ -40,6 +40,8 @@ const POLL_MS = 250;
 /** Delivered and stale events past their dedup window are deleted at this pace, so many per run. */
 const SWEEP_INTERVAL_MS = 60_000;
 const SWEEP_BATCH = 1000;
+/** Job fetches in claimDue's first wave. */
+const FIRST_WAVE = 8;
 
 interface Claim {
   job: Job;
@@ -228,15 +230,18 @@ export class RedisEventStore
   }
 
   /**
-   * Claims in waves: a wave asks for every event still wanted at once, so its commands share
-   * round trips to Redis instead of taking three each, one event after the other. Safe in any
-   * order: the claim script hands out only a record's head, and to one claimant.
+   * Claims in waves: a wave asks for several events at once, so its commands share round trips to
+   * Redis instead of taking three each, one event after the other. The first wave is small and each
+   * full one doubles the next: a steady trickle of events must not cost CRM_CONCURRENCY job fetches
+   * that come back empty on every wake-up, and a backlog still fills the free slots in a few round
+   * trips. Safe in any order: the claim script hands out only a record's head, and to one claimant.
    */
   async claimDue(limit: number): Promise<ClaimedEvent[]> {
     const claimed: ClaimedEvent[] = [];
     let fetched = 0;
+    let size = FIRST_WAVE;
     for (;;) {
-      const wave = Math.min(limit - claimed.length, limit * 4 - fetched);
+      const wave = Math.min(size, limit - claimed.length, limit * 4 - fetched);
       if (wave <= 0) return claimed;
       const tries = await Promise.all(Array.from({ length: wave }, () => this.claimNext()));
       for (const tried of tries) {
@@ -245,6 +250,7 @@ export class RedisEventStore
         if (tried) claimed.push(tried);
       }
       if (tries.includes('empty')) return claimed;
+      size *= 2;
     }
   }
 
