@@ -9,7 +9,7 @@ import { TokenProvider } from '../token/token-provider';
 import { readCappedBody } from './capped-body';
 import { BreakerOpenError, CrmBreaker } from './crm-breaker';
 import { CrmRequest, isBreakerFailureStatus } from './crm-request';
-import { endableDeadline, isTimeoutCode } from './outbound-http';
+import { deadline, isTimeoutCode } from './outbound-http';
 
 /** How one exchange ended. `sent`: CRM requests made (token requests not included). */
 type ExchangeResult =
@@ -128,7 +128,7 @@ export class CrmClient {
       const status = /^\d+$/.test(code) ? Number(code) : null;
       requests.push({ at, status, error, durationMs: Math.round(seconds * 1000) });
     };
-    const { signal, end } = endableDeadline(this.config.timeoutMs);
+    const { signal, end } = deadline(this.config.timeoutMs);
     try {
       const response = await this.http.axiosRef.request<Readable>({
         ...request,

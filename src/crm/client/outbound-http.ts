@@ -8,21 +8,18 @@ export const CONNECT_TIMEOUT_MS = 5000;
  * Options shared by every outbound axios instance (the CRM API's and the token endpoint's): no
  * redirects, 5 s to connect, and `timeoutMs` of socket silence. The socket timeout alone does not
  * bound an exchange (a peer sending one byte a second never trips it), so each request also
- * carries `deadline(timeoutMs)` as its abort signal.
+ * carries a `deadline(timeoutMs)` signal.
  */
 export function outboundHttpOptions(timeoutMs: number, maxContentLength: number): HttpModuleOptions {
   return { timeout: timeoutMs, maxRedirects: 0, maxContentLength, ...connectTimeoutAgents(CONNECT_TIMEOUT_MS) };
 }
 
-/** The whole-exchange deadline of one request: connect, headers and body. */
-export const deadline = (timeoutMs: number): AbortSignal => AbortSignal.timeout(timeoutMs);
-
 /**
- * A deadline that can be ended once its exchange is over. AbortSignal.timeout keeps its timer for
- * the whole timeout: on the delivery path that is one live timer per request of the last
- * CRM_TIMEOUT_MS (thousands), which the event loop and the garbage collector keep paying for.
+ * The whole-exchange deadline of one request (connect, headers and body), ended by the caller once
+ * the exchange is over: AbortSignal.timeout would keep its timer for the whole timeout, one live
+ * timer per request of the last CRM_TIMEOUT_MS (thousands on the delivery path).
  */
-export function endableDeadline(timeoutMs: number): { signal: AbortSignal; end: () => void } {
+export function deadline(timeoutMs: number): { signal: AbortSignal; end: () => void } {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new DOMException('deadline reached', 'TimeoutError')), timeoutMs);
   return { signal: controller.signal, end: () => clearTimeout(timer) };

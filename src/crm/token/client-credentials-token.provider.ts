@@ -119,15 +119,18 @@ export class ClientCredentialsTokenProvider extends TokenProvider {
       headers.Authorization = `Basic ${basic}`;
     }
     let response;
+    const { signal, end } = deadline(timeoutMs);
     try {
       response = await firstValueFrom(
-        this.http.post(tokenUrl, form.toString(), { headers, validateStatus: () => true, signal: deadline(timeoutMs) }),
+        this.http.post(tokenUrl, form.toString(), { headers, validateStatus: () => true, signal }),
       );
     } catch (error) {
       // Axios errors carry the request config, Authorization header included: keep only the code.
       const code = (error as { code?: string }).code;
       if (isTimeoutCode(code)) throw new TokenUnavailableError('token endpoint timed out');
       throw new TokenUnavailableError(`token endpoint unreachable (${code ?? 'network error'})`);
+    } finally {
+      end();
     }
     const body = response.data as TokenAnswer;
     if (response.status !== 200 || typeof body?.access_token !== 'string' || body.access_token === '') {
