@@ -5,7 +5,7 @@ import { DeliveryQueue } from '../../queue/delivery-queue';
 import { ClaimedEvent } from '../../queue/stored-event';
 import { Telemetry } from '../../telemetry/telemetry';
 import { backoffDelay } from './retry-policy';
-import { EventVerdict } from './verdict';
+import { connectorErrorReason, EventVerdict, retryVerdict } from './verdict';
 
 /** Applies each event's delivery verdict: the store, the telemetry, the log. */
 @Injectable()
@@ -21,6 +21,22 @@ export class DeliveryVerdicts {
   async stale(event: ClaimedEvent): Promise<void> {
     await this.store.markStale(event.eventId);
     this.logger.log({ ...ids(event), msg: 'event stale: a newer event of its record was delivered' });
+  }
+
+  /**
+   * The verdicts of a delivery whose connector threw (building a request, judging an answer) or
+   * did not give one verdict per event: each event's attempt failed, naming the exception in its
+   * history, so its claim ends like any attempt's and it dead-letters once attempts run out. What
+   * the connector sent before it threw is unknown here: one attempt is counted, never none (a
+   * connector that always throws must not retry forever).
+   */
+  unjudged(events: ClaimedEvent[], error: unknown, startedAt: number): EventVerdict[] {
+    const reason = connectorErrorReason(error);
+    // The exception's text may echo the CRM's answer: only above debug that it happened.
+    this.logger.error({ eventIds: events.map((e) => e.eventId), msg: 'connector failed: the attempt is retried' });
+    this.logger.debug({ eventIds: events.map((e) => e.eventId), error: reason, msg: 'connector failure' });
+    const requests = [{ at: startedAt, status: null, error: reason, durationMs: Date.now() - startedAt }];
+    return events.map(() => ({ verdict: retryVerdict(null, reason), attempts: 1, requests }));
   }
 
   /** Applies a connector's verdict for one event: the store, the telemetry, the log. */

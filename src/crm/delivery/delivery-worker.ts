@@ -16,6 +16,7 @@ import { planBatches } from './batch-plan';
 import { DeliveryBudget, EventLoopDelay } from './delivery-budget';
 import { DeliveryVerdicts } from './delivery-verdicts';
 import { RateLimiter } from './rate-limiter';
+import { EventVerdict } from './verdict';
 
 const IDLE_POLL_MS = 1000;
 const ERROR_PAUSE_MS = 1000;
@@ -158,8 +159,9 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy, 
   private track(work: Promise<void>, eventId: string): void {
     const delivery = work
       .catch((error: unknown) => {
-        // The store could not record the outcome: the claim lapses and the event is retried later
-        // (same Idempotency-Key, or the same upsert by external id), so the CRM still applies it once.
+        // The store could not record the outcome: it ended the claim all the same (SQLite lets the
+        // record go, Redis stops renewing its lease) and the event is retried later (same
+        // Idempotency-Key, or the same upsert by external id), so the CRM still applies it once.
         this.logger.error(`Delivery of ${eventId} not recorded: ${(error as Error).message}`);
       })
       .finally(() => {
@@ -186,12 +188,29 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy, 
     });
   }
 
-  /** One CRM request (one event, or a batch of one mapping); every event gets its own verdict. */
+  /**
+   * One CRM request (one event, or a batch of one mapping); every event gets its own verdict, and
+   * every claimed event reaches the store's mark/schedule/release, the one way its claim ends.
+   */
   private async deliver(batch: ClaimedEvent[]): Promise<void> {
-    await this.limiter.acquire();
-    const verdicts = await this.connector.deliver(batch);
+    const verdicts = await this.judged(batch);
     const recorded = await Promise.allSettled(batch.map((event, i) => this.verdicts.apply(event, verdicts[i])));
     const failed = recorded.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
+  }
+
+  /** The connector's verdicts, one per event; a failed attempt for each when it threw. */
+  private async judged(batch: ClaimedEvent[]): Promise<EventVerdict[]> {
+    const startedAt = Date.now();
+    try {
+      await this.limiter.acquire();
+      const verdicts = await this.connector.deliver(batch);
+      if (verdicts.length !== batch.length || !verdicts.every(Boolean)) {
+        throw new Error(`${verdicts.filter(Boolean).length} verdicts for ${batch.length} events`);
+      }
+      return verdicts;
+    } catch (error) {
+      return this.verdicts.unjudged(batch, error, startedAt);
+    }
   }
 }

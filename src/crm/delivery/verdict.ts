@@ -72,10 +72,37 @@ export function unansweredVerdict(result: Exclude<CrmResult, CrmAnswer>): Verdic
   return retryVerdict(null, result.message);
 }
 
-/** The answer of a connector's table, or the common verdict when there was none. */
+/**
+ * The answer of a connector's table, or the common verdict when there was none. A judge that
+ * throws on an answer it did not expect makes it a failed attempt, retried (SPEC §13).
+ */
 export function verdictOf(result: CrmResult, judgeAnswer: (answer: CrmAnswer) => Verdict): EventVerdict {
-  const verdict = result.kind === 'response' ? judgeAnswer(result) : unansweredVerdict(result);
-  return { verdict, attempts: attemptsUsed(result), requests: result.requests };
+  const attempts = attemptsUsed(result);
+  if (result.kind !== 'response') return { verdict: unansweredVerdict(result), attempts, requests: result.requests };
+  try {
+    return { verdict: judgeAnswer(result), attempts, requests: result.requests };
+  } catch (error) {
+    const reason = connectorErrorReason(error);
+    // The answered request is the last one: its history entry says why it did not count.
+    const requests = result.requests.map((r, i, all) => (i === all.length - 1 ? { ...r, error: reason } : r));
+    return { verdict: retryVerdict(result.status, reason), attempts, requests };
+  }
+}
+
+const REASON_LENGTH = 200;
+
+/**
+ * What an exception thrown while building a request or judging an answer says in the attempt
+ * history: one short line, `connector error: <name>: <message>`.
+ */
+export function connectorErrorReason(error: unknown): string {
+  let described: string;
+  try {
+    described = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  } catch {
+    described = 'unreadable exception';
+  }
+  return `connector error: ${described.replace(/\s+/g, ' ')}`.slice(0, REASON_LENGTH);
 }
 
 /** Parses a JSON answer body; undefined when it is not JSON (or was cut at the size cap). */

@@ -1,0 +1,235 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EventView } from './support/admin-api';
+import { CONNECTOR_SECRET, sendContact, settledAs, startConnectorApp, view } from './support/connector-app';
+import { cleanRedis, describeEachDriver, Driver, driverEnv } from './support/drivers';
+import { HubspotFake } from './support/hubspot-fake';
+import { SalesforceFake } from './support/salesforce-fake';
+import { TestApp } from './support/test-app';
+import { waitFor } from './support/wait-for';
+import { sendAccepted, ticketDialog, unique } from './support/webhook-cases';
+import { ZendeskFake } from './support/zendesk-fake';
+
+/**
+ * No answer from a CRM, however malformed, leaves an event queued without an attempt (SPEC §13,
+ * issue 17 item 0): each answer of the adversarial review that froze its record, through the real
+ * app and the connector fakes, on both store drivers. The event ends delivered or dead with an
+ * attempt history that says why, and the next event of its record (sent at once, so it waits
+ * behind the first) is delivered. Each malformed answer is the CRM's answer to one request; the
+ * CRM then answers as usual.
+ */
+
+const SF = { id: 'sf-malformed-app', secret: 'sf-malformed-secret' };
+const sf = new SalesforceFake(SF.id, SF.secret);
+const ZD = { user: 'agent@example.com/token', token: 'zendesk-malformed-token' };
+const zd = new ZendeskFake(ZD.user, ZD.token);
+const HS_TOKEN = 'pat-na1-malformed-answers';
+const hs = new HubspotFake(HS_TOKEN);
+
+const salesforceEnv = () => ({ CRM_TOKEN_URL: sf.tokenUrl, CRM_CLIENT_ID: SF.id, CRM_CLIENT_SECRET: SF.secret });
+const zendeskEnv = () => ({
+  CRM_BASE_URL: zd.url,
+  CRM_AUTH: 'basic',
+  CRM_BASIC_USER: ZD.user,
+  CRM_BASIC_PASSWORD: ZD.token,
+});
+const hubspotEnv = () => ({ CRM_BASE_URL: hs.url, CRM_ACCESS_TOKEN: HS_TOKEN });
+
+/** An event time after the sample's (2026-11-26T10:00:00Z): the record's next event. */
+const LATER = { timestamp: '2026-11-26T10:05:00Z' };
+
+/** A body whose nesting overflows JSON.stringify (JSON.parse reads it: V8 parses iteratively). */
+const deepDetails = (depth: number) =>
+  `{"error":"RecordInvalid","description":"Record validation errors","details":${'['.repeat(depth)}${']'.repeat(depth)}}`;
+
+beforeAll(() => Promise.all([sf.start(), zd.start(), hs.start()]));
+afterAll(() => Promise.all([sf.stop(), zd.stop(), hs.stop()]));
+
+/** Waits until the event has left `queued` (delivered or dead); resolves with its view. */
+const settled = (t: TestApp, eventId: string): Promise<EventView> =>
+  waitFor(
+    async () => {
+      const event = await view(t, eventId);
+      return event.state === 'delivered' || event.state === 'dead' ? event : undefined;
+    },
+    { timeoutMs: 10000, what: `${eventId} delivered or dead` },
+  );
+
+/** Delivered or dead, every attempt in the history, and the history saying `why`. */
+function expectExplained(event: EventView, why: RegExp): void {
+  expect(['delivered', 'dead']).toContain(event.state);
+  expect(event.attempts).toBeGreaterThanOrEqual(1);
+  expect(event.attemptHistory).toHaveLength(event.attempts);
+  expect(event.attemptHistory.map((a) => a.error ?? '').join('\n')).toMatch(why);
+}
+
+/** The first event ends explained, then the record's next event (waiting behind it) is delivered. */
+async function expectRecordMovesOn(t: TestApp, first: string, next: string, why: RegExp): Promise<EventView> {
+  const event = await settled(t, first);
+  expectExplained(event, why);
+  await settledAs(t, [next], 'delivered');
+  return event;
+}
+
+describeEachDriver('malformed CRM answers never freeze a record, %s driver', (driver: Driver) => {
+  /** A store of its own for each app: events one app left queued are never another's. */
+  const stores: Record<string, string>[] = [];
+  const newStore = () => {
+    stores.push(driverEnv(driver));
+    return stores[stores.length - 1];
+  };
+  afterAll(() => Promise.all(stores.map((store) => cleanRedis(store))));
+
+  describe('Salesforce, one upsert per request', () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await startConnectorApp('salesforce', { ...salesforceEnv(), ...newStore(), CRM_MAX_ATTEMPTS: '3' });
+    });
+    afterAll(() => t.close());
+
+    it('a 400 whose body is [null]', async () => {
+      const customerId = unique('C');
+      sf.inject({ status: 400, body: [null] });
+      const first = await sendContact(t, customerId);
+      const next = await sendContact(t, customerId, { newStatus: { value: 'silver' } }, LATER);
+      const event = await expectRecordMovesOn(t, first, next, /connector error: TypeError/);
+      expect(event.attemptHistory[0]).toMatchObject({
+        status: 400,
+        error: expect.stringMatching(/^connector error: /),
+      });
+      expect(sf.find('Contact', 'Cognigy_Customer_Id__c', customerId)[0]).toMatchObject({ Status__c: 'silver' });
+    });
+
+    it('answered so on every attempt: a dead letter once CRM_MAX_ATTEMPTS (3) are used', async () => {
+      const customerId = unique('C');
+      sf.inject({ status: 400, body: [null], count: 3 });
+      const first = await sendContact(t, customerId);
+      const next = await sendContact(t, customerId, { newStatus: { value: 'silver' } }, LATER);
+      const event = await expectRecordMovesOn(t, first, next, /connector error: TypeError/);
+      expect(event).toMatchObject({ state: 'dead', attempts: 3, lastStatus: 400 });
+      expect(event.lastError).toMatch(/^connector error: TypeError/);
+      expect(event.attemptHistory.map((a) => a.status)).toEqual([400, 400, 400]);
+    });
+  });
+
+  describe.each([
+    ['errors:[null]', [null]],
+    ['"errors":"boom"', 'boom'],
+  ])('Salesforce, a collection of three answered with one result %s', (_name, errors) => {
+    let dataDir: string;
+    let store: Record<string, string>;
+    let t: TestApp | undefined;
+    const batchEnv = () => ({
+      ...salesforceEnv(),
+      ...store,
+      DATA_DIR: dataDir,
+      CRM_BATCH_SIZE: '3',
+      CRM_BATCH_WAIT_MS: '1000',
+    });
+    beforeAll(() => {
+      dataDir = mkdtempSync(join(tmpdir(), 'ccs-malformed-'));
+      store = newStore();
+    });
+    afterAll(async () => {
+      await t?.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    });
+
+    it('every event of the batch ends explained; each record next event is delivered', async () => {
+      // Stored while delivery is off, so that the first claim takes all three into one request.
+      const customers = [unique('B'), unique('B'), unique('B')];
+      const queued = await startConnectorApp('salesforce', { ...batchEnv(), DELIVERY_ENABLED: 'false' });
+      const firsts: string[] = [];
+      const nexts: string[] = [];
+      try {
+        for (const customerId of customers) firsts.push(await sendContact(queued, customerId));
+        for (const customerId of customers)
+          nexts.push(await sendContact(queued, customerId, { newStatus: { value: 'silver' } }, LATER));
+      } finally {
+        await queued.close();
+      }
+      const before = sf.apiRequests().length;
+      sf.inject({
+        status: 200,
+        body: [
+          { id: '003000000000000AAA', success: true, created: true, errors: [] },
+          { success: false, errors },
+          { id: '003000000000000AAB', success: true, created: false, errors: [] },
+        ],
+      });
+      t = await startConnectorApp('salesforce', batchEnv());
+      const events = await Promise.all(firsts.map((first) => settled(t!, first)));
+      for (const event of events) expectExplained(event, /connector error: TypeError/);
+      await settledAs(t, nexts, 'delivered');
+      const [collection] = sf.apiRequests().slice(before);
+      expect((collection.body as { records: unknown[] }).records).toHaveLength(3);
+      for (const customerId of customers) {
+        expect(sf.find('Contact', 'Cognigy_Customer_Id__c', customerId)[0]).toMatchObject({ Status__c: 'silver' });
+      }
+    });
+  });
+
+  describe('Zendesk', () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await startConnectorApp('zendesk', { ...zendeskEnv(), ...newStore() });
+    });
+    afterAll(() => t.close());
+
+    const sendTicketAt = (ticketId: string, priority: string, overrides = {}) =>
+      sendAccepted(t, CONNECTOR_SECRET, ticketDialog(ticketId, priority, overrides));
+
+    it.each([
+      ['{"tickets":[null]}', { tickets: [null], count: 1, next_page: null, previous_page: null }],
+      ['{"tickets":{}}', { tickets: {}, count: 0, next_page: null, previous_page: null }],
+    ])('a ticket lookup answering %s', async (_name, lookup) => {
+      const ticketId = unique('T');
+      zd.inject({ status: 200, body: lookup });
+      const first = await sendTicketAt(ticketId, 'high');
+      const next = await sendTicketAt(ticketId, 'low', LATER);
+      const event = await expectRecordMovesOn(t, first, next, /connector error: TypeError/);
+      expect(event.attemptHistory[0].error).toMatch(/^connector error: /);
+      expect(zd.ticketsWith(ticketId)).toEqual([expect.objectContaining({ priority: 'low' })]);
+    });
+
+    it('a 422 whose details nest too deep for JSON.stringify', async () => {
+      const customerId = unique('C');
+      zd.inject({ status: 422, body: deepDetails(100_000) });
+      const first = await sendContact(t, customerId);
+      const next = await sendContact(t, customerId, { newStatus: { value: 'silver' } }, LATER);
+      const event = await expectRecordMovesOn(t, first, next, /connector error: RangeError: Maximum call stack/);
+      expect(event.attemptHistory[0]).toMatchObject({ status: 422 });
+      expect(zd.users.get(customerId)).toMatchObject({ user_fields: { cognigy_status: 'silver' } });
+    });
+  });
+
+  describe('HubSpot', () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await startConnectorApp('hubspot', { ...hubspotEnv(), ...newStore(), CRM_MAX_ATTEMPTS: '3' });
+    });
+    afterAll(() => t.close());
+
+    it('a batch answer whose results is an object', async () => {
+      const customerId = unique('C');
+      hs.inject({ status: 200, body: { status: 'COMPLETE', results: {} } });
+      const first = await sendContact(t, customerId);
+      const next = await sendContact(t, customerId, { newStatus: { value: 'silver' } }, LATER);
+      const event = await expectRecordMovesOn(t, first, next, /connector error: TypeError/);
+      expect(event.attemptHistory[0].error).toMatch(/^connector error: /);
+      expect(hs.record('contacts', customerId)!.properties).toMatchObject({ cognigy_status: 'silver' });
+    });
+
+    it('answered so on every attempt: a dead letter once CRM_MAX_ATTEMPTS (3) are used', async () => {
+      const customerId = unique('C');
+      hs.inject({ status: 200, body: { status: 'COMPLETE', results: {} }, count: 3 });
+      const first = await sendContact(t, customerId);
+      const next = await sendContact(t, customerId, { newStatus: { value: 'silver' } }, LATER);
+      const event = await expectRecordMovesOn(t, first, next, /connector error: TypeError/);
+      expect(event).toMatchObject({ state: 'dead', attempts: 3 });
+      expect(event.lastError).toMatch(/^connector error: TypeError/);
+      expect(hs.apiRequests().filter((r) => JSON.stringify(r.body).includes(customerId))).toHaveLength(4);
+    });
+  });
+});
