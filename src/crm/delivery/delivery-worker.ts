@@ -145,15 +145,26 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy, 
     while (events.length < this.config.batchSize && this.running && Date.now() < until) {
       this.woken = false;
       await this.sleep(until - Date.now());
-      const [more, after] = await this.claimWithNextDue(wanted - events.length);
-      events.push(...more);
-      next = after;
+      try {
+        const [more, after] = await this.claimWithNextDue(wanted - events.length);
+        events.push(...more);
+        next = after;
+      } catch (error) {
+        // Those already claimed go as they are: dropped here, their records would wait forever.
+        this.logger.error(`Delivery loop: ${(error as Error).message}`);
+        break;
+      }
     }
     return [events, next];
   }
 
-  private claimWithNextDue(wanted: number): Promise<[ClaimedEvent[], number | null]> {
-    return Promise.all([this.store.claimDue(wanted), this.store.nextDueAt()]);
+  /** What was claimed is delivered even when the next due time could not be read. */
+  private async claimWithNextDue(wanted: number): Promise<[ClaimedEvent[], number | null]> {
+    const [claimed, nextDue] = await Promise.allSettled([this.store.claimDue(wanted), this.store.nextDueAt()]);
+    if (claimed.status === 'rejected') throw claimed.reason;
+    if (nextDue.status === 'fulfilled') return [claimed.value, nextDue.value];
+    this.logger.error(`Delivery loop: ${(nextDue.reason as Error).message}`);
+    return [claimed.value, Date.now() + ERROR_PAUSE_MS];
   }
 
   private track(work: Promise<void>, eventId: string): void {

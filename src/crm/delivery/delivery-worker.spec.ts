@@ -1,0 +1,133 @@
+import { Logger } from '@nestjs/common';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout } from 'node:timers/promises';
+import { CrmConfig } from '../../config/crm.config';
+import { SqliteEventStore } from '../../queue/sqlite-event-store';
+import { ClaimedEvent } from '../../queue/stored-event';
+import { dueEvent } from '../../queue/stored-event.fixture';
+import { Telemetry } from '../../telemetry/telemetry';
+import { CrmBreaker } from '../client/crm-breaker';
+import { CrmConnector } from '../connectors/crm-connector';
+import { DeliveryVerdicts } from './delivery-verdicts';
+import { DeliveryWorker } from './delivery-worker';
+import { deliveredVerdict, EventVerdict } from './verdict';
+
+/** The real SQLite store, whose n-th claimDue or nextDueAt call fails (a busy or lost store). */
+class FailingStore extends SqliteEventStore {
+  readonly calls = { claimDue: 0, nextDueAt: 0 };
+  readonly failing = { claimDue: new Set<number>(), nextDueAt: new Set<number>() };
+
+  override async claimDue(limit: number, now?: number): Promise<ClaimedEvent[]> {
+    if (this.failing.claimDue.has(++this.calls.claimDue)) throw new Error('store busy');
+    return super.claimDue(limit, now);
+  }
+
+  override async nextDueAt(): Promise<number | null> {
+    if (this.failing.nextDueAt.has(++this.calls.nextDueAt)) throw new Error('store busy');
+    return super.nextDueAt();
+  }
+}
+
+/** A CRM that applies everything it is sent. */
+class AcceptingConnector extends CrmConnector {
+  readonly name = 'generic';
+  readonly maxBatchSize = 200;
+
+  async deliver(events: ClaimedEvent[]): Promise<EventVerdict[]> {
+    const requests = [{ at: Date.now(), status: 200, error: null, durationMs: 1 }];
+    return events.map(() => ({ verdict: deliveredVerdict(200), attempts: 1, requests }));
+  }
+
+  check(): never {
+    throw new Error('not used');
+  }
+}
+
+const crm = (overrides: Partial<CrmConfig>): CrmConfig => ({
+  baseUrl: 'http://127.0.0.1:1',
+  deliveryEnabled: true,
+  shutdownGraceMs: 1000,
+  connector: 'generic',
+  auth: 'static',
+  salesforceApiVersion: '62.0',
+  batchSize: 1,
+  batchWaitMs: 0,
+  clientAuth: 'basic',
+  scopes: '',
+  timeoutMs: 1000,
+  retryBaseMs: 10,
+  retryMaxMs: 40,
+  maxAttempts: 3,
+  breakerThreshold: 5,
+  breakerCooldownMs: 30_000,
+  concurrency: 4,
+  ...overrides,
+});
+
+async function stateOf(store: SqliteEventStore, eventId: string, wanted: string): Promise<string | undefined> {
+  for (let i = 0; i < 500; i++) {
+    const state = (await store.get(eventId))?.state;
+    if (state === wanted) return state;
+    await setTimeout(20);
+  }
+  return (await store.get(eventId))?.state;
+}
+
+/**
+ * What the worker claims, it delivers: a store call failing next to a claim that succeeded must
+ * not leave those events claimed (their records would wait behind them until a restart).
+ */
+describe('DeliveryWorker, a store call failing beside a claim', () => {
+  let dir: string;
+  let store: FailingStore;
+  let worker: DeliveryWorker | undefined;
+
+  beforeAll(() => Logger.overrideLogger(false));
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'ccs-worker-'));
+    store = new FailingStore(
+      {
+        driver: 'sqlite',
+        dataDir: dir,
+        sqliteSynchronous: 'normal',
+        redisUrl: '',
+        redisKeyPrefix: 'ccs',
+        leaseMs: 30_000,
+        dedupTtlSeconds: 86400,
+      },
+      new Logger('store'),
+    );
+  });
+  afterEach(async () => {
+    await worker?.onModuleDestroy();
+    await worker?.beforeApplicationShutdown();
+    store.onApplicationShutdown();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  function startWorker(config: CrmConfig): void {
+    const telemetry = new Telemetry();
+    const breaker = new CrmBreaker(config, telemetry);
+    const verdicts = new DeliveryVerdicts(config, store, telemetry);
+    worker = new DeliveryWorker(config, store, new AcceptingConnector(), breaker, verdicts);
+    worker.onApplicationBootstrap();
+  }
+
+  it('delivers what it claimed when the next due time cannot be read', async () => {
+    await store.enqueue(dueEvent({ eventId: 'due-1' }));
+    store.failing.nextDueAt.add(1);
+    startWorker(crm({}));
+    expect(await stateOf(store, 'due-1', 'delivered')).toBe('delivered');
+    expect(store.calls.nextDueAt).toBeGreaterThanOrEqual(1);
+  });
+
+  it('delivers what it claimed when a claim while a batch waits to fill fails', async () => {
+    await store.enqueue(dueEvent({ eventId: 'due-2' }));
+    store.failing.claimDue.add(2);
+    startWorker(crm({ batchSize: 2, batchWaitMs: 20 }));
+    expect(await stateOf(store, 'due-2', 'delivered')).toBe('delivered');
+    expect(store.calls.claimDue).toBeGreaterThanOrEqual(2);
+  });
+});
