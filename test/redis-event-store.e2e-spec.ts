@@ -205,6 +205,19 @@ describeRedis('RedisEventStore (several instances on one Redis)', () => {
     expect(again).toMatchObject({ eventId: 'handed-back', attempts: 0, stale: false });
     expect(await claimWithin(b, Number.POSITIVE_INFINITY, 600)).toEqual([]);
   });
+
+  it('hands out the events it claimed beside one that could not be read, instead of holding them forever', async () => {
+    const store = await instance();
+    for (const id of ['readable-1', 'unreadable', 'readable-2']) {
+      await store.enqueue(dueEvent({ eventId: id, externalId: `R-${id}` }));
+    }
+    const admin = new IORedis(redisUrl());
+    await admin.hset(`${prefix}:store:ev:unreadable`, 'payload', '{not json');
+    admin.disconnect();
+    // One wave fetches all three jobs; reading the unreadable one throws.
+    expect(eventIds(await store.claimDue(10)).sort()).toEqual(['readable-1', 'readable-2']);
+  });
+
   it('deletes a delivered event after its dedup window with its attempts and search entries, keeping dead letters', async () => {
     const store = await instance({ dedupTtlSeconds: 1 });
     const attempt = { at: T0, status: 200, error: null, durationMs: 3 };

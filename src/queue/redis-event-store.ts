@@ -243,13 +243,17 @@ export class RedisEventStore
     for (;;) {
       const wave = Math.min(size, limit - claimed.length, limit * 4 - fetched);
       if (wave <= 0) return claimed;
-      const tries = await Promise.all(Array.from({ length: wave }, () => this.claimNext()));
+      const settled = await Promise.allSettled(Array.from({ length: wave }, () => this.claimNext()));
+      const tries = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
       for (const tried of tries) {
         if (tried === 'empty') continue;
         fetched += 1;
         if (tried) claimed.push(tried);
       }
-      if (tries.includes('empty')) return claimed;
+      // Claims its siblings made are handed out all the same: dropped, they would be renewed forever.
+      const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+      if (failed && claimed.length === 0) throw failed.reason;
+      if (failed || tries.includes('empty')) return claimed;
       size *= 2;
     }
   }
