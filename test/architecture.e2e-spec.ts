@@ -56,7 +56,7 @@ const TABLE: ModuleTable = {
     },
     metrics: {
       owns: 'Prometheus series, the latency report, health probes',
-      uses: ['lifecycle', 'queue', 'telemetry', 'crm'],
+      uses: ['lifecycle', 'queue', 'telemetry', 'crm', 'mapping'],
       exposes: ['metrics.module', 'latency-report'],
     },
     admin: {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { parse as parseYaml } from 'yaml';
 import { OperatorEvents } from '../src/queue/operator-events';
-import { itWithPromtool, parseSamples, promtool } from './support/prometheus-text';
+import { itWithPromtool, parseSamples, promtool, Sample, sum } from './support/prometheus-text';
 import { sandboxedApp, TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
 import { contactDialog, DIALOG_ROUTE, postSigned, ticketDialog, unique } from './support/webhook-cases';
@@ -71,9 +71,33 @@ interface Selector {
   labels: string[];
 }
 
+/** A node of the PromQL syntax tree (@lezer/common's SyntaxNode, as the parser hands it out). */
+type SyntaxNode = ReturnType<typeof parser.parse>['topNode'];
+
+/** The functions that read a counter's growth: a series born at 1 shows none at its birth. */
+const GROWTH_FUNCTIONS = ['rate', 'irate', 'increase'];
+
+interface Analysis {
+  selectors: Selector[];
+  groupingLabels: string[];
+  errors: number[];
+  /** Metric names read inside rate() / irate() / increase(). */
+  growthRead: string[];
+}
+
+/** Whether the syntax node sits inside a call of one of GROWTH_FUNCTIONS. */
+function insideGrowthFunction(node: SyntaxNode | null, text: (from: number, to: number) => string): boolean {
+  for (let at = node; at; at = at.parent) {
+    const name = at.name === 'FunctionCall' ? at.getChild('FunctionIdentifier') : null;
+    if (name && GROWTH_FUNCTIONS.includes(text(name.from, name.to))) return true;
+  }
+  return false;
+}
+
 /** Metric names and matcher label names of every vector selector, read with Prometheus' own grammar. */
-function analyse(expr: string): { selectors: Selector[]; groupingLabels: string[]; errors: number[] } {
+function analyse(expr: string): Analysis {
   const selectors: Selector[] = [];
+  const growthRead: string[] = [];
   const groupingLabels: string[] = [];
   const errors: number[] = [];
   const text = (from: number, to: number) => expr.slice(from, to);
@@ -90,12 +114,13 @@ function analyse(expr: string): { selectors: Selector[]; groupingLabels: string[
         .filter((n) => n !== null)
         .map((n) => text(n.from, n.to));
       if (identifier) selectors.push({ metric: text(identifier.from, identifier.to), labels: labels ?? [] });
+      if (identifier && insideGrowthFunction(node, text)) growthRead.push(text(identifier.from, identifier.to));
     }
     if (cursor.name === 'GroupingLabels') {
       for (const label of cursor.node.getChildren('LabelName')) groupingLabels.push(text(label.from, label.to));
     }
   } while (cursor.next());
-  return { selectors, groupingLabels, errors };
+  return { selectors, groupingLabels, errors, growthRead };
 }
 
 function alertQueries(): Query[] {
@@ -154,14 +179,36 @@ function problems(queries: Query[], exported: Map<string, Set<string>>): string[
   return found;
 }
 
+async function scrape(t: TestApp): Promise<Sample[]> {
+  const res = await request(t.server).get('/metrics');
+  expect(res.status).toBe(200);
+  return parseSamples(res.text);
+}
+
+const seriesKey = ({ name, labels }: Sample) =>
+  `${name}{${Object.entries(labels)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, v]) => `${k}="${v}"`)
+    .join(',')}}`;
+
+/** The samples of every series read with rate() / increase() by the alerts or the dashboard. */
+function growthReadSamples(samples: Sample[]): Sample[] {
+  const read = new Set([...alertQueries(), ...dashboardQueries()].flatMap((q) => analyse(q.expr).growthRead));
+  return samples.filter((sample) => read.has(sample.name));
+}
+
 describe('deploy/prometheus and deploy/grafana against the app', () => {
   const { sandbox, app } = sandboxedApp({ COGNIGY_WEBHOOK_SECRETS: SECRET, CRM_MAX_ATTEMPTS: '1' });
   let t: TestApp;
   /** Every series of one scrape, with the label names its samples carry. */
   const exported = new Map<string, Set<string>>();
+  /** The samples of the first scrape, before any event, and of the scrape after the events. */
+  let atStart: Sample[];
+  let afterEvents: Sample[];
 
   beforeAll(async () => {
     t = app();
+    atStart = await scrape(t);
     // One delivered event, then one dead letter, so every labelled series has samples.
     const store = t.app.get(OperatorEvents);
     const reached = (eventId: string, state: string) =>
@@ -176,9 +223,8 @@ describe('deploy/prometheus and deploy/grafana against the app', () => {
     const dead = await postSigned(t, SECRET, DIALOG_ROUTE, ticketDialog(unique('T-MON')));
     expect(dead.status).toBe(202);
     await reached(dead.body.eventId, 'dead');
-    const scrape = await request(t.server).get('/metrics');
-    expect(scrape.status).toBe(200);
-    for (const sample of parseSamples(scrape.text)) {
+    afterEvents = await scrape(t);
+    for (const sample of afterEvents) {
       const labels = exported.get(sample.name) ?? new Set<string>();
       Object.keys(sample.labels).forEach((label) => labels.add(label));
       exported.set(sample.name, labels);
@@ -189,6 +235,27 @@ describe('deploy/prometheus and deploy/grafana against the app', () => {
     const names = [...exported.keys()];
     for (const series of PROMISED_SERIES)
       expect(names.some((n) => n === series || n.startsWith(`${series}_`))).toBe(true);
+  });
+
+  it('exports at 0 before the first event every series that rate() / increase() read, so the first event is an increase', () => {
+    const startKeys = new Set(growthReadSamples(atStart).map(seriesKey));
+    const bornLater = growthReadSamples(afterEvents)
+      .map(seriesKey)
+      .filter((key) => !startKeys.has(key));
+    expect(bornLater).toEqual([]);
+    const startValue = (name: string, labels: Record<string, string>) =>
+      atStart
+        .filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
+        .map((s) => s.value);
+    // Both object types of the built-in mappings, every route and answer kind, both token outcomes.
+    expect(startValue('crm_dead_letters_total', { object: 'ticket' })).toEqual([0]);
+    expect(startValue('crm_dead_letters_total', { object: 'contact' })).toEqual([0]);
+    expect(startValue('crm_requests_total', { object: 'ticket', code: '400' })).toEqual([0]);
+    expect(startValue('cognigy_webhooks_total', {})).toHaveLength(2 * 10);
+    expect(startValue('crm_token_requests_total', {})).toEqual([0, 0]);
+    expect(startValue('crm_delivery_seconds_count', { object: 'ticket' })).toEqual([0]);
+    // The events grew what the alerts read: the check compares series that did change.
+    expect(sum(afterEvents, 'crm_dead_letters_total', { object: 'ticket' })).toBe(1);
   });
 
   itWithPromtool('alerts.yml passes `promtool check rules`', () => {

@@ -28,6 +28,10 @@ function setNested(target: Record<string, unknown>, [head, ...rest]: string[], v
 export class DeclarativeStrategy implements IntentStrategy {
   constructor(private readonly recipe: UpsertRecipe) {}
 
+  get objectType(): string {
+    return this.recipe.objectType;
+  }
+
   map(event: DialogCompletedEvent): CrmUpsert {
     const { objectType, path, object, idField, idEntity, minConfidence, fields } = this.recipe;
     const externalId = requireEntity(event, idEntity, minConfidence);

@@ -5,6 +5,8 @@ export abstract class IntentMapper {
   /** Throws UnsupportedIntentError or MissingEntityError. */
   abstract map(event: DialogCompletedEvent): CrmUpsert;
   abstract intents(): string[];
+  /** Every `objectType` the mapped intents produce, once each. */
+  abstract objectTypes(): string[];
   /** The CRM object and id field each file entry names (connectors other than generic). */
   abstract targets(): MappingTarget[];
 }

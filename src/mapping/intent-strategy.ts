@@ -4,6 +4,8 @@ import { MissingEntityError } from './mapping-errors';
 
 /** Turns a dialog-completed event of its intent (named by its `@IntentMapping` only) into a CRM upsert. */
 export interface IntentStrategy {
+  /** The `objectType` of every upsert it makes (a metrics label: the series start at 0 for it). */
+  readonly objectType: string;
   /** Throws MissingEntityError when the id entity is absent. */
   map(event: DialogCompletedEvent): CrmUpsert;
 }

@@ -21,6 +21,7 @@ const EXAMPLE = join(__dirname, '..', '..', 'mappings', 'example.json');
 @Injectable()
 @IntentMapping('update_customer_profile')
 class DuplicateProfileStrategy implements IntentStrategy {
+  readonly objectType = 'contact';
   map(): CrmUpsert {
     throw new Error('never used');
   }
@@ -30,6 +31,7 @@ class DuplicateProfileStrategy implements IntentStrategy {
 @Injectable()
 @IntentMapping('refund_request')
 class RefundStrategy implements IntentStrategy {
+  readonly objectType = 'refund';
   map(event: DialogCompletedEvent): CrmUpsert {
     return {
       intent: event.intent,
@@ -44,6 +46,15 @@ class RefundStrategy implements IntentStrategy {
 
 @Module({ providers: [RefundStrategy] })
 class RefundModule {}
+
+/** A decorated strategy that does not say which object type it makes: must stop startup. */
+@Injectable()
+@IntentMapping('untyped_intent')
+class UntypedStrategy {
+  map(): CrmUpsert {
+    throw new Error('never used');
+  }
+}
 
 /** An undecorated provider with a map() method: not a strategy. */
 @Injectable()
@@ -112,6 +123,7 @@ describe('MappingRegistry (a real Nest module, strategies found through DI)', ()
   it('discovers a decorated strategy provided by another module', async () => {
     const mapper = await start({ imports: [RefundModule] });
     expect(mapper.intents().sort()).toEqual(['log_support_ticket', 'refund_request', 'update_customer_profile']);
+    expect(mapper.objectTypes().sort()).toEqual(['contact', 'refund', 'ticket']);
     expect(mapper.map(dialogEvent({ intent: 'refund_request', conversationId: 'conv-r' })).path).toBe(
       '/api/v2/refunds/upsert',
     );
@@ -133,6 +145,7 @@ describe('MappingRegistry (a real Nest module, strategies found through DI)', ()
   it('adds the intents of the mappings file (the repository example)', async () => {
     const mapper = await start({ mappingsFile: EXAMPLE });
     expect(mapper.intents().sort()).toEqual(['log_support_ticket', 'schedule_callback', 'update_customer_profile']);
+    expect(mapper.objectTypes().sort()).toEqual(['callback', 'contact', 'ticket']);
     const upsert = mapper.map(
       dialogEvent({
         intent: 'schedule_callback',
@@ -179,6 +192,25 @@ describe('MappingRegistry (a real Nest module, strategies found through DI)', ()
     expect(
       mapper.map(dialogEvent({ intent: 'log_support_ticket', entities: entities({ ticketId: 'T-1' }) })).objectType,
     ).toBe('ticket');
+  });
+
+  it('lists each object type once, a replaced built-in by its file entry', async () => {
+    const mappingsFile = file('two-people.json', {
+      mappings: ['update_customer_profile', 'log_support_ticket'].map((intent) => ({
+        intent,
+        objectType: 'person',
+        path: '/crm/people',
+        idEntity: 'customerId',
+        fields: { id: { entity: 'customerId' } },
+      })),
+    });
+    expect((await start({ mappingsFile })).objectTypes()).toEqual(['person']);
+  });
+
+  it('refuses to start with a strategy that names no objectType', async () => {
+    await expect(registry({ extra: [UntypedStrategy] })).rejects.toThrow(
+      'Intent strategies: UntypedStrategy (untyped_intent) names no objectType',
+    );
   });
 
   it('refuses to start with two decorated strategies for one intent', async () => {

@@ -64,6 +64,9 @@ export class MappingRegistry extends IntentMapper implements OnModuleInit {
       if (typeof strategy?.map !== 'function') {
         throw new StrategyRegistryError(`${name} (${intent}) has no map() method`);
       }
+      if (typeof strategy.objectType !== 'string' || strategy.objectType === '') {
+        throw new StrategyRegistryError(`${name} (${intent}) names no objectType`);
+      }
       if (found.has(intent)) throw new StrategyRegistryError(`intent "${intent}" has two strategies`);
       found.set(intent, strategy);
     }
@@ -92,5 +95,9 @@ export class MappingRegistry extends IntentMapper implements OnModuleInit {
 
   intents(): string[] {
     return [...this.strategies.keys()];
+  }
+
+  objectTypes(): string[] {
+    return [...new Set([...this.strategies.values()].map((strategy) => strategy.objectType))];
   }
 }

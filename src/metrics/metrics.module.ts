@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { PrometheusModule } from '@willsoto/nestjs-prometheus';
 import { CrmModule } from '../crm/crm.module';
+import { MappingModule } from '../mapping/mapping.module';
 import { QueueModule } from '../queue/queue.module';
 import { TelemetryModule } from '../telemetry/telemetry.module';
 import { CrmHealthIndicator } from './health/crm.health';
@@ -11,6 +12,7 @@ import { ReadinessCheck } from './health/readiness-check';
 import { StoreHealthIndicator } from './health/store.health';
 import { LatencyController } from './latency.controller';
 import { LatencyReport } from './latency-report';
+import { initialSeriesProvider } from './initial-series';
 import { LatencyService } from './latency.service';
 import { MetricsRecorder } from './metrics-recorder';
 import { metricProviders } from './prometheus-metrics';
@@ -25,6 +27,8 @@ import { ScrapeTimeGauges } from './scrape-time-gauges';
     QueueModule,
     // For the abstract CrmStatus only (health details, circuit gauge): its one export.
     CrmModule,
+    // For the object types the mappings produce: their series start at 0 (initial-series.ts).
+    MappingModule,
   ],
   controllers: [LatencyController, HealthController],
   providers: [
@@ -32,6 +36,7 @@ import { ScrapeTimeGauges } from './scrape-time-gauges';
     LatencyService,
     { provide: LatencyReport, useExisting: LatencyService },
     MetricsRecorder,
+    initialSeriesProvider,
     ScrapeTimeGauges,
     StoreHealthIndicator,
     LifecycleHealthIndicator,

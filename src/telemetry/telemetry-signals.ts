@@ -17,7 +17,8 @@ export const WEBHOOK_ANSWER_KINDS = [
 /** What a webhook answer said, as the `outcome` label of the webhook counter; `error` for any other status. */
 export type WebhookAnswerKind = (typeof WEBHOOK_ANSWER_KINDS)[number] | 'error';
 
-export type WebhookRoute = 'dialog-complete' | 'endpoint-output';
+export const WEBHOOK_ROUTE_LABELS = ['dialog-complete', 'endpoint-output'] as const;
+export type WebhookRoute = (typeof WEBHOOK_ROUTE_LABELS)[number];
 
 export type BreakerState = 'closed' | 'half-open' | 'open';
 
@@ -54,7 +55,9 @@ export interface BreakerStateChanged {
   state: BreakerState;
 }
 
+export const TOKEN_OUTCOMES = ['success', 'failure'] as const;
+
 /** One request to the OAuth2 token endpoint ended. */
 export interface TokenRequested {
-  result: 'success' | 'failure';
+  result: (typeof TOKEN_OUTCOMES)[number];
 }

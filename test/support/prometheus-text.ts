@@ -38,21 +38,31 @@ export function types(text: string): Record<string, string> {
   return Object.fromEntries([...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => [m[1], m[2]]));
 }
 
-const promtoolInstalled = () => {
-  const { error } = spawnSync('promtool', ['--version']);
+/** The commands of Debian's package `prometheus` the tests run. */
+type PrometheusCommand = 'promtool' | 'prometheus';
+
+const installed = (command: PrometheusCommand) => {
+  const { error } = spawnSync(command, ['--version']);
   return !(error && 'code' in error && error.code === 'ENOENT');
 };
 
 /**
- * `it` for a test that needs the real `promtool` (Debian package `prometheus`). Without it, outside
- * CI, the test is registered as skipped (with a notice), so it is counted and printed as skipped;
+ * `it` for a test that needs `command` of the Debian package `prometheus`. Without it, outside CI,
+ * the test is registered as skipped (with a notice), so it is counted and printed as skipped;
  * under CI=true it runs, and fails.
  */
-export function itWithPromtool(name: string, fn: jest.ProvidesCallback): void {
-  if (promtoolInstalled() || process.env.CI === 'true') return it(name, fn);
-  console.warn(`NOTICE: promtool not found (install the Debian package \`prometheus\`): "${name}" is SKIPPED`);
+function itWith(command: PrometheusCommand, name: string, fn: jest.ProvidesCallback, timeout?: number): void {
+  if (installed(command) || process.env.CI === 'true') return it(name, fn, timeout);
+  console.warn(`NOTICE: ${command} not found (install the Debian package \`prometheus\`): "${name}" is SKIPPED`);
   it.skip(name, fn);
 }
+
+/** `it` for a test that runs the real `promtool`. */
+export const itWithPromtool = (name: string, fn: jest.ProvidesCallback) => itWith('promtool', name, fn);
+
+/** `it` for a test that runs the real Prometheus server. */
+export const itWithPrometheus = (name: string, fn: jest.ProvidesCallback, timeout?: number) =>
+  itWith('prometheus', name, fn, timeout);
 
 /** Runs the real `promtool`; throws when it is missing or exits non-zero. */
 export function promtool(args: string[], options: { input?: string; cwd?: string } = {}): SpawnSyncReturns<string> {

@@ -1,0 +1,93 @@
+import { FactoryProvider, OnApplicationBootstrap } from '@nestjs/common';
+import { getToken } from '@willsoto/nestjs-prometheus';
+import { Counter, Histogram } from 'prom-client';
+import { IntentMapper } from '../mapping/intent-mapper';
+import { TOKEN_OUTCOMES, WEBHOOK_ANSWER_KINDS, WEBHOOK_ROUTE_LABELS } from '../telemetry/telemetry-signals';
+import { METRIC } from './prometheus-metrics';
+
+/**
+ * The CRM answers whose series exist from the start: every status a connector's verdict table
+ * names, the usual ones of each class besides, and the two failures without a status. `code` stays
+ * the exact status (a class label would not help: a new status is a new series either way).
+ */
+export const CRM_CODES_AT_START = [
+  ...['200', '201', '204', '207'],
+  ...['400', '401', '403', '404', '408', '409', '412', '422', '429'],
+  ...['500', '502', '503', '504'],
+  ...['timeout', 'network'],
+];
+
+const UPSERT_RESULTS = ['created', 'updated', 'unknown'];
+
+type Labels = Record<string, string>;
+
+const each = (name: string, values: readonly string[]): Labels[] => values.map((value) => ({ [name]: value }));
+const combined = (left: Labels[], right: Labels[]): Labels[] => left.flatMap((l) => right.map((r) => ({ ...l, ...r })));
+
+/**
+ * Every labelled series an alert or dashboard panel reads with `increase()` or `rate()`, with the
+ * label sets known at startup: the webhook routes and answer kinds, the token outcomes, and per
+ * object type of the mappings the CRM codes and upsert results.
+ */
+export function labelSetsAtStart(objectTypes: string[]): Record<string, Labels[]> {
+  const routes = each('route', WEBHOOK_ROUTE_LABELS);
+  const objects = each('object', objectTypes);
+  return {
+    [METRIC.webhooks]: combined(routes, each('outcome', [...WEBHOOK_ANSWER_KINDS, 'error'])),
+    [METRIC.ack]: routes,
+    [METRIC.tokenRequests]: each('outcome', TOKEN_OUTCOMES),
+    [METRIC.deadLetters]: objects,
+    [METRIC.delivery]: objects,
+    [METRIC.requestSeconds]: objects,
+    [METRIC.requests]: combined(objects, each('code', CRM_CODES_AT_START)),
+    [METRIC.upserts]: combined(objects, each('result', UPSERT_RESULTS)),
+  };
+}
+
+const STARTED = Object.keys(labelSetsAtStart([]));
+
+type Series = Counter<string> | Histogram<string>;
+
+/**
+ * Creates at 0, at startup, the series of labelSetsAtStart. Prometheus sees a series from its
+ * first scrape: one created by its first increment starts at 1, and `increase()` reads that first
+ * event as no increase at all (the first dead letter after a start would not alert). Runs once
+ * the mappings are loaded; a series that already exists keeps its counts.
+ */
+export class InitialSeries implements OnApplicationBootstrap {
+  constructor(
+    private readonly mapper: IntentMapper,
+    private readonly series: Map<string, Series>,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    for (const [name, labelSets] of Object.entries(labelSetsAtStart(this.mapper.objectTypes()))) {
+      const series = this.series.get(name)!;
+      if (series instanceof Histogram) await zeroNew(series, labelSets);
+      else for (const labels of labelSets) series.inc(labels, 0);
+    }
+  }
+}
+
+const keyOf = (labels: Record<string, string | number | undefined>, names: string[]) =>
+  JSON.stringify(names.map((name) => labels[name]));
+
+/** Histogram.zero() resets a series that exists: only the missing ones are created. */
+async function zeroNew(histogram: Histogram<string>, labelSets: Labels[]): Promise<void> {
+  if (labelSets.length === 0) return;
+  const names = Object.keys(labelSets[0]);
+  const existing = new Set(
+    (await histogram.get()).values
+      .filter((value) => value.metricName?.endsWith('_count'))
+      .map((value) => keyOf(value.labels, names)),
+  );
+  for (const labels of labelSets) if (!existing.has(keyOf(labels, names))) histogram.zero(labels);
+}
+
+/** InitialSeries with the mapper and each series of labelSetsAtStart, by its metric token. */
+export const initialSeriesProvider: FactoryProvider<InitialSeries> = {
+  provide: InitialSeries,
+  inject: [IntentMapper, ...STARTED.map(getToken)],
+  useFactory: (mapper: IntentMapper, ...series: Series[]) =>
+    new InitialSeries(mapper, new Map(STARTED.map((name, i) => [name, series[i]]))),
+};
