@@ -54,14 +54,14 @@ async function withDevWebhookSecret(env: Environment, notices: DevNotice[]): Pro
 }
 
 /**
- * Swagger UI and the document under /docs: their packages (@nestjs/swagger with lodash, ~170
- * modules) load on the first request there instead of at start-up.
+ * Swagger UI and the document `npm run build` wrote, under /docs: their packages load on the first
+ * request there instead of at start-up.
  */
 function serveOpenApiOnDemand(app: NestExpressApplication): void {
   let docs: Promise<RequestHandler> | undefined;
   app.use((req: Request, res: Response, next: NextFunction) => {
     if (req.path !== '/docs' && !req.path.startsWith('/docs/')) return next();
-    docs ??= import('./openapi').then(({ openApiHandler }) => openApiHandler(app));
+    docs ??= import('./openapi-handler').then(({ openApiHandler }) => openApiHandler());
     docs.then((handler) => handler(req, res, next), next);
   });
 }

@@ -15,7 +15,7 @@ const TABLE: ModuleTable = {
       exposes: '*',
     },
     shared: {
-      owns: 'the dialog-completed event and CRM upsert types, event times, the domain error base and the one exception filter, the validation pipe, constant-time compare, OData key quoting',
+      owns: 'the dialog-completed event and CRM upsert types, event times, the domain error base and the one exception filter, the validation pipe, the OpenAPI decorators (`@ApiDocs`, error answers), constant-time compare, OData key quoting',
       uses: [],
       exposes: '*',
     },
@@ -37,17 +37,25 @@ const TABLE: ModuleTable = {
     queue: {
       owns: 'the durable event store: SQLite and Redis drivers behind one port per caller',
       uses: [],
-      exposes: ['queue.module', 'event-intake', 'delivery-queue', 'operator-events', 'store-health', 'stored-event'],
+      exposes: [
+        'queue.module',
+        'event-intake',
+        'delivery-queue',
+        'operator-events',
+        'store-health',
+        'stored-event',
+        'queue-error-answers',
+      ],
     },
     mapping: {
       owns: 'one strategy per intent, found through DI, and the mappings file',
       uses: [],
-      exposes: ['mapping.module', 'intent-mapper'],
+      exposes: ['mapping.module', 'intent-mapper', 'mapping-errors'],
     },
     webhook: {
       owns: 'the webhook routes: transport checks, auth, DTOs, normalising, map then enqueue, the answer',
       uses: ['lifecycle', 'mapping', 'queue', 'telemetry'],
-      exposes: ['webhook.module'],
+      exposes: ['webhook.module', 'webhook-api-docs'],
     },
     crm: {
       owns: 'delivery: the worker, its verdicts, the CRM client (token, breaker), the connectors',
@@ -62,7 +70,7 @@ const TABLE: ModuleTable = {
     admin: {
       owns: "the operators' API and console",
       uses: ['queue', 'crm', 'metrics'],
-      exposes: ['admin.module'],
+      exposes: ['admin.module', 'admin-api-docs'],
     },
     dev: {
       owns: 'development stand-ins (the sandbox CRM, a webhook secret), never loaded in production',

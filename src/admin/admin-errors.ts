@@ -26,7 +26,11 @@ export class NotFoundError extends DomainError<AdminErrorCode> {
 @Injectable()
 export class AdminErrorAnswers extends ErrorAnswers<AdminErrorCode> {
   readonly answers = {
-    ADMIN_UNAUTHORIZED: { status: 401 },
-    NOT_FOUND: { status: 404, error: 'Not Found' },
+    ADMIN_UNAUTHORIZED: { status: 401, description: 'Missing or wrong bearer token' },
+    NOT_FOUND: {
+      status: 404,
+      error: 'Not Found',
+      description: 'Not found; every /admin and /console route answers 404 while ADMIN_TOKEN is unset',
+    },
   };
 }

@@ -1,4 +1,3 @@
-import { IntersectionType } from '@nestjs/mapped-types';
 import { Type } from 'class-transformer';
 import {
   IsDefined,
@@ -14,55 +13,74 @@ import {
   ValidateIf,
 } from 'class-validator';
 import { EVENT_STATES, EventState } from '../queue/stored-event';
+import { ApiDocs } from '../shared/api-docs';
 
 const CURSOR = { message: 'cursor must be a cursor returned by this API' };
 const TEXT_MAX = 10_000;
 
+type Constructor = new (...args: any[]) => object;
+
+/** A page of a list, newest first. */
 class PageQuery {
+  /** Page size */
+  @ApiDocs((api) => [api.ApiPropertyOptional()]) // its default makes it optional
   @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(1)
   @Max(500)
-  limit = 50;
+  limit: number = 50;
 
+  /** The nextCursor of the previous page */
   @IsOptional()
   @IsString()
   @Matches(/^\d{1,19}$/, CURSOR)
   cursor?: string;
 }
 
-/** The dead-letter filters, shared by the list and the bulk replay. */
-export class DeadLetterFilterQuery {
-  @IsOptional()
-  @IsString()
-  @MaxLength(TEXT_MAX)
-  intent?: string;
+/**
+ * `base` with the dead-letter filters, which the list and the bulk replay share (a class of its
+ * own each, so that each keeps its own other parameters).
+ */
+function withDeadLetterFilters<Base extends Constructor>(base: Base) {
+  class DeadLetterFilterQuery extends base {
+    /** Only this intent */
+    @IsOptional()
+    @IsString()
+    @MaxLength(TEXT_MAX)
+    intent?: string;
 
-  @IsOptional()
-  @IsString()
-  @MaxLength(TEXT_MAX)
-  objectType?: string;
+    /** Only this object type */
+    @IsOptional()
+    @IsString()
+    @MaxLength(TEXT_MAX)
+    objectType?: string;
 
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(100)
-  @Max(599)
-  lastStatus?: number;
+    /** Only this last CRM status */
+    @IsOptional()
+    @Type(() => Number)
+    @IsInt()
+    @Min(100)
+    @Max(599)
+    lastStatus?: number;
 
-  @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'failedAfter must be an ISO-8601 time' })
-  failedAfter?: string;
+    /** Failed at or after (ISO-8601) */
+    @IsOptional()
+    @IsISO8601({ strict: true }, { message: 'failedAfter must be an ISO-8601 time' })
+    failedAfter?: string;
 
-  @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'failedBefore must be an ISO-8601 time' })
-  failedBefore?: string;
+    /** Failed before (ISO-8601) */
+    @IsOptional()
+    @IsISO8601({ strict: true }, { message: 'failedBefore must be an ISO-8601 time' })
+    failedBefore?: string;
+  }
+  return DeadLetterFilterQuery;
 }
 
-export class DeadLetterQuery extends IntersectionType(PageQuery, DeadLetterFilterQuery) {}
+export class DeadLetterQuery extends withDeadLetterFilters(PageQuery) {}
 
-export class ReplayQuery extends DeadLetterFilterQuery {
+export class ReplayQuery extends withDeadLetterFilters(Object) {
+  /** true: count, change nothing */
   @IsOptional()
   @IsIn(['true', 'false'], { message: 'dryRun must be true or false' })
   dryRun?: 'true' | 'false';
@@ -73,21 +91,25 @@ const noFilter = (query: EventSearchQuery) => SEARCH_FILTERS.every((name) => que
 
 export class EventSearchQuery extends PageQuery {
   // Not optional while every filter is missing: then it names them all in its 400.
+  /** Conversation id */
   @ValidateIf((query: EventSearchQuery) => noFilter(query) || query.conversationId !== undefined)
   @IsDefined({ message: `at least one of ${SEARCH_FILTERS.join(', ')} is required` })
   @IsString()
   @MaxLength(TEXT_MAX)
   conversationId?: string;
 
+  /** The CRM record's external id */
   @IsOptional()
   @IsString()
   @MaxLength(TEXT_MAX)
   externalId?: string;
 
+  /** Event state */
   @IsOptional()
   @IsIn(EVENT_STATES, { message: `state must be one of ${EVENT_STATES.join(', ')}` })
   state?: EventState;
 
+  /** Intent */
   @IsOptional()
   @IsString()
   @MaxLength(TEXT_MAX)
@@ -95,7 +117,7 @@ export class EventSearchQuery extends PageQuery {
 }
 
 /** Query times to epoch milliseconds for the store. */
-export function deadLetterFilter(query: DeadLetterFilterQuery) {
+export function deadLetterFilter(query: DeadLetterQuery | ReplayQuery) {
   return {
     intent: query.intent,
     objectType: query.objectType,

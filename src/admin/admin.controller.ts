@@ -3,6 +3,8 @@ import { Response } from 'express';
 import { CrmStatus } from '../crm/crm-status';
 import { LatencyReport } from '../metrics/latency-report';
 import { OperatorEvents } from '../queue/operator-events';
+import { ApiDocs } from '../shared/api-docs';
+import { ADMIN_EXAMPLES, adminRouteDocs } from './admin-api-docs';
 import { NotFoundError } from './admin-errors';
 import { DeadLetterQuery, deadLetterFilter, EventSearchQuery, ReplayQuery } from './admin-queries';
 import { AdminTokenGuard } from './admin-token.guard';
@@ -22,6 +24,14 @@ export class AdminController {
   ) {}
 
   @Get('dead-letters')
+  @ApiDocs((api) =>
+    adminRouteDocs(
+      api,
+      'Dead letters, newest first, filtered and paged',
+      [{ status: 200, description: 'One page', example: ADMIN_EXAMPLES.deadLetters }],
+      { validated: true },
+    ),
+  )
   async deadLetters(@Query() query: DeadLetterQuery) {
     const page = await this.store.listDead(query.limit, query.cursor, deadLetterFilter(query));
     return { items: page.items.map(deadLetterView), nextCursor: page.nextCursor };
@@ -29,6 +39,17 @@ export class AdminController {
 
   /** 202 with what it replayed; with dryRun=true 200 with what it would replay, changing nothing. */
   @Post('dead-letters/replay')
+  @ApiDocs((api) =>
+    adminRouteDocs(
+      api,
+      'Replay every dead letter matching the filters (dryRun=true only counts them)',
+      [
+        { status: 200, description: 'dryRun=true: how many it would replay', example: { wouldReplay: 3 } },
+        { status: 202, description: 'Replayed: attempts reset to 0, state queued', example: { replayed: 3 } },
+      ],
+      { validated: true },
+    ),
+  )
   async replayAll(@Query() query: ReplayQuery, @Res() res: Response): Promise<void> {
     // The status depends on dryRun, so this one route answers by itself.
     const filter = deadLetterFilter(query);
@@ -41,6 +62,11 @@ export class AdminController {
 
   @Post('dead-letters/:eventId/replay')
   @HttpCode(202)
+  @ApiDocs((api) =>
+    adminRouteDocs(api, 'Replay one dead letter (sent with Idempotency-Key cognigy-<eventId>-r<n>)', [
+      { status: 202, description: 'Queued again', example: { eventId: '3f7c9a…', state: 'queued' } },
+    ]),
+  )
   async replay(@Param('eventId') eventId: string) {
     if (!(await this.store.replayDead(eventId))) throw new NotFoundError('Dead letter');
     return { eventId, state: 'queued' };
@@ -48,11 +74,20 @@ export class AdminController {
 
   @Delete('dead-letters/:eventId')
   @HttpCode(204)
+  @ApiDocs((api) => adminRouteDocs(api, 'Delete one dead letter', [{ status: 204, description: 'Deleted' }]))
   async remove(@Param('eventId') eventId: string): Promise<void> {
     if (!(await this.store.deleteDead(eventId))) throw new NotFoundError('Dead letter');
   }
 
   @Get('events')
+  @ApiDocs((api) =>
+    adminRouteDocs(
+      api,
+      'Search events (at least one filter), newest first',
+      [{ status: 200, description: 'One page', example: ADMIN_EXAMPLES.events }],
+      { validated: true },
+    ),
+  )
   async search(@Query() query: EventSearchQuery) {
     const { conversationId, externalId, state, intent } = query;
     const page = await this.store.search({ conversationId, externalId, state, intent }, query.limit, query.cursor);
@@ -60,6 +95,11 @@ export class AdminController {
   }
 
   @Get('events/:eventId')
+  @ApiDocs((api) =>
+    adminRouteDocs(api, 'One event: state, every CRM attempt, the mapped upsert body', [
+      { status: 200, description: 'The event', example: ADMIN_EXAMPLES.event },
+    ]),
+  )
   async event(@Param('eventId') eventId: string) {
     const event = await this.store.get(eventId);
     if (!event) throw new NotFoundError('Event');
@@ -67,6 +107,13 @@ export class AdminController {
   }
 
   @Get('stats')
+  @ApiDocs((api) =>
+    adminRouteDocs(
+      api,
+      "The console's overview: states, per-minute activity, oldest queued event, breaker, token, SLA",
+      [{ status: 200, description: 'The overview', example: ADMIN_EXAMPLES.stats }],
+    ),
+  )
   async stats() {
     const now = Date.now();
     const [states, activity] = await Promise.all([this.store.countByState(), this.store.activity(STATS_MINUTES, now)]);

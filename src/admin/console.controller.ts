@@ -4,7 +4,9 @@ import { Request, Response } from 'express';
 import { readdirSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { appConfig } from '../config/app.config';
-import { NotFoundError } from './admin-errors';
+import { ApiDocs, SwaggerApi } from '../shared/api-docs';
+import { errorResponses } from '../shared/error-answer-docs';
+import { AdminErrorAnswers, NotFoundError } from './admin-errors';
 
 /** The page's files, copied next to this one by `npm run build` (nest-cli.json assets). */
 const ASSETS_DIR = join(__dirname, 'console');
@@ -29,6 +31,18 @@ const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+/** A console route: 200 with the file (`types` its content types), or 404 (also with ADMIN_TOKEN unset). */
+const consoleDocs = (api: SwaggerApi, summary: string, types: string[]) => [
+  api.ApiTags('console'),
+  api.ApiOperation({ summary }),
+  api.ApiResponse({
+    status: 200,
+    description: 'The file, with a Content-Security-Policy that forbids inline script',
+    content: Object.fromEntries(types.map((type) => [type, { schema: { type: 'string' } }])),
+  }),
+  ...errorResponses(api, [new AdminErrorAnswers().answers.NOT_FOUND]),
+];
+
 interface Asset {
   type: string;
   body: Buffer;
@@ -49,11 +63,17 @@ export class ConsoleController implements OnModuleInit {
   }
 
   @Get()
+  @ApiDocs((api) =>
+    consoleDocs(api, "The operators' console (a web page using the /admin API; sign in with ADMIN_TOKEN)", [
+      'text/html',
+    ]),
+  )
   page(@Req() req: Request, @Res() res: Response): void {
     this.send('index.html', req, res);
   }
 
   @Get(':file')
+  @ApiDocs((api) => consoleDocs(api, "One of the console's own scripts or styles", ['text/javascript', 'text/css']))
   file(@Param('file') file: string, @Req() req: Request, @Res() res: Response): void {
     this.send(file, req, res);
   }

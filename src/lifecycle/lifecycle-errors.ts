@@ -15,6 +15,11 @@ export class ShuttingDownError extends DomainError<LifecycleErrorCode> {
 @Injectable()
 export class LifecycleErrorAnswers extends ErrorAnswers<LifecycleErrorCode> {
   readonly answers = {
-    SHUTTING_DOWN: { status: 503, error: 'Service Unavailable', retryAfterSeconds: 5 },
+    SHUTTING_DOWN: {
+      status: 503,
+      error: 'Service Unavailable',
+      retryAfterSeconds: 5,
+      description: 'The service is shutting down: retry later',
+    },
   };
 }

@@ -22,7 +22,11 @@ export class MissingEntityError extends DomainError<MappingErrorCode> {
 @Injectable()
 export class MappingErrorAnswers extends ErrorAnswers<MappingErrorCode> {
   readonly answers = {
-    UNSUPPORTED_INTENT: { status: 422, error: 'Unprocessable Entity' },
-    MISSING_ENTITY: { status: 422, error: 'Unprocessable Entity' },
+    UNSUPPORTED_INTENT: { status: 422, error: 'Unprocessable Entity', description: 'No mapping for the intent' },
+    MISSING_ENTITY: {
+      status: 422,
+      error: 'Unprocessable Entity',
+      description: 'An entity the mapping requires is missing or empty',
+    },
   };
 }

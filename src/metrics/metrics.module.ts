@@ -16,13 +16,14 @@ import { initialSeriesProvider } from './initial-series';
 import { LatencyService } from './latency.service';
 import { MetricsRecorder } from './metrics-recorder';
 import { metricProviders } from './prometheus-metrics';
+import { MetricsController } from './prometheus.controller';
 import { ScrapeTimeGauges } from './scrape-time-gauges';
 
 @Module({
   imports: [
     TerminusModule.forRoot({ errorLogStyle: 'json' }),
     // Default metrics are registered by MetricsRecorder: once per process, not once per app.
-    PrometheusModule.register({ defaultMetrics: { enabled: false } }),
+    PrometheusModule.register({ defaultMetrics: { enabled: false }, controller: MetricsController }),
     TelemetryModule,
     QueueModule,
     // For the abstract CrmStatus only (health details, circuit gauge): its one export.

@@ -9,6 +9,11 @@ import { QueueErrorCode } from './queue-errors';
 @Injectable()
 export class QueueErrorAnswers extends ErrorAnswers<QueueErrorCode> {
   readonly answers = {
-    STORE_UNAVAILABLE: { status: 503, error: 'Service Unavailable', retryAfterSeconds: 5 },
+    STORE_UNAVAILABLE: {
+      status: 503,
+      error: 'Service Unavailable',
+      retryAfterSeconds: 5,
+      description: 'The store is unavailable: nothing was stored, retry later',
+    },
   };
 }

@@ -25,12 +25,20 @@ class UnansweredError extends DomainError<'UNANSWERED'> {
 
 @Injectable()
 class TeapotAnswers extends ErrorAnswers<'TEAPOT'> {
-  readonly answers = { TEAPOT: { status: 418, error: "I'm a teapot", retryAfterSeconds: 7, listDetails: true } };
+  readonly answers = {
+    TEAPOT: {
+      status: 418,
+      error: "I'm a teapot",
+      retryAfterSeconds: 7,
+      listDetails: true,
+      description: 'A teapot',
+    },
+  };
 }
 
 @Injectable()
 class OtherTeapotAnswers extends ErrorAnswers<'TEAPOT'> {
-  readonly answers = { TEAPOT: { status: 400 } };
+  readonly answers = { TEAPOT: { status: 400, description: 'Another teapot' } };
 }
 
 @Controller()

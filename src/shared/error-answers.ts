@@ -1,6 +1,8 @@
 /** How the one exception filter answers an error code. */
 export interface ErrorAnswer {
   status: number;
+  /** What the answer tells the client (the OpenAPI document's description of it). */
+  description: string;
   /** The body's `error` field (the reason phrase); without it the body is `statusCode` and `message` only. */
   error?: string;
   /** Sent as a Retry-After header. */

@@ -48,11 +48,24 @@ export class InvalidPayloadError extends DomainError<WebhookErrorCode> {
 @Injectable()
 export class WebhookErrorAnswers extends ErrorAnswers<WebhookErrorCode> {
   readonly answers = {
-    PAYLOAD_TOO_LARGE: { status: 413, error: 'Payload Too Large' },
-    BODY_TIMEOUT: { status: 408, error: 'Request Timeout' },
-    UNSUPPORTED_MEDIA_TYPE: { status: 415, error: 'Unsupported Media Type' },
-    WEBHOOK_UNAUTHORIZED: { status: 401 },
+    PAYLOAD_TOO_LARGE: { status: 413, error: 'Payload Too Large', description: 'Body over WEBHOOK_MAX_BODY_BYTES' },
+    BODY_TIMEOUT: {
+      status: 408,
+      error: 'Request Timeout',
+      description: 'The body was not received within WEBHOOK_BODY_TIMEOUT_MS (the connection is then closed)',
+    },
+    UNSUPPORTED_MEDIA_TYPE: {
+      status: 415,
+      error: 'Unsupported Media Type',
+      description: 'Content type other than application/json, or a content encoding',
+    },
+    WEBHOOK_UNAUTHORIZED: { status: 401, description: 'No enabled mode accepted the credentials (never says why)' },
     // Validation-style: every problem listed.
-    INVALID_PAYLOAD: { status: 400, error: 'Bad Request', listDetails: true },
+    INVALID_PAYLOAD: {
+      status: 400,
+      error: 'Bad Request',
+      listDetails: true,
+      description: 'Bad JSON, body or id header: every problem named',
+    },
   };
 }

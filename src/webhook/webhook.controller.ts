@@ -1,10 +1,17 @@
 import { Controller, Req, Res } from '@nestjs/common';
+import { ApiDocs } from '../shared/api-docs';
 import { CognigyWebhook } from './cognigy-webhook.decorator';
 import { DIALOG_COMPLETE_FREE_FORM, DialogCompleteDto } from './dto/dialog-complete.dto';
 import { ENDPOINT_OUTPUT_FREE_FORM, EndpointOutputDto } from './dto/endpoint-output.dto';
 import { headerEventId } from './event-id';
 import { fromDialogComplete, fromEndpointOutput } from './event-normaliser';
 import { IngestReceipt, WebhookIngestService } from './webhook-ingest.service';
+import {
+  DIALOG_COMPLETE_EXAMPLE,
+  DUPLICATE_ANSWER,
+  ENDPOINT_OUTPUT_EXAMPLE,
+  webhookRouteDocs,
+} from './webhook-api-docs';
 import { WebhookPayload } from './webhook-payload.decorator';
 import { WebhookRequest } from './webhook-request';
 import { WebhookResponse } from './webhook-response';
@@ -16,6 +23,14 @@ export class WebhookController {
   constructor(private readonly ingest: WebhookIngestService) {}
 
   @CognigyWebhook('dialog-complete')
+  @ApiDocs((api) =>
+    webhookRouteDocs(api, {
+      summary: 'A dialog completed (HTTP Request node at the end of a flow)',
+      body: DialogCompleteDto,
+      example: DIALOG_COMPLETE_EXAMPLE,
+      ok: DUPLICATE_ANSWER,
+    }),
+  )
   async dialogComplete(
     @WebhookPayload(DIALOG_COMPLETE_FREE_FORM) body: DialogCompleteDto,
     @Req() req: WebhookRequest,
@@ -26,6 +41,17 @@ export class WebhookController {
   }
 
   @CognigyWebhook('endpoint-output')
+  @ApiDocs((api) =>
+    webhookRouteDocs(api, {
+      summary: "A Webhook Endpoint's bot output (a dialog completion when AIOutput.data.intent is present)",
+      body: EndpointOutputDto,
+      example: ENDPOINT_OUTPUT_EXAMPLE,
+      ok: {
+        description: `${DUPLICATE_ANSWER.description}; or an output that is not a dialog completion (plain chat text)`,
+        examples: { ...DUPLICATE_ANSWER.examples, ignored: { status: 'ignored' } },
+      },
+    }),
+  )
   async endpointOutput(
     @WebhookPayload(ENDPOINT_OUTPUT_FREE_FORM) body: EndpointOutputDto,
     @Req() req: WebhookRequest,

@@ -41,7 +41,9 @@ export function minuteChart(perMinute) {
     bar(0, m.delivered, 'delivered');
     bar(m.delivered, m.deadLettered, 'dead');
     if (i % 15 === 0 || i === perMinute.length - 1) {
-      root.append(svg('text', { x: x + w / 2, y: HEIGHT - 8, class: 'axis', 'text-anchor': 'middle' }, clock(m.minute)));
+      root.append(
+        svg('text', { x: x + w / 2, y: HEIGHT - 8, class: 'axis', 'text-anchor': 'middle' }, clock(m.minute)),
+      );
     }
   });
   return root;

@@ -21,7 +21,10 @@ async function run(work) {
   } catch (error) {
     if (error instanceof Refused) return signOut('The admin token was refused. Sign in again.');
     const screen = document.querySelector('.screen:not([hidden])');
-    const message = error instanceof ApiError ? `The service answered ${error.status}: ${error.message}` : `Request failed: ${error.message}`;
+    const message =
+      error instanceof ApiError
+        ? `The service answered ${error.status}: ${error.message}`
+        : `Request failed: ${error.message}`;
     let banner = screen && screen.querySelector(':scope > .notice.failure');
     if (screen && !banner) {
       banner = document.createElement('p');
@@ -47,7 +50,8 @@ function route() {
   show(screen);
   const section = $(screen);
   run(() => SCREENS[screen](section, ctx, new URLSearchParams(query || '')));
-  if (screen === 'overview') overviewTimer = setInterval(() => run(() => loadOverview(section, ctx)), OVERVIEW_REFRESH_MS);
+  if (screen === 'overview')
+    overviewTimer = setInterval(() => run(() => loadOverview(section, ctx)), OVERVIEW_REFRESH_MS);
 }
 
 function signOut(message) {

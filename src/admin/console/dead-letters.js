@@ -26,7 +26,12 @@ export function loadDeadLetters(section, ctx) {
     'form',
     { class: 'filters panel', id: 'dead-letter-filters' },
     FILTERS.map(({ name, label, type }) =>
-      el('label', {}, label, el('input', { name, type, min: type === 'number' ? 100 : undefined, max: type === 'number' ? 599 : undefined })),
+      el(
+        'label',
+        {},
+        label,
+        el('input', { name, type, min: type === 'number' ? 100 : undefined, max: type === 'number' ? 599 : undefined }),
+      ),
     ),
     el('button', { type: 'submit' }, 'Apply filters'),
   );
@@ -36,8 +41,16 @@ export function loadDeadLetters(section, ctx) {
   const actions = el(
     'div',
     { class: 'actions' },
-    el('button', { type: 'button', id: 'replay-selected', onclick: () => ctx.run(() => act('replay')) }, 'Replay selected'),
-    el('button', { type: 'button', id: 'delete-selected', class: 'danger', onclick: () => ctx.run(() => act('delete')) }, 'Delete selected'),
+    el(
+      'button',
+      { type: 'button', id: 'replay-selected', onclick: () => ctx.run(() => act('replay')) },
+      'Replay selected',
+    ),
+    el(
+      'button',
+      { type: 'button', id: 'delete-selected', class: 'danger', onclick: () => ctx.run(() => act('delete')) },
+      'Delete selected',
+    ),
     el('button', { type: 'button', id: 'replay-all', onclick: () => ctx.run(askReplayAll) }, 'Replay all matching…'),
   );
   fill(section, el('h2', {}, 'Dead letters'), form, actions, confirmBox, status, list);
@@ -46,13 +59,33 @@ export function loadDeadLetters(section, ctx) {
   const current = () => cursors[cursors.length - 1];
 
   async function show() {
-    const { body } = await api('GET', '/admin/dead-letters', { ...filtersOf(form), limit: PAGE_SIZE, cursor: current() });
+    const { body } = await api('GET', '/admin/dead-letters', {
+      ...filtersOf(form),
+      limit: PAGE_SIZE,
+      cursor: current(),
+    });
     const pager = el(
       'div',
       { class: 'pager' },
-      el('button', { type: 'button', disabled: cursors.length === 1, onclick: () => ctx.run(() => ((cursors = cursors.slice(0, -1)), show())) }, '‹ Previous'),
+      el(
+        'button',
+        {
+          type: 'button',
+          disabled: cursors.length === 1,
+          onclick: () => ctx.run(() => ((cursors = cursors.slice(0, -1)), show())),
+        },
+        '‹ Previous',
+      ),
       el('span', {}, `Page ${cursors.length}`),
-      el('button', { type: 'button', disabled: !body.nextCursor, onclick: () => ctx.run(() => (cursors.push(body.nextCursor), show())) }, 'Next ›'),
+      el(
+        'button',
+        {
+          type: 'button',
+          disabled: !body.nextCursor,
+          onclick: () => ctx.run(() => (cursors.push(body.nextCursor), show())),
+        },
+        'Next ›',
+      ),
     );
     fill(list, deadLetterTable(body.items), pager);
   }
@@ -84,7 +117,11 @@ export function loadDeadLetters(section, ctx) {
     fill(
       confirmBox,
       el('p', { id: 'replay-all-count' }, `${count} dead letter(s) match these filters and will be replayed.`),
-      el('button', { type: 'button', id: 'replay-all-confirm-button', disabled: count === 0, onclick: () => ctx.run(replayAll) }, `Replay ${count}`),
+      el(
+        'button',
+        { type: 'button', id: 'replay-all-confirm-button', disabled: count === 0, onclick: () => ctx.run(replayAll) },
+        `Replay ${count}`,
+      ),
       el('button', { type: 'button', onclick: cancel }, 'Cancel'),
     );
     confirmBox.hidden = false;
@@ -113,7 +150,11 @@ function deadLetterTable(items) {
   });
   const rendered = table(
     [
-      { label: '', cell: (d) => el('input', { type: 'checkbox', name: 'select', value: d.eventId, 'aria-label': `Select ${d.eventId}` }) },
+      {
+        label: '',
+        cell: (d) =>
+          el('input', { type: 'checkbox', name: 'select', value: d.eventId, 'aria-label': `Select ${d.eventId}` }),
+      },
       { label: 'Event', cell: (d) => el('a', { href: `#event?eventId=${encodeURIComponent(d.eventId)}` }, d.eventId) },
       { label: 'Intent', cell: (d) => d.intent },
       { label: 'Object', cell: (d) => d.objectType },

@@ -33,16 +33,28 @@ export function fill(node, ...children) {
 /** A table in a horizontally scrolling box (narrow screens); `columns`: [{ label, cell(row) }]. */
 export function table(columns, rows, { empty = 'Nothing to show', rowProps } = {}) {
   if (rows.length === 0) return el('p', { class: 'empty' }, empty);
-  const head = el('tr', {}, columns.map((c) => el('th', { scope: 'col', class: c.class }, c.label)));
+  const head = el(
+    'tr',
+    {},
+    columns.map((c) => el('th', { scope: 'col', class: c.class }, c.label)),
+  );
   const body = rows.map((row) =>
-    el('tr', rowProps ? rowProps(row) : {}, columns.map((c) => el('td', { class: c.class, dataset: { label: c.label } }, c.cell(row)))),
+    el(
+      'tr',
+      rowProps ? rowProps(row) : {},
+      columns.map((c) => el('td', { class: c.class, dataset: { label: c.label } }, c.cell(row))),
+    ),
   );
   return el('div', { class: 'scroll' }, el('table', {}, el('thead', {}, head), el('tbody', {}, body)));
 }
 
 /** A term/value list. */
 export function facts(pairs) {
-  return el('dl', { class: 'facts' }, pairs.map(([term, value]) => [el('dt', {}, term), el('dd', {}, value ?? '—')]));
+  return el(
+    'dl',
+    { class: 'facts' },
+    pairs.map(([term, value]) => [el('dt', {}, term), el('dd', {}, value ?? '—')]),
+  );
 }
 
 export const time = (iso) => (iso ? new Date(iso).toLocaleString() : '—');

@@ -10,9 +10,26 @@ const KINDS = [
 /** `params`: the lookup in the address (#event?conversationId=...), so a result can be reloaded. */
 export async function loadEventLookup(section, ctx, params) {
   const [kind, value] = KINDS.map(([name]) => [name, params.get(name)]).find(([, v]) => v) ?? ['eventId', ''];
-  const select = el('select', { name: 'kind', 'aria-label': 'Look up by' }, KINDS.map(([name, label]) => el('option', { value: name, selected: name === kind }, label)));
-  const input = el('input', { name: 'value', type: 'search', value, required: true, 'aria-label': 'Value', placeholder: 'id to look up' });
-  const form = el('form', { class: 'lookup panel', id: 'event-lookup' }, select, input, el('button', { type: 'submit' }, 'Find'));
+  const select = el(
+    'select',
+    { name: 'kind', 'aria-label': 'Look up by' },
+    KINDS.map(([name, label]) => el('option', { value: name, selected: name === kind }, label)),
+  );
+  const input = el('input', {
+    name: 'value',
+    type: 'search',
+    value,
+    required: true,
+    'aria-label': 'Value',
+    placeholder: 'id to look up',
+  });
+  const form = el(
+    'form',
+    { class: 'lookup panel', id: 'event-lookup' },
+    select,
+    input,
+    el('button', { type: 'submit' }, 'Find'),
+  );
   const status = el('p', { class: 'notice', role: 'status', hidden: true });
   const result = el('div', { id: 'event-result' });
   form.addEventListener('submit', (event) => {
@@ -28,7 +45,10 @@ export async function loadEventLookup(section, ctx, params) {
     el('h3', {}, `Events with ${KINDS.find(([name]) => name === kind)[1].toLowerCase()} ${value}`),
     table(
       [
-        { label: 'Event', cell: (e) => el('a', { href: `#event?eventId=${encodeURIComponent(e.eventId)}` }, e.eventId) },
+        {
+          label: 'Event',
+          cell: (e) => el('a', { href: `#event?eventId=${encodeURIComponent(e.eventId)}` }, e.eventId),
+        },
         { label: 'State', cell: (e) => el('span', { class: `state state-${e.state}` }, e.state) },
         { label: 'Intent', cell: (e) => e.intent },
         { label: 'External id', cell: (e) => e.externalId },
@@ -47,15 +67,17 @@ async function showEvent(result, status, eventId, ctx) {
   try {
     event = (await api('GET', `/admin/events/${encodeURIComponent(eventId)}`)).body;
   } catch (error) {
-    if (error instanceof ApiError && error.status === 404) return notice(status, 'error', `No event with id ${eventId}.`);
+    if (error instanceof ApiError && error.status === 404)
+      return notice(status, 'error', `No event with id ${eventId}.`);
     throw error;
   }
   const refresh = () => ctx.run(() => showEvent(result, status, eventId, ctx));
-  const act = (method, path, done) => ctx.run(async () => {
-    await api(method, path);
-    notice(status, 'ok', done);
-    await showEvent(result, status, eventId, ctx);
-  });
+  const act = (method, path, done) =>
+    ctx.run(async () => {
+      await api(method, path);
+      notice(status, 'ok', done);
+      await showEvent(result, status, eventId, ctx);
+    });
   const path = `/admin/dead-letters/${encodeURIComponent(eventId)}`;
   fill(
     result,
@@ -69,8 +91,22 @@ async function showEvent(result, status, eventId, ctx) {
       'div',
       { class: 'actions' },
       el('button', { type: 'button', id: 'refresh-event', onclick: refresh }, 'Refresh'),
-      event.state === 'dead' && el('button', { type: 'button', id: 'replay-event', onclick: () => act('POST', `${path}/replay`, 'Replayed: queued for delivery.') }, 'Replay'),
-      event.state === 'dead' && el('button', { type: 'button', class: 'danger', id: 'delete-event', onclick: () => act('DELETE', path, 'Deleted.') }, 'Delete'),
+      event.state === 'dead' &&
+        el(
+          'button',
+          {
+            type: 'button',
+            id: 'replay-event',
+            onclick: () => act('POST', `${path}/replay`, 'Replayed: queued for delivery.'),
+          },
+          'Replay',
+        ),
+      event.state === 'dead' &&
+        el(
+          'button',
+          { type: 'button', class: 'danger', id: 'delete-event', onclick: () => act('DELETE', path, 'Deleted.') },
+          'Delete',
+        ),
     ),
     facts([
       ['Intent', event.intent],

@@ -40,7 +40,16 @@ function renderOverview(section, stats, ctx) {
   const threshold = stats.sla && stats.sla.sla_threshold_seconds;
   fill(
     section,
-    el('div', { class: 'heading' }, el('h2', {}, 'Overview'), el('button', { type: 'button', id: 'refresh-overview', onclick: () => ctx.run(() => loadOverview(section, ctx)) }, 'Refresh')),
+    el(
+      'div',
+      { class: 'heading' },
+      el('h2', {}, 'Overview'),
+      el(
+        'button',
+        { type: 'button', id: 'refresh-overview', onclick: () => ctx.run(() => loadOverview(section, ctx)) },
+        'Refresh',
+      ),
+    ),
     el(
       'div',
       { class: 'cards' },
@@ -58,7 +67,14 @@ function renderOverview(section, stats, ctx) {
       ),
     ),
     el('h3', {}, 'Delivered and dead-lettered per minute (last hour)'),
-    el('div', { class: 'legend' }, el('span', { class: 'swatch delivered' }), 'delivered ', el('span', { class: 'swatch dead' }), 'dead-lettered'),
+    el(
+      'div',
+      { class: 'legend' },
+      el('span', { class: 'swatch delivered' }),
+      'delivered ',
+      el('span', { class: 'swatch dead' }),
+      'dead-lettered',
+    ),
     minuteChart(stats.perMinute),
     el('h3', {}, threshold === undefined ? 'Latency' : `Latency (SLA: ${threshold} s)`),
     latencyTable(stats.sla),

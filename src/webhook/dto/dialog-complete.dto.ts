@@ -17,6 +17,7 @@ export const DIALOG_COMPLETE_FREE_FORM = ['entities', 'metadata'] as const;
 
 /** The body of `POST /webhooks/cognigy/dialog-complete`. */
 export class DialogCompleteDto {
+  /** The conversation (part of the derived event id) */
   @IsString()
   @IsNotEmpty()
   @MaxLength(MAX_STRING)
@@ -27,11 +28,13 @@ export class DialogCompleteDto {
   @MaxLength(MAX_STRING)
   botId: string;
 
+  /** The dialog's outcome, e.g. completed */
   @IsString()
   @IsNotEmpty()
   @MaxLength(MAX_STRING)
   status: string;
 
+  /** A mapped intent (else 422) */
   @IsString()
   @IsNotEmpty()
   @MaxLength(MAX_STRING)
@@ -42,6 +45,7 @@ export class DialogCompleteDto {
   @IsEntityMap()
   entities?: RawEntities;
 
+  /** The event time: at most WEBHOOK_MAX_FUTURE_SECONDS ahead of its receipt */
   @IsString()
   @MaxLength(MAX_STRING)
   @IsEventTime()

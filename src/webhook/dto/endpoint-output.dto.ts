@@ -16,6 +16,7 @@ import { IsEntityMap, IsEventTime, IsMetadata, MAX_STRING } from './validators';
 
 /** `AIOutput.data`: a dialog completion when it carries an intent. */
 export class EndpointOutputDataDto {
+  /** Present: the output is a dialog completion */
   @IsOptional()
   @IsString()
   @IsNotEmpty()
@@ -27,18 +28,21 @@ export class EndpointOutputDataDto {
   @IsEntityMap()
   entities?: RawEntities;
 
+  /** Default: completed */
   @IsOptional()
   @IsString()
   @IsNotEmpty()
   @MaxLength(MAX_STRING)
   status?: string;
 
+  /** Default: the receipt time */
   @IsOptional()
   @IsString()
   @MaxLength(MAX_STRING)
   @IsEventTime()
   timestamp?: string;
 
+  /** Default: unknown */
   @IsOptional()
   @IsString()
   @IsNotEmpty()
@@ -57,13 +61,14 @@ export class AIOutputDto {
   @MaxLength(MAX_STRING)
   text?: string;
 
+  /** With an intent, the output is a dialog completion; otherwise it is answered "ignored" */
   @IsOptional()
   @IsObject()
   @ValidateNested()
   @Type(() => EndpointOutputDataDto)
   data?: EndpointOutputDataDto;
 
-  /** Becomes the event id, hence the limit of the id headers. */
+  /** The event id, when no id header is sent (hence the limit of the id headers) */
   @IsOptional()
   @IsString()
   @IsNotEmpty()
@@ -88,6 +93,7 @@ export class EndpointOutputDto {
   userId?: string;
 
   // "present" as fromEndpointOutput reads it: a null intent is plain output, answered "ignored".
+  /** The conversation id; required when AIOutput.data.intent is present */
   @ValidateIf((o: EndpointOutputDto) => o.AIOutput?.data?.intent != null)
   @IsString()
   @IsNotEmpty()

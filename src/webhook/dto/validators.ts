@@ -1,4 +1,5 @@
 import { registerDecorator, ValidationArguments, ValidationOptions } from 'class-validator';
+import { ApiDocs } from '../../shared/api-docs';
 import { parseEventTime } from '../../shared/event-time';
 
 export const MAX_STRING = 10_000;
@@ -15,7 +16,8 @@ export function isEventTime(value: unknown): value is string {
 
 /** The property holds an ISO-8601 date or date-time that parses to a real instant. */
 export function IsEventTime(options?: ValidationOptions) {
-  return (target: object, propertyName: string) =>
+  return (target: object, propertyName: string) => {
+    ApiDocs((api) => [api.ApiProperty({ format: 'date-time', example: '2026-11-26T10:00:00Z' })])(target, propertyName);
     registerDecorator({
       name: 'isEventTime',
       target: target.constructor,
@@ -27,6 +29,7 @@ export function IsEventTime(options?: ValidationOptions) {
           `${args.property} must be an ISO-8601 date-time (e.g. 2026-11-26T10:00:00Z)`,
       },
     });
+  };
 }
 
 /** The problems of one entities object, each naming the entity and its field. */
@@ -80,14 +83,39 @@ export function metadataProblems(metadata: unknown, path: string): string[] {
   return problems.sort();
 }
 
+/** An entity as `entityProblems` accepts it. */
+const ENTITY_SCHEMA = {
+  type: 'object',
+  required: ['value'],
+  properties: {
+    value: {
+      oneOf: [{ type: 'string', maxLength: MAX_STRING }, { type: 'number' }, { type: 'boolean' }],
+      description: 'Kept as a string',
+    },
+    confidence: { type: 'number', minimum: 0, maximum: 1, default: 0 },
+  },
+};
+
 /** Any JSON object, with no string over MAX_STRING characters in it (each one named). */
 export function IsMetadata(options?: ValidationOptions) {
-  return problemList('isMetadata', metadataProblems, options);
+  const documented = ApiDocs((api) => [
+    api.ApiProperty({ type: 'object', additionalProperties: true, description: 'Any object, kept as sent' }),
+  ]);
+  return (target: object, propertyName: string) => {
+    documented(target, propertyName);
+    problemList('isMetadata', metadataProblems, options)(target, propertyName);
+  };
 }
 
 /** `{ name: { value, confidence } }`, with each bad entity named in its own message. */
 export function IsEntityMap(options?: ValidationOptions) {
-  return problemList('isEntityMap', entityProblems, options);
+  const documented = ApiDocs((api) => [
+    api.ApiProperty({ type: 'object', additionalProperties: ENTITY_SCHEMA, description: 'Entities by name' }),
+  ]);
+  return (target: object, propertyName: string) => {
+    documented(target, propertyName);
+    problemList('isEntityMap', entityProblems, options)(target, propertyName);
+  };
 }
 
 /** How many problems of one property are listed as separate messages; the last one counts the rest. */
