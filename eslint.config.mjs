@@ -2,12 +2,33 @@
 // ESLint as the Nest starter sets it up (typescript-eslint, type-aware), with eslint-config-prettier
 // turning off every rule that formatting decides: `npm run format` owns layout, `npm run lint` the code.
 import eslint from '@eslint/js';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import prettierConfig from 'eslint-config-prettier';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
+// An extension under extensions/ has its own package.json: its code is type-checked against its own
+// dependencies (`npm ci` in its folder, as .ci/run does first). A checkout without them skips it
+// rather than failing on types it cannot resolve.
+const extensionsDir = join(import.meta.dirname, 'extensions');
+const uninstalledExtensions = (existsSync(extensionsDir) ? readdirSync(extensionsDir) : [])
+  .filter((name) => !existsSync(join(extensionsDir, name, 'node_modules')))
+  .map((name) => `extensions/${name}/`);
+
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'data/', 'coverage/', 'docs/'] },
+  {
+    ignores: [
+      'dist/',
+      'node_modules/',
+      'data/',
+      'coverage/',
+      'docs/',
+      'extensions/*/build/',
+      'extensions/*/build-test/',
+      ...uninstalledExtensions,
+    ],
+  },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   prettierConfig,
@@ -33,7 +54,7 @@ export default tseslint.config(
   },
   {
     // Tests read untyped answers (supertest's `res.body`, parsed JSON): `any` is their input.
-    files: ['test/**/*.ts', '**/*.spec.ts'],
+    files: ['test/**/*.ts', '**/*.spec.ts', 'extensions/*/test/**/*.ts'],
     rules: {
       '@typescript-eslint/no-unsafe-argument': 'off',
       '@typescript-eslint/no-unsafe-assignment': 'off',
@@ -42,6 +63,11 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-return': 'off',
       '@typescript-eslint/restrict-template-expressions': 'off',
     },
+  },
+  {
+    // node:test's describe/it return promises its runner awaits.
+    files: ['extensions/*/test/**/*.ts'],
+    rules: { '@typescript-eslint/no-floating-promises': 'off' },
   },
   {
     // Plain Node scripts (scripts/, bench/, jest's setup): CommonJS, not type-checked.
