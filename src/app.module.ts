@@ -3,10 +3,12 @@ import { APP_FILTER, APP_PIPE, DiscoveryModule } from '@nestjs/core';
 import { AdminModule } from './admin/admin.module';
 import { AppConfigModule } from './config/config.module';
 import { EnvironmentWithCrm } from './config/environment';
+import { connectorNamed } from './crm/connector-registry';
 import { CrmModule } from './crm/crm.module';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { LoggingModule } from './logging/logging.module';
 import { MappingModule } from './mapping/mapping.module';
+import { MappingRules } from './mapping/mapping-rules';
 import { MetricsModule } from './metrics/metrics.module';
 import { QueueModule } from './queue/queue.module';
 import { DomainErrorFilter } from './shared/domain-error.filter';
@@ -17,6 +19,15 @@ import { WebhookModule } from './webhook/webhook.module';
  * Built by `forRoot()` at bootstrap from the environment validated there, never at import time.
  * `development` holds the stand-ins bootstrap started outside production (the sandbox CRM).
  */
+/** The chosen CRM connector's rules for mapping entries, for Mapping to check its file by. */
+@Module({})
+class ChosenConnectorModule {
+  static forRoot(env: EnvironmentWithCrm): DynamicModule {
+    const rules = { provide: MappingRules, useValue: connectorNamed(env.CRM_CONNECTOR).mappingRules };
+    return { module: ChosenConnectorModule, global: true, providers: [rules], exports: [MappingRules] };
+  }
+}
+
 @Module({})
 export class AppModule {
   static forRoot(env: EnvironmentWithCrm, development: DynamicModule[] = []): DynamicModule {
@@ -24,6 +35,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         AppConfigModule.forRoot(env),
+        ChosenConnectorModule.forRoot(env),
         // The exception filter finds each module's ErrorAnswers through it.
         DiscoveryModule,
         LoggingModule,

@@ -8,6 +8,7 @@ import { AppModule } from './app.module';
 import { AppLogger } from './logging/app-logger';
 import { Environment, hasCrm, lacksWebhookSecret, withWebhookSecret } from './config/environment';
 import { loadEnvironment } from './config/load-environment';
+import { CONNECTORS } from './crm/connector-registry';
 import type { DevNotice } from './dev/dev-notice';
 
 /**
@@ -29,7 +30,7 @@ function limitSlowClients(server: Server & { connectionsCheckingInterval?: numbe
  */
 export async function createApp(): Promise<INestApplication> {
   const notices: DevNotice[] = [];
-  const env = await withDevWebhookSecret(loadEnvironment(), notices);
+  const env = await withDevWebhookSecret(loadEnvironment(CONNECTORS), notices);
   if (hasCrm(env)) return build(AppModule.forRoot(env), notices, env.OPENAPI_ENABLED);
   const { startDevSandbox } = await import('./dev/sandbox/dev-sandbox.module');
   const sandbox = await startDevSandbox(env);

@@ -1,5 +1,6 @@
 import { createApp } from './bootstrap';
-import { CrmCheck, MappingCheck } from './crm/crm-check';
+import { CrmCheck } from './crm/crm-check';
+import { MappingCheck } from './crm/connectors/mapping-check';
 import { IntentMapper } from './mapping/intent-mapper';
 
 /**

@@ -4,6 +4,7 @@ import type { OpenAPIObject } from '@nestjs/swagger';
 import { ADMIN_SECURITY, ADMIN_SECURITY_SCHEME } from './admin/admin-api-docs';
 import { AppModule } from './app.module';
 import { EnvironmentWithCrm, validateEnvironment } from './config/environment';
+import { CONNECTORS } from './crm/connector-registry';
 import { applyApiDocs, SwaggerApi } from './shared/api-docs';
 import { WEBHOOK_SECURITY_SCHEMES } from './webhook/webhook-api-docs';
 
@@ -43,7 +44,7 @@ export function openApiDocument(app: INestApplication, api: SwaggerApi): OpenAPI
  * module graph in Nest's preview mode, which instantiates nothing (no store, CRM client or server).
  */
 export async function buildOpenApiDocument(): Promise<OpenAPIObject> {
-  const env = validateEnvironment(DOCUMENTED_ENVIRONMENT) as EnvironmentWithCrm;
+  const env = validateEnvironment(DOCUMENTED_ENVIRONMENT, CONNECTORS) as EnvironmentWithCrm;
   const app = await NestFactory.create(AppModule.forRoot(env), {
     preview: true,
     logger: false,

@@ -50,7 +50,7 @@ const TABLE: ModuleTable = {
     mapping: {
       owns: 'one strategy per intent, found through DI, and the mappings file',
       uses: [],
-      exposes: ['mapping.module', 'intent-mapper', 'mapping-errors'],
+      exposes: ['mapping.module', 'intent-mapper', 'mapping-errors', 'mapping-rules'],
     },
     webhook: {
       owns: 'the webhook routes: transport checks, auth, DTOs, normalising, map then enqueue, the answer',
@@ -58,9 +58,9 @@ const TABLE: ModuleTable = {
       exposes: ['webhook.module', 'webhook-api-docs'],
     },
     crm: {
-      owns: 'delivery: the worker, its verdicts, the CRM client (token, breaker), the connectors',
-      uses: ['queue', 'telemetry'],
-      exposes: ['crm.module', 'crm-status', 'crm-check'],
+      owns: 'delivery: the worker, its verdicts, the CRM client (token, breaker), the connectors and their registry',
+      uses: ['queue', 'mapping', 'telemetry'],
+      exposes: ['crm.module', 'crm-status', 'crm-check', 'connectors/mapping-check', 'connector-registry'],
     },
     metrics: {
       owns: 'Prometheus series, the latency report, health probes',

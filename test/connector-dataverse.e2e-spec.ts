@@ -159,7 +159,7 @@ describe('mappings that bind a lookup: startup errors naming the entry', () => {
   it('a bind under another connector stops startup', async () => {
     const message = await startupError('hubspot', { CRM_BASE_URL: dv.url, CRM_ACCESS_TOKEN: 'pat-1' }, () => undefined);
     expect(message).toContain(
-      `${ENTRY}.customerid_contact@odata.bind.bind: only with CRM_CONNECTOR=dataverse (this is CRM_CONNECTOR=hubspot)`,
+      `${ENTRY}.customerid_contact@odata.bind.bind: not with CRM_CONNECTOR=hubspot, which has no lookups by key`,
     );
   });
 

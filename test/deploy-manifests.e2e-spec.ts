@@ -2,8 +2,10 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import request from 'supertest';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
-import { Environment, validateEnvironment } from '../src/config/environment';
+import { Environment, validateEnvironment as validateWith } from '../src/config/environment';
+import { CONNECTORS } from '../src/crm/connector-registry';
 import { startTestApp, TestApp } from './support/test-app';
+import { serviceVariables } from './support/variables';
 
 /**
  * No container engine runs here, so the container and Kubernetes files are checked against the app
@@ -14,12 +16,14 @@ import { startTestApp, TestApp } from './support/test-app';
 
 const ROOT = join(__dirname, '..');
 const K8S = join(ROOT, 'deploy', 'k8s');
-const VARIABLES = Object.keys(new Environment());
+const VARIABLES = Object.keys(serviceVariables());
 const DEFAULTS = new Environment();
 /** Variables holding credentials (or the user half of one): they belong in the Secret. */
 const CREDENTIAL = /SECRETS?$|PASSWORD$|TOKEN$|API_KEYS$|CLIENT_ID$|BASIC_USER$/;
 /** The service exits within SHUTDOWN_GRACE_MS plus this after SIGTERM. */
 const EXIT_MARGIN_MS = 5000;
+
+const validateEnvironment = (raw: Record<string, unknown>) => validateWith(raw, CONNECTORS);
 
 type Doc = Record<string, any>;
 

@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
-import { Environment } from '../src/config/environment';
 import { cognigySignature, nowSeconds, standardSignature } from './support/signing';
 import { startTestApp, TestApp } from './support/test-app';
+import { serviceVariables } from './support/variables';
 import { DIALOG_ROUTE, ENDPOINT_ROUTE, post } from './support/webhook-cases';
 
 /**
@@ -183,7 +183,7 @@ describe('docs/mappings.md: the example files', () => {
 });
 
 describe('docs/operations.md: the configuration reference', () => {
-  const variables = Object.keys(new Environment());
+  const variables = Object.keys(serviceVariables());
   const documented = [...doc('operations.md').matchAll(/^\| `([A-Z_]+)` \|/gm)].map((m) => m[1]);
 
   it('lists every variable the service reads, once, and nothing else', () => {
@@ -191,7 +191,7 @@ describe('docs/operations.md: the configuration reference', () => {
   });
 
   it('gives each variable its real default', () => {
-    const defaults = new Environment() as unknown as Record<string, unknown>;
+    const defaults = serviceVariables();
     for (const name of variables.filter((n) => defaults[n] !== undefined)) {
       const row = doc('operations.md')
         .split('\n')

@@ -9,6 +9,9 @@ import { metricsConfig } from './metrics.config';
 import { queueConfig } from './queue.config';
 import { webhookConfig } from './webhook.config';
 
+/** A stand-in for the Crm module's registry: one connector asking nothing of the environment. */
+const CONNECTORS = [{ name: 'generic', maxBatchSize: 1, problems: () => [] }];
+
 describe('config namespaces', () => {
   let root: string;
   beforeAll(() => (root = mkdtempSync(join(tmpdir(), 'ccs-config-'))));
@@ -23,7 +26,7 @@ describe('config namespaces', () => {
 
   it('are read from the validated environment only, writing nothing (no development secret either)', () => {
     const dataDir = join(root, 'data');
-    const env = withCrm(validateEnvironment({ DATA_DIR: dataDir, WEBHOOK_AUTH_MODES: 'hmac' }), crm);
+    const env = withCrm(validateEnvironment({ DATA_DIR: dataDir, WEBHOOK_AUTH_MODES: 'hmac' }, CONNECTORS), crm);
     for (const namespace of [appConfig, webhookConfig, queueConfig, mappingConfig, crmConfig, metricsConfig])
       namespace(env);
     expect(webhookConfig(env).hmacSecrets).toEqual([]);
@@ -31,7 +34,7 @@ describe('config namespaces', () => {
   });
 
   it('take the CRM handed over at bootstrap as ordinary settings', () => {
-    const env = withCrm(validateEnvironment({ CRM_AUTH: 'static' }), crm);
+    const env = withCrm(validateEnvironment({ CRM_AUTH: 'static' }, CONNECTORS), crm);
     expect(crmConfig(env)).toMatchObject({
       baseUrl: 'http://crm.local',
       auth: 'client_credentials',

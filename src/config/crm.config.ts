@@ -1,17 +1,18 @@
 import { configNamespace } from './config-namespace';
-import { CrmConnectorName } from './environment';
 
 export interface CrmConfig {
-  /** Empty for Salesforce: its API base is the token answer's instance_url. */
+  /** Empty when the connector's token answer names the API base. */
   baseUrl: string;
   /** False runs an ingest-only instance: events are stored, another instance delivers them. */
   deliveryEnabled: boolean;
   shutdownGraceMs: number;
-  connector: CrmConnectorName;
+  /** CRM_CONNECTOR: a name in the Crm module's connector registry. */
+  connector: string;
+  /** The chosen connector's own variables, validated with the environment (its Settings class). */
+  connectorSettings: object;
   auth: 'client_credentials' | 'static' | 'basic';
   basicUser?: string;
   basicPassword?: string;
-  salesforceApiVersion: string;
   /** Events per request for batching connectors (1: one request per event). */
   batchSize: number;
   /** How long a batch waits for more events before it goes. */
@@ -37,11 +38,11 @@ export const crmConfig = configNamespace('crm', (env): CrmConfig => {
     baseUrl: (env.CRM_BASE_URL ?? '').replace(/\/+$/, ''),
     deliveryEnabled: env.DELIVERY_ENABLED,
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
-    connector: env.CRM_CONNECTOR as CrmConnectorName,
+    connector: env.CRM_CONNECTOR,
+    connectorSettings: env.connectorSettings ?? {},
     auth: env.CRM_AUTH as CrmConfig['auth'],
     basicUser: env.CRM_BASIC_USER,
     basicPassword: env.CRM_BASIC_PASSWORD,
-    salesforceApiVersion: env.SALESFORCE_API_VERSION,
     batchSize: env.CRM_BATCH_SIZE,
     batchWaitMs: env.CRM_BATCH_WAIT_MS,
     tokenUrl: env.CRM_TOKEN_URL,

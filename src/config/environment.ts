@@ -7,7 +7,6 @@ import {
   IsOptional,
   IsString,
   IsUrl,
-  Matches,
   Max,
   Min,
   validateSync,
@@ -16,10 +15,6 @@ import {
 
 /** The spellings WEBHOOK_AUTH_MODES accepts; the webhook module has a verifier for each. */
 const AUTH_MODES = ['hmac', 'basic', 'apikey', 'standard'];
-export const CRM_CONNECTORS = ['generic', 'salesforce', 'dataverse', 'hubspot', 'zendesk'] as const;
-export type CrmConnectorName = (typeof CRM_CONNECTORS)[number];
-/** The most events one request of a batching connector may carry (its CRM's own limit). */
-const BATCH_LIMITS: Partial<Record<CrmConnectorName, number>> = { salesforce: 200, hubspot: 100 };
 
 /** Empty variables count as unset, as most deployment tools cannot "unset" a variable. */
 const blankToUndefined = (value: unknown) => (value === '' ? undefined : value);
@@ -192,8 +187,9 @@ export class Environment {
   @IsBoolean()
   DELIVERY_ENABLED = true;
 
+  /** One of the connectors given to validateEnvironment (the Crm module's registry). */
   @Transform(toLower)
-  @IsIn(CRM_CONNECTORS)
+  @IsString()
   CRM_CONNECTOR = 'generic';
 
   @Transform(toLower)
@@ -209,14 +205,10 @@ export class Environment {
   @IsString()
   CRM_BASIC_PASSWORD?: string;
 
-  @Transform(toTrimmed)
-  @Matches(/^\d{2,3}\.\d$/, { message: 'SALESFORCE_API_VERSION must look like 62.0' })
-  SALESFORCE_API_VERSION = '62.0';
-
+  /** At most the chosen connector's own limit (checked with it). */
   @Transform(toInt)
   @IsInt()
   @Min(1)
-  @Max(200)
   CRM_BATCH_SIZE = 1;
 
   @Transform(toInt)
@@ -311,13 +303,16 @@ export class Environment {
   @Transform(toBool)
   @IsBoolean()
   OPENAPI_ENABLED = true;
+
+  /** The chosen CRM connector's own variables, validated (see ConnectorEnvironment); not a variable. */
+  declare connectorSettings?: object;
 }
 
 /** The environment the application is built from: the CRM it delivers to is known. */
 export type EnvironmentWithCrm = Environment & { CRM_BASE_URL: string };
 
 export function hasCrm(env: Environment): env is EnvironmentWithCrm {
-  // The sandbox speaks the generic API only; Salesforce names its API base in the token answer.
+  // The sandbox speaks the generic API only; another connector names its CRM (or has it named in its token answer).
   return env.CRM_BASE_URL !== undefined || env.CRM_CONNECTOR !== 'generic';
 }
 
@@ -368,55 +363,55 @@ function describe(errors: ValidationError[]): string[] {
   });
 }
 
-type Missing = (name: keyof Environment, why: string) => void;
-
-/** The generic connector: a real CRM (CRM_BASE_URL) needs its credentials; without one the sandbox issues them. */
-function genericCrmProblems(env: Environment, failed: Set<string>, missing: Missing): string[] {
-  const problems: string[] = [];
-  const production = env.NODE_ENV === 'production';
-  if (production) missing('CRM_BASE_URL', 'in production');
-  if (production || (env.CRM_BASE_URL !== undefined && !failed.has('CRM_BASE_URL'))) {
-    const where = production ? 'in production' : 'with CRM_BASE_URL set';
-    if (env.CRM_AUTH === 'static') missing('CRM_ACCESS_TOKEN', `when CRM_AUTH=static ${where}`);
-    else if (env.CRM_AUTH === 'basic') problems.push('CRM_AUTH: basic is for CRM_CONNECTOR=zendesk');
-    else {
-      missing('CRM_TOKEN_URL', `when CRM_AUTH=client_credentials ${where}`);
-      missing('CRM_CLIENT_ID', `when CRM_AUTH=client_credentials ${where}`);
-      missing('CRM_CLIENT_SECRET', `when CRM_AUTH=client_credentials ${where}`);
-    }
-  }
-  if (env.CRM_BATCH_SIZE > 1) problems.push('CRM_BATCH_SIZE: the generic connector sends one event per request (1)');
-  return problems;
+/** `NAME: required <why>` for each of `names` the environment leaves unset. */
+export function unsetVariables(env: Environment, names: Array<keyof Environment>, why: string): string[] {
+  return names.filter((name) => env[name] === undefined).map((name) => `${name}: required ${why}`);
 }
 
-/** What each CRM connector needs: its API base, its credentials, a mappings file, a batch size it allows. */
-function connectorProblems(env: Environment, missing: Missing): string[] {
+/**
+ * What a CRM connector asks of the environment. Config names none: the Crm module's registry lists
+ * them, and bootstrap hands them to `validateEnvironment`.
+ */
+export interface ConnectorEnvironment {
+  /** The CRM_CONNECTOR value choosing it. */
+  readonly name: string;
+  /** The most events one request may carry: its CRM's own limit (1: it does not batch). */
+  readonly maxBatchSize: number;
+  /** Its own variables, if any: a class-validator class whose property initialisers are the defaults. */
+  readonly Settings?: new () => object;
+  /** What it requires of the shared variables (`failed`: those already refused), one `VARIABLE: why` each. */
+  problems(env: Environment, failed: ReadonlySet<string>): string[];
+}
+
+/** Each connector's own variables, checked whichever is chosen; the chosen one's settings. */
+function connectorSettings(raw: Record<string, unknown>, connectors: readonly ConnectorEnvironment[], chosen: string) {
   const problems: string[] = [];
-  const connector = env.CRM_CONNECTOR as CrmConnectorName;
-  const why = `with CRM_CONNECTOR=${connector}`;
-  missing('MAPPINGS_FILE', `${why} (it names the CRM objects)`);
-  if (connector !== 'salesforce') missing('CRM_BASE_URL', why);
-  if (connector === 'salesforce' || connector === 'dataverse') {
-    missing('CRM_TOKEN_URL', why);
-    missing('CRM_CLIENT_ID', why);
-    missing('CRM_CLIENT_SECRET', why);
+  let settings: object = {};
+  for (const { name, Settings } of connectors) {
+    if (!Settings) continue;
+    const instance = plainToInstance(Settings, setVariables(raw, Object.keys(new Settings())), {
+      exposeDefaultValues: true,
+    });
+    problems.push(...describe(validateSync(instance)));
+    if (name === chosen) settings = instance;
   }
-  if (connector === 'hubspot') missing('CRM_ACCESS_TOKEN', `${why} (a private-app token)`);
-  if (connector === 'zendesk') {
-    if (env.CRM_AUTH === 'basic') {
-      missing('CRM_BASIC_USER', `${why} and CRM_AUTH=basic (<email>/token)`);
-      missing('CRM_BASIC_PASSWORD', `${why} and CRM_AUTH=basic (the API token)`);
-    } else if (env.CRM_AUTH === 'static') missing('CRM_ACCESS_TOKEN', `${why} and CRM_AUTH=static`);
-    else problems.push(`CRM_AUTH: must be basic or static ${why}`);
-  }
-  const limit = BATCH_LIMITS[connector] ?? 1;
+  return { problems, settings };
+}
+
+/** The chosen connector's requirements and batch limit. */
+function connectorProblems(env: Environment, failed: Set<string>, connectors: readonly ConnectorEnvironment[]) {
+  const connector = connectors.find(({ name }) => name === env.CRM_CONNECTOR);
+  if (!connector) return [`CRM_CONNECTOR: must be one of ${connectors.map(({ name }) => name).join(', ')}`];
+  const problems = connector.problems(env, failed);
+  const limit = connector.maxBatchSize;
   if (env.CRM_BATCH_SIZE > limit) {
-    problems.push(`CRM_BATCH_SIZE: at most ${limit} ${why}${limit === 1 ? ' (it does not batch)' : ''}`);
+    const why = limit === 1 ? ' (it does not batch)' : '';
+    problems.push(`CRM_BATCH_SIZE: at most ${limit} with CRM_CONNECTOR=${connector.name}${why}`);
   }
   return problems;
 }
 
-function crossFieldProblems(env: Environment, failed: Set<string>): string[] {
+function crossFieldProblems(env: Environment): string[] {
   const problems: string[] = [];
   const production = env.NODE_ENV === 'production';
   const modes = splitList(env.WEBHOOK_AUTH_MODES);
@@ -444,24 +439,34 @@ function crossFieldProblems(env: Environment, failed: Set<string>): string[] {
       break;
     }
   }
-  if (env.CRM_CONNECTOR === 'generic') problems.push(...genericCrmProblems(env, failed, missing));
-  else problems.push(...connectorProblems(env, missing));
   if (env.CRM_RETRY_MAX_MS < env.CRM_RETRY_BASE_MS) {
     problems.push('CRM_RETRY_MAX_MS: must not be smaller than CRM_RETRY_BASE_MS');
   }
   return problems;
 }
 
-/** Validates the raw environment; throws one error naming every bad variable. */
-export function validateEnvironment(raw: Record<string, unknown>): Environment {
-  const known = Object.keys(new Environment());
-  const set = Object.fromEntries(
-    Object.entries(raw).filter(([k, v]) => known.includes(k) && v !== undefined && v !== ''),
-  );
-  const env = plainToInstance(Environment, set, { exposeDefaultValues: true });
-  const problems = describe(validateSync(env));
+/** The variables of `raw` among `names` that are set (empty counts as unset). */
+function setVariables(raw: Record<string, unknown>, names: string[]): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(raw).filter(([k, v]) => names.includes(k) && v !== undefined && v !== ''));
+}
+
+/**
+ * Validates the raw environment, with the rules of every CRM connector in `connectors`; throws one
+ * error naming every bad variable. The chosen connector's own variables are `connectorSettings`.
+ */
+export function validateEnvironment(
+  raw: Record<string, unknown>,
+  connectors: readonly ConnectorEnvironment[],
+): Environment {
+  const env = plainToInstance(Environment, setVariables(raw, Object.keys(new Environment())), {
+    exposeDefaultValues: true,
+  });
+  const own = connectorSettings(raw, connectors, env.CRM_CONNECTOR);
+  const problems = [...describe(validateSync(env)), ...own.problems];
   const failed = new Set(problems.map((p) => p.split(':')[0]));
-  problems.push(...crossFieldProblems(env, failed).filter((p) => !failed.has(p.split(':')[0])));
+  const crossField = [...crossFieldProblems(env), ...connectorProblems(env, failed, connectors)];
+  problems.push(...crossField.filter((p) => !failed.has(p.split(':')[0])));
   if (problems.length > 0) throw new ConfigValidationError(problems);
+  env.connectorSettings = own.settings;
   return env;
 }

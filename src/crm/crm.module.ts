@@ -6,13 +6,8 @@ import { QueueModule } from '../queue/queue.module';
 import { TelemetryModule } from '../telemetry/telemetry.module';
 import { CrmBreaker } from './client/crm-breaker';
 import { CrmClient } from './client/crm-client';
-import { outboundHttpOptions } from './client/outbound-http';
-import { connectorProviders } from './connectors/connector-choice';
-import { DataverseConnector } from './connectors/dataverse.connector';
-import { GenericConnector } from './connectors/generic.connector';
-import { HubspotConnector } from './connectors/hubspot.connector';
-import { SalesforceConnector } from './connectors/salesforce.connector';
-import { ZendeskConnector } from './connectors/zendesk.connector';
+import { outboundHttpOptions } from './outbound/outbound-http';
+import { chosenConnectorProviders } from './connector-registry';
 import { ConnectorCheck, CrmCheck } from './crm-check';
 import { CrmStatus, LiveCrmStatus } from './crm-status';
 import { DeliveryVerdicts } from './delivery/delivery-verdicts';
@@ -21,7 +16,10 @@ import { TokenModule } from './token/token.module';
 
 const UNLIMITED = -1;
 
-/** CRM delivery: the API client (token, breaker, one retry after a 401), the connectors and the delivery worker. */
+/**
+ * CRM delivery: the API client (token, breaker, one retry after a 401), the connector CRM_CONNECTOR
+ * chose from the registry with its credential flow, and the delivery worker.
+ */
 @Module({
   imports: [
     QueueModule,
@@ -37,13 +35,7 @@ const UNLIMITED = -1;
   providers: [
     CrmBreaker,
     CrmClient,
-    ...connectorProviders([
-      GenericConnector,
-      SalesforceConnector,
-      DataverseConnector,
-      HubspotConnector,
-      ZendeskConnector,
-    ]),
+    ...chosenConnectorProviders,
     DeliveryVerdicts,
     DeliveryWorker,
     { provide: CrmStatus, useClass: LiveCrmStatus },

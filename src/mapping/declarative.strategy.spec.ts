@@ -4,11 +4,12 @@ import { dialogEvent, entities } from '../shared/dialog-completed-event.fixture'
 import { MissingEntityError } from './mapping-errors';
 import { DeclarativeStrategy } from './declarative.strategy';
 import { MappingDefinition, parseMappingsFile } from './mapping-definition';
+import { PathTargetRules } from './mapping-rules';
 
 const EXAMPLE = join(__dirname, '..', '..', 'mappings', 'example.json');
 
 function exampleStrategy(): DeclarativeStrategy {
-  const [definition] = parseMappingsFile(EXAMPLE, readFileSync(EXAMPLE, 'utf8'));
+  const [definition] = parseMappingsFile(EXAMPLE, readFileSync(EXAMPLE, 'utf8'), new PathTargetRules('generic'));
   return new DeclarativeStrategy(definition);
 }
 

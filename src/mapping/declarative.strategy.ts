@@ -15,7 +15,7 @@ function metadataValue(metadata: Record<string, unknown>, path: string): unknown
   return current ?? undefined;
 }
 
-/** `comment/body` → `{ comment: { body } }`, as Zendesk tickets and user fields need. */
+/** `comment/body` → `{ comment: { body } }`, as ticket comments and custom user fields need. */
 function setNested(target: Record<string, unknown>, [head, ...rest]: string[], value: unknown): void {
   const own = Object.hasOwn(target, head) ? target[head] : undefined;
   const next = rest.length === 0 ? value : typeof own === 'object' && own !== null ? own : {};

@@ -7,7 +7,7 @@ export abstract class IntentMapper {
   abstract intents(): string[];
   /** Every `objectType` the mapped intents produce, once each. */
   abstract objectTypes(): string[];
-  /** The CRM object and id field each file entry names (connectors other than generic). */
+  /** The CRM object and id field each file entry names (connectors mapping to records). */
   abstract targets(): MappingTarget[];
 }
 
@@ -17,6 +17,6 @@ export interface MappingTarget {
   idField: string;
   /** The CRM field names the mapping writes (a `/` nests, as in `user_fields/<key>`). */
   fields: string[];
-  /** Fields that name another record by its key (Dataverse `@odata.bind`). */
+  /** Fields that name another record by its key (an OData `@odata.bind`). */
   binds: Array<{ field: string; entitySet: string; key: string }>;
 }

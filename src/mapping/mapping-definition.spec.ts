@@ -1,9 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CrmConnectorName } from '../config/environment';
-import { MappingsFileError, parseMappingsFile } from './mapping-definition';
+import { MappingsFileError, parseMappingsFile as parseWith } from './mapping-definition';
+import { MappingRules, PathTargetRules, RecordTargetRules } from './mapping-rules';
 
 const EXAMPLE = join(__dirname, '..', '..', 'mappings', 'example.json');
+/** The rules of a connector mapping to paths (the default connector's). */
+const PATHS = new PathTargetRules('generic');
+const parseMappingsFile = (file: string, text: string, rules: MappingRules = PATHS) => parseWith(file, text, rules);
 
 /** A valid entry to break one piece at a time. */
 const entry = (overrides: Record<string, unknown> = {}) => ({
@@ -167,57 +170,20 @@ describe('parseMappingsFile', () => {
     expect(error.message).toContain('mappings[2]: intent "schedule_callback" is mapped twice');
   });
 
-  describe('bind sources', () => {
-    const bind = { entitySet: 'contacts', key: 'cognigy_customerid', entity: 'customerId' };
-    const incident = (fields: Record<string, unknown>) => ({
-      mappings: [
-        {
-          intent: 'log_support_ticket',
-          objectType: 'ticket',
-          object: 'incidents',
-          idField: 'cognigy_ticketid',
-          idEntity: 'ticketId',
-          fields,
-        },
-      ],
-    });
-    const refused = (document: unknown, connector: CrmConnectorName = 'dataverse') => {
-      try {
-        parseMappingsFile('m.json', JSON.stringify(document), connector);
-      } catch (error) {
-        return (error as MappingsFileError).message;
-      }
-      throw new Error('expected a refusal');
+  it('refuses a bind source under a connector without lookups by key, naming the field', () => {
+    const bind = { bind: { entitySet: 'contacts', key: 'cognigy_customerid', entity: 'customerId' } };
+    const contact = {
+      ...entry({ fields: { 'c@odata.bind': bind } }),
+      path: undefined,
+      object: 'Contact',
+      idField: 'Id__c',
     };
-    const field = 'mappings[0] (log_support_ticket).fields';
-
-    it('accepts a bind under CRM_CONNECTOR=dataverse', () => {
-      const [definition] = parseMappingsFile(
-        'm.json',
-        JSON.stringify(incident({ 'customerid_contact@odata.bind': { bind } })),
-        'dataverse',
-      );
-      expect(definition.fields['customerid_contact@odata.bind']).toEqual({ bind });
-    });
-
-    it('refuses a bind under any other connector, naming the field', () => {
-      expect(refused(incident({ 'customerid_contact@odata.bind': { bind } }), 'salesforce')).toContain(
-        `${field}.customerid_contact@odata.bind.bind: only with CRM_CONNECTOR=dataverse (this is CRM_CONNECTOR=salesforce)`,
-      );
-      const generic = refused({ mappings: [entry({ fields: { 'x@odata.bind': { bind } } })] }, 'generic');
-      expect(generic).toContain('only with CRM_CONNECTOR=dataverse (this is CRM_CONNECTOR=generic)');
-    });
-
-    it.each([
-      ['a field not named <nav>@odata.bind', { customerid: { bind } }, '.customerid: a bind field is named'],
-      ['a bind that is not an object', { 'c@odata.bind': { bind: 'contacts' } }, '.bind: must be an object'],
-      ['an unknown bind key', { 'c@odata.bind': { bind: { ...bind, id: 1 } } }, '.bind: unknown key(s) id'],
-      ['an entity set with a slash', { 'c@odata.bind': { bind: { ...bind, entitySet: '/contacts' } } }, '.entitySet'],
-      ['a missing key', { 'c@odata.bind': { bind: { ...bind, key: undefined } } }, '.bind.key: must be a Dataverse'],
-      ['an empty entity', { 'c@odata.bind': { bind: { ...bind, entity: '' } } }, '.bind.entity: must be a non-empty'],
-    ])('refuses %s, naming the field', (_case, fields, message) => {
-      expect(refused(incident(fields))).toContain(`${field}.`);
-      expect(refused(incident(fields))).toContain(message);
-    });
+    const salesforce = new RecordTargetRules('salesforce');
+    expect(() => parseMappingsFile('m.json', JSON.stringify({ mappings: [contact] }), salesforce)).toThrow(
+      'mappings[0] (schedule_callback).fields.c@odata.bind.bind: not with CRM_CONNECTOR=salesforce, which has no lookups by key',
+    );
+    expect(refusal({ mappings: [entry({ fields: { 'x@odata.bind': bind } })] }).message).toContain(
+      'fields.x@odata.bind.bind: not with CRM_CONNECTOR=generic, which has no lookups by key',
+    );
   });
 });

@@ -1,13 +1,10 @@
-import { CrmConnectorName } from '../config/environment';
-
-/** Zendesk has an upsert by external id for users, and a lookup by external id for tickets. */
-const ZENDESK_OBJECTS = ['users', 'tickets'];
+import { MappingRules } from './mapping-rules';
 
 export const EVENT_FIELDS = ['timestamp', 'conversationId', 'botId', 'status', 'intent'] as const;
 export type EventField = (typeof EVENT_FIELDS)[number];
 
 /**
- * A Dataverse lookup set by another table's alternate key: the field
+ * An OData lookup set by another table's alternate key: the field
  * `<navigation property>@odata.bind` gets `/<entitySet>(<key>='<the entity's value>')`.
  */
 export interface ODataBind {
@@ -26,9 +23,9 @@ export type FieldSource =
 /** How the events of one intent become a CRM upsert (a built-in strategy declares one in code). */
 export interface UpsertRecipe {
   objectType: string;
-  /** The generic connector's request path. */
+  /** The request path, for a connector that maps to paths. */
   path?: string;
-  /** Any other connector's CRM object and external-id field. */
+  /** The CRM object and external-id field, for a connector that maps to records. */
   object?: string;
   idField?: string;
   idEntity: string;
@@ -50,43 +47,11 @@ export class MappingsFileError extends Error {
 
 const ENTRY_KEYS = ['intent', 'objectType', 'path', 'object', 'idField', 'idEntity', 'minConfidence', 'fields'];
 const SOURCE_KEYS = ['entity', 'metadata', 'event', 'literal', 'bind'];
-const BIND_KEYS = ['entitySet', 'key', 'entity'];
-/** Dataverse names (entity sets, columns, navigation properties): letters, digits and `_`. */
-const DATAVERSE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const BIND_FIELD = /^[A-Za-z_][A-Za-z0-9_]*@odata\.bind$/;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isName = (v: unknown): v is string => typeof v === 'string' && v.trim() !== '';
 
-/** A bind only means something to Dataverse, and only in a field that is a navigation property's bind. */
-function checkBind(where: string, field: string, bind: unknown, connector: CrmConnectorName, problems: string[]): void {
-  if (connector !== 'dataverse') {
-    return void problems.push(`${where}.bind: only with CRM_CONNECTOR=dataverse (this is CRM_CONNECTOR=${connector})`);
-  }
-  if (!BIND_FIELD.test(field)) {
-    problems.push(
-      `${where}: a bind field is named <navigation property>@odata.bind, e.g. customerid_contact@odata.bind`,
-    );
-  }
-  if (!isObject(bind)) return void problems.push(`${where}.bind: must be an object with ${BIND_KEYS.join(', ')}`);
-  const unknown = Object.keys(bind).filter((k) => !BIND_KEYS.includes(k));
-  if (unknown.length > 0) problems.push(`${where}.bind: unknown key(s) ${unknown.join(', ')}`);
-  for (const key of ['entitySet', 'key']) {
-    const value = bind[key];
-    if (!(typeof value === 'string' && DATAVERSE_NAME.test(value))) {
-      problems.push(`${where}.bind.${key}: must be a Dataverse name (letters, digits, _)`);
-    }
-  }
-  if (!isName(bind.entity)) problems.push(`${where}.bind.entity: must be a non-empty string`);
-}
-
-function checkSource(
-  where: string,
-  field: string,
-  source: unknown,
-  connector: CrmConnectorName,
-  problems: string[],
-): void {
+function checkSource(where: string, field: string, source: unknown, rules: MappingRules, problems: string[]): void {
   if (!isObject(source)) return void problems.push(`${where}: must be an object with one source`);
   const keys = Object.keys(source);
   const unknown = keys.filter((k) => !SOURCE_KEYS.includes(k));
@@ -102,7 +67,7 @@ function checkSource(
       problems.push(`${where}.literal: must be a string, number or boolean`);
     }
   } else if (kind === 'bind') {
-    checkBind(where, field, value, connector, problems);
+    problems.push(...rules.bindProblems(where, field, value));
   } else if (kind === 'event') {
     if (!(EVENT_FIELDS as readonly unknown[]).includes(value)) {
       problems.push(`${where}.event: must be one of ${EVENT_FIELDS.join(', ')}`);
@@ -112,44 +77,14 @@ function checkSource(
   }
 }
 
-/** Generic entries name a path; the other connectors' entries name the CRM object and id field instead. */
-function checkTarget(
-  where: string,
-  entry: Record<string, unknown>,
-  connector: CrmConnectorName,
-  problems: string[],
-): void {
-  if (connector === 'generic') {
-    if (typeof entry.path !== 'string' || !entry.path.startsWith('/')) {
-      problems.push(`${where}.path: must be a string starting with "/"`);
-    }
-    for (const key of ['object', 'idField']) {
-      if (key in entry)
-        problems.push(`${where}.${key}: only with a CRM_CONNECTOR other than generic (this one takes a path)`);
-    }
-    return;
-  }
-  if ('path' in entry)
-    problems.push(`${where}.path: not used with CRM_CONNECTOR=${connector}; name the object and idField`);
-  for (const key of ['object', 'idField']) {
-    if (!isName(entry[key])) problems.push(`${where}.${key}: required with CRM_CONNECTOR=${connector}`);
-  }
-  if (connector === 'zendesk' && isName(entry.object) && !ZENDESK_OBJECTS.includes(entry.object)) {
-    problems.push(`${where}.object: CRM_CONNECTOR=zendesk upserts ${ZENDESK_OBJECTS.join(' or ')}`);
-  }
-  if (connector === 'zendesk' && isName(entry.idField) && entry.idField !== 'external_id') {
-    problems.push(`${where}.idField: CRM_CONNECTOR=zendesk finds records by external_id`);
-  }
-}
-
-function checkEntry(where: string, entry: unknown, connector: CrmConnectorName, problems: string[]): void {
+function checkEntry(where: string, entry: unknown, rules: MappingRules, problems: string[]): void {
   if (!isObject(entry)) return void problems.push(`${where}: must be an object`);
   const unknown = Object.keys(entry).filter((k) => !ENTRY_KEYS.includes(k));
   if (unknown.length > 0) problems.push(`${where}: unknown key(s) ${unknown.join(', ')}`);
   for (const key of ['intent', 'objectType', 'idEntity']) {
     if (!isName(entry[key])) problems.push(`${where}.${key}: must be a non-empty string`);
   }
-  checkTarget(where, entry, connector, problems);
+  problems.push(...rules.targetProblems(where, entry));
   const confidence = entry.minConfidence;
   if (confidence !== undefined && !(typeof confidence === 'number' && confidence >= 0 && confidence <= 1)) {
     problems.push(`${where}.minConfidence: must be a number between 0 and 1`);
@@ -158,16 +93,12 @@ function checkEntry(where: string, entry: unknown, connector: CrmConnectorName, 
     return void problems.push(`${where}.fields: must be an object with at least one field`);
   }
   for (const [name, source] of Object.entries(entry.fields)) {
-    checkSource(`${where}.fields.${name}`, name, source, connector, problems);
+    checkSource(`${where}.fields.${name}`, name, source, rules, problems);
   }
 }
 
-/** Parses and checks the whole file; throws one error naming every problem. */
-export function parseMappingsFile(
-  file: string,
-  text: string,
-  connector: CrmConnectorName = 'generic',
-): MappingDefinition[] {
+/** Parses and checks the whole file, entries by the chosen connector's `rules`; throws one error naming every problem. */
+export function parseMappingsFile(file: string, text: string, rules: MappingRules): MappingDefinition[] {
   let document: unknown;
   try {
     document = JSON.parse(text);
@@ -183,7 +114,7 @@ export function parseMappingsFile(
   const seen = new Set<string>();
   document.mappings.forEach((entry: unknown, i: number) => {
     const intent = isObject(entry) && isName(entry.intent) ? entry.intent : undefined;
-    checkEntry(`mappings[${i}]${intent ? ` (${intent})` : ''}`, entry, connector, problems);
+    checkEntry(`mappings[${i}]${intent ? ` (${intent})` : ''}`, entry, rules, problems);
     if (intent && seen.has(intent)) problems.push(`mappings[${i}]: intent "${intent}" is mapped twice`);
     if (intent) seen.add(intent);
   });

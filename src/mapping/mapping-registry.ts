@@ -9,6 +9,7 @@ import { DeclarativeStrategy } from './declarative.strategy';
 import { IntentMapper, MappingTarget } from './intent-mapper';
 import { IntentMapping, IntentStrategy } from './intent-strategy';
 import { MappingsFileError, parseMappingsFile } from './mapping-definition';
+import { MappingRules } from './mapping-rules';
 
 export class StrategyRegistryError extends Error {
   constructor(problem: string) {
@@ -30,14 +31,15 @@ export class MappingRegistry extends IntentMapper implements OnModuleInit {
   constructor(
     private readonly discovery: DiscoveryService,
     @Inject(mappingConfig.KEY) private readonly config: ConfigType<typeof mappingConfig>,
+    private readonly rules: MappingRules,
   ) {
     super();
   }
 
   async onModuleInit(): Promise<void> {
     const discovered = this.discoverStrategies();
-    // Built-in intents address the generic CRM's paths: other connectors map only what the file maps.
-    const strategies = this.config.connector === 'generic' ? discovered : new Map<string, IntentStrategy>();
+    // Built-in intents address request paths: a connector mapping to records maps only what the file maps.
+    const strategies = this.rules.mapsToPaths ? discovered : new Map<string, IntentStrategy>();
     if (this.config.mappingsFile) {
       for (const definition of await this.loadFile(this.config.mappingsFile)) {
         strategies.set(definition.intent, new DeclarativeStrategy(definition));
@@ -80,7 +82,7 @@ export class MappingRegistry extends IntentMapper implements OnModuleInit {
     } catch (error) {
       throw new MappingsFileError(file, [`cannot be read: ${(error as NodeJS.ErrnoException).code}`]);
     }
-    return parseMappingsFile(file, text, this.config.connector);
+    return parseMappingsFile(file, text, this.rules);
   }
 
   map(event: DialogCompletedEvent): CrmUpsert {

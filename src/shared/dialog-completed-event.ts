@@ -30,9 +30,9 @@ export interface CrmUpsert {
   method: 'POST';
   /** The generic connector's request path. */
   path?: string;
-  /** The CRM object (Salesforce sObject, Dataverse entity set, HubSpot object, Zendesk resource). */
+  /** The CRM object (an sObject, an entity set, an object type, a resource: the connector's word for it). */
   object?: string;
-  /** The CRM field holding the external id (Salesforce external id, Dataverse alternate key...). */
+  /** The CRM field holding the external id (an external-id field, an alternate key...). */
   idField?: string;
   externalId: string;
   body: Record<string, unknown>;

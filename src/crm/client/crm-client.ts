@@ -9,7 +9,7 @@ import { TokenProvider } from '../token/token-provider';
 import { readCappedBody } from './capped-body';
 import { BreakerOpenError, CrmBreaker } from './crm-breaker';
 import { CrmRequest, isBreakerFailureStatus } from './crm-request';
-import { deadline, isTimeoutCode } from './outbound-http';
+import { deadline, isTimeoutCode } from '../outbound/outbound-http';
 
 /** How one exchange ended. `sent`: CRM requests made (token requests not included). */
 type ExchangeResult =

@@ -1,18 +1,14 @@
-import { CrmConnectorName } from '../../config/environment';
 import { ClaimedEvent } from '../../queue/stored-event';
-import type { CheckedMapping, MappingCheck } from '../crm-check';
-import { EventVerdict } from '../delivery/verdict';
+import { CheckedMapping, MappingCheck } from './mapping-check';
+import { EventVerdict } from './verdict';
 
 /**
  * How a mapped upsert reaches one kind of CRM: the requests an event (or a batch of events of one
  * mapping) becomes, and the verdict for each answer. Token flow, breaker, retries, order, dead
- * letters and the store are shared and do not change per connector.
+ * letters and the store are shared and do not change per connector. Its name, batch limit,
+ * settings, credential flow and mapping rules are in its definition (`ConnectorDefinition`).
  */
 export abstract class CrmConnector {
-  abstract readonly name: CrmConnectorName;
-  /** Events one request may carry: 1 for connectors that do not batch. */
-  abstract readonly maxBatchSize: number;
-
   /** Delivers one event, or a batch of events of one mapping: one verdict per event, in order. */
   abstract deliver(events: ClaimedEvent[]): Promise<EventVerdict[]>;
 

@@ -5,7 +5,7 @@ import { DeliveryQueue } from '../../queue/delivery-queue';
 import { ClaimedEvent } from '../../queue/stored-event';
 import { Telemetry } from '../../telemetry/telemetry';
 import { backoffDelay } from './retry-policy';
-import { connectorErrorReason, EventVerdict, retryVerdict } from './verdict';
+import { connectorErrorReason, EventVerdict, retryVerdict } from '../connectors/verdict';
 
 /** Applies each event's delivery verdict: the store, the telemetry, the log. */
 @Injectable()

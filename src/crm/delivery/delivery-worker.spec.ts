@@ -12,7 +12,7 @@ import { CrmBreaker } from '../client/crm-breaker';
 import { CrmConnector } from '../connectors/crm-connector';
 import { DeliveryVerdicts } from './delivery-verdicts';
 import { DeliveryWorker } from './delivery-worker';
-import { deliveredVerdict, EventVerdict } from './verdict';
+import { deliveredVerdict, EventVerdict } from '../connectors/verdict';
 
 /** The real SQLite store, whose n-th claimDue or nextDueAt call fails (a busy or lost store). */
 class FailingStore extends SqliteEventStore {
@@ -51,7 +51,7 @@ const crm = (overrides: Partial<CrmConfig>): CrmConfig => ({
   shutdownGraceMs: 1000,
   connector: 'generic',
   auth: 'static',
-  salesforceApiVersion: '62.0',
+  connectorSettings: {},
   batchSize: 1,
   batchWaitMs: 0,
   clientAuth: 'basic',

@@ -16,7 +16,7 @@ import { planBatches } from './batch-plan';
 import { DeliveryBudget, EventLoopDelay } from './delivery-budget';
 import { DeliveryVerdicts } from './delivery-verdicts';
 import { RateLimiter } from './rate-limiter';
-import { EventVerdict } from './verdict';
+import { EventVerdict } from '../connectors/verdict';
 
 const IDLE_POLL_MS = 1000;
 const ERROR_PAUSE_MS = 1000;

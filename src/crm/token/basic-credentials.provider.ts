@@ -1,6 +1,6 @@
 import { TokenProvider, TokenState } from './token-provider';
 
-/** CRM_AUTH=basic (Zendesk: `<email>/token` and an API token): sent as HTTP Basic; a 401 cannot be refreshed. */
+/** CRM_AUTH=basic (e.g. `<email>/token` and an API token): sent as HTTP Basic; a 401 cannot be refreshed. */
 export class BasicCredentialsProvider extends TokenProvider {
   override readonly scheme = 'Basic';
   private readonly credential: string;

@@ -1,7 +1,7 @@
 import { HttpService } from '@nestjs/axios';
 import { Logger } from '@nestjs/common';
 import { firstValueFrom } from 'rxjs';
-import { deadline, isTimeoutCode } from '../client/outbound-http';
+import { deadline, isTimeoutCode } from '../outbound/outbound-http';
 import { TokenProvider, TokenState, TokenUnavailableError } from './token-provider';
 
 export interface ClientCredentials {
@@ -13,10 +13,12 @@ export interface ClientCredentials {
   /** Deadline of the whole token exchange: a stalled endpoint fails the attempt. */
   timeoutMs: number;
   /**
-   * Salesforce: the answer names the API base (`instance_url`) and has no `expires_in`, so the
-   * token is kept until the CRM refuses it.
+   * A CRM whose answer names the API base: reads it from the answer, or throws
+   * TokenUnavailableError naming why it cannot be used.
    */
-  salesforce?: boolean;
+  apiBaseOf?: (answer: TokenAnswer) => string;
+  /** A CRM whose answer may have no `expires_in`: then the token is kept until the CRM refuses it. */
+  keptUntilRefused?: boolean;
 }
 
 interface CachedToken {
@@ -28,11 +30,12 @@ interface CachedToken {
 
 const REFRESH_RETRY_MS = 5000;
 
-interface TokenAnswer {
+/** The token endpoint's JSON answer, as read: fields a CRM adds (e.g. the API base) are kept. */
+export interface TokenAnswer {
   access_token?: unknown;
   expires_in?: unknown;
-  instance_url?: unknown;
   error?: unknown;
+  [field: string]: unknown;
 }
 
 /** RFC 6749 §2.3.1: client id and secret are form-encoded before they go into Basic. */
@@ -137,22 +140,15 @@ export class ClientCredentialsTokenProvider extends TokenProvider {
       const reason = typeof body?.error === 'string' ? `: ${body.error.slice(0, 100)}` : '';
       throw new TokenUnavailableError(`token endpoint answered ${response.status}${reason}`);
     }
-    this.cached = { token: body.access_token, ...this.lifetime(body), apiBase: this.apiBaseOf(body) };
+    this.cached = { token: body.access_token, ...this.lifetime(body), apiBase: this.credentials.apiBaseOf?.(body) };
     return body.access_token;
   }
 
   private lifetime(body: TokenAnswer): Pick<CachedToken, 'expiresAt' | 'refreshAt'> {
-    if (this.credentials.salesforce && body.expires_in === undefined)
+    if (this.credentials.keptUntilRefused && body.expires_in === undefined)
       return { expiresAt: Infinity, refreshAt: Infinity };
     const expiresIn = Number(body.expires_in) > 0 ? Number(body.expires_in) : 3600;
     const now = Date.now();
     return { expiresAt: now + expiresIn * 1000, refreshAt: now + (expiresIn - Math.min(60, expiresIn / 2)) * 1000 };
-  }
-
-  private apiBaseOf(body: TokenAnswer): string | undefined {
-    if (!this.credentials.salesforce) return undefined;
-    const url = typeof body.instance_url === 'string' ? body.instance_url : '';
-    if (!/^https?:\/\/[^/]+/.test(url)) throw new TokenUnavailableError('token answer has no usable instance_url');
-    return url.replace(/\/+$/, '');
   }
 }

@@ -1,6 +1,6 @@
 import { TokenProvider, TokenState } from './token-provider';
 
-/** CRM_AUTH=static: a fixed token (e.g. a HubSpot private-app token); a 401 cannot be refreshed. */
+/** CRM_AUTH=static: a fixed token (e.g. a private-app token); a 401 cannot be refreshed. */
 export class StaticTokenProvider extends TokenProvider {
   constructor(private readonly token: string) {
     super();

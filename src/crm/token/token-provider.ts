@@ -18,7 +18,7 @@ export class TokenUnavailableError extends Error {
 export abstract class TokenProvider {
   /** The Authorization scheme the credential goes with. */
   readonly scheme: 'Bearer' | 'Basic' = 'Bearer';
-  /** The API base the token answer named (Salesforce's instance_url), if it names one. */
+  /** The API base the token answer named (a CRM whose answer names its instance), if it names one. */
   apiBase(): string | undefined {
     return undefined;
   }

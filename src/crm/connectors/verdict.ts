@@ -1,6 +1,10 @@
 import { AttemptRecord, AttemptResult } from '../../queue/stored-event';
 import { CrmResult } from '../client/crm-client';
-import { retryAfterMs } from './retry-policy';
+
+/**
+ * The verdict vocabulary of the connector contract: what a connector's judging of an answer
+ * tells the delivery worker to do with each event.
+ */
 
 /** What a delivery attempt means for one event. */
 export type Verdict =
@@ -45,6 +49,17 @@ export const deadVerdict = (status: number | null, error: string): Verdict => ({
   action: 'dead',
   attempt: { status, error },
 });
+
+/** `Retry-After` as seconds or an HTTP-date, in milliseconds from `now`; undefined when unusable. */
+export function retryAfterMs(header: string | undefined, now: number): number | undefined {
+  if (!header) return undefined;
+  const value = header.trim();
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  // Only an HTTP-date (it names a day or month): Date.parse would read "1.5" or "-1" as 2001.
+  if (!/[a-z]{3}/i.test(value)) return undefined;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
 
 /** The wait a 429 (or 503) asks for, when it says. */
 export const retryAfter = ({ headers }: Pick<CrmAnswer, 'headers'>): number | undefined =>

@@ -1,26 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { ClaimedEvent } from '../../queue/stored-event';
-import { odataKeyLiteral } from '../../shared/odata-key';
-import { CrmClient } from '../client/crm-client';
-import {
-  refusedVerdict,
-  CrmAnswer,
-  deliveredVerdict,
-  EventVerdict,
-  parseJson,
-  Verdict,
-  verdictOf,
-} from '../delivery/verdict';
-import { CheckedMapping, MappingCheck, Unanswered, unanswered, whyUnanswered } from '../crm-check';
-import { CrmConnector } from './crm-connector';
-
-const API = '/api/data/v9.2';
-const ODATA = { 'OData-Version': '4.0', 'OData-MaxVersion': '4.0', Accept: 'application/json' };
-
-const errorOf = (answer: CrmAnswer) => {
-  const error = (parseJson(answer.body) as { error?: { code?: string; message?: string } })?.error;
-  return error?.code ? `${error.code}: ${error.message ?? ''}`.trim().slice(0, 300) : answer.excerpt;
-};
+import { ClaimedEvent } from '../../../queue/stored-event';
+import { CrmClient } from '../../client/crm-client';
+import { CrmConnector } from '../crm-connector';
+import { CheckedMapping, MappingCheck, Unanswered, unanswered, whyUnanswered } from '../mapping-check';
+import { EventVerdict, parseJson, verdictOf } from '../verdict';
+import { errorOf, judgeDataverseAnswer } from './dataverse.answers';
+import { tableDefinitionRequest, upsertRequest } from './dataverse.requests';
 
 /**
  * CRM_CONNECTOR=dataverse (Dynamics 365): upsert by alternate key,
@@ -28,21 +13,12 @@ const errorOf = (answer: CrmAnswer) => {
  */
 @Injectable()
 export class DataverseConnector extends CrmConnector {
-  readonly name = 'dataverse';
-  readonly maxBatchSize = 1;
-
   constructor(private readonly client: CrmClient) {
     super();
   }
 
   async deliver([event]: ClaimedEvent[]): Promise<EventVerdict[]> {
-    const { upsert } = event;
-    const result = await this.client.send(upsert.objectType, {
-      method: 'PATCH',
-      path: `${API}/${upsert.object}(${upsert.idField}=${odataKeyLiteral(upsert.externalId)})`,
-      headers: { ...ODATA, 'Content-Type': 'application/json', 'X-Request-Id': event.requestId },
-      data: JSON.stringify(upsert.body),
-    });
+    const result = await this.client.send(event.upsert.objectType, upsertRequest(event));
     return [verdictOf(result, judgeDataverseAnswer)];
   }
 
@@ -90,12 +66,7 @@ export class DataverseConnector extends CrmConnector {
   private async readTable(
     set: string,
   ): Promise<{ table: TableDefinition } | { missing: string } | { unanswered: Unanswered }> {
-    const filter = encodeURIComponent(`EntitySetName eq '${set.replace(/'/g, "''")}'`);
-    const result = await this.client.send(set, {
-      method: 'GET',
-      path: `${API}/EntityDefinitions?$filter=${filter}&$select=LogicalName,EntitySetName&$expand=Keys($select=LogicalName,KeyAttributes,EntityKeyIndexStatus)`,
-      headers: ODATA,
-    });
+    const result = await this.client.send(set, tableDefinitionRequest(set));
     if (result.kind !== 'response') return { unanswered: result };
     if (result.status !== 200) return { missing: `${result.status}: ${errorOf(result)}` };
     const table = (parseJson(result.body) as { value?: TableDefinition[] } | undefined)?.value?.[0];
@@ -121,16 +92,4 @@ function problemWithKey(table: TableDefinition, column: string): string | undefi
 interface TableDefinition {
   LogicalName: string;
   Keys?: Array<{ LogicalName: string; KeyAttributes?: string[]; EntityKeyIndexStatus?: string }>;
-}
-
-/** 204 (or 201/200 with a representation) delivered; 400/404/412 dead with error.code; 429 after Retry-After. */
-export function judgeDataverseAnswer(answer: CrmAnswer): Verdict {
-  const { status } = answer;
-  if (status === 204 || status === 201 || status === 200) {
-    // OData-EntityId: https://org.crm.dynamics.com/api/data/v9.2/contacts(<guid>)
-    const id = /\(([0-9a-fA-F-]{36})\)\s*$/.exec(answer.headers['odata-entityid'] ?? '')?.[1] ?? null;
-    return deliveredVerdict(status, { crmRecordId: id, created: status === 204 ? null : status === 201 });
-  }
-  const error = `CRM answered ${status}: ${errorOf(answer)}`;
-  return refusedVerdict(answer, error);
 }

@@ -1,0 +1,18 @@
+import { ClaimedEvent } from '../../../queue/stored-event';
+import { CrmRequest } from '../../client/crm-request';
+
+/** One or up to 100 events of one mapping: `POST /crm/v3/objects/<object>/batch/upsert`, idProperty = idField. */
+export function batchUpsertRequest(events: ClaimedEvent[]): CrmRequest {
+  const { object, idField } = events[0].upsert;
+  const inputs = events.map(({ upsert }) => ({
+    idProperty: idField,
+    id: upsert.externalId,
+    properties: upsert.body,
+  }));
+  return {
+    method: 'POST',
+    path: `/crm/v3/objects/${object}/batch/upsert`,
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'X-Request-Id': events[0].requestId },
+    data: JSON.stringify({ inputs }),
+  };
+}

@@ -1,0 +1,27 @@
+import { unsetVariables } from '../../../config/environment';
+import { ConnectorDefinition, mappingsFileProblems } from '../connector-definition';
+import { RecordTargetRules } from '../../../mapping/mapping-rules';
+import { SalesforceConnector } from './salesforce.connector';
+import { instanceUrlOf } from './salesforce.credentials';
+import { SalesforceSettings } from './salesforce.settings';
+
+const NAME = 'salesforce';
+
+/**
+ * CRM_CONNECTOR=salesforce. Client credentials at the org's My Domain, id and secret in the form;
+ * the answer names the API base (`instance_url`, so CRM_BASE_URL is unused) and has no
+ * `expires_in`: the token is kept until a 401. Batches of up to 200 (sObject collections).
+ */
+export const salesforceDefinition: ConnectorDefinition = {
+  name: NAME,
+  maxBatchSize: 200,
+  Settings: SalesforceSettings,
+  problems: (env) => [
+    ...mappingsFileProblems(env, NAME),
+    ...unsetVariables(env, ['CRM_TOKEN_URL', 'CRM_CLIENT_ID', 'CRM_CLIENT_SECRET'], `with CRM_CONNECTOR=${NAME}`),
+  ],
+  credentials: (_config, flows) =>
+    flows.clientCredentials({ clientAuth: 'post', scopes: '', keptUntilRefused: true, apiBaseOf: instanceUrlOf }),
+  mappingRules: new RecordTargetRules(NAME),
+  connector: SalesforceConnector,
+};

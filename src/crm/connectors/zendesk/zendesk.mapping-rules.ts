@@ -1,0 +1,19 @@
+import { RecordTargetRules } from '../../../mapping/mapping-rules';
+
+/** Zendesk has an upsert by external id for users, and a lookup by external id for tickets. */
+const ZENDESK_OBJECTS = ['users', 'tickets'];
+
+/** Entries name `users` or `tickets`, found by `external_id`. */
+export class ZendeskMappingRules extends RecordTargetRules {
+  override targetProblems(where: string, entry: Readonly<Record<string, unknown>>): string[] {
+    const problems = super.targetProblems(where, entry);
+    const { object, idField } = entry;
+    if (typeof object === 'string' && object.trim() !== '' && !ZENDESK_OBJECTS.includes(object)) {
+      problems.push(`${where}.object: CRM_CONNECTOR=${this.connector} upserts ${ZENDESK_OBJECTS.join(' or ')}`);
+    }
+    if (typeof idField === 'string' && idField.trim() !== '' && idField !== 'external_id') {
+      problems.push(`${where}.idField: CRM_CONNECTOR=${this.connector} finds records by external_id`);
+    }
+    return problems;
+  }
+}

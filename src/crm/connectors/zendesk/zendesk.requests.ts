@@ -1,0 +1,47 @@
+import { ClaimedEvent } from '../../../queue/stored-event';
+import { CrmRequest } from '../../client/crm-request';
+import { idempotencyKey } from '../crm-connector';
+
+const jsonHeaders = (requestId: string) => ({
+  'Content-Type': 'application/json',
+  Accept: 'application/json',
+  'X-Request-Id': requestId,
+});
+
+/** `POST /api/v2/users/create_or_update`: an upsert by external_id. */
+export function userUpsertRequest({ upsert, requestId }: ClaimedEvent): CrmRequest {
+  return {
+    method: 'POST',
+    path: '/api/v2/users/create_or_update',
+    headers: jsonHeaders(requestId),
+    data: JSON.stringify({ user: { ...upsert.body, external_id: upsert.externalId } }),
+  };
+}
+
+/** `GET /api/v2/tickets?external_id=`: the tickets carrying the event's external id. */
+export function ticketLookupRequest({ upsert, requestId }: ClaimedEvent): CrmRequest {
+  return {
+    method: 'GET',
+    path: `/api/v2/tickets?external_id=${encodeURIComponent(upsert.externalId)}`,
+    headers: jsonHeaders(requestId),
+  };
+}
+
+/** `PUT /api/v2/tickets/<existing>`, or when none has the external id `POST /api/v2/tickets` with an Idempotency-Key. */
+export function ticketWriteRequest(event: ClaimedEvent, existing: number | undefined): CrmRequest {
+  const { upsert, requestId } = event;
+  if (existing === undefined) {
+    return {
+      method: 'POST',
+      path: '/api/v2/tickets',
+      headers: { ...jsonHeaders(requestId), 'Idempotency-Key': idempotencyKey(event) },
+      data: JSON.stringify({ ticket: { ...upsert.body, external_id: upsert.externalId } }),
+    };
+  }
+  return {
+    method: 'PUT',
+    path: `/api/v2/tickets/${existing}`,
+    headers: jsonHeaders(requestId),
+    data: JSON.stringify({ ticket: upsert.body }),
+  };
+}
