@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { runInNewContext } from 'node:vm';
 import request from 'supertest';
 import { cognigySignature, nowSeconds, standardSignature } from './support/signing';
 import { startTestApp, TestApp } from './support/test-app';
@@ -24,6 +25,26 @@ const API_KEY = 'cognigy-api-key';
 const WHSEC = `whsec_${Buffer.from('gateway-signing-key-0123456789').toString('base64')}`;
 const ADMIN_TOKEN = 'docs-admin-token';
 
+/**
+ * Runs the guide's Code node (the code block after its "example: code-node" marker) as Cognigy
+ * would: with `input` and `context` of a flow that collected customerId and newStatus, not notes.
+ */
+function codeNodeEvent(): Record<string, unknown> {
+  const guide = doc('cognigy-setup.md');
+  const code = /<!-- example: code-node[^>]*-->\s*```js\n([\s\S]*?)```/.exec(guide)?.[1];
+  if (!code) throw new Error('docs/cognigy-setup.md has no Code node example');
+  const context: Record<string, unknown> = { customerId: 'C-1001', newStatus: 'gold', notes: '' };
+  const input = { sessionId: 'session-5f1c2a', channel: 'voice', language: 'en-GB' };
+  const at = new Date('2026-11-26T10:00:00.000Z');
+  const FixedDate = class extends Date {
+    constructor() {
+      super(at.getTime());
+    }
+  };
+  runInNewContext(code, { input, context, Date: FixedDate, Object });
+  return JSON.parse(JSON.stringify(context.crmEvent));
+}
+
 const basic = () => `Basic ${Buffer.from(`${BASIC.user}:${BASIC.password}`).toString('base64')}`;
 
 describe('docs/cognigy-setup.md: each way Cognigy reaches the service', () => {
@@ -45,18 +66,39 @@ describe('docs/cognigy-setup.md: each way Cognigy reaches the service', () => {
     for (const file of readdirSync(join(EXAMPLES, 'cognigy'))) expect(guide).toContain(`examples/cognigy/${file}`);
   });
 
+  it('every Cognigy claim cites a listed page, and every listed page is cited', () => {
+    const guide = doc('cognigy-setup.md');
+    const [text, sources] = guide.split('## Cognigy pages cited');
+    const cited = new Set([...text.matchAll(/\[(C\d+)\]/g)].map((m) => m[1]));
+    const listed = [...sources.matchAll(/^\| (C\d+) \| \[[^\]]+\]\((https:\/\/[^)]+)\)/gm)];
+    expect([...cited].sort()).toEqual(listed.map((m) => m[1]).sort());
+    for (const [, , url] of listed) expect(url).toMatch(/^https:\/\/(docs\.cognigy\.com|www\.npmjs\.com)\//);
+  });
+
+  it("HTTP Request node: the guide's Code node builds http-request-node.json, missing entities left out", () => {
+    expect(codeNodeEvent()).toEqual(JSON.parse(example('cognigy/http-request-node.json')));
+  });
+
   it('HTTP Request node, Basic Auth through a Connection: 202', async () => {
-    const res = await post(t, DIALOG_ROUTE, example('cognigy/http-request-node.json'), {
-      headers: { authorization: basic() },
-    });
+    const res = await post(t, DIALOG_ROUTE, JSON.stringify(codeNodeEvent()), { headers: { authorization: basic() } });
     expect([res.status, res.body.status]).toEqual([202, 'accepted']);
   });
 
-  it('HTTP Request node, "API Key - X-API-Key": 202', async () => {
-    const body = JSON.parse(example('cognigy/http-request-node.json'));
-    body.conversationId = 'session-apikey';
+  it('HTTP Request node, "API Key (X-API-Key)": 202', async () => {
+    const body = { ...codeNodeEvent(), conversationId: 'session-apikey' };
     const res = await post(t, DIALOG_ROUTE, JSON.stringify(body), { headers: { 'x-api-key': API_KEY } });
     expect([res.status, res.body.status]).toEqual([202, 'accepted']);
+  });
+
+  it('an entity written inline whose value Cognigy dropped is a 400 naming it (the pitfall the guide warns of)', async () => {
+    const body = {
+      ...codeNodeEvent(),
+      conversationId: 'session-inline',
+      entities: { customerId: { value: 'C-1' }, notes: { confidence: 0.8 } },
+    };
+    const res = await post(t, DIALOG_ROUTE, JSON.stringify(body), { headers: { authorization: basic() } });
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(res.body.message)).toContain('entities.notes.value');
   });
 
   it('Webhook Endpoint with Basic Auth: a dialog completion is 202, plain chat output is ignored', async () => {
@@ -71,8 +113,9 @@ describe('docs/cognigy-setup.md: each way Cognigy reaches the service', () => {
     expect([chat.status, chat.body]).toEqual([200, { status: 'ignored' }]);
   });
 
-  it('HMAC computed in an Extension node over `<timestamp>.<body>`: 202', async () => {
-    const raw = example('cognigy/hmac-extension-node.json');
+  it("the Extension node's body (what its example fields make), signed over `<timestamp>.<body>`: 202", async () => {
+    // extensions/cognigy-crm-sync/test checks that the node sends exactly this for extension-node-fields.json.
+    const raw = example('cognigy/extension-node.json');
     const ts = nowSeconds();
     const res = await post(t, DIALOG_ROUTE, raw, {
       headers: { 'x-cognigy-timestamp': String(ts), 'x-cognigy-signature': cognigySignature(HMAC_SECRET, raw, ts) },

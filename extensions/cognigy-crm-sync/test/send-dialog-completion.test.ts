@@ -1,8 +1,22 @@
 import assert from 'assert/strict';
-import { createHash } from 'crypto';
+import { createHash, createHmac } from 'crypto';
+import { readFileSync } from 'fs';
+import { createServer, IncomingHttpHeaders } from 'http';
+import { AddressInfo } from 'net';
+import { join } from 'path';
 import { after, before, describe, it } from 'node:test';
 import { cognigyStandIn, runSendNode } from './support/cognigy-stand-in';
-import { crmRecords, removeDir, Sandbox, Service, startSandbox, startService, waitFor } from './support/processes';
+import {
+  crmRecords,
+  REPO_ROOT,
+  removeDir,
+  Sandbox,
+  send,
+  Service,
+  startSandbox,
+  startService,
+  waitFor,
+} from './support/processes';
 
 /**
  * The node of the built extension, called as Cognigy calls it, against the real service
@@ -164,6 +178,54 @@ describe('Send dialog completion, against the running service', () => {
     assert.match(
       String((none.context.crm as { answer: { error: string } }).answer.error),
       /no Connection chosen.*hmac Connection field/,
+    );
+  });
+
+  it("the guide's example fields make the guide's example body, sent as exactly the bytes signed", async () => {
+    const examples = join(REPO_ROOT, 'docs', 'examples', 'cognigy');
+    const fields = JSON.parse(readFileSync(join(examples, 'extension-node-fields.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    const expected = JSON.parse(readFileSync(join(examples, 'extension-node.json'), 'utf8')) as unknown;
+    // A listener in the service's place keeps the request as it came over the wire.
+    const seen: Array<{ raw: string; headers: IncomingHttpHeaders }> = [];
+    const listener = createServer((req, res) => {
+      let raw = '';
+      req.setEncoding('utf8').on('data', (chunk: string) => (raw += chunk));
+      req.on('end', () => {
+        seen.push({ raw, headers: req.headers });
+        res.writeHead(202, { 'content-type': 'application/json' }).end('{"status":"accepted","eventId":"seen"}');
+      });
+    });
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+    try {
+      const serviceUrl = `http://127.0.0.1:${(listener.address() as AddressInfo).port}`;
+      await runSendNode(cognigyStandIn(), { ...fields, hmacConnection: { serviceUrl, secret: SECRET } });
+    } finally {
+      await new Promise<void>((resolve) => listener.close(() => resolve()));
+    }
+    assert.equal(seen.length, 1);
+    const [{ raw, headers }] = seen;
+    assert.deepEqual(JSON.parse(raw), expected);
+    assert.equal(headers['content-type'], 'application/json');
+    const timestamp = String(headers['x-cognigy-timestamp']);
+    assert.equal(
+      headers['x-cognigy-signature'],
+      createHmac('sha256', SECRET).update(`${timestamp}.${raw}`).digest('hex'),
+    );
+    const key = createHash('sha256').update('session-77d0e4\nlog_support_ticket').digest('hex');
+    assert.equal(headers['idempotency-key'], `cognigy-${key}`);
+
+    // The service takes exactly those bytes with those headers.
+    const forwarded = await send('POST', `${service.url}/webhooks/cognigy/dialog-complete`, raw, {
+      'x-cognigy-timestamp': timestamp,
+      'x-cognigy-signature': String(headers['x-cognigy-signature']),
+      'idempotency-key': String(headers['idempotency-key']),
+    });
+    assert.deepEqual(
+      [forwarded.status, JSON.parse(forwarded.body)],
+      [202, { status: 'accepted', eventId: `cognigy-${key}` }],
     );
   });
 });
