@@ -12,6 +12,11 @@ export interface ModuleRule {
   exposes: string[] | '*';
   /** Development-only code: production code never imports it. */
   devOnly?: boolean;
+  /**
+   * Why its folders still import each other in a cycle, until that is undone: the one exception to
+   * the rule that they do not (the architecture test fails once the cycle is gone, so this goes too).
+   */
+  folderCycle?: string;
 }
 
 export interface ModuleTable {
@@ -125,7 +130,54 @@ export function violations(table: ModuleTable, files: SourceFile[]): string[] {
   }
   const cycle = findCycle(edges);
   if (cycle) problems.push(`modules import each other in a cycle: ${cycle.join(' → ')}`);
+  problems.push(...folderCycleProblems(table, files));
   return problems;
+}
+
+/**
+ * The cycles among the folders of each module (`crm/delivery` → `crm/connectors` → `crm/delivery`),
+ * by module: each found cycle's closing import is set aside and the search goes on until none is
+ * left, so the list is complete enough to break them all.
+ */
+export function folderCycles(files: SourceFile[]): Map<string, string[][]> {
+  const edges = folderEdges(files);
+  const cycles = new Map<string, string[][]>();
+  for (const name of new Set([...edges.keys()].map((folder) => moduleOf(`${folder}/x`)))) {
+    const inside = new Map(
+      [...edges].filter(([from]) => moduleOf(`${from}/x`) === name).map(([k, v]) => [k, new Set(v)]),
+    );
+    for (let cycle = findCycle(inside); cycle; cycle = findCycle(inside)) {
+      cycles.set(name, [...(cycles.get(name) ?? []), cycle]);
+      inside.get(cycle[cycle.length - 2])?.delete(cycle[cycle.length - 1]);
+    }
+  }
+  return cycles;
+}
+
+function folderCycleProblems(table: ModuleTable, files: SourceFile[]): string[] {
+  return [...folderCycles(files)]
+    .filter(([name]) => !table.modules[name]?.folderCycle)
+    .flatMap(([name, cycles]) =>
+      cycles.map((cycle) => `folders of ${name} import each other in a cycle: ${cycle.join(' → ')}`),
+    );
+}
+
+/** A file's folder relative to src/ (`crm/connectors`), or the root's name for files directly in src/. */
+const folderOf = (path: string) => (path.includes('/') ? posix.dirname(path) : ROOT);
+
+/**
+ * Imports between two folders of one module (`crm/delivery` → `crm/connectors`), type-only ones
+ * included: a cycle among them ties the folders together as one between modules would.
+ */
+function folderEdges(files: SourceFile[]): Map<string, Set<string>> {
+  const edges = new Map<string, Set<string>>();
+  for (const ref of files.flatMap(importsOf)) {
+    const to = target(ref);
+    if (to === null || to.startsWith('../') || moduleOf(ref.from) !== moduleOf(to)) continue;
+    const [a, b] = [folderOf(ref.from), folderOf(to)];
+    if (a !== b) edges.set(a, (edges.get(a) ?? new Set()).add(b));
+  }
+  return edges;
 }
 
 function check(table: ModuleTable, ref: ImportRef, to: string): string | null {
@@ -178,4 +230,21 @@ export function findCycle(edges: Map<string, Set<string>>): string[] | null {
     if (cycle) return cycle;
   }
   return null;
+}
+
+/**
+ * Every file outside its own connector's folder (`crm/connectors/<name>/`) and the registry that
+ * names a connector, one sentence each. Specs and fixtures may name any.
+ */
+export function connectorNameLeaks(files: SourceFile[], names: string[], registry: string): string[] {
+  const problems: string[] = [];
+  for (const file of files.filter((f) => !isTestCode(f.path) && f.path !== registry)) {
+    const named = names.filter(
+      (name) => !file.path.startsWith(`crm/connectors/${name}/`) && new RegExp(name, 'i').test(file.text),
+    );
+    if (named.length > 0) {
+      problems.push(`src/${file.path} names ${named.join(', ')}: only a connector's own folder and ${registry} may`);
+    }
+  }
+  return problems;
 }
