@@ -7,6 +7,8 @@ export interface AppConfig {
   /** `pretty`: pino-pretty's human-readable lines; `json`: one JSON object per line. */
   logFormat: 'json' | 'pretty';
   adminToken?: string;
+  /** Dead letters older than this many days are deleted; unset: kept until an operator acts. */
+  deadLetterRetentionDays?: number;
 }
 
 export const appConfig = configNamespace('app', (env): AppConfig => {
@@ -21,5 +23,6 @@ export const appConfig = configNamespace('app', (env): AppConfig => {
           ? 'json'
           : 'pretty',
     adminToken: env.ADMIN_TOKEN,
+    deadLetterRetentionDays: env.DEAD_LETTER_RETENTION_DAYS,
   };
 });

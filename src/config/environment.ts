@@ -5,6 +5,7 @@ import {
   IsInt,
   IsNumber,
   IsOptional,
+  IsPositive,
   IsString,
   IsUrl,
   Max,
@@ -299,6 +300,12 @@ export class Environment {
   @IsOptional()
   @IsString()
   ADMIN_TOKEN?: string;
+
+  @Transform(toFloat)
+  @IsOptional()
+  @IsNumber()
+  @IsPositive()
+  DEAD_LETTER_RETENTION_DAYS?: number;
 
   @Transform(toBool)
   @IsBoolean()
