@@ -1,4 +1,4 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Module, ValidationPipe } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE, DiscoveryModule } from '@nestjs/core';
 import { AdminModule } from './admin/admin.module';
 import { AppConfigModule } from './config/config.module';
@@ -12,7 +12,7 @@ import { MappingRules } from './mapping/mapping-rules';
 import { MetricsModule } from './metrics/metrics.module';
 import { QueueModule } from './queue/queue.module';
 import { DomainErrorFilter } from './shared/domain-error.filter';
-import { AppValidationPipe } from './shared/validation.pipe';
+import { VALIDATION_OPTIONS } from './shared/validation.pipe';
 import { WebhookModule } from './webhook/webhook.module';
 
 /**
@@ -51,7 +51,7 @@ export class AppModule {
       providers: [
         {
           provide: APP_PIPE,
-          useValue: new AppValidationPipe(),
+          useValue: new ValidationPipe(VALIDATION_OPTIONS),
         },
         { provide: APP_FILTER, useClass: DomainErrorFilter },
       ],

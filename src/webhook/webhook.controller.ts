@@ -1,8 +1,8 @@
 import { Controller, Req, Res } from '@nestjs/common';
 import { ApiDocs } from '../shared/api-docs';
 import { CognigyWebhook } from './cognigy-webhook.decorator';
-import { DIALOG_COMPLETE_FREE_FORM, DialogCompleteDto } from './dto/dialog-complete.dto';
-import { ENDPOINT_OUTPUT_FREE_FORM, EndpointOutputDto } from './dto/endpoint-output.dto';
+import { DialogCompleteDto } from './dto/dialog-complete.dto';
+import { EndpointOutputDto } from './dto/endpoint-output.dto';
 import { headerEventId } from './event-id';
 import { fromDialogComplete, fromEndpointOutput } from './event-normaliser';
 import { IngestReceipt, WebhookIngestService } from './webhook-ingest.service';
@@ -12,7 +12,7 @@ import {
   ENDPOINT_OUTPUT_EXAMPLE,
   webhookRouteDocs,
 } from './webhook-api-docs';
-import { WebhookPayload } from './webhook-payload.decorator';
+import { WebhookBody } from './webhook-body.decorator';
 import { WebhookRequest } from './webhook-request';
 import { WebhookResponse } from './webhook-response';
 
@@ -32,7 +32,7 @@ export class WebhookController {
     }),
   )
   async dialogComplete(
-    @WebhookPayload(DIALOG_COMPLETE_FREE_FORM) body: DialogCompleteDto,
+    @WebhookBody() body: DialogCompleteDto,
     @Req() req: WebhookRequest,
     @Res({ passthrough: true }) res: WebhookResponse,
   ) {
@@ -53,7 +53,7 @@ export class WebhookController {
     }),
   )
   async endpointOutput(
-    @WebhookPayload(ENDPOINT_OUTPUT_FREE_FORM) body: EndpointOutputDto,
+    @WebhookBody() body: EndpointOutputDto,
     @Req() req: WebhookRequest,
     @Res({ passthrough: true }) res: WebhookResponse,
   ) {

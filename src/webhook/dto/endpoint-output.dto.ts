@@ -11,8 +11,8 @@ import {
 } from 'class-validator';
 import { EVENT_ID_PATTERN, MAX_EVENT_ID } from '../event-id';
 import { RawEntities } from './dialog-complete.dto';
-import { FreeForm } from './free-form';
-import { IsEntityMap, IsEventTime, IsMetadata, MAX_STRING } from './validators';
+import { MAX_STRING } from './body-limits';
+import { IsEntityMap, IsEventTime, IsMetadata } from './validators';
 
 /** `AIOutput.data`: a dialog completion when it carries an intent. */
 export class EndpointOutputDataDto {
@@ -24,7 +24,6 @@ export class EndpointOutputDataDto {
   intent?: string;
 
   @IsOptional()
-  @FreeForm()
   @IsEntityMap()
   entities?: RawEntities;
 
@@ -50,7 +49,6 @@ export class EndpointOutputDataDto {
   botId?: string;
 
   @IsOptional()
-  @FreeForm()
   @IsMetadata()
   metadata?: Record<string, unknown>;
 }
@@ -81,9 +79,6 @@ export class AIOutputDto {
   @MaxLength(MAX_STRING)
   source?: string;
 }
-
-/** Its free-form objects: their keys are kept exactly as sent. */
-export const ENDPOINT_OUTPUT_FREE_FORM = ['AIOutput.data.entities', 'AIOutput.data.metadata'] as const;
 
 /** What a Cognigy Webhook Endpoint posts for every bot output. */
 export class EndpointOutputDto {

@@ -1,9 +1,9 @@
 import { registerDecorator, ValidationArguments, ValidationOptions } from 'class-validator';
 import { ApiDocs } from '../../shared/api-docs';
 import { parseEventTime } from '../../shared/event-time';
+import { MAX_ENTITY_NAME, MAX_STRING } from './body-limits';
+import { FreeForm } from './free-form';
 
-export const MAX_STRING = 10_000;
-const MAX_ENTITY_NAME = 200;
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
@@ -96,66 +96,14 @@ const ENTITY_SCHEMA = {
   },
 };
 
-/** Any JSON object, with no string over MAX_STRING characters in it (each one named). */
-export function IsMetadata(options?: ValidationOptions) {
-  const documented = ApiDocs((api) => [
+/** Any JSON object, kept as sent, with no string over MAX_STRING characters in it (each one named). */
+export const IsMetadata = () =>
+  FreeForm(metadataProblems, (api) => [
     api.ApiProperty({ type: 'object', additionalProperties: true, description: 'Any object, kept as sent' }),
   ]);
-  return (target: object, propertyName: string) => {
-    documented(target, propertyName);
-    problemList('isMetadata', metadataProblems, options)(target, propertyName);
-  };
-}
 
-/** `{ name: { value, confidence } }`, with each bad entity named in its own message. */
-export function IsEntityMap(options?: ValidationOptions) {
-  const documented = ApiDocs((api) => [
+/** `{ name: { value, confidence } }`, names kept as sent, each bad entity named in its own message. */
+export const IsEntityMap = () =>
+  FreeForm(entityProblems, (api) => [
     api.ApiProperty({ type: 'object', additionalProperties: ENTITY_SCHEMA, description: 'Entities by name' }),
   ]);
-  return (target: object, propertyName: string) => {
-    documented(target, propertyName);
-    problemList('isEntityMap', entityProblems, options)(target, propertyName);
-  };
-}
-
-/** How many problems of one property are listed as separate messages; the last one counts the rest. */
-export const MAX_LISTED_PROBLEMS = 25;
-
-/**
- * A property checked by `problemsOf`, each problem reported as a message of its own. Nest's
- * ValidationPipe prefixes a nested property's path (`AIOutput.data.`) to each message, so one
- * message joining several problems would name only the first of them by its full path. A
- * class-validator constraint has exactly one message, hence one constraint per listed problem
- * ("slot" i fails when there are more than i problems); the problems of a value are computed once.
- */
-function problemList(
-  name: string,
-  problemsOf: (value: unknown, path: string) => string[],
-  options?: ValidationOptions,
-) {
-  const computed = new WeakMap<object, string[]>();
-  const problems = (value: unknown, path: string): string[] => {
-    if (typeof value !== 'object' || value === null) return problemsOf(value, path);
-    let found = computed.get(value);
-    if (!found) computed.set(value, (found = problemsOf(value, path)));
-    return found;
-  };
-  return (target: object, propertyName: string) => {
-    for (let slot = 0; slot < MAX_LISTED_PROBLEMS; slot++) {
-      registerDecorator({
-        name: slot === 0 ? name : `${name}#${slot}`,
-        target: target.constructor,
-        propertyName,
-        options,
-        validator: {
-          validate: (value: unknown, args: ValidationArguments) => problems(value, args.property).length <= slot,
-          defaultMessage: (args: ValidationArguments) => {
-            const all = problems(args.value, args.property);
-            const more = slot === MAX_LISTED_PROBLEMS - 1 ? all.length - MAX_LISTED_PROBLEMS : 0;
-            return more > 0 ? `${all[slot]} (and ${more} more problems)` : all[slot];
-          },
-        },
-      });
-    }
-  };
-}
