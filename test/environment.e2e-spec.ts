@@ -1,6 +1,7 @@
 import {
   ConfigValidationError,
   Environment,
+  pendingBytesPerClient,
   splitList,
   validateEnvironment as validateWith,
 } from '../src/config/environment';
@@ -345,6 +346,37 @@ describe('validateEnvironment', () => {
       for (const value of [...Object.values(secrets).flatMap((v) => splitList(v)), 'SECRET-III999', 'EEE555']) {
         expect(text).not.toContain(value);
       }
+    });
+  });
+
+  describe('pending-bytes budget', () => {
+    it('defaults to 32 MiB, a quarter of it per client', () => {
+      const env = validateEnvironment({});
+      expect(env.WEBHOOK_MAX_PENDING_BYTES).toBe(32 * 1024 * 1024);
+      expect(pendingBytesPerClient(env)).toBe(8 * 1024 * 1024);
+    });
+
+    it('gives a client at least room for one body of the largest size', () => {
+      const env = validateEnvironment({ WEBHOOK_MAX_PENDING_BYTES: '300000', WEBHOOK_MAX_BODY_BYTES: '200000' });
+      expect(pendingBytesPerClient(env)).toBe(200000);
+      expect(pendingBytesPerClient(validateEnvironment({ WEBHOOK_MAX_PENDING_BYTES_PER_CLIENT: '300000' }))).toBe(
+        300000,
+      );
+    });
+
+    it('refuses budgets a body of the largest size cannot fit in, and a share over the whole', () => {
+      expect(namedVariables(rejectionOf({ WEBHOOK_MAX_PENDING_BYTES: '100000' }))).toEqual([
+        'WEBHOOK_MAX_PENDING_BYTES',
+      ]);
+      expect(namedVariables(rejectionOf({ WEBHOOK_MAX_PENDING_BYTES_PER_CLIENT: '100000' }))).toEqual([
+        'WEBHOOK_MAX_PENDING_BYTES_PER_CLIENT',
+      ]);
+      expect(
+        namedVariables(
+          rejectionOf({ WEBHOOK_MAX_PENDING_BYTES: '1000000', WEBHOOK_MAX_PENDING_BYTES_PER_CLIENT: '2000000' }),
+        ),
+      ).toEqual(['WEBHOOK_MAX_PENDING_BYTES_PER_CLIENT']);
+      expect(namedVariables(rejectionOf({ WEBHOOK_MAX_PENDING_BYTES: '1000' }))).toEqual(['WEBHOOK_MAX_PENDING_BYTES']);
     });
   });
 });

@@ -1,5 +1,4 @@
-import { Server } from 'node:http';
-import { AddressInfo, connect, Socket } from 'node:net';
+import { openConnection, statusOf } from './support/raw-connection';
 import { cognigySignature } from './support/signing';
 import { startTestApp, TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
@@ -25,22 +24,6 @@ import {
 const SECRET = 'hostile-input-secret';
 const API_KEY = 'hostile-input-key';
 const PROTOTYPE_KEYS = ['constructor', 'toString', 'valueOf', 'hasOwnProperty', '__proto__'];
-
-/** A raw TCP connection to the app's server, collecting whatever it answers. */
-async function openSocket(server: Server): Promise<{ socket: Socket; received: () => string; closed: () => boolean }> {
-  if (!server.listening) await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  const socket = connect(port, '127.0.0.1');
-  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-  let text = '';
-  let closed = false;
-  socket.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
-  socket.on('error', () => undefined);
-  socket.on('close', () => (closed = true));
-  return { socket, received: () => text, closed: () => closed };
-}
-
-const statusOf = (answer: string) => Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1]);
 
 describe('event time far in the future', () => {
   let t: TestApp;
@@ -181,7 +164,7 @@ describe('slow and unauthenticated senders', () => {
     it('is answered 408 after WEBHOOK_BODY_TIMEOUT_MS and its connection is dropped', async () => {
       const before = await storedCount(t);
       const raw = JSON.stringify(contactDialog('C-slow'));
-      const conn = await openSocket(t.server);
+      const conn = await openConnection(t.server);
       conn.socket.write(
         `POST ${DIALOG_ROUTE} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n` +
           `Content-Length: ${raw.length}\r\nX-Cognigy-Signature: ${cognigySignature(SECRET, raw)}\r\n\r\n${raw.slice(0, 20)}`,
@@ -213,7 +196,7 @@ describe('slow and unauthenticated senders', () => {
       '\r\n';
 
     it('a wrong key is answered 401 before a byte of the body is sent', async () => {
-      const conn = await openSocket(t.server);
+      const conn = await openConnection(t.server);
       conn.socket.write(head({ 'Content-Type': 'application/json', 'Content-Length': 200_000, 'X-API-Key': 'wrong' }));
       await waitFor(() => statusOf(conn.received()), { timeoutMs: 15000, what: 'an answer without the body' });
       expect(statusOf(conn.received())).toBe(401);
@@ -221,7 +204,7 @@ describe('slow and unauthenticated senders', () => {
     });
 
     it('Content-Length over the limit is still 413 first', async () => {
-      const conn = await openSocket(t.server);
+      const conn = await openConnection(t.server);
       conn.socket.write(
         head({ 'Content-Type': 'application/json', 'Content-Length': 10_000_000, 'X-API-Key': 'wrong' }),
       );

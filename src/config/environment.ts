@@ -143,6 +143,18 @@ export class Environment {
 
   @Transform(toInt)
   @IsInt()
+  @Min(65536)
+  WEBHOOK_MAX_PENDING_BYTES = 33554432;
+
+  /** Unset: a quarter of WEBHOOK_MAX_PENDING_BYTES, at least WEBHOOK_MAX_BODY_BYTES. */
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt()
+  @Min(65536)
+  WEBHOOK_MAX_PENDING_BYTES_PER_CLIENT?: number;
+
+  @Transform(toInt)
+  @IsInt()
   @Min(1)
   DEDUP_TTL_SECONDS = 86400;
 
@@ -336,6 +348,30 @@ export function withWebhookSecret(env: Environment, secret: string): Environment
   return Object.assign(new Environment(), env, { COGNIGY_WEBHOOK_SECRETS: secret });
 }
 
+/** The bytes of unauthenticated bodies one client address may hold at once. */
+export function pendingBytesPerClient(env: Environment): number {
+  return (
+    env.WEBHOOK_MAX_PENDING_BYTES_PER_CLIENT ??
+    Math.max(Math.floor(env.WEBHOOK_MAX_PENDING_BYTES / 4), env.WEBHOOK_MAX_BODY_BYTES)
+  );
+}
+
+/** A body of the largest size allowed must fit in the pending-bytes budgets, or it could never be read. */
+function pendingBudgetProblems(env: Environment): string[] {
+  const problems: string[] = [];
+  const body = env.WEBHOOK_MAX_BODY_BYTES;
+  if (env.WEBHOOK_MAX_PENDING_BYTES < body) {
+    problems.push('WEBHOOK_MAX_PENDING_BYTES: must not be smaller than WEBHOOK_MAX_BODY_BYTES');
+  }
+  const perClient = env.WEBHOOK_MAX_PENDING_BYTES_PER_CLIENT;
+  if (perClient !== undefined && perClient < body) {
+    problems.push('WEBHOOK_MAX_PENDING_BYTES_PER_CLIENT: must not be smaller than WEBHOOK_MAX_BODY_BYTES');
+  } else if (perClient !== undefined && perClient > env.WEBHOOK_MAX_PENDING_BYTES) {
+    problems.push('WEBHOOK_MAX_PENDING_BYTES_PER_CLIENT: must not be larger than WEBHOOK_MAX_PENDING_BYTES');
+  }
+  return problems;
+}
+
 /** Where a client-credentials CRM lives and the client it knows. */
 export interface CrmEndpoint {
   baseUrl: string;
@@ -446,6 +482,7 @@ function crossFieldProblems(env: Environment): string[] {
       break;
     }
   }
+  problems.push(...pendingBudgetProblems(env));
   if (env.CRM_RETRY_MAX_MS < env.CRM_RETRY_BASE_MS) {
     problems.push('CRM_RETRY_MAX_MS: must not be smaller than CRM_RETRY_BASE_MS');
   }

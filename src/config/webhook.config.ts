@@ -1,5 +1,5 @@
 import { configNamespace } from './config-namespace';
-import { splitList } from './environment';
+import { pendingBytesPerClient, splitList } from './environment';
 
 export interface WebhookConfig {
   /** Each one of the spellings validation allows, once. */
@@ -17,6 +17,10 @@ export interface WebhookConfig {
   bodyTimeoutMs: number;
   /** How far ahead of the receipt time an event's `timestamp` may be. */
   maxFutureSeconds: number;
+  /** Bytes held at once for bodies read before their sender is authenticated. */
+  maxPendingBytes: number;
+  /** The part of `maxPendingBytes` one client address may hold. */
+  maxPendingBytesPerClient: number;
 }
 
 export const webhookConfig = configNamespace('webhook', (env): WebhookConfig => {
@@ -34,5 +38,7 @@ export const webhookConfig = configNamespace('webhook', (env): WebhookConfig => 
     maxBodyBytes: env.WEBHOOK_MAX_BODY_BYTES,
     bodyTimeoutMs: env.WEBHOOK_BODY_TIMEOUT_MS,
     maxFutureSeconds: env.WEBHOOK_MAX_FUTURE_SECONDS,
+    maxPendingBytes: env.WEBHOOK_MAX_PENDING_BYTES,
+    maxPendingBytesPerClient: pendingBytesPerClient(env),
   };
 });

@@ -8,10 +8,12 @@ import { ShutdownState } from '../lifecycle/shutdown-state';
 import { Telemetry } from '../telemetry/telemetry';
 import { WebhookRoute } from '../telemetry/telemetry-signals';
 import { WebhookAuthGuard } from './auth/webhook-auth.guard';
+import { PendingBodyBudget } from './pending-body-budget';
 import {
   BodyTimeoutError,
   InvalidPayloadError,
   PayloadTooLargeError,
+  PendingBodiesFullError,
   UnsupportedMediaTypeError,
 } from './webhook-errors';
 import { header, WebhookRequest } from './webhook-request';
@@ -25,7 +27,8 @@ const DROP_AFTER_ANSWER_MS = 1000;
  * The transport checks, in the documented order, before any auth: shutting down (503), size (413),
  * content type (415). Keeps the raw bytes for the signature check and the JSON parse. When every
  * enabled auth mode decides from headers alone, the caller is authenticated (401) before a byte
- * of the body is read; a body must arrive within WEBHOOK_BODY_TIMEOUT_MS (else 408, dropped).
+ * of the body is read; otherwise the body is read only if the pending-bytes budget has room for
+ * it (else 503, before reading). A body must arrive within WEBHOOK_BODY_TIMEOUT_MS (else 408, dropped).
  */
 @Injectable()
 export class WebhookBodyMiddleware implements NestMiddleware {
@@ -34,6 +37,7 @@ export class WebhookBodyMiddleware implements NestMiddleware {
     private readonly shutdown: ShutdownState,
     private readonly telemetry: Telemetry,
     private readonly auth: WebhookAuthGuard,
+    private readonly pending: PendingBodyBudget,
   ) {}
 
   async use(req: WebhookRequest, res: WebhookResponse, next: NextFunction): Promise<void> {
@@ -42,10 +46,12 @@ export class WebhookBodyMiddleware implements NestMiddleware {
     res.once('finish', () => this.answered(req, res));
     try {
       if (this.shutdown.shuttingDown) throw new ShuttingDownError();
+      this.checkDeclaredLength(req);
       if (this.auth.decidesFromHeaders) {
-        this.checkDeclaredLength(req);
         this.checkContentType(req);
         this.auth.authenticate(req);
+      } else {
+        this.reservePendingBytes(req, res);
       }
       req.rawBody = await this.read(req, res);
       this.checkContentType(req);
@@ -58,6 +64,22 @@ export class WebhookBodyMiddleware implements NestMiddleware {
   private checkDeclaredLength(req: WebhookRequest): void {
     const declared = Number(header(req, 'content-length'));
     if (declared > this.config.maxBodyBytes) throw new PayloadTooLargeError(this.config.maxBodyBytes);
+  }
+
+  /**
+   * The body will be held before its sender is known: room for its declared length (for a chunked
+   * body, the most it may be) is reserved until the answer is written or the connection ends.
+   * Without room, a 503 goes out at once and the body is never read.
+   */
+  private reservePendingBytes(req: WebhookRequest, res: WebhookResponse): void {
+    const declared = Number(header(req, 'content-length') ?? 0);
+    const length = req.headers['transfer-encoding'] === undefined ? declared : this.config.maxBodyBytes;
+    const release = this.pending.reserve(req.socket.remoteAddress ?? '', length);
+    if (!release) {
+      this.dropAfterAnswer(req, res);
+      throw new PendingBodiesFullError();
+    }
+    res.once('close', release);
   }
 
   private checkContentType(req: WebhookRequest): void {

@@ -3,7 +3,12 @@ import { DomainError } from '../shared/domain-error';
 import { ErrorAnswers } from '../shared/error-answers';
 
 type WebhookErrorCode =
-  'PAYLOAD_TOO_LARGE' | 'BODY_TIMEOUT' | 'UNSUPPORTED_MEDIA_TYPE' | 'WEBHOOK_UNAUTHORIZED' | 'INVALID_PAYLOAD';
+  | 'PAYLOAD_TOO_LARGE'
+  | 'BODY_TIMEOUT'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'WEBHOOK_UNAUTHORIZED'
+  | 'INVALID_PAYLOAD'
+  | 'PENDING_BODIES_FULL';
 
 export class PayloadTooLargeError extends DomainError<WebhookErrorCode> {
   readonly code = 'PAYLOAD_TOO_LARGE';
@@ -38,6 +43,14 @@ export class WebhookUnauthorizedError extends DomainError<WebhookErrorCode> {
   }
 }
 
+/** The bytes held for unauthenticated bodies (all, or this client's share) are at their cap. */
+export class PendingBodiesFullError extends DomainError<WebhookErrorCode> {
+  readonly code = 'PENDING_BODIES_FULL';
+  constructor() {
+    super('Too many request bodies are being received; retry shortly');
+  }
+}
+
 export class InvalidPayloadError extends DomainError<WebhookErrorCode> {
   readonly code = 'INVALID_PAYLOAD';
   constructor(problems: string[]) {
@@ -66,6 +79,14 @@ export class WebhookErrorAnswers extends ErrorAnswers<WebhookErrorCode> {
       error: 'Bad Request',
       listDetails: true,
       description: 'Bad JSON, body or id header: every problem named',
+    },
+    // Held bodies are answered within WEBHOOK_BODY_TIMEOUT_MS; room comes back as they are.
+    PENDING_BODIES_FULL: {
+      status: 503,
+      error: 'Service Unavailable',
+      retryAfterSeconds: 1,
+      description:
+        'Too many bodies are being read before their senders are authenticated (WEBHOOK_MAX_PENDING_BYTES): retry shortly',
     },
   };
 }

@@ -7,6 +7,7 @@ import { BasicVerifier } from './auth/basic.verifier';
 import { HmacVerifier } from './auth/hmac.verifier';
 import { StandardWebhooksVerifier } from './auth/standard-webhooks.verifier';
 import { WebhookAuthGuard } from './auth/webhook-auth.guard';
+import { PendingBodyBudget } from './pending-body-budget';
 import { WebhookBodyMiddleware } from './webhook-body.middleware';
 import { WebhookErrorAnswers } from './webhook-errors';
 import { WEBHOOK_ROUTES, WebhookController } from './webhook.controller';
@@ -23,6 +24,7 @@ import { WebhookIngestService } from './webhook-ingest.service';
     ApiKeyVerifier,
     StandardWebhooksVerifier,
     WebhookErrorAnswers,
+    PendingBodyBudget,
   ],
 })
 export class WebhookModule implements NestModule {

@@ -1,11 +1,8 @@
 import fc from 'fast-check';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { CrmSandbox, SandboxRequest } from '../../src/dev/sandbox/crm-sandbox';
-import { sandboxEnv } from '../support/sandbox-env';
+import { SandboxRequest } from '../../src/dev/sandbox/crm-sandbox';
+import { sandboxedService } from '../support/sandboxed-service';
 import { cognigySignature, keyedDialog } from '../support/signing';
-import { call, freePort, Reply, ServiceProcess, serviceEnv, startService } from '../support/service-process';
+import { call, Reply } from '../support/service-process';
 import { sleep, waitFor } from '../support/wait-for';
 
 /**
@@ -32,46 +29,31 @@ const ENDPOINT = '/webhooks/cognigy/endpoint-output';
 jest.setTimeout(LONG ? 3_600_000 : 170_000);
 
 describe(`reliability (${LONG ? 'long' : 'short'} profile, built service)`, () => {
-  let root: string;
-  let port: number;
-  let service: ServiceProcess;
-  const running: ServiceProcess[] = [];
-  const sandbox = new CrmSandbox({ port: 0, tokenTtlSeconds: 5 });
+  const { sandbox, port, alive, memory, service } = sandboxedService(
+    'reliability',
+    () => ({
+      COGNIGY_WEBHOOK_SECRETS: SECRET,
+      ADMIN_TOKEN: ADMIN,
+      LOG_LEVEL: 'warn',
+      CRM_CONCURRENCY: String(CONCURRENCY),
+      CRM_BREAKER_THRESHOLD: String(THRESHOLD),
+      CRM_BREAKER_COOLDOWN_MS: String(COOLDOWN_MS),
+      CRM_TIMEOUT_MS: String(CRM_TIMEOUT_MS),
+      CRM_MAX_ATTEMPTS: '1000',
+      WEBHOOK_BODY_TIMEOUT_MS: '1000',
+      CRM_RETRY_BASE_MS: '50',
+      CRM_RETRY_MAX_MS: '1000',
+    }),
+    { tokenTtlSeconds: 5 },
+  );
   /** Every event id the service answered 202 for. */
   const accepted = new Set<string>();
   const statuses = new Map<number, number>();
   let sent = 0;
 
-  beforeAll(async () => {
-    root = mkdtempSync(join(tmpdir(), 'ccs-reliability-'));
-    await sandbox.start();
-    port = await freePort();
-    service = await startService(
-      serviceEnv(port, join(root, 'data'), {
-        COGNIGY_WEBHOOK_SECRETS: SECRET,
-        ADMIN_TOKEN: ADMIN,
-        LOG_LEVEL: 'warn',
-        CRM_CONCURRENCY: String(CONCURRENCY),
-        CRM_BREAKER_THRESHOLD: String(THRESHOLD),
-        CRM_BREAKER_COOLDOWN_MS: String(COOLDOWN_MS),
-        CRM_TIMEOUT_MS: String(CRM_TIMEOUT_MS),
-        CRM_MAX_ATTEMPTS: '1000',
-        WEBHOOK_BODY_TIMEOUT_MS: '1000',
-        ...sandboxEnv(sandbox, { CRM_RETRY_BASE_MS: '50', CRM_RETRY_MAX_MS: '1000' }),
-      }),
-      root,
-      running,
-    );
-  });
-  afterAll(async () => {
-    await Promise.all(running.map((s) => s.stop('SIGKILL')));
-    await sandbox.stop();
-    rmSync(root, { recursive: true, force: true });
-  });
-
   /** Posts; a 202 is remembered as accepted. Any 5xx but a 503 with Retry-After fails at once. */
   async function send(path: string, raw: string, headers: Record<string, string>): Promise<Reply> {
-    const reply = await call(port, 'POST', path, { raw, headers, timeoutMs: 30_000 });
+    const reply = await call(port(), 'POST', path, { raw, headers, timeoutMs: 30_000 });
     sent++;
     statuses.set(reply.status, (statuses.get(reply.status) ?? 0) + 1);
     if (reply.status >= 500 && !(reply.status === 503 && reply.headers['retry-after'])) {
@@ -86,7 +68,7 @@ describe(`reliability (${LONG ? 'long' : 'short'} profile, built service)`, () =
     return send(DIALOG, raw, { 'x-cognigy-signature': cognigySignature(SECRET, raw) });
   };
 
-  const rss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${service.child.pid}/status`, 'utf8'))![1]) * 1024;
+  const rss = () => memory('VmRSS');
 
   /** The CRM's requests per event, from their Idempotency-Key (`cognigy-<event id>`, see src/crm/connectors). */
   const byEvent = () => {
@@ -98,8 +80,6 @@ describe(`reliability (${LONG ? 'long' : 'short'} profile, built service)`, () =
     }
     return map;
   };
-
-  const alive = () => service.child.exitCode === null && service.child.signalCode === null;
 
   it('fuzzing: never a 5xx but a documented 503, never a crash, RSS bounded', async () => {
     const rssBefore = rss();
@@ -150,7 +130,7 @@ describe(`reliability (${LONG ? 'long' : 'short'} profile, built service)`, () =
         try {
           reply = await send(path, raw, headers);
         } catch (error) {
-          if (!alive()) throw new Error(`the service died: ${service.output().slice(-2000)}`);
+          if (!alive()) throw new Error(`the service died: ${service().output().slice(-2000)}`);
           throw error;
         }
         if (reply.status === 202 || reply.status === 200)
@@ -160,7 +140,7 @@ describe(`reliability (${LONG ? 'long' : 'short'} profile, built service)`, () =
     );
     // Truncated and slow bodies: the body deadline (1 s here) answers them, the service lives on.
     const truncated = JSON.stringify(keyedDialog('truncated'));
-    const partial = await call(port, 'POST', DIALOG, {
+    const partial = await call(port(), 'POST', DIALOG, {
       raw: truncated.slice(0, 20),
       headers: {
         'content-length': String(truncated.length),
@@ -259,7 +239,7 @@ describe(`reliability (${LONG ? 'long' : 'short'} profile, built service)`, () =
       const detail = unapplied()
         .slice(0, 10)
         .map((id) => `${id.slice(0, 40)}: ${(map.get(id) ?? []).map((r) => r.status).join(',') || 'no request'}`);
-      const admin = await call(port, 'GET', '/admin/dead-letters', { headers: { authorization: `Bearer ${ADMIN}` } });
+      const admin = await call(port(), 'GET', '/admin/dead-letters', { headers: { authorization: `Bearer ${ADMIN}` } });
       throw new Error(
         `${(error as Error).message}\nunapplied: ${detail.join('; ')}\ndead letters: ${admin.body.slice(0, 1500)}`,
       );
@@ -288,7 +268,7 @@ describe(`reliability (${LONG ? 'long' : 'short'} profile, built service)`, () =
     // Nothing reached the CRM that the service did not answer 202 for.
     expect([...map.keys()].filter((key) => !accepted.has(key))).toEqual([]);
     // The only dead letters are the events the CRM refused (no 401 after a token expiry ends there).
-    const dead = await call(port, 'GET', '/admin/dead-letters?limit=100', {
+    const dead = await call(port(), 'GET', '/admin/dead-letters?limit=100', {
       headers: { authorization: `Bearer ${ADMIN}` },
     });
     const deadIds = (JSON.parse(dead.body) as { items: { eventId: string }[] }).items.map((e) => e.eventId);

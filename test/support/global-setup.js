@@ -4,7 +4,12 @@ const { ensureBuild } = require('../../scripts/ensure-build');
 const IORedis = require('ioredis');
 
 async function redisAnswers(url) {
-  const client = new IORedis(url, { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const client = new IORedis(url, {
+    lazyConnect: true,
+    connectTimeout: 1000,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
   try {
     await client.connect();
     return (await client.ping()) === 'PONG';

@@ -93,7 +93,12 @@ export async function startOidcServer({ clients }) {
         useGrantedResource: () => true,
         getResourceServerInfo: (_ctx, resource) => {
           if (resource !== CRM_RESOURCE) throw new errors.InvalidTarget();
-          return { scope: CRM_SCOPES.join(' '), audience: CRM_RESOURCE, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'RS256' } } };
+          return {
+            scope: CRM_SCOPES.join(' '),
+            audience: CRM_RESOURCE,
+            accessTokenFormat: 'jwt',
+            jwt: { sign: { alg: 'RS256' } },
+          };
         },
       },
     },
@@ -155,7 +160,9 @@ if (!isMainThread && parentPort && workerData) {
   );
 } else if (isMainThread && process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const running = await startOidcServer(JSON.parse(process.argv[2] ?? '{"clients":[]}'));
-  process.stdout.write(`${JSON.stringify({ issuer: running.issuer, tokenUrl: running.tokenUrl, statsUrl: running.statsUrl })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ issuer: running.issuer, tokenUrl: running.tokenUrl, statsUrl: running.statsUrl })}\n`,
+  );
   const stop = () => void running.close().then(() => process.exit(0));
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);

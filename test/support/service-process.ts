@@ -223,6 +223,8 @@ export interface CallOptions {
   raw?: string;
   /** Aborts a request unanswered after this long (no limit unless given). */
   timeoutMs?: number;
+  /** The loopback address to send from (the service tells clients apart by address). */
+  localAddress?: string;
 }
 
 /** Any request to 127.0.0.1:`port` on a fresh connection; resolves with the whole answer. */
@@ -230,13 +232,13 @@ export function call(
   port: number,
   method: string,
   path: string,
-  { headers = {}, raw, timeoutMs }: CallOptions = {},
+  { headers = {}, raw, timeoutMs, localAddress }: CallOptions = {},
 ): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const extra: Record<string, string | number> =
       raw === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(raw) };
     const req = request(
-      { host: '127.0.0.1', port, path, method, agent: false, headers: { ...extra, ...headers } },
+      { host: '127.0.0.1', port, path, method, agent: false, localAddress, headers: { ...extra, ...headers } },
       (res) => {
         let body = '';
         res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
