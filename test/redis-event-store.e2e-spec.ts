@@ -50,7 +50,7 @@ describeRedis('RedisEventStore (several instances on one Redis)', () => {
    * them first (the claims map is the store's only memory of them).
    */
   async function crash(store: RedisEventStore): Promise<void> {
-    const claims = (store as unknown as { claims: Map<string, { renew: NodeJS.Timeout }> }).claims;
+    const claims = (store.delivery as unknown as { claims: Map<string, { renew: NodeJS.Timeout }> }).claims;
     for (const claim of claims.values()) clearInterval(claim.renew);
     claims.clear();
     await shutdown(store);
@@ -83,37 +83,40 @@ describeRedis('RedisEventStore (several instances on one Redis)', () => {
 
   it('shares duplicate detection: an id accepted by one instance is a duplicate on the other', async () => {
     const [a, b] = [await instance(), await instance()];
-    expect((await a.enqueue(dueEvent({ eventId: 'shared-1' }))).outcome).toBe('accepted');
-    expect((await b.enqueue(dueEvent({ eventId: 'shared-1', externalId: 'other' }))).outcome).toBe('duplicate');
-    expect((await b.get('shared-1'))?.upsert.externalId).toBe('C-1');
+    expect((await a.intake.enqueue(dueEvent({ eventId: 'shared-1' }))).outcome).toBe('accepted');
+    expect((await b.intake.enqueue(dueEvent({ eventId: 'shared-1', externalId: 'other' }))).outcome).toBe('duplicate');
+    expect((await b.operators.get('shared-1'))?.upsert.externalId).toBe('C-1');
 
     const racing = await Promise.all([
-      a.enqueue(dueEvent({ eventId: 'race', externalId: 'R' })),
-      b.enqueue(dueEvent({ eventId: 'race', externalId: 'R' })),
+      a.intake.enqueue(dueEvent({ eventId: 'race', externalId: 'R' })),
+      b.intake.enqueue(dueEvent({ eventId: 'race', externalId: 'R' })),
     ]);
     expect(racing.map((o) => o.outcome).sort()).toEqual(['accepted', 'duplicate']);
-    expect(await a.countByState()).toEqual({ queued: 2, delivered: 0, dead: 0, stale: 0 });
-    expect(await b.countByState()).toEqual({ queued: 2, delivered: 0, dead: 0, stale: 0 });
+    expect(await a.operators.countByState()).toEqual({ queued: 2, delivered: 0, dead: 0, stale: 0 });
+    expect(await b.operators.countByState()).toEqual({ queued: 2, delivered: 0, dead: 0, stale: 0 });
   });
 
   it('never lets the other instance claim an event of a record one instance holds, not even a late older one', async () => {
     const [a, b] = [await instance(), await instance()];
-    await a.enqueue(dueEvent({ eventId: 'mid', externalId: 'X', eventTime: T0 + 100 }));
-    await a.enqueue(dueEvent({ eventId: 'newer', externalId: 'X', eventTime: T0 + 200 }));
-    expect(eventIds(await a.claimDue(10))).toEqual(['mid']);
+    await a.intake.enqueue(dueEvent({ eventId: 'mid', externalId: 'X', eventTime: T0 + 100 }));
+    await a.intake.enqueue(dueEvent({ eventId: 'newer', externalId: 'X', eventTime: T0 + 200 }));
+    expect(eventIds(await a.delivery.claimDue(10))).toEqual(['mid']);
     // Arrives later but is older: the head of the record now, yet the record is held by A.
-    await b.enqueue(dueEvent({ eventId: 'older', externalId: 'X', eventTime: T0 }));
-    await b.enqueue(dueEvent({ eventId: 'free', externalId: 'Y' }));
+    await b.intake.enqueue(dueEvent({ eventId: 'older', externalId: 'X', eventTime: T0 }));
+    await b.intake.enqueue(dueEvent({ eventId: 'free', externalId: 'Y' }));
 
-    const meanwhile = [...(await claimWithin(b, Number.POSITIVE_INFINITY, 1000)), ...(await a.claimDue(10))];
+    const meanwhile = [
+      ...(await claimWithin(b.delivery, Number.POSITIVE_INFINITY, 1000)),
+      ...(await a.delivery.claimDue(10)),
+    ];
     expect(eventIds(meanwhile)).toEqual(['free']);
 
-    await a.markDelivered('mid', 1, { status: 200, error: null });
-    const [older] = await claimWithin(b, 1);
+    await a.delivery.markDelivered('mid', 1, { status: 200, error: null });
+    const [older] = await claimWithin(b.delivery, 1);
     expect(older).toMatchObject({ eventId: 'older', stale: true });
-    expect(await a.claimDue(10)).toEqual([]);
-    await b.markStale('older');
-    const next = [...(await claimWithin(a, 1)), ...(await b.claimDue(10))];
+    expect(await a.delivery.claimDue(10)).toEqual([]);
+    await b.delivery.markStale('older');
+    const next = [...(await claimWithin(a.delivery, 1)), ...(await b.delivery.claimDue(10))];
     expect(next).toEqual([expect.objectContaining({ eventId: 'newer', stale: false })]);
   });
 
@@ -129,7 +132,7 @@ describeRedis('RedisEventStore (several instances on one Redis)', () => {
       }
     }
     // Arrival order is not event-time order (newest first for every record), alternating instances.
-    for (const [i, e] of [...arrivals].reverse().entries()) await (i % 2 ? a : b).enqueue(dueEvent(e));
+    for (const [i, e] of [...arrivals].reverse().entries()) await (i % 2 ? a : b).intake.enqueue(dueEvent(e));
 
     const inFlight = new Map<string, string>();
     const delivered: Record<string, string[]> = { R: [], S: [], T: [] };
@@ -141,7 +144,7 @@ describeRedis('RedisEventStore (several instances on one Redis)', () => {
 
     async function consume(store: RedisEventStore, name: 'a' | 'b'): Promise<void> {
       while (count() < total && Date.now() < deadline) {
-        const batch = await store.claimDue(4);
+        const batch = await store.delivery.claimDue(4);
         await Promise.all(
           batch.map(async (claimed) => {
             const record = claimed.upsert.externalId;
@@ -153,7 +156,7 @@ describeRedis('RedisEventStore (several instances on one Redis)', () => {
             await sleep(20 + Math.random() * 30);
             inFlight.delete(record);
             delivered[record].push(claimed.eventId);
-            await store.markDelivered(claimed.eventId, 1, { status: 200, error: null });
+            await store.delivery.markDelivered(claimed.eventId, 1, { status: 200, error: null });
           }),
         );
         if (batch.length === 0) await sleep(25);
@@ -164,77 +167,77 @@ describeRedis('RedisEventStore (several instances on one Redis)', () => {
     expect(violations).toEqual([]);
     expect(delivered).toEqual(expected);
     expect(claimedBy.a + claimedBy.b).toBe(total);
-    expect(await a.countByState()).toEqual({ queued: 0, delivered: total, dead: 0, stale: 0 });
+    expect(await a.operators.countByState()).toEqual({ queued: 0, delivered: total, dead: 0, stale: 0 });
   });
 
   it('lets another instance take over the events of an instance that died, after the lease', async () => {
     const leaseMs = 1500;
     const [a, b] = [await instance({ leaseMs }), await instance({ leaseMs })];
-    await a.enqueue(dueEvent({ eventId: 'orphan', externalId: 'O' }));
-    await a.enqueue(dueEvent({ eventId: 'orphan-next', externalId: 'O', eventTime: T0 + 1 }));
-    expect(eventIds(await a.claimDue(10))).toEqual(['orphan']);
+    await a.intake.enqueue(dueEvent({ eventId: 'orphan', externalId: 'O' }));
+    await a.intake.enqueue(dueEvent({ eventId: 'orphan-next', externalId: 'O', eventTime: T0 + 1 }));
+    expect(eventIds(await a.delivery.claimDue(10))).toEqual(['orphan']);
 
     // While A lives it renews its lease: B gets nothing, even well past one lease.
-    expect(await claimWithin(b, Number.POSITIVE_INFINITY, 2 * leaseMs)).toEqual([]);
+    expect(await claimWithin(b.delivery, Number.POSITIVE_INFINITY, 2 * leaseMs)).toEqual([]);
 
     await crash(a);
     const diedAt = Date.now();
     // Not before its last renewed lease has run out...
-    expect(await claimWithin(b, Number.POSITIVE_INFINITY, leaseMs / 2)).toEqual([]);
+    expect(await claimWithin(b.delivery, Number.POSITIVE_INFINITY, leaseMs / 2)).toEqual([]);
     // ...then within lease + two stalled checks (lease / 3 each), plus polling.
-    const takenOver = await claimWithin(b, 1, 10_000);
+    const takenOver = await claimWithin(b.delivery, 1, 10_000);
     const after = Date.now() - diedAt;
     expect(eventIds(takenOver)).toEqual(['orphan']);
     expect(takenOver[0]).toMatchObject({ attempts: 0, state: 'queued', stale: false });
     expect(after).toBeLessThan(4000);
 
-    await b.markDelivered('orphan', 1, { status: 200, error: null });
-    expect(eventIds(await claimWithin(b, 1))).toEqual(['orphan-next']);
+    await b.delivery.markDelivered('orphan', 1, { status: 200, error: null });
+    expect(eventIds(await claimWithin(b.delivery, 1))).toEqual(['orphan-next']);
   });
 
   it('gives its claimed events back at once when an instance shuts down, without using an attempt', async () => {
     const [a, b] = [await instance({ leaseMs: 30_000 }), await instance({ leaseMs: 30_000 })];
-    await a.enqueue(dueEvent({ eventId: 'handed-back', externalId: 'H' }));
-    await a.enqueue(dueEvent({ eventId: 'handed-back-next', externalId: 'H', eventTime: T0 + 1 }));
-    expect(eventIds(await a.claimDue(10))).toEqual(['handed-back']);
-    expect(await claimWithin(b, Number.POSITIVE_INFINITY, 600)).toEqual([]);
+    await a.intake.enqueue(dueEvent({ eventId: 'handed-back', externalId: 'H' }));
+    await a.intake.enqueue(dueEvent({ eventId: 'handed-back-next', externalId: 'H', eventTime: T0 + 1 }));
+    expect(eventIds(await a.delivery.claimDue(10))).toEqual(['handed-back']);
+    expect(await claimWithin(b.delivery, Number.POSITIVE_INFINITY, 600)).toEqual([]);
 
     await shutdown(a);
     // Far sooner than the 30 s lease, and still in order: the older event first.
-    const [again] = await claimWithin(b, 1, 2000);
+    const [again] = await claimWithin(b.delivery, 1, 2000);
     expect(again).toMatchObject({ eventId: 'handed-back', attempts: 0, stale: false });
-    expect(await claimWithin(b, Number.POSITIVE_INFINITY, 600)).toEqual([]);
+    expect(await claimWithin(b.delivery, Number.POSITIVE_INFINITY, 600)).toEqual([]);
   });
 
   it('hands out the events it claimed beside one that could not be read, instead of holding them forever', async () => {
     const store = await instance();
     for (const id of ['readable-1', 'unreadable', 'readable-2']) {
-      await store.enqueue(dueEvent({ eventId: id, externalId: `R-${id}` }));
+      await store.intake.enqueue(dueEvent({ eventId: id, externalId: `R-${id}` }));
     }
     const admin = new IORedis(redisUrl());
     await admin.hset(`${prefix}:store:ev:unreadable`, 'payload', '{not json');
     admin.disconnect();
     // One wave fetches all three jobs; reading the unreadable one throws.
-    expect(eventIds(await store.claimDue(10)).sort()).toEqual(['readable-1', 'readable-2']);
+    expect(eventIds(await store.delivery.claimDue(10)).sort()).toEqual(['readable-1', 'readable-2']);
   });
 
   it('deletes a delivered event after its dedup window with its attempts and search entries, keeping dead letters', async () => {
     const store = await instance({ dedupTtlSeconds: 1 });
     const attempt = { at: T0, status: 200, error: null, durationMs: 3 };
-    await store.enqueue(dueEvent({ eventId: 'swept', externalId: 'SW' }));
-    await store.enqueue(dueEvent({ eventId: 'kept', externalId: 'KE' }));
-    expect(eventIds(await claimWithin(store, 2)).sort()).toEqual(['kept', 'swept']);
-    await store.markDelivered('swept', 1, { status: 200, error: null }, [attempt]);
-    await store.markDead('kept', 1, { status: 400, error: 'no' }, [{ ...attempt, status: 400 }]);
-    expect(await store.attemptsOf('swept')).toEqual([attempt]);
+    await store.intake.enqueue(dueEvent({ eventId: 'swept', externalId: 'SW' }));
+    await store.intake.enqueue(dueEvent({ eventId: 'kept', externalId: 'KE' }));
+    expect(eventIds(await claimWithin(store.delivery, 2)).sort()).toEqual(['kept', 'swept']);
+    await store.delivery.markDelivered('swept', 1, { status: 200, error: null }, [attempt]);
+    await store.delivery.markDead('kept', 1, { status: 400, error: 'no' }, [{ ...attempt, status: 400 }]);
+    expect(await store.operators.attemptsOf('swept')).toEqual([attempt]);
 
     expect(await store.sweep(Date.now())).toBe(0); // still inside the window
     expect(await store.sweep(Date.now() + 1500)).toBe(1);
-    expect(await store.get('swept')).toBeNull();
-    expect(await store.attemptsOf('swept')).toEqual([]);
-    expect((await store.search({ externalId: 'SW' }, 10)).items).toEqual([]);
-    expect(eventIds((await store.search({ externalId: 'KE' }, 10)).items)).toEqual(['kept']);
-    expect(await store.attemptsOf('kept')).toHaveLength(1);
+    expect(await store.operators.get('swept')).toBeNull();
+    expect(await store.operators.attemptsOf('swept')).toEqual([]);
+    expect((await store.operators.search({ externalId: 'SW' }, 10)).items).toEqual([]);
+    expect(eventIds((await store.operators.search({ externalId: 'KE' }, 10)).items)).toEqual(['kept']);
+    expect(await store.operators.attemptsOf('kept')).toHaveLength(1);
     const client = new IORedis(redisUrl());
     try {
       const left = await client.zrange(`${prefix}:store:ix:ext`, 0, -1);

@@ -3,5 +3,10 @@ import { EventIntake } from './event-intake';
 import { OperatorEvents } from './operator-events';
 import { StoreHealth } from './store-health';
 
-/** What each driver class implements: every port, over one storage. */
-export type EventStoreDriver = EventIntake & DeliveryQueue & OperatorEvents & StoreHealth;
+/** What each driver provides: one object per port, over one storage. */
+export interface EventStoreDriver {
+  readonly intake: EventIntake;
+  readonly delivery: DeliveryQueue;
+  readonly operators: OperatorEvents;
+  readonly health: StoreHealth;
+}

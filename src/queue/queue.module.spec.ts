@@ -3,6 +3,7 @@ import { Test } from '@nestjs/testing';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { QueueConfig, queueConfig } from '../config/queue.config';
 import { DeliveryQueue } from './delivery-queue';
 import { EventIntake } from './event-intake';
@@ -10,7 +11,13 @@ import { OperatorEvents } from './operator-events';
 import { StoreUnavailableError } from './queue-errors';
 import { QueueModule } from './queue.module';
 import { StoreHealth } from './store-health';
-import { ThreadedSqliteStore } from './threaded-sqlite-store';
+import { dueEvent } from './stored-event.fixture';
+import {
+  ThreadedDeliveryQueue,
+  ThreadedEventIntake,
+  ThreadedOperatorEvents,
+  ThreadedStoreHealth,
+} from './threaded-sqlite-store';
 
 describe('QueueModule', () => {
   let dataDir: string;
@@ -35,12 +42,30 @@ describe('QueueModule', () => {
     return QueueConfigModule;
   }
 
-  it('binds every port to the one driver instance QUEUE_DRIVER chose', async () => {
+  it("binds each port to the chosen driver's class for it", async () => {
     const moduleRef = await Test.createTestingModule({ imports: [configModule(), QueueModule] }).compile();
-    const ports = [EventIntake, DeliveryQueue, OperatorEvents, StoreHealth].map((port) => moduleRef.get<object>(port));
-    expect(ports[0]).toBeInstanceOf(ThreadedSqliteStore);
-    for (const port of ports) expect(port).toBe(ports[0]);
+    expect(moduleRef.get(EventIntake)).toBeInstanceOf(ThreadedEventIntake);
+    expect(moduleRef.get(DeliveryQueue)).toBeInstanceOf(ThreadedDeliveryQueue);
+    expect(moduleRef.get(OperatorEvents)).toBeInstanceOf(ThreadedOperatorEvents);
+    expect(moduleRef.get(StoreHealth)).toBeInstanceOf(ThreadedStoreHealth);
     await moduleRef.close();
+  });
+
+  it('sends the thread one request per port call, those of one event-loop turn in one message', async () => {
+    const posted = jest.spyOn(Worker.prototype, 'postMessage');
+    try {
+      const moduleRef = await Test.createTestingModule({ imports: [configModule(), QueueModule] }).compile();
+      const intake = moduleRef.get(EventIntake);
+      posted.mockClear();
+      const events = Array.from({ length: 20 }, (_, i) => dueEvent({ eventId: `turn-${i}`, externalId: `T-${i}` }));
+      const outcomes = await Promise.all(events.map((event) => intake.enqueue(event)));
+      expect(outcomes.map((o) => o.outcome)).toEqual(Array(20).fill('accepted'));
+      expect(posted).toHaveBeenCalledTimes(1);
+      expect(posted.mock.calls[0][0]).toEqual(events.map((event) => expect.objectContaining({ op: 'enqueue', event })));
+      await moduleRef.close();
+    } finally {
+      posted.mockRestore();
+    }
   });
 
   it('runs the SQLite store in its own thread: calls cross it and its errors keep their class', async () => {

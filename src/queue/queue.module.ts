@@ -12,12 +12,19 @@ import { StoreHealth } from './store-health';
 /** The driver QUEUE_DRIVER chose; known only inside this module. */
 const STORE_DRIVER = Symbol('EventStoreDriver');
 
-const PORTS = [EventIntake, DeliveryQueue, OperatorEvents, StoreHealth];
+/** Each port, and the driver's object that implements it. */
+const PORTS = [
+  [EventIntake, 'intake'],
+  [DeliveryQueue, 'delivery'],
+  [OperatorEvents, 'operators'],
+  [StoreHealth, 'health'],
+] as const;
 
 /**
  * The durable event store, chosen by QUEUE_DRIVER. Others depend on the port of their caller
  * (webhook: EventIntake, worker: DeliveryQueue, operators: OperatorEvents, health and metrics:
- * StoreHealth), each bound to the one driver instance.
+ * StoreHealth), each bound to the driver's implementation of it. The driver itself is the provider
+ * Nest starts and shuts down.
  */
 @Module({
   providers: [
@@ -25,15 +32,19 @@ const PORTS = [EventIntake, DeliveryQueue, OperatorEvents, StoreHealth];
     {
       provide: STORE_DRIVER,
       inject: [queueConfig.KEY],
-      // The Redis driver's packages (bullmq, ioredis: ~230 modules) load only when chosen.
+      // The Redis driver's packages (bullmq, ioredis) load only when chosen.
       useFactory: async (config: ConfigType<typeof queueConfig>): Promise<EventStoreDriver> => {
         if (config.driver !== 'redis') return ThreadedSqliteStore.start(config);
         const { RedisEventStore } = await import('./redis-event-store');
         return new RedisEventStore(config);
       },
     },
-    ...PORTS.map((port) => ({ provide: port, useExisting: STORE_DRIVER })),
+    ...PORTS.map(([port, part]) => ({
+      provide: port,
+      inject: [STORE_DRIVER],
+      useFactory: (driver: EventStoreDriver) => driver[part],
+    })),
   ],
-  exports: PORTS,
+  exports: PORTS.map(([port]) => port),
 })
 export class QueueModule {}

@@ -26,8 +26,8 @@ type Candidates = (before: number, count: number) => Promise<Array<[number, stri
 const pad = (seq: number) => String(seq).padStart(15, '0');
 
 /**
- * The operators' reads of the Redis store: search, filtered dead letters, attempt history and
- * per-minute activity, over the keys that the scripts in redis-scripts.ts keep.
+ * The reads of the Redis store: one event, search, filtered dead letters, attempt history, counts
+ * and per-minute activity, over the keys that the scripts in redis-scripts.ts keep.
  */
 export class RedisEventQueries {
   constructor(
@@ -177,6 +177,20 @@ export class RedisEventQueries {
       return { minute, delivered: Number(delivered ?? 0), deadLettered: Number(dead ?? 0) };
     });
     return { perMinute, oldestQueuedAt: await this.oldestQueuedAt() };
+  }
+
+  async countByState(): Promise<Record<EventState, number>> {
+    const [queued, dead, delivered, stale] = await Promise.all([
+      this.countQueued(),
+      this.redis.zcard(`${this.prefix}:dead`),
+      this.redis.get(`${this.prefix}:count:delivered`),
+      this.redis.get(`${this.prefix}:count:stale`),
+    ]);
+    return { queued, dead, delivered: Number(delivered ?? 0), stale: Number(stale ?? 0) };
+  }
+
+  countQueued(): Promise<number> {
+    return this.redis.scard(`${this.prefix}:queued`);
   }
 
   /** The lowest score of the queued ids by receipt time: O(log n) in the sorted set. */

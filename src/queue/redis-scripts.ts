@@ -209,3 +209,16 @@ for _, id in ipairs(ids) do
 end
 return #ids
 `;
+
+/** The scripts, by the command name each is defined under on the store's connection. */
+export const STORE_SCRIPTS = {
+  enqueue: ENQUEUE,
+  claim: CLAIM,
+  extend: EXTEND,
+  finish: FINISH,
+  replay: REPLAY,
+  delete_dead: DELETE_DEAD,
+  sweep: SWEEP,
+} as const;
+
+export type StoreScript = keyof typeof STORE_SCRIPTS;

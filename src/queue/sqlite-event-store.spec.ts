@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { QueueConfig } from '../config/queue.config';
 import { StoreUnavailableError } from './queue-errors';
 import { SqliteEventStore } from './sqlite-event-store';
+import { eventReadStatements } from './sqlite-statements';
 import { dueEvent, eventIds, newEvent } from './stored-event.fixture';
 
 const T0 = Date.parse('2026-11-26T10:00:00Z');
@@ -22,12 +23,6 @@ function queueConfig(dataDir: string, overrides: Partial<QueueConfig> = {}): Que
     dedupTtlSeconds: 86400,
     ...overrides,
   };
-}
-
-/** Nest's shutdown hook of the store (flushes pending enqueues, closes the file). */
-function shutdown(store: SqliteEventStore): void {
-  const hooks = store as unknown as { onApplicationShutdown?: () => void; onModuleDestroy?: () => void };
-  (hooks.onApplicationShutdown ?? hooks.onModuleDestroy)?.call(store);
 }
 
 /** The store's own connection (for pragmas only; every behaviour goes through the public API). */
@@ -70,7 +65,7 @@ describe('SqliteEventStore (real SQLite file)', () => {
   }
   function closeStore(s: SqliteEventStore): void {
     open.splice(open.indexOf(s), 1);
-    shutdown(s);
+    s.close();
   }
 
   beforeAll(() => {
@@ -82,7 +77,7 @@ describe('SqliteEventStore (real SQLite file)', () => {
     store = openStore();
   });
   afterEach(() => {
-    for (const s of open.splice(0)) shutdown(s);
+    for (const s of open.splice(0)) s.close();
   });
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -111,96 +106,101 @@ describe('SqliteEventStore (real SQLite file)', () => {
       // Calibration: awaited enqueues commit one by one (this is what the counter would show
       // if the batch were not shared).
       const before = walCommits(wal);
-      for (let i = 0; i < 5; i++) await store.enqueue(dueEvent({ eventId: `seq-${i}`, externalId: `S-${i}` }));
+      for (let i = 0; i < 5; i++) await store.intake.enqueue(dueEvent({ eventId: `seq-${i}`, externalId: `S-${i}` }));
       expect(walCommits(wal) - before).toBe(5);
 
       const batchStart = walCommits(wal);
       const outcomes = await Promise.all(
-        Array.from({ length: 50 }, (_, i) => store.enqueue(dueEvent({ eventId: `burst-${i}`, externalId: `B-${i}` }))),
+        Array.from({ length: 50 }, (_, i) =>
+          store.intake.enqueue(dueEvent({ eventId: `burst-${i}`, externalId: `B-${i}` })),
+        ),
       );
       expect(outcomes.map((o) => o.outcome)).toEqual(Array(50).fill('accepted'));
       expect(walCommits(wal) - batchStart).toBe(1);
-      expect((await store.countByState()).queued).toBe(55);
-      for (let i = 0; i < 50; i++) expect((await store.get(`burst-${i}`))?.state).toBe('queued');
+      expect((await store.operators.countByState()).queued).toBe(55);
+      for (let i = 0; i < 50; i++) expect((await store.operators.get(`burst-${i}`))?.state).toBe('queued');
     });
 
     it('recognises a duplicate inside the same batch', async () => {
       const outcomes = await Promise.all([
-        store.enqueue(dueEvent({ eventId: 'twin' })),
-        store.enqueue(dueEvent({ eventId: 'twin' })),
-        store.enqueue(dueEvent({ eventId: 'single' })),
+        store.intake.enqueue(dueEvent({ eventId: 'twin' })),
+        store.intake.enqueue(dueEvent({ eventId: 'twin' })),
+        store.intake.enqueue(dueEvent({ eventId: 'single' })),
       ]);
       expect(outcomes.map((o) => o.outcome)).toEqual(['accepted', 'duplicate', 'accepted']);
-      expect((await store.countByState()).queued).toBe(2);
+      expect((await store.operators.countByState()).queued).toBe(2);
     });
 
     it('wakes its listeners once per commit that accepted something, not for duplicates only', async () => {
       let wakes = 0;
-      store.onEnqueued(() => wakes++);
-      await Promise.all([store.enqueue(dueEvent({ eventId: 'w1' })), store.enqueue(dueEvent({ eventId: 'w2' }))]);
+      store.delivery.onEnqueued(() => wakes++);
+      await Promise.all([
+        store.intake.enqueue(dueEvent({ eventId: 'w1' })),
+        store.intake.enqueue(dueEvent({ eventId: 'w2' })),
+      ]);
       expect(wakes).toBe(1);
-      await store.enqueue(dueEvent({ eventId: 'w1' }));
+      await store.intake.enqueue(dueEvent({ eventId: 'w1' }));
       expect(wakes).toBe(1);
     });
   });
 
   describe('claimDue with an explicit clock', () => {
     it('hands out nothing before it is due', async () => {
-      await store.enqueue(newEvent({ eventId: 'future', receivedAt: T0 }));
-      expect(await store.claimDue(10, T0 - 1)).toEqual([]);
-      expect(eventIds(await store.claimDue(10, T0))).toEqual(['future']);
+      await store.intake.enqueue(newEvent({ eventId: 'future', receivedAt: T0 }));
+      expect(await store.delivery.claimDue(10, T0 - 1)).toEqual([]);
+      expect(eventIds(await store.delivery.claimDue(10, T0))).toEqual(['future']);
     });
   });
 
   describe('nextDueAt', () => {
     it('is the earliest next attempt of a queued event, null when none is queued', async () => {
-      expect(await store.nextDueAt()).toBeNull();
-      await store.enqueue(newEvent({ eventId: 'n1', externalId: 'N1', receivedAt: T0 + 10 }));
-      await store.enqueue(newEvent({ eventId: 'n2', externalId: 'N2', receivedAt: T0 + 5 }));
-      expect(await store.nextDueAt()).toBe(T0 + 5);
-      await store.claimDue(10, T0 + 10);
-      await store.markDead('n2', 1, { status: 400, error: 'x' });
-      await store.markDelivered('n1', 1, { status: 200, error: null });
-      expect(await store.nextDueAt()).toBeNull();
+      expect(await store.delivery.nextDueAt()).toBeNull();
+      await store.intake.enqueue(newEvent({ eventId: 'n1', externalId: 'N1', receivedAt: T0 + 10 }));
+      await store.intake.enqueue(newEvent({ eventId: 'n2', externalId: 'N2', receivedAt: T0 + 5 }));
+      expect(await store.delivery.nextDueAt()).toBe(T0 + 5);
+      await store.delivery.claimDue(10, T0 + 10);
+      await store.delivery.markDead('n2', 1, { status: 400, error: 'x' });
+      await store.delivery.markDelivered('n1', 1, { status: 200, error: null });
+      expect(await store.delivery.nextDueAt()).toBeNull();
     });
 
     it('ignores claimed events: nothing is due while the only event is in flight', async () => {
-      await store.enqueue(newEvent({ eventId: 'c1', externalId: 'C1', receivedAt: T0 }));
-      await store.enqueue(newEvent({ eventId: 'c2', externalId: 'C2', receivedAt: T0 + 50 }));
-      expect(eventIds(await store.claimDue(1, T0))).toEqual(['c1']);
-      expect(await store.nextDueAt()).toBe(T0 + 50);
-      expect(eventIds(await store.claimDue(1, T0 + 50))).toEqual(['c2']);
-      expect(await store.nextDueAt()).toBeNull();
-      await store.release('c1', T0 + 1000);
-      expect(await store.nextDueAt()).toBe(T0 + 1000);
+      await store.intake.enqueue(newEvent({ eventId: 'c1', externalId: 'C1', receivedAt: T0 }));
+      await store.intake.enqueue(newEvent({ eventId: 'c2', externalId: 'C2', receivedAt: T0 + 50 }));
+      expect(eventIds(await store.delivery.claimDue(1, T0))).toEqual(['c1']);
+      expect(await store.delivery.nextDueAt()).toBe(T0 + 50);
+      expect(eventIds(await store.delivery.claimDue(1, T0 + 50))).toEqual(['c2']);
+      expect(await store.delivery.nextDueAt()).toBeNull();
+      await store.delivery.release('c1', T0 + 1000);
+      expect(await store.delivery.nextDueAt()).toBe(T0 + 1000);
     });
 
     it('ignores an event that waits behind a claimed or retrying older event of its record', async () => {
-      await store.enqueue(newEvent({ eventId: 'older', externalId: 'W', eventTime: T0, receivedAt: T0 }));
-      await store.enqueue(newEvent({ eventId: 'newer', externalId: 'W', eventTime: T0 + 1, receivedAt: T0 }));
-      expect(eventIds(await store.claimDue(10, T0))).toEqual(['older']);
-      expect(await store.nextDueAt()).toBeNull(); // 'newer' is not claimable while 'older' is in flight
-      await store.scheduleRetry('older', 1, T0 + MINUTE, { status: 503, error: 'unavailable' });
-      expect(await store.nextDueAt()).toBe(T0 + MINUTE); // not T0: 'newer' waits for 'older'
-      expect(await store.claimDue(10, T0 + MINUTE - 1)).toEqual([]);
-      expect(eventIds(await store.claimDue(10, T0 + MINUTE))).toEqual(['older']);
+      await store.intake.enqueue(newEvent({ eventId: 'older', externalId: 'W', eventTime: T0, receivedAt: T0 }));
+      await store.intake.enqueue(newEvent({ eventId: 'newer', externalId: 'W', eventTime: T0 + 1, receivedAt: T0 }));
+      expect(eventIds(await store.delivery.claimDue(10, T0))).toEqual(['older']);
+      expect(await store.delivery.nextDueAt()).toBeNull(); // 'newer' is not claimable while 'older' is in flight
+      await store.delivery.scheduleRetry('older', 1, T0 + MINUTE, { status: 503, error: 'unavailable' });
+      expect(await store.delivery.nextDueAt()).toBe(T0 + MINUTE); // not T0: 'newer' waits for 'older'
+      expect(await store.delivery.claimDue(10, T0 + MINUTE - 1)).toEqual([]);
+      expect(eventIds(await store.delivery.claimDue(10, T0 + MINUTE))).toEqual(['older']);
     });
 
     it('finds the next due event behind many claimed records', async () => {
       for (let i = 0; i < 5; i++) {
-        await store.enqueue(newEvent({ eventId: `busy-${i}`, externalId: `B${i}`, receivedAt: T0 + i }));
+        await store.intake.enqueue(newEvent({ eventId: `busy-${i}`, externalId: `B${i}`, receivedAt: T0 + i }));
       }
-      await store.enqueue(newEvent({ eventId: 'idle', externalId: 'I', receivedAt: T0 + 500 }));
-      expect(await store.claimDue(5, T0 + 10)).toHaveLength(5);
-      expect(await store.nextDueAt()).toBe(T0 + 500);
+      await store.intake.enqueue(newEvent({ eventId: 'idle', externalId: 'I', receivedAt: T0 + 500 }));
+      expect(await store.delivery.claimDue(5, T0 + 10)).toHaveLength(5);
+      expect(await store.delivery.nextDueAt()).toBe(T0 + 500);
     });
   });
 
   describe('the oldest queued event (read on every metrics scrape)', () => {
     it('is read from the (state, seq) index: no table scan, no sort', async () => {
-      for (let i = 0; i < 20; i++) await store.enqueue(dueEvent({ eventId: `p${i}`, externalId: `P${i}` }));
-      const { statements } = store as unknown as { statements: Record<string, Database.Statement> };
-      const plan = connectionOf(store).prepare(`EXPLAIN QUERY PLAN ${statements.oldestQueued.source}`).all() as {
+      for (let i = 0; i < 20; i++) await store.intake.enqueue(dueEvent({ eventId: `p${i}`, externalId: `P${i}` }));
+      const db = connectionOf(store);
+      const plan = db.prepare(`EXPLAIN QUERY PLAN ${eventReadStatements(db).oldestQueued.source}`).all() as {
         detail: string;
       }[];
       expect(plan.map((step) => step.detail)).toEqual(['SEARCH events USING INDEX events_state (state=?)']);
@@ -212,16 +212,16 @@ describe('SqliteEventStore (real SQLite file)', () => {
       // The store waits up to its busy_timeout for the lock; kept short here so the test stays fast
       // whatever the production value is.
       connectionOf(store).pragma('busy_timeout = 50');
-      await store.enqueue(dueEvent({ eventId: 'before-lock' }));
-      await expect(store.checkWritable()).resolves.toBeUndefined();
+      await store.intake.enqueue(dueEvent({ eventId: 'before-lock' }));
+      await expect(store.health.checkWritable()).resolves.toBeUndefined();
 
       const other = new Database(join(dir, 'events.sqlite'));
       try {
         other.exec('BEGIN EXCLUSIVE');
-        await expect(store.checkWritable()).rejects.toBeInstanceOf(StoreUnavailableError);
+        await expect(store.health.checkWritable()).rejects.toBeInstanceOf(StoreUnavailableError);
         const refused = await Promise.allSettled([
-          store.enqueue(dueEvent({ eventId: 'locked-1', externalId: 'L1' })),
-          store.enqueue(dueEvent({ eventId: 'locked-2', externalId: 'L2' })),
+          store.intake.enqueue(dueEvent({ eventId: 'locked-1', externalId: 'L1' })),
+          store.intake.enqueue(dueEvent({ eventId: 'locked-2', externalId: 'L2' })),
         ]);
         expect(refused.map((r) => r.status)).toEqual(['rejected', 'rejected']);
         for (const r of refused) expect((r as PromiseRejectedResult).reason).toBeInstanceOf(StoreUnavailableError);
@@ -230,10 +230,12 @@ describe('SqliteEventStore (real SQLite file)', () => {
         other.close();
       }
 
-      await expect(store.checkWritable()).resolves.toBeUndefined();
-      expect(await store.get('locked-1')).toBeNull();
-      expect((await store.enqueue(dueEvent({ eventId: 'locked-1', externalId: 'L1' }))).outcome).toBe('accepted');
-      expect((await store.countByState()).queued).toBe(2);
+      await expect(store.health.checkWritable()).resolves.toBeUndefined();
+      expect(await store.operators.get('locked-1')).toBeNull();
+      expect((await store.intake.enqueue(dueEvent({ eventId: 'locked-1', externalId: 'L1' }))).outcome).toBe(
+        'accepted',
+      );
+      expect((await store.operators.countByState()).queued).toBe(2);
     });
   });
 
@@ -241,52 +243,58 @@ describe('SqliteEventStore (real SQLite file)', () => {
     it('purges delivered and stale events once their dedup window has passed, keeps queued and dead', async () => {
       const ttl = openStore({ dedupTtlSeconds: 60 }, join(root, `ttl-${seq}`));
       for (const id of ['r-delivered', 'r-stale', 'r-dead', 'r-queued']) {
-        await ttl.enqueue(newEvent({ eventId: id, externalId: id, receivedAt: Date.now() }));
+        await ttl.intake.enqueue(newEvent({ eventId: id, externalId: id, receivedAt: Date.now() }));
       }
-      const claimed = await ttl.claimDue(10);
+      const claimed = await ttl.delivery.claimDue(10);
       expect(eventIds(claimed).sort()).toEqual(['r-dead', 'r-delivered', 'r-queued', 'r-stale']);
-      await ttl.markDelivered('r-delivered', 1, { status: 200, error: null });
-      await ttl.markStale('r-stale');
-      await ttl.markDead('r-dead', 1, { status: 400, error: 'bad' });
-      await ttl.release('r-queued', Date.now());
+      await ttl.delivery.markDelivered('r-delivered', 1, { status: 200, error: null });
+      await ttl.delivery.markStale('r-stale');
+      await ttl.delivery.markDead('r-dead', 1, { status: 400, error: 'bad' });
+      await ttl.delivery.release('r-queued', Date.now());
 
       expect(ttl.purge(Date.now())).toBe(0);
       expect(ttl.purge(Date.now() + MINUTE + 1)).toBe(2);
-      expect(await ttl.get('r-delivered')).toBeNull();
-      expect(await ttl.get('r-stale')).toBeNull();
-      expect((await ttl.get('r-dead'))?.state).toBe('dead');
-      expect((await ttl.get('r-queued'))?.state).toBe('queued');
+      expect(await ttl.operators.get('r-delivered')).toBeNull();
+      expect(await ttl.operators.get('r-stale')).toBeNull();
+      expect((await ttl.operators.get('r-dead'))?.state).toBe('dead');
+      expect((await ttl.operators.get('r-queued'))?.state).toBe('queued');
     });
   });
 
   describe('closing and reopening', () => {
     it('keeps every event, its state, dead letters and the delivered history', async () => {
-      await store.enqueue(dueEvent({ eventId: 'k-queued', externalId: 'K1' }));
-      await store.enqueue(dueEvent({ eventId: 'k-delivered', externalId: 'K2', eventTime: T0 + 100 }));
-      await store.enqueue(dueEvent({ eventId: 'k-dead', externalId: 'K3' }));
-      await store.enqueue(dueEvent({ eventId: 'k-claimed', externalId: 'K4' }));
-      await store.claimDue(10);
-      await store.release('k-queued', 0);
-      await store.markDelivered('k-delivered', 2, { status: 200, error: null });
-      await store.markDead('k-dead', 15, { status: 500, error: 'gone' });
-      const before = await Promise.all(['k-queued', 'k-delivered', 'k-dead', 'k-claimed'].map((id) => store.get(id)));
+      await store.intake.enqueue(dueEvent({ eventId: 'k-queued', externalId: 'K1' }));
+      await store.intake.enqueue(dueEvent({ eventId: 'k-delivered', externalId: 'K2', eventTime: T0 + 100 }));
+      await store.intake.enqueue(dueEvent({ eventId: 'k-dead', externalId: 'K3' }));
+      await store.intake.enqueue(dueEvent({ eventId: 'k-claimed', externalId: 'K4' }));
+      await store.delivery.claimDue(10);
+      await store.delivery.release('k-queued', 0);
+      await store.delivery.markDelivered('k-delivered', 2, { status: 200, error: null });
+      await store.delivery.markDead('k-dead', 15, { status: 500, error: 'gone' });
+      const before = await Promise.all(
+        ['k-queued', 'k-delivered', 'k-dead', 'k-claimed'].map((id) => store.operators.get(id)),
+      );
       // The last enqueue is still pending when the store closes: it must be flushed, not lost.
-      const pending = store.enqueue(dueEvent({ eventId: 'k-pending', externalId: 'K5' }));
+      const pending = store.intake.enqueue(dueEvent({ eventId: 'k-pending', externalId: 'K5' }));
       closeStore(store);
       expect((await pending).outcome).toBe('accepted');
-      await expect(store.enqueue(dueEvent({ eventId: 'after-close' }))).rejects.toBeInstanceOf(StoreUnavailableError);
+      await expect(store.intake.enqueue(dueEvent({ eventId: 'after-close' }))).rejects.toBeInstanceOf(
+        StoreUnavailableError,
+      );
 
       const reopened = openStore();
-      const after = await Promise.all(['k-queued', 'k-delivered', 'k-dead', 'k-claimed'].map((id) => reopened.get(id)));
+      const after = await Promise.all(
+        ['k-queued', 'k-delivered', 'k-dead', 'k-claimed'].map((id) => reopened.operators.get(id)),
+      );
       expect(after).toEqual(before);
-      expect(await reopened.countByState()).toEqual({ queued: 3, delivered: 1, dead: 1, stale: 0 });
-      expect(eventIds((await reopened.listDead(10)).items)).toEqual(['k-dead']);
-      expect((await reopened.enqueue(dueEvent({ eventId: 'k-queued' }))).outcome).toBe('duplicate');
+      expect(await reopened.operators.countByState()).toEqual({ queued: 3, delivered: 1, dead: 1, stale: 0 });
+      expect(eventIds((await reopened.operators.listDead(10)).items)).toEqual(['k-dead']);
+      expect((await reopened.intake.enqueue(dueEvent({ eventId: 'k-queued' }))).outcome).toBe('duplicate');
       // Claims do not survive a restart: the claimed but unfinished event is handed out again.
-      expect(eventIds(await reopened.claimDue(10)).sort()).toEqual(['k-claimed', 'k-pending', 'k-queued']);
+      expect(eventIds(await reopened.delivery.claimDue(10)).sort()).toEqual(['k-claimed', 'k-pending', 'k-queued']);
       // The delivered history does: an older event of K2 is recognised as stale.
-      await reopened.enqueue(dueEvent({ eventId: 'k2-older', externalId: 'K2', eventTime: T0 }));
-      const [older] = await reopened.claimDue(10);
+      await reopened.intake.enqueue(dueEvent({ eventId: 'k2-older', externalId: 'K2', eventTime: T0 }));
+      const [older] = await reopened.delivery.claimDue(10);
       expect(older).toMatchObject({ eventId: 'k2-older', stale: true });
     });
   });
@@ -320,7 +328,9 @@ describe('SqliteEventStore (real SQLite file)', () => {
       db.close();
 
       const upgraded = openStore({}, old);
-      return expect(upgraded.search({ conversationId: input.event.conversationId }, 10)).resolves.toMatchObject({
+      return expect(
+        upgraded.operators.search({ conversationId: input.event.conversationId }, 10),
+      ).resolves.toMatchObject({
         items: [{ eventId: 'before-upgrade', state: 'queued' }],
         nextCursor: null,
       });

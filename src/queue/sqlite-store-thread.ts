@@ -2,12 +2,12 @@ import type { LoggerService, LogLevel } from '@nestjs/common';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { QueueConfig } from '../config/queue.config';
 import { SqliteEventStore } from './sqlite-event-store';
-import { ThreadLog, ThreadReply, ThreadRequest } from './sqlite-thread-protocol';
+import { StoreHandlers, StoreOperation, StoreRequest, ThreadCall, ThreadReply } from './sqlite-thread-protocol';
 
 /**
  * The SQLite store in its own thread: better-sqlite3 runs every statement and every commit's
- * fsync synchronously, so here they block this thread, not the one that reads webhooks. Port
- * calls arrive as messages and are answered once done (an enqueue after its commit is on disk).
+ * fsync synchronously, so here they block this thread, not the one that reads webhooks. Requests
+ * arrive as messages and are answered once done (an enqueue after its commit is on disk).
  */
 const port = parentPort!;
 
@@ -38,8 +38,52 @@ class ForwardingLogger implements LoggerService {
   fatal = (message: unknown, context?: string) => this.send('fatal', message, context);
 
   private send(level: LogLevel, message: unknown, context?: string): void {
-    const log: ThreadLog = { kind: 'log', level, message: String(message), context };
-    reply(log);
+    reply({ kind: 'log', level, message: String(message), context });
+  }
+}
+
+/** Each operation, served by the store's part for its port. */
+function handlersOf(store: SqliteEventStore): StoreHandlers {
+  const { intake, delivery, operators, health } = store;
+  return {
+    enqueue: (r) => intake.enqueue(r.event),
+    claimDue: (r) => delivery.claimDue(r.limit, r.now),
+    markDelivered: (r) => delivery.markDelivered(r.eventId, r.attempts, r.result, r.made),
+    scheduleRetry: (r) => delivery.scheduleRetry(r.eventId, r.attempts, r.at, r.result, r.made),
+    release: (r) => delivery.release(r.eventId, r.at),
+    markDead: (r) => delivery.markDead(r.eventId, r.attempts, r.result, r.made),
+    markStale: (r) => delivery.markStale(r.eventId),
+    nextDueAt: () => delivery.nextDueAt(),
+    get: (r) => operators.get(r.eventId),
+    attemptsOf: (r) => operators.attemptsOf(r.eventId),
+    search: (r) => operators.search(r.filter, r.limit, r.cursor),
+    listDead: (r) => operators.listDead(r.limit, r.cursor, r.filter),
+    countDead: (r) => operators.countDead(r.filter),
+    replayDead: (r) => operators.replayDead(r.eventId),
+    replayAllDead: (r) => operators.replayAllDead(r.filter),
+    deleteDead: (r) => operators.deleteDead(r.eventId),
+    activity: (r) => operators.activity(r.minutes, r.now),
+    countByState: () => health.countByState(),
+    checkWritable: () => health.checkWritable(),
+    latestCommit: () => health.latestCommit(),
+    oldestQueuedAt: () => health.oldestQueuedAt(),
+    close: async () => store.close(),
+  };
+}
+
+/** The handler of the request's own operation (the compiler pairs a request with its handler). */
+function serve<Op extends StoreOperation>(handlers: StoreHandlers, request: StoreRequest<Op>): Promise<unknown> {
+  const handler: (request: StoreRequest<Op>) => Promise<unknown> = handlers[request.op];
+  return handler(request);
+}
+
+async function answer(handlers: StoreHandlers, call: ThreadCall): Promise<void> {
+  const { id } = call;
+  try {
+    reply({ kind: 'result', id, value: await serve(handlers, call) });
+  } catch (error) {
+    const { code, message, cause } = error as { code?: string; message: string; cause?: { message?: string } };
+    reply({ kind: 'error', id, code, message, causeMessage: cause?.message });
   }
 }
 
@@ -51,19 +95,10 @@ function start(): void {
     reply({ kind: 'failed', message: (error as Error).message });
     return;
   }
-  store.onEnqueued(() => reply({ kind: 'enqueued' }));
-  port.on('message', (requests: ThreadRequest[]) => requests.forEach((request) => void answer(store, request)));
+  store.delivery.onEnqueued(() => reply({ kind: 'enqueued' }));
+  const handlers = handlersOf(store);
+  port.on('message', (calls: ThreadCall[]) => calls.forEach((call) => void answer(handlers, call)));
   reply({ kind: 'ready' });
-}
-
-async function answer(store: SqliteEventStore, { id, method, args }: ThreadRequest): Promise<void> {
-  try {
-    const call = (store as unknown as Record<string, (...a: unknown[]) => unknown>)[method];
-    reply({ kind: 'result', id, value: await call.apply(store, args) });
-  } catch (error) {
-    const { code, message, cause } = error as { code?: string; message: string; cause?: { message?: string } };
-    reply({ kind: 'error', id, code, message, causeMessage: cause?.message });
-  }
 }
 
 start();

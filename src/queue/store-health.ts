@@ -6,6 +6,20 @@ export interface CommitOutcome {
   error: string | null;
 }
 
+/** The outcome of a store's latest write, as its writers report it and StoreHealth answers it. */
+export class LatestCommit {
+  private outcome: CommitOutcome | null = null;
+
+  /** `error`: why the write failed, or null when it was committed. */
+  record(error: string | null): void {
+    this.outcome = { at: Date.now(), error };
+  }
+
+  get(): CommitOutcome | null {
+    return this.outcome;
+  }
+}
+
 /** What health checks and metrics ask of the store. */
 export abstract class StoreHealth {
   /** Writes a probe; throws when the store cannot currently be written. */

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout } from 'node:timers/promises';
 import { CrmConfig } from '../../config/crm.config';
+import { QueueConfig } from '../../config/queue.config';
 import { SqliteEventStore } from '../../queue/sqlite-event-store';
 import { ClaimedEvent } from '../../queue/stored-event';
 import { dueEvent } from '../../queue/stored-event.fixture';
@@ -14,19 +15,23 @@ import { DeliveryVerdicts } from './delivery-verdicts';
 import { DeliveryWorker } from './delivery-worker';
 import { deliveredVerdict, EventVerdict } from '../connectors/verdict';
 
-/** The real SQLite store, whose n-th claimDue or nextDueAt call fails (a busy or lost store). */
+/** The real SQLite store, whose delivery queue's n-th claimDue or nextDueAt call fails (a busy or lost store). */
 class FailingStore extends SqliteEventStore {
   readonly calls = { claimDue: 0, nextDueAt: 0 };
   readonly failing = { claimDue: new Set<number>(), nextDueAt: new Set<number>() };
 
-  override async claimDue(limit: number, now?: number): Promise<ClaimedEvent[]> {
-    if (this.failing.claimDue.has(++this.calls.claimDue)) throw new Error('store busy');
-    return super.claimDue(limit, now);
-  }
-
-  override async nextDueAt(): Promise<number | null> {
-    if (this.failing.nextDueAt.has(++this.calls.nextDueAt)) throw new Error('store busy');
-    return super.nextDueAt();
+  constructor(config: QueueConfig, logger: Logger) {
+    super(config, logger);
+    const { delivery } = this;
+    const [claimDue, nextDueAt] = [delivery.claimDue.bind(delivery), delivery.nextDueAt.bind(delivery)];
+    delivery.claimDue = async (limit, now) => {
+      if (this.failing.claimDue.has(++this.calls.claimDue)) throw new Error('store busy');
+      return claimDue(limit, now);
+    };
+    delivery.nextDueAt = async () => {
+      if (this.failing.nextDueAt.has(++this.calls.nextDueAt)) throw new Error('store busy');
+      return nextDueAt();
+    };
   }
 }
 
@@ -68,11 +73,11 @@ const crm = (overrides: Partial<CrmConfig>): CrmConfig => ({
 
 async function stateOf(store: SqliteEventStore, eventId: string, wanted: string): Promise<string | undefined> {
   for (let i = 0; i < 500; i++) {
-    const state = (await store.get(eventId))?.state;
+    const state = (await store.operators.get(eventId))?.state;
     if (state === wanted) return state;
     await setTimeout(20);
   }
-  return (await store.get(eventId))?.state;
+  return (await store.operators.get(eventId))?.state;
 }
 
 /**
@@ -103,20 +108,20 @@ describe('DeliveryWorker, a store call failing beside a claim', () => {
   afterEach(async () => {
     await worker?.onModuleDestroy();
     await worker?.beforeApplicationShutdown();
-    store.onApplicationShutdown();
+    store.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
   function startWorker(config: CrmConfig): void {
     const telemetry = new Telemetry();
     const breaker = new CrmBreaker(config, telemetry);
-    const verdicts = new DeliveryVerdicts(config, store, telemetry);
-    worker = new DeliveryWorker(config, store, new AcceptingConnector(), breaker, verdicts);
+    const verdicts = new DeliveryVerdicts(config, store.delivery, telemetry);
+    worker = new DeliveryWorker(config, store.delivery, new AcceptingConnector(), breaker, verdicts);
     worker.onApplicationBootstrap();
   }
 
   it('delivers what it claimed when the next due time cannot be read', async () => {
-    await store.enqueue(dueEvent({ eventId: 'due-1' }));
+    await store.intake.enqueue(dueEvent({ eventId: 'due-1' }));
     store.failing.nextDueAt.add(1);
     startWorker(crm({}));
     expect(await stateOf(store, 'due-1', 'delivered')).toBe('delivered');
@@ -124,7 +129,7 @@ describe('DeliveryWorker, a store call failing beside a claim', () => {
   });
 
   it('delivers what it claimed when a claim while a batch waits to fill fails', async () => {
-    await store.enqueue(dueEvent({ eventId: 'due-2' }));
+    await store.intake.enqueue(dueEvent({ eventId: 'due-2' }));
     store.failing.claimDue.add(2);
     startWorker(crm({ batchSize: 2, batchWaitMs: 20 }));
     expect(await stateOf(store, 'due-2', 'delivered')).toBe('delivered');

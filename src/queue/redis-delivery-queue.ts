@@ -1,0 +1,211 @@
+import { Job } from 'bullmq';
+import { randomUUID } from 'node:crypto';
+import { DeliveryQueue } from './delivery-queue';
+import { EnqueueSignal } from './enqueue-signal';
+import { RedisConnections } from './redis-connections';
+import { RedisEventQueries } from './redis-event-queries';
+import { WritesInFlight } from './redis-writes-in-flight';
+import { AttemptRecord, AttemptResult, ClaimedEvent } from './stored-event';
+
+/**
+ * A job whose event is not written yet, or not replayed yet (enqueue and replay add the job
+ * first), is looked at again after this long, for up to a minute.
+ */
+const MISSING_RETRY_MS = 500;
+const MISSING_GIVE_UP_MS = 60_000;
+const LOCKED_RETRY_MS = 250;
+/** Other instances' new events are seen by polling at this pace. */
+const POLL_MS = 250;
+/** Job fetches in claimDue's first wave. */
+const FIRST_WAVE = 8;
+
+interface Claim {
+  job: Job;
+  token: string;
+  renew: NodeJS.Timeout;
+}
+
+type Action = 'delivered' | 'retry' | 'release' | 'dead' | 'stale';
+
+/** What the CLAIM script answers: its verdict, with the record's last delivered time (ok) or the head's due time (wait). */
+type ClaimVerdict = [verdict: 'ok' | 'wait' | 'locked' | 'missing' | 'dead' | 'gone', value?: string];
+
+/**
+ * The delivery worker's side of the Redis store. BullMQ gives each job to one instance at a time
+ * (its lock, with stalled-job takeover when an instance dies); the claim script then locks the
+ * event's record, so only its head is delivered, by one claimant. Both locks are leases renewed
+ * while the delivery runs.
+ */
+export class RedisDeliveryQueue implements DeliveryQueue {
+  private readonly claims = new Map<string, Claim>();
+
+  constructor(
+    private readonly connections: RedisConnections,
+    private readonly queries: RedisEventQueries,
+    private readonly writes: WritesInFlight,
+    private readonly enqueued: EnqueueSignal,
+  ) {}
+
+  onEnqueued(listener: () => void): void {
+    this.enqueued.listen(listener);
+  }
+
+  /**
+   * Claims in waves: a wave asks for several events at once, so its commands share round trips to
+   * Redis instead of taking three each, one event after the other. The first wave is small and each
+   * full one doubles the next: a steady trickle of events must not cost CRM_CONCURRENCY job fetches
+   * that come back empty on every wake-up, and a backlog still fills the free slots in a few round
+   * trips. Safe in any order: the claim script hands out only a record's head, and to one claimant.
+   */
+  async claimDue(limit: number): Promise<ClaimedEvent[]> {
+    const claimed: ClaimedEvent[] = [];
+    let fetched = 0;
+    let size = FIRST_WAVE;
+    for (;;) {
+      const wave = Math.min(size, limit - claimed.length, limit * 4 - fetched);
+      if (wave <= 0) return claimed;
+      const settled = await Promise.allSettled(Array.from({ length: wave }, () => this.claimNext()));
+      const tries = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+      for (const tried of tries) {
+        if (tried === 'empty') continue;
+        fetched += 1;
+        if (tried) claimed.push(tried);
+      }
+      // Claims its siblings made are handed out all the same: dropped, they would be renewed forever.
+      const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+      if (failed && claimed.length === 0) throw failed.reason;
+      if (failed || tries.includes('empty')) return claimed;
+      size *= 2;
+    }
+  }
+
+  /** The next job's event if it could be claimed, null if not, 'empty' when no job is waiting. */
+  private async claimNext(): Promise<ClaimedEvent | null | 'empty'> {
+    const token = randomUUID();
+    const job = await this.connections.worker.getNextJob(token, { block: false });
+    return job ? this.claim(job, token) : 'empty';
+  }
+
+  private async claim(job: Job, token: string): Promise<ClaimedEvent | null> {
+    const eventId = (job.data as { eventId: string }).eventId;
+    let [verdict, value] = await this.tryClaim(eventId, token);
+    const written = this.writes.of(eventId);
+    if (verdict === 'missing' && written) {
+      // Our own write is on its way: wait for it rather than put the job off for MISSING_RETRY_MS.
+      await written.catch(() => undefined);
+      [verdict, value] = await this.tryClaim(eventId, token);
+    }
+    const now = Date.now();
+    const pending = verdict === 'missing' || verdict === 'dead';
+    if (verdict === 'gone' || (pending && now - job.timestamp > MISSING_GIVE_UP_MS)) {
+      await job.moveToCompleted(null, token, false);
+      return null;
+    }
+    if (verdict !== 'ok') {
+      await job.moveToDelayed(retryAt(verdict, value, now), token);
+      return null;
+    }
+    const event = await this.queries.get(eventId);
+    if (!event) {
+      await job.moveToCompleted(null, token, false);
+      return null;
+    }
+    const renew = setInterval(() => void this.renew(eventId, job, token), this.connections.config.leaseMs / 3);
+    renew.unref();
+    this.claims.set(eventId, { job, token, renew });
+    const last = value ? Number(value) : null;
+    return { ...event, stale: last !== null && event.eventTime < last };
+  }
+
+  private async tryClaim(eventId: string, token: string): Promise<ClaimVerdict> {
+    return (await this.connections.runScript('claim', eventId, token, this.connections.config.leaseMs)) as ClaimVerdict;
+  }
+
+  private async renew(eventId: string, job: Job, token: string): Promise<void> {
+    const { leaseMs } = this.connections.config;
+    try {
+      await job.extendLock(token, leaseMs);
+      await this.connections.runScript('extend', eventId, token, leaseMs);
+    } catch (error) {
+      this.connections.logger.warn(`Lease renewal of ${eventId} failed: ${(error as Error).message}`);
+    }
+  }
+
+  private async finish(
+    eventId: string,
+    action: Action,
+    attempts = 0,
+    at = 0,
+    result?: AttemptResult,
+    made: AttemptRecord[] = [],
+  ): Promise<void> {
+    const claim = this.claims.get(eventId);
+    this.claims.delete(eventId);
+    if (claim) clearInterval(claim.renew);
+    const token = claim?.token ?? '';
+    await this.connections.runScript(
+      'finish',
+      eventId,
+      token,
+      action,
+      attempts,
+      at,
+      result?.status ?? '',
+      result?.error ?? '',
+      Date.now(),
+      this.connections.config.dedupTtlSeconds * 1000,
+      result?.crmRecordId ?? '',
+      result?.created === undefined || result?.created === null ? '' : String(result.created),
+      ...made.map((attempt) => JSON.stringify(attempt)),
+    );
+    if (!claim) return;
+    if (action === 'retry' || action === 'release') await claim.job.moveToDelayed(at, token);
+    else await claim.job.moveToCompleted(null, token, false);
+  }
+
+  markDelivered(eventId: string, attempts: number, result: AttemptResult, made?: AttemptRecord[]): Promise<void> {
+    return this.finish(eventId, 'delivered', attempts, 0, result, made);
+  }
+
+  scheduleRetry(
+    eventId: string,
+    attempts: number,
+    at: number,
+    result: AttemptResult,
+    made?: AttemptRecord[],
+  ): Promise<void> {
+    return this.finish(eventId, 'retry', attempts, at, result, made);
+  }
+
+  release(eventId: string, at: number): Promise<void> {
+    return this.finish(eventId, 'release', 0, at);
+  }
+
+  markDead(eventId: string, attempts: number, result: AttemptResult, made?: AttemptRecord[]): Promise<void> {
+    return this.finish(eventId, 'dead', attempts, 0, result, made);
+  }
+
+  markStale(eventId: string): Promise<void> {
+    return this.finish(eventId, 'stale');
+  }
+
+  async nextDueAt(): Promise<number | null> {
+    return (await this.queries.countQueued()) > 0 ? Date.now() + POLL_MS : null;
+  }
+
+  /**
+   * Gives back every claim still held (no attempt counted): at shutdown, deliveries still running
+   * after the grace are given up, as the SQLite store gives up its in-memory claims on a restart.
+   */
+  async releaseAll(): Promise<void> {
+    await Promise.allSettled([...this.claims.keys()].map((eventId) => this.release(eventId, Date.now())));
+    for (const claim of this.claims.values()) clearInterval(claim.renew);
+  }
+}
+
+/** When a job that could not be claimed is looked at again. */
+function retryAt(verdict: ClaimVerdict[0], value: string | undefined, now: number): number {
+  if (verdict === 'wait') return Math.max(Number(value) || 0, now + LOCKED_RETRY_MS);
+  if (verdict === 'locked') return now + LOCKED_RETRY_MS;
+  return now + MISSING_RETRY_MS;
+}

@@ -1,0 +1,55 @@
+import type { LoggerService } from '@nestjs/common';
+import type { Database } from 'better-sqlite3';
+import { EventIntake } from './event-intake';
+import { GroupCommit } from './sqlite-group-commit';
+import { IntakeStatements, intakeStatements } from './sqlite-statements';
+import { EnqueueResult, NewEvent } from './stored-event';
+
+/** The webhook's side of the SQLite store: an enqueue resolves once its group commit is on disk. */
+export class SqliteEventIntake implements EventIntake {
+  private readonly statements: IntakeStatements;
+
+  constructor(
+    db: Database,
+    private readonly commit: GroupCommit,
+    private readonly dedupTtlMs: number,
+    private readonly logger: LoggerService,
+  ) {
+    this.statements = intakeStatements(db);
+  }
+
+  enqueue(event: NewEvent): Promise<EnqueueResult> {
+    return this.commit.add(() => {
+      // The dedup window is measured on the receipt clock, the same clock that opened it.
+      const result = this.insert(event, event.receivedAt);
+      if (result.outcome === 'accepted') this.commit.wakeWorkerAfterCommit();
+      return result;
+    });
+  }
+
+  private insert(event: NewEvent, now: number): EnqueueResult {
+    const { upsert, bodyHash } = event;
+    const first = bodyHash ? this.statements.bodySeen.get(bodyHash, now) : undefined;
+    if (first) return { outcome: 'duplicate', eventId: first.event_id };
+    this.statements.expire.run(event.eventId, now);
+    const dedupUntil = event.receivedAt + this.dedupTtlMs;
+    const { changes } = this.statements.insert.run({
+      eventId: event.eventId,
+      intent: upsert.intent,
+      objectType: upsert.objectType,
+      externalId: upsert.externalId,
+      conversationId: event.event.conversationId,
+      eventTime: event.eventTime,
+      receivedAt: event.receivedAt,
+      requestId: event.requestId,
+      payload: JSON.stringify({ event: event.event, upsert }),
+      dedupUntil,
+    });
+    if (changes === 0) {
+      if (bodyHash) this.logger.warn(`Event id ${event.eventId} reused with a different body: the first body wins`);
+      return { outcome: 'duplicate', eventId: event.eventId };
+    }
+    if (bodyHash) this.statements.rememberBody.run(bodyHash, event.eventId, dedupUntil);
+    return { outcome: 'accepted', eventId: event.eventId };
+  }
+}
