@@ -1,41 +1,39 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Browser, chromium, Page } from 'playwright-core';
+import { Page } from 'playwright-core';
 import request from 'supertest';
-import { CrmSandbox } from '../src/dev/sandbox/crm-sandbox';
-import { sandboxEnv } from './support/sandbox-env';
-import { freePort, serviceEnv, ServiceProcess, startService } from './support/service-process';
+import { ADMIN, consoleHarness, DEADLINE, horizontalOverflow, WatchedPage } from './support/console-browser';
 import { waitFor } from './support/wait-for';
-import { contactDialog, DIALOG_ROUTE, unique } from './support/webhook-cases';
-import { cognigySignature } from './support/signing';
+import { contactDialog, unique } from './support/webhook-cases';
 
 /**
  * The operators' console in a real headless Chromium (Debian's `chromium`, driven by
  * playwright-core) against the built service (`node dist/main.js`) and the CRM sandbox as the test
  * CRM: sign-in, the overview, a dead letter made by a CRM answering 400, found by conversation id,
  * its attempts, replayed once the CRM is fixed and delivered; the bulk replay's count before it
- * acts; hostile entity values shown as text; a wrong token refused. It takes the screenshots the
- * README shows: into docs/console/ with UPDATE_CONSOLE_SCREENSHOTS=1, else into a temporary
- * directory removed afterwards, so a test run leaves the checkout clean.
+ * acts; hostile entity values shown as text; a wrong token refused; every screen fits 1280 px and
+ * 390 px with no horizontal overflow, and the browser console logs no error. It takes the
+ * screenshots the README shows: into docs/console/ with UPDATE_CONSOLE_SCREENSHOTS=1, else into a
+ * temporary directory removed afterwards, so a test run leaves the checkout clean.
  */
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SECRET = 'console-browser-secret';
-const ADMIN = 'console-browser-admin-token';
 const HOSTILE = '<img src=x onerror=alert(1)>';
 const UPDATE_SCREENSHOTS = process.env.UPDATE_CONSOLE_SCREENSHOTS === '1';
 const SHOTS = UPDATE_SCREENSHOTS
   ? join(__dirname, '..', 'docs', 'console')
   : mkdtempSync(join(tmpdir(), 'ccs-console-shots-'));
-const DEADLINE = { timeout: 20_000 };
+/** A CRM's long refusal, as Salesforce or Dataverse word them: it must wrap in its column. */
+const LONG_ERROR =
+  'Field Status__c: bad value for restricted picklist field: Platinum-Plus-Preferred-Customer-Tier. ' +
+  'The allowed values are Bronze, Silver, Gold. INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST '.repeat(3);
+/** An external id with no place to break a line: it must wrap too. */
+const longId = (prefix: string) => `${unique(prefix)}-${'0123456789abcdef'.repeat(5)}`;
 
 describe('operator console in a browser', () => {
-  const sandbox = new CrmSandbox({ port: 0 });
-  const running: ServiceProcess[] = [];
-  let dataDir: string;
-  let base: string;
-  let browser: Browser;
+  const harness = consoleHarness();
+  const { sandbox, send, stateOf, waitForState } = harness;
+  let watched: WatchedPage;
   let page: Page;
   /** Dialogs opened by the page: alert(1) from an injected script would land here. */
   const dialogs: string[] = [];
@@ -43,73 +41,22 @@ describe('operator console in a browser', () => {
   const urls: string[] = [];
 
   beforeAll(async () => {
-    await sandbox.start();
-    dataDir = mkdtempSync(join(tmpdir(), 'ccs-console-'));
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    const env = serviceEnv(port, dataDir, {
-      ...sandboxEnv(sandbox, { COGNIGY_WEBHOOK_SECRETS: SECRET, ADMIN_TOKEN: ADMIN }),
-      CRM_RETRY_BASE_MS: '50',
-      CRM_RETRY_MAX_MS: '200',
-      LOG_LEVEL: 'debug',
+    watched = await harness.open({
+      viewport: { width: 1280, height: 900 },
+      permissions: ['clipboard-read', 'clipboard-write'],
     });
-    await startService(env, dataDir, running);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
-    page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    page = watched.page;
     page.context().on('request', (req) => urls.push(req.url()));
     page.on('dialog', (dialog) => {
       dialogs.push(dialog.message());
       void dialog.dismiss();
     });
-  }, 60_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    for (const service of running) await service.stop('SIGTERM');
-    await sandbox.stop();
-    rmSync(dataDir, { recursive: true, force: true });
   });
 
-  afterEach(() => sandbox.clearFaults());
-
-  /** Sends a signed dialog completion; resolves with the event id. */
-  async function send(body: object): Promise<string> {
-    const raw = JSON.stringify(body);
-    const res = await request(base)
-      .post(DIALOG_ROUTE)
-      .set('content-type', 'application/json')
-      .set('x-cognigy-signature', cognigySignature(SECRET, raw))
-      .send(raw);
-    expect(res.status).toBe(202);
-    return res.body.eventId as string;
-  }
-
-  async function stateOf(eventId: string): Promise<string> {
-    const res = await request(base).get(`/admin/events/${eventId}`).set('authorization', `Bearer ${ADMIN}`);
-    return res.body.state as string;
-  }
-
-  const waitForState = (eventId: string, state: string) =>
-    waitFor(async () => (await stateOf(eventId)) === state, { timeoutMs: 20_000, what: `${eventId} ${state}` });
-
-  async function signIn(token: string): Promise<void> {
-    await page.goto(`${base}/console`);
-    await page.fill('#token', token);
-    await page.click('#sign-in-form button[type=submit]');
-  }
+  const fits = async (at: Page) => expect(await horizontalOverflow(at)).toEqual([]);
 
   it('serves the page with a Content-Security-Policy that forbids inline script, and no inline script', async () => {
-    const res = await request(base).get('/console');
+    const res = await request(harness.base()).get('/console');
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/html/);
     const csp = res.headers['content-security-policy'];
@@ -121,28 +68,38 @@ describe('operator console in a browser', () => {
   });
 
   it('refuses a wrong token with a clear message and shows nothing else', async () => {
-    await signIn('not-the-token');
-    await page.waitForSelector('#sign-in-error:not([hidden])', DEADLINE);
-    expect(await page.textContent('#sign-in-error')).toBe('The admin token was refused.');
-    expect(await page.isHidden('#nav')).toBe(true);
-    for (const screen of ['#overview', '#dead-letters', '#event']) {
-      expect(await page.isHidden(screen)).toBe(true);
-      expect(await page.$eval(screen, (node) => node.childElementCount)).toBe(0);
+    // A page of its own: the browser logs the refused request as an error, on purpose here.
+    const { page: refused } = await harness.open();
+    try {
+      await harness.signIn(refused, 'not-the-token');
+      await refused.waitForSelector('#sign-in-error:not([hidden])', DEADLINE);
+      expect(await refused.textContent('#sign-in-error')).toBe('The admin token was refused.');
+      expect(await refused.isHidden('#nav')).toBe(true);
+      for (const screen of ['#overview', '#dead-letters', '#event']) {
+        expect(await refused.isHidden(screen)).toBe(true);
+        expect(await refused.$eval(screen, (node) => node.childElementCount)).toBe(0);
+      }
+      expect(await refused.evaluate('sessionStorage.length + localStorage.length')).toBe(0);
+    } finally {
+      await refused.context().close();
     }
-    expect(await page.evaluate('sessionStorage.length + localStorage.length')).toBe(0);
   });
 
   it('signs in and shows the overview: states, the per-minute chart, latency, breaker and token', async () => {
     const delivered = await send(contactDialog(unique('C-OK')));
     await waitForState(delivered, 'delivered');
-    await signIn(ADMIN);
+    // The tab in front, as an operator's is: Chromium fetches the favicon of that tab only.
+    await page.bringToFront();
+    await harness.signIn(page);
     await page.waitForSelector('#overview .chart', DEADLINE);
-    expect(page.url()).toBe(`${base}/console`);
+    expect(page.url()).toBe(`${harness.base()}/console`);
     expect(await page.textContent('#overview')).toMatch(/delivered/);
     expect(await page.textContent('#breaker')).toBe('closed');
     expect(await page.$$eval('#overview .chart rect.delivered', (bars) => bars.length)).toBeGreaterThan(0);
     expect(await page.textContent('#overview table')).toMatch(/End to end/);
+    expect(await page.textContent('#overview-updated')).toMatch(/^updated \d+ s ago$/);
     expect(await page.evaluate("[sessionStorage.getItem('ccs.adminToken'), localStorage.length]")).toEqual([ADMIN, 0]);
+    await fits(page);
     await page.screenshot({ path: join(SHOTS, 'overview.png'), fullPage: true });
   });
 
@@ -174,6 +131,7 @@ describe('operator console in a browser', () => {
     expect(await page.$$('img')).toHaveLength(0);
     expect(await page.$$('[onerror]')).toHaveLength(0);
     expect(dialogs).toEqual([]);
+    await fits(page);
     await page.screenshot({ path: join(SHOTS, 'event.png'), fullPage: true });
 
     await page.click('#replay-event');
@@ -194,9 +152,9 @@ describe('operator console in a browser', () => {
     ).toEqual([400, 200]);
   });
 
-  it('filters dead letters and shows how many "replay all matching" replays before it acts', async () => {
-    sandbox.inject({ status: 422, count: 2, body: { error: 'rejected' } });
-    const ids = [await send(contactDialog(unique('C-BULK'))), await send(contactDialog(unique('C-BULK')))];
+  it('filters dead letters, fits them in 1280 px, copies an id, and counts "replay all matching" before it acts', async () => {
+    sandbox.inject({ status: 422, count: 2, body: { error: 'rejected', message: LONG_ERROR } });
+    const ids = [await send(contactDialog(unique('C-BULK'))), await send(contactDialog(longId('C-BULK')))];
     for (const id of ids) await waitForState(id, 'dead');
 
     await page.click('#nav a[data-screen=dead-letters]');
@@ -206,7 +164,17 @@ describe('operator console in a browser', () => {
       timeoutMs: 20_000,
       what: 'two rows',
     });
+    // Every column on the page; ids shortened with the whole id on hover; the long error wrapped.
+    await fits(page);
+    const links = await page.$$eval('#dead-letter-list td.id a', (as) => as.map((a) => [a.textContent, a.title]));
+    expect(links.map(([, title]) => title).sort()).toEqual([...ids].sort());
+    for (const [text, title] of links) expect(text).toBe(`${title!.slice(0, 8)}…${title!.slice(-6)}`);
+    expect(await page.$$eval('#dead-letter-list th', (ths) => ths.map((th) => th.textContent))).toContain('Failed at');
     await page.screenshot({ path: join(SHOTS, 'dead-letters.png'), fullPage: true });
+    const copy = `#dead-letter-list tr:has(a[title="${ids[0]}"]) button.copy`;
+    await page.click(copy);
+    expect(await page.evaluate('navigator.clipboard.readText()')).toBe(ids[0]);
+    expect(await page.textContent(copy)).toBe('Copied');
 
     await page.click('#replay-all');
     await page.waitForSelector('#replay-all-count', DEADLINE);
@@ -223,25 +191,43 @@ describe('operator console in a browser', () => {
     });
   });
 
-  it('is readable on a phone-sized screen', async () => {
-    const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true });
+  it('works on a phone-sized screen: overview, dead letters and an event, nothing wider than 390 px', async () => {
+    sandbox.inject({ status: 422, count: 1, body: { error: 'rejected', message: LONG_ERROR } });
+    const eventId = await send(contactDialog(longId('C-PHONE')));
+    await waitForState(eventId, 'dead');
+    const { page: phone, errors } = await harness.open({ viewport: { width: 390, height: 844 }, isMobile: true });
     try {
-      await phone.goto(`${base}/console`);
-      await phone.fill('#token', ADMIN);
-      await phone.click('#sign-in-form button[type=submit]');
+      await harness.signIn(phone);
       await phone.waitForSelector('#overview .chart', DEADLINE);
-      const overflow = await phone.evaluate('document.documentElement.scrollWidth - window.innerWidth');
-      expect(overflow).toBeLessThanOrEqual(0);
+      await fits(phone);
       await phone.screenshot({ path: join(SHOTS, 'overview-phone.png'), fullPage: true });
+      await phone.click('#nav a[data-screen=dead-letters]');
+      await phone.waitForSelector(`#dead-letter-list a[title="${eventId}"]`, DEADLINE);
+      await fits(phone);
+      await phone.screenshot({ path: join(SHOTS, 'dead-letters-phone.png'), fullPage: true });
+      await phone.click(`#dead-letter-list a[title="${eventId}"]`);
+      await phone.waitForSelector('#event-state', DEADLINE);
+      await fits(phone);
+      expect(errors).toEqual([]);
     } finally {
-      await phone.close();
+      await phone.context().close();
     }
+  });
+
+  it('logged no error in the browser console on any screen, and declared a favicon it serves', async () => {
+    expect(watched.errors).toEqual([]);
+    // Chromium fetches a page's icon once for all its tabs: the service's log sees every fetch.
+    expect(harness.browserMisses()).toEqual([]);
+    const icon = await page.$eval('link[rel=icon]', (link) => link.getAttribute('href'));
+    expect(icon).toBe('/console/favicon.svg');
+    const res = await request(harness.base()).get(icon);
+    expect([res.status, res.headers['content-type']]).toEqual([200, 'image/svg+xml']);
   });
 
   it('never puts the token in a URL or in the service log', () => {
     expect(urls.length).toBeGreaterThan(10);
     expect(urls.filter((url) => url.includes(ADMIN))).toEqual([]);
-    const log = running.map((service) => service.output()).join('');
+    const log = harness.output();
     expect(log.length).toBeGreaterThan(0);
     expect(log).not.toContain(ADMIN);
     expect(log).toMatch(/\/admin\/stats/);

@@ -3,16 +3,17 @@ import { loadDeadLetters } from './dead-letters.js';
 import { notice } from './dom.js';
 import { loadEventLookup } from './event-lookup.js';
 import { loadOverview } from './overview.js';
+import { autoRefresh } from './refresh.js';
 
 const SCREENS = {
   overview: (section, ctx) => loadOverview(section, ctx),
   'dead-letters': (section, ctx) => loadDeadLetters(section, ctx),
   event: (section, ctx, params) => loadEventLookup(section, ctx, params),
 };
-const OVERVIEW_REFRESH_MS = 15_000;
 
 const $ = (id) => document.getElementById(id);
-let overviewTimer;
+/** The auto-refresh of the screen shown, stopped when another is. */
+let refresher;
 
 /** Runs a screen's work; a refused token signs out, any other failure is shown on the screen. */
 async function run(work) {
@@ -35,7 +36,15 @@ async function run(work) {
   }
 }
 
-const ctx = { run, go: (hash) => (window.location.hash === hash ? route() : (window.location.hash = hash)) };
+const ctx = {
+  run,
+  go: (hash) => (window.location.hash === hash ? route() : (window.location.hash = hash)),
+  autoRefresh: (section, load, options) => {
+    if (refresher) refresher.stop();
+    refresher = autoRefresh(section, ctx, load, options);
+    return refresher;
+  },
+};
 
 function show(id) {
   for (const section of document.querySelectorAll('.screen')) section.hidden = section.id !== id;
@@ -43,15 +52,14 @@ function show(id) {
 }
 
 function route() {
-  clearInterval(overviewTimer);
+  if (refresher) refresher.stop();
+  refresher = undefined;
   if (!session.token()) return show('sign-in');
   const [name, query] = window.location.hash.slice(1).split('?');
   const screen = SCREENS[name] ? name : 'overview';
   show(screen);
   const section = $(screen);
   run(() => SCREENS[screen](section, ctx, new URLSearchParams(query || '')));
-  if (screen === 'overview')
-    overviewTimer = setInterval(() => run(() => loadOverview(section, ctx)), OVERVIEW_REFRESH_MS);
 }
 
 function signOut(message) {

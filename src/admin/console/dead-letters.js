@@ -1,5 +1,5 @@
 import { api } from './api.js';
-import { el, fill, notice, table, time } from './dom.js';
+import { breakable, el, fill, idLink, notice, table, time } from './dom.js';
 
 const FILTERS = [
   { name: 'intent', label: 'Intent', type: 'text' },
@@ -53,7 +53,16 @@ export function loadDeadLetters(section, ctx) {
     ),
     el('button', { type: 'button', id: 'replay-all', onclick: () => ctx.run(askReplayAll) }, 'Replay all matching…'),
   );
-  fill(section, el('h2', {}, 'Dead letters'), form, actions, confirmBox, status, list);
+  const refresher = ctx.autoRefresh(section, () => show(), { holding });
+  fill(
+    section,
+    el('div', { class: 'heading' }, el('h2', {}, 'Dead letters'), refresher.bar),
+    form,
+    actions,
+    confirmBox,
+    status,
+    list,
+  );
 
   let cursors = [undefined];
   const current = () => cursors[cursors.length - 1];
@@ -72,22 +81,25 @@ export function loadDeadLetters(section, ctx) {
         {
           type: 'button',
           disabled: cursors.length === 1,
-          onclick: () => ctx.run(() => ((cursors = cursors.slice(0, -1)), show())),
+          onclick: () => ((cursors = cursors.slice(0, -1)), refresher.now()),
         },
         '‹ Previous',
       ),
       el('span', {}, `Page ${cursors.length}`),
       el(
         'button',
-        {
-          type: 'button',
-          disabled: !body.nextCursor,
-          onclick: () => ctx.run(() => (cursors.push(body.nextCursor), show())),
-        },
+        { type: 'button', disabled: !body.nextCursor, onclick: () => (cursors.push(body.nextCursor), refresher.now()) },
         'Next ›',
       ),
     );
     fill(list, deadLetterTable(body.items), pager);
+  }
+
+  /** A reload would drop the operator's choice of rows, or the count they are confirming. */
+  function holding() {
+    if (selected().length > 0) return 'paused while rows are selected';
+    if (!confirmBox.hidden) return 'paused while "replay all" waits for you';
+    return null;
   }
 
   function selected() {
@@ -102,7 +114,7 @@ export function loadDeadLetters(section, ctx) {
       else await api('DELETE', `/admin/dead-letters/${encodeURIComponent(id)}`);
     }
     notice(status, 'ok', `${action === 'replay' ? 'Replayed' : 'Deleted'} ${ids.length} dead letter(s).`);
-    await show();
+    await refresher.now();
   }
 
   /** Shows how many it would replay (dry run) and waits for the operator to confirm. */
@@ -131,16 +143,16 @@ export function loadDeadLetters(section, ctx) {
       cancel();
       notice(status, 'ok', `Replayed ${done.replayed} dead letter(s).`);
       cursors = [undefined];
-      await show();
+      await refresher.now();
     }
   }
 
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     cursors = [undefined];
-    ctx.run(show);
+    refresher.now();
   });
-  return show();
+  return refresher.now();
 }
 
 function deadLetterTable(items) {
@@ -152,22 +164,23 @@ function deadLetterTable(items) {
     [
       {
         label: '',
+        class: 'select',
         cell: (d) =>
           el('input', { type: 'checkbox', name: 'select', value: d.eventId, 'aria-label': `Select ${d.eventId}` }),
       },
-      { label: 'Event', cell: (d) => el('a', { href: `#event?eventId=${encodeURIComponent(d.eventId)}` }, d.eventId) },
-      { label: 'Intent', cell: (d) => d.intent },
-      { label: 'Object', cell: (d) => d.objectType },
-      { label: 'External id', cell: (d) => d.externalId },
+      { label: 'Event', class: 'id', cell: (d) => idLink(d.eventId, 'event id') },
+      { label: 'Intent', class: 'text', cell: (d) => breakable(d.intent) },
+      { label: 'Object', class: 'text', cell: (d) => breakable(d.objectType) },
+      { label: 'External id', class: 'text', cell: (d) => breakable(d.externalId) },
       { label: 'Attempts', class: 'num', cell: (d) => d.attempts },
       { label: 'Last status', class: 'num', cell: (d) => d.lastStatus ?? '—' },
       { label: 'Last error', class: 'excerpt', cell: (d) => d.lastError ?? '' },
-      { label: 'Failed at', cell: (d) => time(d.failedAt) },
+      { label: 'Failed at', class: 'time', cell: (d) => time(d.failedAt) },
     ],
     items,
-    { empty: 'No dead letters match.' },
+    { empty: 'No dead letters match.', className: 'selectable' },
   );
   const head = rendered.querySelector('thead th');
-  if (head) head.append(all);
+  if (head) head.append(all, el('span', { class: 'narrow-only' }, ' Select all on this page'));
   return rendered;
 }

@@ -30,8 +30,11 @@ export function fill(node, ...children) {
   return node;
 }
 
-/** A table in a horizontally scrolling box (narrow screens); `columns`: [{ label, cell(row) }]. */
-export function table(columns, rows, { empty = 'Nothing to show', rowProps } = {}) {
+/**
+ * A table that fits its box: `columns`: [{ label, class, cell(row) }], the class saying how a
+ * column wraps (console.css). On a narrow screen each row becomes a card, cells labelled.
+ */
+export function table(columns, rows, { empty = 'Nothing to show', rowProps, className } = {}) {
   if (rows.length === 0) return el('p', { class: 'empty' }, empty);
   const head = el(
     'tr',
@@ -45,7 +48,63 @@ export function table(columns, rows, { empty = 'Nothing to show', rowProps } = {
       columns.map((c) => el('td', { class: c.class, dataset: { label: c.label } }, c.cell(row))),
     ),
   );
-  return el('div', { class: 'scroll' }, el('table', {}, el('thead', {}, head), el('tbody', {}, body)));
+  return el(
+    'div',
+    { class: 'scroll' },
+    el('table', { class: className }, el('thead', {}, head), el('tbody', {}, body)),
+  );
+}
+
+/** `text` with a line-break opportunity after each _ - . / : (identifiers wrap between their words). */
+export function breakable(text) {
+  if (text === null || text === undefined) return '';
+  return String(text)
+    .split(/(?<=[_\-./:])/)
+    .flatMap((part, i) => (i === 0 ? [part] : [el('wbr'), part]));
+}
+
+/** Ids longer than this are shown by their start and end; the whole id is on hover and copied. */
+const SHORT_ID = 16;
+const shortened = (id) => (id.length > SHORT_ID ? `${id.slice(0, 8)}…${id.slice(-6)}` : id);
+
+/** Copies `text`: the Clipboard API where the page may use it, else a selected text field. */
+async function copyText(text) {
+  if (navigator.clipboard && window.isSecureContext) return navigator.clipboard.writeText(text);
+  const field = el('textarea', { value: text, readOnly: true, class: 'offscreen' });
+  document.body.append(field);
+  field.select();
+  const copied = document.execCommand('copy');
+  field.remove();
+  if (!copied) throw new Error('the browser refused to copy');
+}
+
+/** A button that copies `text`, saying so for a moment. */
+export function copyButton(text, what) {
+  const button = el(
+    'button',
+    { type: 'button', class: 'copy', title: `Copy the ${what}`, 'aria-label': `Copy the ${what} ${text}` },
+    'Copy',
+  );
+  button.addEventListener('click', async () => {
+    try {
+      await copyText(text);
+      button.textContent = 'Copied';
+    } catch {
+      button.textContent = 'Copy failed';
+    }
+    setTimeout(() => (button.textContent = 'Copy'), 1500);
+  });
+  return button;
+}
+
+/** An event id as a link to its page: shortened, whole on hover (title), with a copy button. */
+export function idLink(eventId, what) {
+  const link = el(
+    'a',
+    { href: `#event?eventId=${encodeURIComponent(eventId)}`, title: eventId, class: 'short-id' },
+    shortened(eventId),
+  );
+  return el('span', { class: 'id-cell' }, link, copyButton(eventId, what));
 }
 
 /** A term/value list. */

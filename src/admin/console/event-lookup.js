@@ -1,5 +1,5 @@
 import { api, ApiError } from './api.js';
-import { el, facts, fill, notice, table, time } from './dom.js';
+import { breakable, copyButton, el, facts, fill, idLink, notice, table, time } from './dom.js';
 
 const KINDS = [
   ['eventId', 'Event id'],
@@ -45,15 +45,12 @@ export async function loadEventLookup(section, ctx, params) {
     el('h3', {}, `Events with ${KINDS.find(([name]) => name === kind)[1].toLowerCase()} ${value}`),
     table(
       [
-        {
-          label: 'Event',
-          cell: (e) => el('a', { href: `#event?eventId=${encodeURIComponent(e.eventId)}` }, e.eventId),
-        },
+        { label: 'Event', class: 'id', cell: (e) => idLink(e.eventId, 'event id') },
         { label: 'State', cell: (e) => el('span', { class: `state state-${e.state}` }, e.state) },
-        { label: 'Intent', cell: (e) => e.intent },
-        { label: 'External id', cell: (e) => e.externalId },
+        { label: 'Intent', class: 'text', cell: (e) => breakable(e.intent) },
+        { label: 'External id', class: 'text', cell: (e) => breakable(e.externalId) },
         { label: 'Attempts', class: 'num', cell: (e) => e.attempts },
-        { label: 'Received', cell: (e) => time(e.receivedAt) },
+        { label: 'Received', class: 'time', cell: (e) => time(e.receivedAt) },
       ],
       body.items,
       { empty: 'No event found.' },
@@ -84,7 +81,7 @@ async function showEvent(result, status, eventId, ctx) {
     el(
       'div',
       { class: 'heading' },
-      el('h3', {}, 'Event ', el('code', {}, event.eventId)),
+      el('h3', {}, 'Event ', el('code', {}, event.eventId), ' ', copyButton(event.eventId, 'event id')),
       el('span', { class: `state state-${event.state}`, id: 'event-state' }, event.state),
     ),
     el(
@@ -124,7 +121,7 @@ async function showEvent(result, status, eventId, ctx) {
     table(
       [
         { label: '#', class: 'num', cell: (a) => a.n },
-        { label: 'At', cell: (a) => time(a.at) },
+        { label: 'At', class: 'time', cell: (a) => time(a.at) },
         { label: 'Status', class: 'num', cell: (a) => a.status ?? '—' },
         { label: 'Error', class: 'excerpt', cell: (a) => a.error ?? '' },
         { label: 'Duration', class: 'num', cell: (a) => `${a.durationMs} ms` },

@@ -21,7 +21,7 @@ function latencyTable(sla) {
   const ms = (value) => (value === undefined ? '—' : `${Math.round(value * 10) / 10} ms`);
   return table(
     [
-      { label: 'Path', cell: ([name]) => name },
+      { label: 'Path', class: 'text', cell: ([name]) => name },
       ...FIGURES.map(([label, key]) => ({ label, class: 'num', cell: ([, f]) => ms(f[key]) })),
       { label: 'SLA met', class: 'num', cell: ([, f]) => `${f.sla_compliance_percent}%` },
       { label: 'Samples', class: 'num', cell: ([, f]) => f.total_requests },
@@ -35,21 +35,11 @@ function card(title, ...body) {
   return el('article', { class: 'card' }, el('h3', {}, title), ...body);
 }
 
-function renderOverview(section, stats, ctx) {
+function renderOverview(body, stats) {
   const token = stats.token || {};
   const threshold = stats.sla && stats.sla.sla_threshold_seconds;
   fill(
-    section,
-    el(
-      'div',
-      { class: 'heading' },
-      el('h2', {}, 'Overview'),
-      el(
-        'button',
-        { type: 'button', id: 'refresh-overview', onclick: () => ctx.run(() => loadOverview(section, ctx)) },
-        'Refresh',
-      ),
-    ),
+    body,
     el(
       'div',
       { class: 'cards' },
@@ -81,7 +71,10 @@ function renderOverview(section, stats, ctx) {
   );
 }
 
-export async function loadOverview(section, ctx) {
-  const { body } = await api('GET', '/admin/stats');
-  renderOverview(section, body, ctx);
+/** The overview, reloaded every 10 s while it is shown. */
+export function loadOverview(section, ctx) {
+  const body = el('div', { id: 'overview-body' });
+  const refresher = ctx.autoRefresh(section, async () => renderOverview(body, (await api('GET', '/admin/stats')).body));
+  fill(section, el('div', { class: 'heading' }, el('h2', {}, 'Overview'), refresher.bar), body);
+  return refresher.now();
 }
