@@ -54,6 +54,7 @@ const TABLE: ModuleTable = {
         'store-health',
         'stored-event',
         'queue-error-answers',
+        'sqlite-backup',
       ],
     },
     mapping: {

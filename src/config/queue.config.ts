@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { configNamespace } from './config-namespace';
+import { Environment } from './environment';
 
 export interface QueueConfig {
   driver: 'sqlite' | 'redis';
@@ -12,7 +13,8 @@ export interface QueueConfig {
   dedupTtlSeconds: number;
 }
 
-export const queueConfig = configNamespace('queue', (env): QueueConfig => {
+/** The store's settings; also what the store commands (backup, export, import) read. */
+export function queueSettings(env: Environment): QueueConfig {
   return {
     driver: env.QUEUE_DRIVER as QueueConfig['driver'],
     dataDir: resolve(env.DATA_DIR),
@@ -22,4 +24,6 @@ export const queueConfig = configNamespace('queue', (env): QueueConfig => {
     leaseMs: env.QUEUE_LEASE_MS,
     dedupTtlSeconds: env.DEDUP_TTL_SECONDS,
   };
-});
+}
+
+export const queueConfig = configNamespace('queue', queueSettings);
