@@ -5,13 +5,12 @@ import { createApp } from './bootstrap';
 import { AllConfig } from './config/all-config';
 
 /**
- * V8 lets the old generation grow to up to 4x what survived the last full collection before it
- * collects again (its factor on a machine with a large heap limit). Under webhook load most of what
- * a scavenge promotes dies soon after, so the old space filled with ~90 MiB of garbage over a
- * ~30 MiB live set. At 1.6x the peak RSS under load is ~60 MiB lower for a few percent more CPU
- * per request; 1.3x saved ~8 MiB more but cost ~30% more CPU per request (full collections that
- * often), which the ack latency pays for.
- * V8 reads this at every full collection, so setting it at run time takes effect.
+ * V8 lets the old generation grow to several times what survived the last full collection before
+ * it collects again. Under webhook load most of what a scavenge promotes dies soon after, so the
+ * old space fills with garbage: a growth of 60% holds the peak RSS far lower for a little more CPU
+ * per request, where a tighter one makes the ack pay for frequent full collections (the figures:
+ * docs/benchmarks.md, "Memory"). V8 reads the flag at every full collection, so setting it at run
+ * time takes effect.
  */
 function limitHeapGrowth(): void {
   setFlagsFromString('--heap-growing-percent=60');

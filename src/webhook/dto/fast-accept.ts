@@ -30,7 +30,8 @@ function propertiesOf(dto: Type): Property[] | undefined {
   const storage = getMetadataStorage();
   for (const metadata of storage.getTargetValidationMetadatas(dto, '', true, false)) {
     const { type, propertyName: name, each, groups, validateIf } = metadata;
-    if (!RUNS.has(type) || each || groups?.length || validateIf || transformed(dto, name)) return undefined;
+    if (!RUNS.has(type) || each || groups?.length || validateIf || changedByClassTransformer(dto, name))
+      return undefined;
     const property = properties.get(name) ?? { name, conditions: [], rules: [] };
     properties.set(name, property);
     if (type === 'conditionalValidation') {
@@ -48,7 +49,7 @@ function propertiesOf(dto: Type): Property[] | undefined {
   return [...properties.values()];
 }
 
-function transformed(dto: Type, name: string): boolean {
+function changedByClassTransformer(dto: Type, name: string): boolean {
   return (
     defaultMetadataStorage.findTypeMetadata(dto, name) !== undefined ||
     defaultMetadataStorage.findTransformMetadatas(dto, name, TransformationType.PLAIN_TO_CLASS).length > 0 ||

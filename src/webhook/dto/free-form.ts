@@ -34,11 +34,11 @@ export function FreeForm(problemsOf: ProblemsOf, docs: (api: SwaggerApi) => Prop
 /** The free-form properties of `dto` and of the DTOs it nests (`@ValidateNested()`), once per class. */
 export function freeFormProperties(dto: Type): FreeFormProperty[] {
   let properties = found.get(dto);
-  if (!properties) found.set(dto, (properties = collect(dto, '')));
+  if (!properties) found.set(dto, (properties = freeFormPropertiesOf(dto, '')));
   return properties;
 }
 
-function collect(dto: Type, prefix: string): FreeFormProperty[] {
+function freeFormPropertiesOf(dto: Type, prefix: string): FreeFormProperty[] {
   const rules = getMetadataStorage().getTargetValidationMetadatas(dto, '', true, false);
   const optional = new Set(rules.filter((r) => r.type === 'conditionalValidation').map((r) => r.propertyName));
   const own = [...(declared.get(dto) ?? [])].map(([name, problemsOf]) => ({
@@ -50,7 +50,7 @@ function collect(dto: Type, prefix: string): FreeFormProperty[] {
     .filter((rule) => rule.type === 'nestedValidation')
     .flatMap((rule) => {
       const type = Reflect.getMetadata('design:type', dto.prototype as object, rule.propertyName) as Type;
-      return collect(type, `${prefix}${rule.propertyName}.`);
+      return freeFormPropertiesOf(type, `${prefix}${rule.propertyName}.`);
     });
   return [...own, ...nested];
 }
