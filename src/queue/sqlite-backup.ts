@@ -1,7 +1,8 @@
 import Database from 'better-sqlite3';
 import { closeSync, existsSync, fsyncSync, openSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { QueueConfig } from '../config/queue.config';
+import { eventsFile } from './sqlite-database';
 
 /** What a backup holds, read back from the copy itself. */
 export interface BackupReport {
@@ -23,7 +24,7 @@ export function backupSqliteStore(config: QueueConfig, destination: string): Bac
       'QUEUE_DRIVER is redis: back up Redis itself (its RDB snapshot or append-only file); this command copies the SQLite store',
     );
   }
-  const source = join(config.dataDir, 'events.sqlite');
+  const source = eventsFile(config);
   const target = resolve(destination);
   if (!existsSync(source)) throw new Error(`no SQLite store at ${source} (DATA_DIR=${config.dataDir})`);
   if (existsSync(target)) throw new Error(`${target} exists: name a new file for the backup`);
