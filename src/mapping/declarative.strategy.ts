@@ -24,6 +24,9 @@ function setNested(target: Record<string, unknown>, [head, ...rest]: string[], v
   if (rest.length > 0) setNested(next as Record<string, unknown>, rest, value);
 }
 
+const flat = (body: Record<string, unknown>, name: string, value: unknown) => (body[name] = value);
+const nested = (body: Record<string, unknown>, name: string, value: unknown) => setNested(body, name.split('/'), value);
+
 /** A strategy built from a recipe: a MAPPINGS_FILE entry, or a built-in strategy's own. */
 export class DeclarativeStrategy implements IntentStrategy {
   constructor(private readonly recipe: UpsertRecipe) {}
@@ -33,18 +36,29 @@ export class DeclarativeStrategy implements IntentStrategy {
   }
 
   map(event: DialogCompletedEvent): CrmUpsert {
-    const { objectType, path, object, idField, idEntity, minConfidence, fields } = this.recipe;
-    const externalId = requireEntity(event, idEntity, minConfidence);
-    const body: Record<string, unknown> = {};
-    for (const [name, source] of Object.entries(fields)) {
-      const value = this.resolve(event, source);
-      if (value === undefined) continue;
-      if (object === undefined) body[name] = value;
-      // A CRM connector places the id itself (URL, key, idProperty), so the id field is not a field.
-      else if (name !== idField) setNested(body, name.split('/'), value);
+    const { recipe } = this;
+    const externalId = requireEntity(event, recipe.idEntity, recipe.minConfidence);
+    const common = { intent: event.intent, objectType: recipe.objectType, externalId };
+    if (!('object' in recipe)) {
+      return { ...common, method: 'POST', path: recipe.path, body: this.resolveAll(event, () => true) };
     }
-    if (object === undefined) return { intent: event.intent, objectType, method: 'POST', path, externalId, body };
-    return { intent: event.intent, objectType, method: 'POST', object, idField, externalId, body };
+    const { object, idField } = recipe;
+    // A CRM connector places the id itself (URL, key, idProperty), so the id field is not a field.
+    return { ...common, object, idField, body: this.resolveAll(event, (name) => name !== idField, nested) };
+  }
+
+  /** The value of every field `keep` keeps that its source gives one, placed by `place`. */
+  private resolveAll(
+    event: DialogCompletedEvent,
+    keep: (name: string) => boolean,
+    place: (body: Record<string, unknown>, name: string, value: unknown) => void = flat,
+  ): Record<string, unknown> {
+    const body: Record<string, unknown> = {};
+    for (const [name, source] of Object.entries(this.recipe.fields)) {
+      const value = this.resolve(event, source);
+      if (value !== undefined && keep(name)) place(body, name, value);
+    }
+    return body;
   }
 
   private resolve(event: DialogCompletedEvent, source: FieldSource): unknown {

@@ -20,23 +20,29 @@ export type FieldSource =
   | { literal: string | number | boolean }
   | { bind: ODataBind };
 
-/** How the events of one intent become a CRM upsert (a built-in strategy declares one in code). */
-export interface UpsertRecipe {
+interface RecipeCommon {
   objectType: string;
-  /** The request path, for a connector that maps to paths. */
-  path?: string;
-  /** The CRM object and external-id field, for a connector that maps to records. */
-  object?: string;
-  idField?: string;
   idEntity: string;
   minConfidence: number;
   fields: Record<string, FieldSource>;
 }
 
-/** One entry of the MAPPINGS_FILE: an intent mapped without writing code. */
-export interface MappingDefinition extends UpsertRecipe {
-  intent: string;
+/** Events become a request body, sent to `path` (a connector mapping to paths). */
+export interface PathRecipe extends RecipeCommon {
+  path: string;
 }
+
+/** Events become a CRM record's fields, upserted by the external id in `idField` of `object`. */
+export interface RecordRecipe extends RecipeCommon {
+  object: string;
+  idField: string;
+}
+
+/** How the events of one intent become a CRM upsert (a built-in strategy declares one in code). */
+export type UpsertRecipe = PathRecipe | RecordRecipe;
+
+/** One entry of the MAPPINGS_FILE: an intent mapped without writing code. */
+export type MappingDefinition = UpsertRecipe & { intent: string };
 
 export class MappingsFileError extends Error {
   constructor(file: string, problems: string[]) {

@@ -43,8 +43,8 @@ export class MappingRegistry extends IntentMapper implements OnModuleInit {
     if (this.config.mappingsFile) {
       for (const definition of await this.loadFile(this.config.mappingsFile)) {
         strategies.set(definition.intent, new DeclarativeStrategy(definition));
-        const { intent, object, idField, fields } = definition;
-        if (object && idField) {
+        if ('object' in definition) {
+          const { intent, object, idField, fields } = definition;
           const binds = Object.entries(fields).flatMap(([field, source]) =>
             'bind' in source ? [{ field, entitySet: source.bind.entitySet, key: source.bind.key }] : [],
           );

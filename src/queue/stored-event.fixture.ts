@@ -58,3 +58,10 @@ export async function claimWithin(store: DeliveryQueue, count: number, timeoutMs
     await setTimeout(50);
   }
 }
+
+/** `event` as a store hands it out on its first claim. */
+export const firstClaimOf = (event: NewEvent): ClaimedEvent => ({
+  ...event,
+  ...{ state: 'queued', attempts: 0, replays: 0, nextAttemptAt: event.receivedAt, stale: false },
+  ...{ lastStatus: null, lastError: null, crmRecordId: null, created: null, deliveredAt: null, failedAt: null },
+});

@@ -20,20 +20,35 @@ export interface DialogCompletedEvent {
   metadata: Record<string, unknown>;
 }
 
-/**
- * What one event asks of the CRM, fixed at ingest so every retry sends identical bytes. For the
- * generic connector `body` is the request body; for the others it holds the record's fields.
- */
-export interface CrmUpsert {
+interface UpsertCommon {
   intent: string;
+  /** The logical name: metrics label and, with the external id, the per-record order key. */
   objectType: string;
-  method: 'POST';
-  /** The generic connector's request path. */
-  path?: string;
-  /** The CRM object (an sObject, an entity set, an object type, a resource: the connector's word for it). */
-  object?: string;
-  /** The CRM field holding the external id (an external-id field, an alternate key...). */
-  idField?: string;
   externalId: string;
+  /** The request body (path upserts), or the record's fields, `/` already nested (record upserts). */
   body: Record<string, unknown>;
 }
+
+/** An upsert sent as it is: `method` to `path` with `body` (a connector mapping to paths). */
+export interface PathUpsert extends UpsertCommon {
+  method: 'POST';
+  path: string;
+}
+
+/**
+ * An upsert of one CRM record by its external id (a connector mapping to records): the connector
+ * renders the request (method, URL, where the id goes), so none is stored. Rows stored before
+ * this type also carry `method: 'POST'`, which nothing reads.
+ */
+export interface RecordUpsert extends UpsertCommon {
+  /** The CRM object (an sObject, an entity set, an object type, a resource: the connector's word for it). */
+  object: string;
+  /** The CRM field holding the external id (an external-id field, an alternate key...). */
+  idField: string;
+}
+
+/** What one event asks of the CRM, fixed at ingest so every retry sends identical bytes. */
+export type CrmUpsert = PathUpsert | RecordUpsert;
+
+/** Whether `upsert` names a CRM record (else a request path); stored rows of both releases tell by `object`. */
+export const isRecordUpsert = (upsert: CrmUpsert): upsert is RecordUpsert => 'object' in upsert;

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { ClaimedEvent } from '../../../queue/stored-event';
+import { RecordUpsert } from '../../../shared/dialog-completed-event';
 import { CrmClient } from '../../client/crm-client';
-import { CrmConnector } from '../crm-connector';
+import { Claimed, RecordConnector } from '../crm-connector';
 import { CheckedMapping, MappingCheck, Unanswered, unanswered, whyUnanswered } from '../mapping-check';
 import { EventVerdict, parseJson, verdictOf } from '../verdict';
 import { errorOf, judgeDataverseAnswer } from './dataverse.answers';
@@ -12,12 +12,12 @@ import { tableDefinitionRequest, upsertRequest } from './dataverse.requests';
  * `PATCH /api/data/v9.2/<entity set>(<key>='<id>')` without If-Match, so a missing row is created.
  */
 @Injectable()
-export class DataverseConnector extends CrmConnector {
+export class DataverseConnector extends RecordConnector {
   constructor(private readonly client: CrmClient) {
     super();
   }
 
-  async deliver([event]: ClaimedEvent[]): Promise<EventVerdict[]> {
+  protected async send([event]: Array<Claimed<RecordUpsert>>): Promise<EventVerdict[]> {
     const result = await this.client.send(event.upsert.objectType, upsertRequest(event));
     return [verdictOf(result, judgeDataverseAnswer)];
   }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { ClaimedEvent } from '../../../queue/stored-event';
+import { PathUpsert } from '../../../shared/dialog-completed-event';
 import { CrmClient } from '../../client/crm-client';
-import { CrmConnector } from '../crm-connector';
+import { Claimed, PathConnector } from '../crm-connector';
 import { CheckedMapping, MappingCheck, unknownMapping } from '../mapping-check';
 import { EventVerdict, verdictOf } from '../verdict';
 import { judgeGenericAnswer } from './generic.answers';
@@ -9,12 +9,12 @@ import { genericUpsertRequest } from './generic.requests';
 
 /** CRM_CONNECTOR=generic: one POST of the mapped body to the mapping's path, with an Idempotency-Key. */
 @Injectable()
-export class GenericConnector extends CrmConnector {
+export class GenericConnector extends PathConnector {
   constructor(private readonly client: CrmClient) {
     super();
   }
 
-  async deliver([event]: ClaimedEvent[]): Promise<EventVerdict[]> {
+  protected async send([event]: Array<Claimed<PathUpsert>>): Promise<EventVerdict[]> {
     const result = await this.client.send(event.upsert.objectType, genericUpsertRequest(event));
     return [verdictOf(result, judgeGenericAnswer)];
   }

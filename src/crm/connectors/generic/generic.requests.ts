@@ -1,13 +1,13 @@
-import { ClaimedEvent } from '../../../queue/stored-event';
+import { PathUpsert } from '../../../shared/dialog-completed-event';
 import { CrmRequest } from '../../client/crm-request';
-import { idempotencyKey } from '../crm-connector';
+import { Claimed, idempotencyKey } from '../crm-connector';
 
-/** One POST of the mapped body to the mapping's path, with an Idempotency-Key. */
-export function genericUpsertRequest(event: ClaimedEvent): CrmRequest {
+/** The stored method (POST) to the mapping's path with the mapped body, and an Idempotency-Key. */
+export function genericUpsertRequest(event: Claimed<PathUpsert>): CrmRequest {
   const { upsert } = event;
   return {
     method: upsert.method,
-    path: upsert.path as string,
+    path: upsert.path,
     data: JSON.stringify(upsert.body),
     headers: {
       'Content-Type': 'application/json',

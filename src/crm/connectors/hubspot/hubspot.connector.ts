@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { ClaimedEvent } from '../../../queue/stored-event';
+import { RecordUpsert } from '../../../shared/dialog-completed-event';
 import { CrmClient } from '../../client/crm-client';
-import { CrmConnector } from '../crm-connector';
+import { Claimed, RecordConnector } from '../crm-connector';
 import { CheckedMapping, MappingCheck, unanswered } from '../mapping-check';
 import { attemptsUsed, EventVerdict, parseJson, unansweredVerdict } from '../verdict';
 import { batchAnswerOf, judgeHubspotFailure, judgeInput } from './hubspot.answers';
@@ -13,12 +13,12 @@ import { batchUpsertRequest } from './hubspot.requests';
  * by the id property's value) or its own error (`errors[].context.ids`); one with neither is retried.
  */
 @Injectable()
-export class HubspotConnector extends CrmConnector {
+export class HubspotConnector extends RecordConnector {
   constructor(private readonly client: CrmClient) {
     super();
   }
 
-  async deliver(events: ClaimedEvent[]): Promise<EventVerdict[]> {
+  protected async send(events: Array<Claimed<RecordUpsert>>): Promise<EventVerdict[]> {
     const { objectType, idField } = events[0].upsert;
     const result = await this.client.send(objectType, batchUpsertRequest(events));
     const shared = { attempts: attemptsUsed(result), requests: result.requests };
@@ -28,7 +28,7 @@ export class HubspotConnector extends CrmConnector {
     }
     const answer = batchAnswerOf(result);
     return events.map(({ upsert }) => ({
-      verdict: judgeInput(result.status, answer, idField as string, upsert.externalId),
+      verdict: judgeInput(result.status, answer, idField, upsert.externalId),
       ...shared,
     }));
   }

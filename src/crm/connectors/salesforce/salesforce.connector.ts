@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { crmConfig } from '../../../config/crm.config';
-import { ClaimedEvent } from '../../../queue/stored-event';
+import { RecordUpsert } from '../../../shared/dialog-completed-event';
 import { CrmClient } from '../../client/crm-client';
 import { settingsOf } from '../connector-definition';
-import { CrmConnector } from '../crm-connector';
+import { Claimed, RecordConnector } from '../crm-connector';
 import { CheckedMapping, MappingCheck, unanswered } from '../mapping-check';
 import { attemptsUsed, EventVerdict, parseJson, unansweredVerdict, verdictOf } from '../verdict';
 import {
@@ -24,7 +24,7 @@ import { SalesforceSettings } from './salesforce.settings';
  * instance_url.
  */
 @Injectable()
-export class SalesforceConnector extends CrmConnector {
+export class SalesforceConnector extends RecordConnector {
   private readonly api: string;
 
   constructor(
@@ -35,16 +35,16 @@ export class SalesforceConnector extends CrmConnector {
     this.api = `/services/data/v${settingsOf(config, SalesforceSettings).SALESFORCE_API_VERSION}`;
   }
 
-  async deliver(events: ClaimedEvent[]): Promise<EventVerdict[]> {
+  protected async send(events: Array<Claimed<RecordUpsert>>): Promise<EventVerdict[]> {
     return events.length === 1 ? [await this.upsertOne(events[0])] : this.upsertMany(events);
   }
 
-  private async upsertOne(event: ClaimedEvent): Promise<EventVerdict> {
+  private async upsertOne(event: Claimed<RecordUpsert>): Promise<EventVerdict> {
     const result = await this.client.send(event.upsert.objectType, upsertOneRequest(this.api, event));
     return verdictOf(result, judgeSalesforceAnswer);
   }
 
-  private async upsertMany(events: ClaimedEvent[]): Promise<EventVerdict[]> {
+  private async upsertMany(events: Array<Claimed<RecordUpsert>>): Promise<EventVerdict[]> {
     const result = await this.client.send(events[0].upsert.objectType, upsertManyRequest(this.api, events));
     // One request: one attempt for every event it carried, and the same request in each history.
     const shared = { attempts: attemptsUsed(result), requests: result.requests };

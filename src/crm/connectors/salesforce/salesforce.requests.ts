@@ -1,5 +1,6 @@
-import { ClaimedEvent } from '../../../queue/stored-event';
+import { RecordUpsert } from '../../../shared/dialog-completed-event';
 import { CrmRequest } from '../../client/crm-request';
+import { Claimed } from '../crm-connector';
 
 const jsonHeaders = (requestId: string) => ({
   'Content-Type': 'application/json',
@@ -8,7 +9,7 @@ const jsonHeaders = (requestId: string) => ({
 });
 
 /** `PATCH <api>/sobjects/<object>/<idField>/<url-encoded id>` with the fields: an upsert by external id. */
-export function upsertOneRequest(api: string, { upsert, requestId }: ClaimedEvent): CrmRequest {
+export function upsertOneRequest(api: string, { upsert, requestId }: Claimed<RecordUpsert>): CrmRequest {
   const { object, idField, externalId, body } = upsert;
   return {
     method: 'PATCH',
@@ -19,12 +20,12 @@ export function upsertOneRequest(api: string, { upsert, requestId }: ClaimedEven
 }
 
 /** Up to 200 records of one mapping in one sObject collection upsert, allOrNone false. */
-export function upsertManyRequest(api: string, events: ClaimedEvent[]): CrmRequest {
+export function upsertManyRequest(api: string, events: Array<Claimed<RecordUpsert>>): CrmRequest {
   const { object, idField } = events[0].upsert;
   const records = events.map(({ upsert }) => ({
     attributes: { type: object },
     ...upsert.body,
-    [idField as string]: upsert.externalId,
+    [idField]: upsert.externalId,
   }));
   return {
     method: 'PATCH',

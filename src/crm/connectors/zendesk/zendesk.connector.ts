@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { ClaimedEvent } from '../../../queue/stored-event';
+import { RecordUpsert } from '../../../shared/dialog-completed-event';
 import { CrmClient, CrmResult } from '../../client/crm-client';
-import { CrmConnector } from '../crm-connector';
+import { Claimed, RecordConnector } from '../crm-connector';
 import { CheckedMapping, MappingCheck, unanswered, whyUnanswered } from '../mapping-check';
 import { EventVerdict, parseJson, verdictOf } from '../verdict';
 import { both, errorOf, foundTicketId, judgeZendeskAnswer } from './zendesk.answers';
@@ -13,21 +13,21 @@ import { ticketLookupRequest, ticketWriteRequest, userUpsertRequest } from './ze
  * with an Idempotency-Key when none has it. Each request made counts as an attempt.
  */
 @Injectable()
-export class ZendeskConnector extends CrmConnector {
+export class ZendeskConnector extends RecordConnector {
   constructor(private readonly client: CrmClient) {
     super();
   }
 
-  async deliver([event]: ClaimedEvent[]): Promise<EventVerdict[]> {
+  protected async send([event]: Array<Claimed<RecordUpsert>>): Promise<EventVerdict[]> {
     return [event.upsert.object === 'users' ? await this.upsertUser(event) : await this.upsertTicket(event)];
   }
 
-  private async upsertUser(event: ClaimedEvent): Promise<EventVerdict> {
+  private async upsertUser(event: Claimed<RecordUpsert>): Promise<EventVerdict> {
     const result = await this.client.send(event.upsert.objectType, userUpsertRequest(event));
     return verdictOf(result, (answer) => judgeZendeskAnswer(answer, 'user'));
   }
 
-  private async upsertTicket(event: ClaimedEvent): Promise<EventVerdict> {
+  private async upsertTicket(event: Claimed<RecordUpsert>): Promise<EventVerdict> {
     const lookup = await this.client.send(event.upsert.objectType, ticketLookupRequest(event));
     if (lookup.kind !== 'response' || lookup.status !== 200)
       return verdictOf(lookup, (answer) => judgeZendeskAnswer(answer, 'ticket'));

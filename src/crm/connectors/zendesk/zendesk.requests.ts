@@ -1,6 +1,6 @@
-import { ClaimedEvent } from '../../../queue/stored-event';
+import { RecordUpsert } from '../../../shared/dialog-completed-event';
 import { CrmRequest } from '../../client/crm-request';
-import { idempotencyKey } from '../crm-connector';
+import { Claimed, idempotencyKey } from '../crm-connector';
 
 const jsonHeaders = (requestId: string) => ({
   'Content-Type': 'application/json',
@@ -9,7 +9,7 @@ const jsonHeaders = (requestId: string) => ({
 });
 
 /** `POST /api/v2/users/create_or_update`: an upsert by external_id. */
-export function userUpsertRequest({ upsert, requestId }: ClaimedEvent): CrmRequest {
+export function userUpsertRequest({ upsert, requestId }: Claimed<RecordUpsert>): CrmRequest {
   return {
     method: 'POST',
     path: '/api/v2/users/create_or_update',
@@ -19,7 +19,7 @@ export function userUpsertRequest({ upsert, requestId }: ClaimedEvent): CrmReque
 }
 
 /** `GET /api/v2/tickets?external_id=`: the tickets carrying the event's external id. */
-export function ticketLookupRequest({ upsert, requestId }: ClaimedEvent): CrmRequest {
+export function ticketLookupRequest({ upsert, requestId }: Claimed<RecordUpsert>): CrmRequest {
   return {
     method: 'GET',
     path: `/api/v2/tickets?external_id=${encodeURIComponent(upsert.externalId)}`,
@@ -28,7 +28,7 @@ export function ticketLookupRequest({ upsert, requestId }: ClaimedEvent): CrmReq
 }
 
 /** `PUT /api/v2/tickets/<existing>`, or when none has the external id `POST /api/v2/tickets` with an Idempotency-Key. */
-export function ticketWriteRequest(event: ClaimedEvent, existing: number | undefined): CrmRequest {
+export function ticketWriteRequest(event: Claimed<RecordUpsert>, existing: number | undefined): CrmRequest {
   const { upsert, requestId } = event;
   if (existing === undefined) {
     return {
