@@ -9,6 +9,18 @@ const ISO_8601 = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/**
+ * Whether a parsed JSON number is certainly the value that was sent. JSON.parse (Node 20 cannot
+ * show the source text) turns an integer beyond 2^53 into the nearest double: 12345678901234567890
+ * becomes 12345678901234567000, an id of another record. Such numbers are refused. A fraction is
+ * kept in its shortest round-trip form, which is exact for any fraction of up to 15 significant
+ * digits and for whatever a JavaScript sender's JSON.stringify wrote.
+ */
+export const isExactNumber = (value: number): boolean => Number.isSafeInteger(value) || !Number.isInteger(value);
+
+const inexactNumber = (at: string) =>
+  `${at} must be an integer within ±${Number.MAX_SAFE_INTEGER} (2^53 - 1) to be kept exactly; send larger numbers as strings`;
+
 /** An ISO-8601 date or date-time that parses to a real instant. */
 export function isEventTime(value: unknown): value is string {
   return typeof value === 'string' && ISO_8601.test(value) && !Number.isNaN(parseEventTime(value));
@@ -47,6 +59,8 @@ export function entityProblems(entities: unknown, path: string): string[] {
         problems.push(`${at}.value must be a string, number or boolean`);
       } else if (typeof value === 'number' && !Number.isFinite(value)) {
         problems.push(`${at}.value must be a finite number`);
+      } else if (typeof value === 'number' && !isExactNumber(value)) {
+        problems.push(inexactNumber(`${at}.value`));
       } else if (typeof value === 'string' && value.length > MAX_STRING) {
         problems.push(`${at}.value must be shorter than or equal to ${MAX_STRING} characters`);
       }
@@ -59,8 +73,9 @@ export function entityProblems(entities: unknown, path: string): string[] {
 }
 
 /**
- * The problems of a metadata object: it must be a plain object, and no string in it (value or
- * key, at any depth) may exceed MAX_STRING characters. Walked without recursion.
+ * The problems of a metadata object: it must be a plain object, no string in it (value or key, at
+ * any depth) may exceed MAX_STRING characters, and no number in it may be one JSON.parse rounded
+ * (any metadata value may be mapped into the CRM). Walked without recursion.
  */
 export function metadataProblems(metadata: unknown, path: string): string[] {
   if (!isPlainObject(metadata)) return [`${path} must be an object`];
@@ -70,6 +85,8 @@ export function metadataProblems(metadata: unknown, path: string): string[] {
     const [value, at] = stack.pop()!;
     if (typeof value === 'string') {
       if (value.length > MAX_STRING) problems.push(`${at} must be shorter than or equal to ${MAX_STRING} characters`);
+    } else if (typeof value === 'number') {
+      if (!isExactNumber(value)) problems.push(inexactNumber(at));
     } else if (typeof value === 'object' && value !== null) {
       const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value);
       for (const [key, child] of entries) {
@@ -90,7 +107,8 @@ const ENTITY_SCHEMA = {
   properties: {
     value: {
       oneOf: [{ type: 'string', maxLength: MAX_STRING }, { type: 'number' }, { type: 'boolean' }],
-      description: 'Kept as a string',
+      description:
+        'Kept as a string. A number must be a fraction or an integer within ±(2^53 - 1): larger ones as strings',
     },
     confidence: { type: 'number', minimum: 0, maximum: 1, default: 0 },
   },
