@@ -1,5 +1,5 @@
 import { CrmResult } from '../client/crm-client';
-import { connectorErrorReason, deliveredVerdict, verdictOf } from './verdict';
+import { CrmAnswer, connectorErrorReason, deliveredVerdict, refusedVerdict, verdictOf } from './verdict';
 
 const answered = (status: number, body: string): CrmResult => ({
   kind: 'response',
@@ -51,5 +51,42 @@ describe('connectorErrorReason', () => {
   it('reads what is thrown that is not an Error, even what cannot be turned into a string', () => {
     expect(connectorErrorReason('boom')).toBe('connector error: boom');
     expect(connectorErrorReason(Object.create(null))).toBe('connector error: unreadable exception');
+  });
+});
+
+describe('refusedVerdict', () => {
+  const refused = (status: number, headers: Record<string, string> = {}): CrmAnswer => ({
+    kind: 'response',
+    status,
+    headers,
+    body: '',
+    excerpt: '',
+    sent: 1,
+    requests: [],
+  });
+
+  it.each([429, 503])('%i waits as long as its Retry-After asks (seconds or an HTTP-date)', (status) => {
+    expect(refusedVerdict(refused(status, { 'retry-after': '120' }), 'x')).toEqual({
+      action: 'retry',
+      attempt: { status, error: 'x' },
+      afterMs: 120_000,
+    });
+    const at = new Date(Date.now() + 3_600_000).toUTCString();
+    const { afterMs } = refusedVerdict(refused(status, { 'retry-after': at }), 'x') as { afterMs: number };
+    expect(afterMs).toBeGreaterThan(3_590_000);
+    expect(afterMs).toBeLessThanOrEqual(3_600_000);
+  });
+
+  it.each([429, 503])('%i without a usable Retry-After backs off as usual', (status) => {
+    for (const headers of [{}, { 'retry-after': 'soon' }] as Array<Record<string, string>>) {
+      expect(refusedVerdict(refused(status, headers), 'x')).toMatchObject({ action: 'retry', afterMs: undefined });
+    }
+  });
+
+  it('other 5xx ignore a Retry-After (backoff), 401 and 408 are retried, other 4xx dead', () => {
+    expect(refusedVerdict(refused(502, { 'retry-after': '120' }), 'x')).toMatchObject({ afterMs: undefined });
+    expect(refusedVerdict(refused(401), 'x').action).toBe('retry');
+    expect(refusedVerdict(refused(408), 'x').action).toBe('retry');
+    expect(refusedVerdict(refused(404), 'x').action).toBe('dead');
   });
 });

@@ -65,10 +65,19 @@ export function retryAfterMs(header: string | undefined, now: number): number | 
 export const retryAfter = ({ headers }: Pick<CrmAnswer, 'headers'>): number | undefined =>
   retryAfterMs(headers['retry-after'], Date.now());
 
-/** A refused answer as most CRMs mean it: 429 after Retry-After, 401/408/5xx retried, any other 4xx dead. */
+/**
+ * The statuses whose `Retry-After` says when to come back: 429 (RFC 6585 §4) and 503 (RFC 9110
+ * §15.6.4, a CRM in maintenance or shedding load). Without the header they back off as usual.
+ */
+const ASKS_TO_WAIT = [429, 503];
+
+/**
+ * A refused answer as most CRMs mean it: 429 and 503 after Retry-After (else backoff), 401/408/5xx
+ * retried, any other 4xx dead.
+ */
 export function refusedVerdict(answer: CrmAnswer, error: string): Verdict {
   const { status } = answer;
-  if (status === 429) return retryVerdict(status, error, retryAfter(answer));
+  if (ASKS_TO_WAIT.includes(status)) return retryVerdict(status, error, retryAfter(answer));
   if (status >= 400 && status < 500 && status !== 401 && status !== 408) return deadVerdict(status, error);
   return retryVerdict(status, error);
 }
