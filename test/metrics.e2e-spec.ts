@@ -4,7 +4,8 @@ import { LatencyFigures } from '../src/metrics/latency-window';
 import { WEBHOOK_ANSWER_KINDS } from '../src/telemetry/telemetry-signals';
 import { sampleDialog } from '../src/webhook/dto/dialog-complete.fixture';
 import { itWithPromtool, parseSamples, promtool, sum, types } from './support/prometheus-text';
-import { sandboxedApp, TestApp } from './support/test-app';
+import { sandboxEnv } from './support/sandbox-env';
+import { sandboxedApp, startTestApp, TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
 import { contactDialog, DIALOG_ROUTE, ENDPOINT_ROUTE, post, postSigned, unique } from './support/webhook-cases';
 
@@ -12,8 +13,8 @@ import { contactDialog, DIALOG_ROUTE, ENDPOINT_ROUTE, post, postSigned, unique }
  * Metrics, end to end: signed webhooks into the real app, the real worker delivering to a
  * CRM sandbox over loopback, then `GET /metrics/latency` and `GET /metrics` over HTTP.
  *
- * prom-client's default registry is process-wide (one per jest test file), and every app of this
- * file shares its series: counts are compared as deltas between two scrapes of the same app.
+ * Each app has a registry of its own (the process's Node series included); counts are compared as
+ * deltas between two scrapes of the same app.
  */
 
 const SECRET = 's';
@@ -323,6 +324,22 @@ describe('GET /metrics', () => {
       const sample = after.find((s) => s.name === name);
       expect(sample?.value).toBeGreaterThan(0);
       expect(types(afterText)[name]).toBe('gauge');
+    }
+  });
+
+  it("gives each application its own series: a second app in this process starts at 0, with the process's", async () => {
+    const second = await startTestApp(sandboxEnv(sandbox, { COGNIGY_WEBHOOK_SECRETS: SECRET }));
+    try {
+      const res = await request(second.server).get('/metrics');
+      expect(res.status).toBe(200);
+      const fresh = parseSamples(res.text);
+      const accepted = { route: 'dialog-complete', outcome: 'accepted' };
+      expect(sum(parseSamples(afterText), 'cognigy_webhooks_total', accepted)).toBeGreaterThanOrEqual(2);
+      expect(sum(fresh, 'cognigy_webhooks_total', accepted)).toBe(0);
+      expect(sum(fresh, 'crm_dead_letters_total')).toBe(0);
+      expect(fresh.some((sample) => sample.name === 'process_cpu_user_seconds_total')).toBe(true);
+    } finally {
+      await second.close();
     }
   });
 

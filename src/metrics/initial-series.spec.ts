@@ -1,8 +1,7 @@
 import { Test } from '@nestjs/testing';
-import { getToken } from '@willsoto/nestjs-prometheus';
 import { Counter, Histogram, Registry } from 'prom-client';
 import { IntentMapper } from '../mapping/intent-mapper';
-import { CRM_CODES_AT_START, InitialSeries, initialSeriesProvider, labelSetsAtStart } from './initial-series';
+import { CRM_CODES_AT_START, InitialSeries, labelSetsAtStart } from './initial-series';
 import { METRIC } from './prometheus-metrics';
 
 const HISTOGRAMS = new Set<string>([METRIC.ack, METRIC.delivery, METRIC.requestSeconds]);
@@ -17,7 +16,7 @@ const LABELS: Record<string, string[]> = {
   [METRIC.upserts]: ['object', 'result'],
 };
 
-/** The provider in a Nest module, with real prom-client series in a registry of its own. */
+/** The provider in a Nest module, with real prom-client series in the application's registry. */
 async function started(objectTypes: string[], before?: (series: Map<string, Counter | Histogram>) => void) {
   const registry = new Registry();
   const series = new Map(
@@ -29,11 +28,7 @@ async function started(objectTypes: string[], before?: (series: Map<string, Coun
   before?.(series);
   const mapper = { objectTypes: () => objectTypes } as unknown as IntentMapper;
   const moduleRef = await Test.createTestingModule({
-    providers: [
-      initialSeriesProvider,
-      { provide: IntentMapper, useValue: mapper },
-      ...[...series].map(([name, metric]) => ({ provide: getToken(name), useValue: metric })),
-    ],
+    providers: [InitialSeries, { provide: IntentMapper, useValue: mapper }, { provide: Registry, useValue: registry }],
   }).compile();
   await moduleRef.init();
   expect(moduleRef.get(InitialSeries)).toBeInstanceOf(InitialSeries);

@@ -1,6 +1,5 @@
-import { FactoryProvider, OnApplicationBootstrap } from '@nestjs/common';
-import { getToken } from '@willsoto/nestjs-prometheus';
-import { Counter, Histogram } from 'prom-client';
+import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { Counter, Histogram, Registry } from 'prom-client';
 import { IntentMapper } from '../mapping/intent-mapper';
 import { TOKEN_OUTCOMES, WEBHOOK_ANSWER_KINDS, WEBHOOK_ROUTE_LABELS } from '../telemetry/telemetry-signals';
 import { METRIC } from './prometheus-metrics';
@@ -44,27 +43,25 @@ export function labelSetsAtStart(objectTypes: string[]): Record<string, Labels[]
   };
 }
 
-const STARTED = Object.keys(labelSetsAtStart([]));
-
-type Series = Counter<string> | Histogram<string>;
-
 /**
  * Creates at 0, at startup, the series of labelSetsAtStart. Prometheus sees a series from its
  * first scrape: one created by its first increment starts at 1, and `increase()` reads that first
  * event as no increase at all (the first dead letter after a start would not alert). Runs once
  * the mappings are loaded; a series that already exists keeps its counts.
  */
+@Injectable()
 export class InitialSeries implements OnApplicationBootstrap {
   constructor(
     private readonly mapper: IntentMapper,
-    private readonly series: Map<string, Series>,
+    private readonly registry: Registry,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     for (const [name, labelSets] of Object.entries(labelSetsAtStart(this.mapper.objectTypes()))) {
-      const series = this.series.get(name)!;
+      const series = this.registry.getSingleMetric(name);
       if (series instanceof Histogram) await zeroNew(series, labelSets);
-      else for (const labels of labelSets) series.inc(labels, 0);
+      else if (series instanceof Counter) for (const labels of labelSets) series.inc(labels, 0);
+      else throw new Error(`${name} is not a counter or histogram of this application's registry`);
     }
   }
 }
@@ -83,11 +80,3 @@ async function zeroNew(histogram: Histogram<string>, labelSets: Labels[]): Promi
   );
   for (const labels of labelSets) if (!existing.has(keyOf(labels, names))) histogram.zero(labels);
 }
-
-/** InitialSeries with the mapper and each series of labelSetsAtStart, by its metric token. */
-export const initialSeriesProvider: FactoryProvider<InitialSeries> = {
-  provide: InitialSeries,
-  inject: [IntentMapper, ...STARTED.map(getToken)],
-  useFactory: (mapper: IntentMapper, ...series: Series[]) =>
-    new InitialSeries(mapper, new Map(STARTED.map((name, i) => [name, series[i]]))),
-};

@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { PrometheusModule } from '@willsoto/nestjs-prometheus';
 import { CrmModule } from '../crm/crm.module';
 import { MappingModule } from '../mapping/mapping.module';
 import { QueueModule } from '../queue/queue.module';
@@ -12,18 +11,17 @@ import { ReadinessCheck } from './health/readiness-check';
 import { StoreHealthIndicator } from './health/store.health';
 import { LatencyController } from './latency.controller';
 import { LatencyReport } from './latency-report';
-import { initialSeriesProvider } from './initial-series';
+import { InitialSeries } from './initial-series';
 import { LatencyService } from './latency.service';
 import { MetricsRecorder } from './metrics-recorder';
-import { metricProviders } from './prometheus-metrics';
+import { metricsRegistryProvider } from './metrics-registry';
+import { RecordedSeries } from './prometheus-metrics';
 import { MetricsController } from './prometheus.controller';
 import { ScrapeTimeGauges } from './scrape-time-gauges';
 
 @Module({
   imports: [
     TerminusModule.forRoot({ errorLogStyle: 'json' }),
-    // Default metrics are registered by MetricsRecorder: once per process, not once per app.
-    PrometheusModule.register({ defaultMetrics: { enabled: false }, controller: MetricsController }),
     TelemetryModule,
     QueueModule,
     // For the abstract CrmStatus only (health details, circuit gauge): its one export.
@@ -31,13 +29,14 @@ import { ScrapeTimeGauges } from './scrape-time-gauges';
     // For the object types the mappings produce: their series start at 0 (initial-series.ts).
     MappingModule,
   ],
-  controllers: [LatencyController, HealthController],
+  controllers: [MetricsController, LatencyController, HealthController],
   providers: [
-    ...metricProviders,
+    metricsRegistryProvider,
+    RecordedSeries,
     LatencyService,
     { provide: LatencyReport, useExisting: LatencyService },
     MetricsRecorder,
-    initialSeriesProvider,
+    InitialSeries,
     ScrapeTimeGauges,
     StoreHealthIndicator,
     LifecycleHealthIndicator,

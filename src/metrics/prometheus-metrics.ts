@@ -1,9 +1,9 @@
-import { makeCounterProvider, makeGaugeProvider, makeHistogramProvider } from '@willsoto/nestjs-prometheus';
+import { Injectable } from '@nestjs/common';
+import { Counter, Histogram, Registry } from 'prom-client';
 
 /**
- * Every series the service documents (docs/operations.md). Labels are bounded (route, outcome, object type, status code); never an
- * id. prom-client's default registry is process-wide, so willsoto's providers get-or-create: two
- * apps in one process (tests) share the series.
+ * Every series the service documents (docs/operations.md). Labels are bounded (route, outcome,
+ * object type, status code); never an id.
  */
 export const METRIC = {
   webhooks: 'cognigy_webhooks_total',
@@ -20,65 +20,73 @@ export const METRIC = {
   upserts: 'crm_upserts_total',
 } as const;
 
-export const metricProviders = [
-  makeCounterProvider({
-    name: METRIC.webhooks,
-    help: 'Webhooks answered, by route and outcome',
-    labelNames: ['route', 'outcome'],
-  }),
-  makeHistogramProvider({
-    name: METRIC.ack,
-    help: 'Webhook receipt to answer, in seconds',
-    labelNames: ['route'],
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
-  }),
-  makeHistogramProvider({
-    name: METRIC.delivery,
-    help: 'Webhook receipt to confirmed CRM upsert, in seconds (outages make it long)',
-    labelNames: ['object'],
-    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 900, 1800, 3600],
-  }),
-  makeCounterProvider({
-    name: METRIC.requests,
-    help: 'CRM requests made, by object type and HTTP status (or timeout / network)',
-    labelNames: ['object', 'code'],
-  }),
-  makeHistogramProvider({
-    name: METRIC.requestSeconds,
-    help: 'Duration of one CRM request, in seconds',
-    labelNames: ['object'],
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30],
-  }),
-  makeGaugeProvider({
-    name: METRIC.circuit,
-    help: 'CRM circuit breaker: 0 closed, 1 half-open, 2 open',
-  }),
-  makeCounterProvider({
-    name: METRIC.tokenRequests,
-    help: 'OAuth2 token requests, by outcome',
-    labelNames: ['outcome'],
-  }),
-  makeGaugeProvider({
-    name: METRIC.queue,
-    help: 'Events in the store by state, read at scrape time',
-    labelNames: ['state'],
-  }),
-  makeGaugeProvider({
-    name: METRIC.oldestQueuedAge,
-    help: 'Seconds since the oldest queued event was received (0 when none is queued), read at scrape time',
-  }),
-  makeGaugeProvider({
-    name: METRIC.ready,
-    help: 'Whether GET /health/ready answers ready (1) or 503 (0), read at scrape time',
-  }),
-  makeCounterProvider({
-    name: METRIC.deadLetters,
-    help: 'Events dead-lettered, by object type',
-    labelNames: ['object'],
-  }),
-  makeCounterProvider({
-    name: METRIC.upserts,
-    help: 'Upserts the CRM confirmed, by object type and result (created, updated, unknown)',
-    labelNames: ['object', 'result'],
-  }),
-];
+/**
+ * The series recorded as things happen (counters and histograms), created in this application's
+ * registry. The gauges that mirror state are read at scrape time instead (scrape-time-gauges.ts).
+ */
+@Injectable()
+export class RecordedSeries {
+  readonly webhooks: Counter<'route' | 'outcome'>;
+  readonly ack: Histogram<'route'>;
+  readonly delivery: Histogram<'object'>;
+  readonly requests: Counter<'object' | 'code'>;
+  readonly requestSeconds: Histogram<'object'>;
+  readonly tokenRequests: Counter<'outcome'>;
+  readonly deadLetters: Counter<'object'>;
+  readonly upserts: Counter<'object' | 'result'>;
+
+  constructor(registry: Registry) {
+    const registers = [registry];
+    this.webhooks = new Counter({
+      name: METRIC.webhooks,
+      help: 'Webhooks answered, by route and outcome',
+      labelNames: ['route', 'outcome'],
+      registers,
+    });
+    this.ack = new Histogram({
+      name: METRIC.ack,
+      help: 'Webhook receipt to answer, in seconds',
+      labelNames: ['route'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers,
+    });
+    this.delivery = new Histogram({
+      name: METRIC.delivery,
+      help: 'Webhook receipt to confirmed CRM upsert, in seconds (outages make it long)',
+      labelNames: ['object'],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 900, 1800, 3600],
+      registers,
+    });
+    this.requests = new Counter({
+      name: METRIC.requests,
+      help: 'CRM requests made, by object type and HTTP status (or timeout / network)',
+      labelNames: ['object', 'code'],
+      registers,
+    });
+    this.requestSeconds = new Histogram({
+      name: METRIC.requestSeconds,
+      help: 'Duration of one CRM request, in seconds',
+      labelNames: ['object'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30],
+      registers,
+    });
+    this.tokenRequests = new Counter({
+      name: METRIC.tokenRequests,
+      help: 'OAuth2 token requests, by outcome',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.deadLetters = new Counter({
+      name: METRIC.deadLetters,
+      help: 'Events dead-lettered, by object type',
+      labelNames: ['object'],
+      registers,
+    });
+    this.upserts = new Counter({
+      name: METRIC.upserts,
+      help: 'Upserts the CRM confirmed, by object type and result (created, updated, unknown)',
+      labelNames: ['object', 'result'],
+      registers,
+    });
+  }
+}

@@ -1,11 +1,13 @@
 import { Controller, Get, Res } from '@nestjs/common';
-import { PrometheusController } from '@willsoto/nestjs-prometheus';
 import type { Response } from 'express';
+import { Registry } from 'prom-client';
 import { ApiDocs } from '../shared/api-docs';
 
-/** The library's `GET /metrics`, subclassed (its documented way) only to be documented. */
-@Controller()
-export class MetricsController extends PrometheusController {
+/** `GET /metrics`: this application's registry in the Prometheus text format. */
+@Controller('metrics')
+export class MetricsController {
+  constructor(private readonly registry: Registry) {}
+
   @Get()
   @ApiDocs((api) => [
     api.ApiTags('metrics'),
@@ -17,7 +19,8 @@ export class MetricsController extends PrometheusController {
       content: { 'text/plain': { schema: { type: 'string' }, example: 'crm_circuit_state 0\n' } },
     }),
   ])
-  override index(@Res({ passthrough: true }) response: Response) {
-    return super.index(response);
+  index(@Res({ passthrough: true }) response: Response): Promise<string> {
+    response.setHeader('Content-Type', this.registry.contentType);
+    return this.registry.metrics();
   }
 }

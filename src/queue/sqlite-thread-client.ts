@@ -8,9 +8,9 @@ import { StoreUnavailableError } from './queue-errors';
 import { StoreAnswer, StoreRequest, ThreadCall, ThreadReply } from './sqlite-thread-protocol';
 
 /**
- * The thread runs the build of sqlite-store-thread.ts in dist/queue/, the same file whether this
- * module itself runs from dist/queue/ (the service) or from src/queue/ (ts-jest, whose global setup
- * builds dist/ from src/ first): a thread cannot run TypeScript.
+ * The thread runs the build of sqlite-store-thread.ts: one file, dist/queue/sqlite-store-thread.js,
+ * whether this module is loaded from dist/queue/ or from its source in src/queue/ (a worker thread
+ * runs JavaScript only).
  */
 const THREAD_FILE = resolve(__dirname, '..', '..', 'dist', 'queue', 'sqlite-store-thread.js');
 
