@@ -52,14 +52,23 @@ async function storeBeforeStart(driver: Driver, env: Record<string, string>, eve
     leaseMs: 30_000,
     dedupTtlSeconds: 86_400,
   };
-  const store =
-    driver === 'sqlite' ? new SqliteEventStore(config, new Logger(SqliteEventStore.name)) : new RedisEventStore(config);
-  if (store instanceof RedisEventStore) await store.onModuleInit();
+  const store = await openStore(driver, config);
   try {
-    for (const event of events) expect((await store.enqueue(event)).outcome).toBe('accepted');
+    for (const event of events) expect((await store.intake.enqueue(event)).outcome).toBe('accepted');
   } finally {
-    await store.onApplicationShutdown();
+    await store.close();
   }
+}
+
+/** The real store of `driver` on `config`: its intake port and how to close it. */
+async function openStore(driver: Driver, config: QueueConfig) {
+  if (driver === 'sqlite') {
+    const sqlite = new SqliteEventStore(config, new Logger(SqliteEventStore.name));
+    return { intake: sqlite.intake, close: () => sqlite.close() };
+  }
+  const redis = new RedisEventStore(config);
+  await redis.onModuleInit();
+  return { intake: redis.intake, close: () => redis.onApplicationShutdown() };
 }
 
 describeEachDriver('upserts stored by the previous release (%s driver)', (driver) => {
