@@ -55,6 +55,7 @@ const TABLE: ModuleTable = {
         'stored-event',
         'queue-error-answers',
         'sqlite-backup',
+        'store-transfer',
       ],
     },
     mapping: {

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { CrmSandbox } from '../src/dev/sandbox/crm-sandbox';
 import { sandboxEnv } from './support/sandbox-env';
 import {
-  call,
   exitWithin,
   freePort,
   post,
@@ -13,6 +12,7 @@ import {
   serviceEnv,
   startService,
 } from './support/service-process';
+import { adminEvent, inState as waitInState, sendSigned } from './support/service-events';
 import { cognigySignature } from './support/signing';
 import { waitFor } from './support/wait-for';
 import { contactDialog, DIALOG_ROUTE, unique } from './support/webhook-cases';
@@ -26,14 +26,7 @@ import { contactDialog, DIALOG_ROUTE, unique } from './support/webhook-cases';
 
 const SECRET = 'backup-secret';
 const ADMIN = 'backup-admin';
-const AUTH = { authorization: `Bearer ${ADMIN}` };
 const BACKUP = join(__dirname, '..', 'dist', 'store-backup.js');
-
-interface EventView {
-  state: string;
-  lastStatus: number | null;
-  attemptHistory: Array<{ status: number | null }>;
-}
 
 describe('backup and restore of the SQLite store (npm run backup)', () => {
   const sandbox = new CrmSandbox({ port: 0 });
@@ -55,22 +48,9 @@ describe('backup and restore of the SQLite store (npm run backup)', () => {
   const envFor = (port: number, dataDir: string) =>
     serviceEnv(port, dataDir, { ...sandboxEnv(sandbox), COGNIGY_WEBHOOK_SECRETS: SECRET, ADMIN_TOKEN: ADMIN });
 
-  async function send(port: number, body: object): Promise<{ status: number; eventId: string; raw: string }> {
-    const raw = JSON.stringify(body);
-    const answer = await post(port, DIALOG_ROUTE, raw, { 'x-cognigy-signature': cognigySignature(SECRET, raw) });
-    return { status: answer.status, eventId: (JSON.parse(answer.body) as { eventId: string }).eventId, raw };
-  }
-
-  async function event(port: number, eventId: string): Promise<EventView | null> {
-    const answer = await call(port, 'GET', `/admin/events/${eventId}`, { headers: AUTH });
-    return answer.status === 200 ? (JSON.parse(answer.body) as EventView) : null;
-  }
-
-  const inState = (port: number, ids: string[], state: string) =>
-    waitFor(async () => (await Promise.all(ids.map((id) => event(port, id)))).every((e) => e?.state === state), {
-      what: `${ids.join(', ')} ${state}`,
-      timeoutMs: 30000,
-    });
+  const send = (port: number, body: object) => sendSigned(port, SECRET, body);
+  const event = (port: number, eventId: string) => adminEvent(port, ADMIN, eventId);
+  const inState = (port: number, ids: string[], state: string) => waitInState(port, ADMIN, ids, state);
 
   it('copies the running store; the service started on the copy has its events in their states', async () => {
     const port = await freePort();

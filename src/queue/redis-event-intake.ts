@@ -39,21 +39,28 @@ export class RedisEventIntake implements EventIntake {
    * be delivered.
    */
   private async addAndWrite(event: NewEvent): Promise<[number, string]> {
-    const { upsert } = event;
     await this.connections.addJob(event.eventId);
     return (await this.connections.runScript(
       'enqueue',
-      event.eventId,
-      this.connections.config.dedupTtlSeconds * 1000,
-      JSON.stringify({ event: event.event, upsert }),
-      upsert.intent,
-      upsert.objectType,
-      upsert.externalId,
-      event.eventTime,
-      event.receivedAt,
-      event.requestId,
-      event.event.conversationId,
+      ...eventArguments(event, this.connections.config.dedupTtlSeconds * 1000),
       event.bodyHash ?? '',
     )) as [number, string];
   }
+}
+
+/** What the enqueue and import scripts take first (ARGV[2] to ARGV[11]): the event as stored. */
+export function eventArguments(event: NewEvent, dedupTtlMs: number): Array<string | number> {
+  const { upsert } = event;
+  return [
+    event.eventId,
+    dedupTtlMs,
+    JSON.stringify({ event: event.event, upsert }),
+    upsert.intent,
+    upsert.objectType,
+    upsert.externalId,
+    event.eventTime,
+    event.receivedAt,
+    event.requestId,
+    event.event.conversationId,
+  ];
 }

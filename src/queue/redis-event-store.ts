@@ -4,6 +4,7 @@ import { EnqueueSignal } from './enqueue-signal';
 import { EventStoreDriver } from './event-store-driver';
 import { RedisConnections } from './redis-connections';
 import { RedisDeliveryQueue } from './redis-delivery-queue';
+import { RedisEventImport } from './redis-event-import';
 import { RedisEventIntake } from './redis-event-intake';
 import { RedisEventQueries } from './redis-event-queries';
 import { RedisOperatorEvents } from './redis-operator-events';
@@ -26,6 +27,8 @@ export class RedisEventStore implements EventStoreDriver, OnModuleInit, OnApplic
   readonly delivery: RedisDeliveryQueue;
   readonly operators: RedisOperatorEvents;
   readonly health: RedisStoreHealth;
+  /** Moving another store's events in (store-transfer.ts). */
+  readonly transfer: RedisEventImport;
   private readonly connections: RedisConnections;
   private sweepTimer?: NodeJS.Timeout;
 
@@ -39,6 +42,7 @@ export class RedisEventStore implements EventStoreDriver, OnModuleInit, OnApplic
     this.delivery = new RedisDeliveryQueue(this.connections, queries, writes, enqueued);
     this.operators = new RedisOperatorEvents(this.connections, queries, enqueued);
     this.health = new RedisStoreHealth(this.connections, queries, latest);
+    this.transfer = new RedisEventImport(this.connections);
   }
 
   async onModuleInit(): Promise<void> {

@@ -210,6 +210,58 @@ end
 return #ids
 `;
 
+/**
+ * An event moved from another store (ARGV: prefix, id, dedup ttl, payload, intent, object type,
+ * external id, event time, receipt time, request id, conversation id, state, attempts, replays,
+ * next attempt, last status, last error, failed at, then its CRM requests as JSON): 1 written, 0
+ * when the id is here already.
+ */
+export const IMPORT_EVENT = `
+${RECORD}
+${INDEX}
+local p, id, state = ARGV[1], ARGV[2], ARGV[12]
+local ev = p .. ':ev:' .. id
+if redis.call('EXISTS', ev) == 1 then return 0 end
+redis.call('SET', p .. ':dedup:' .. id, '1', 'PX', ARGV[3])
+local seq = redis.call('INCR', p .. ':seq')
+local member = string.format('%015d', seq) .. '|' .. id
+redis.call('HSET', ev, 'payload', ARGV[4], 'intent', ARGV[5], 'objectType', ARGV[6],
+  'externalId', ARGV[7], 'eventTime', ARGV[8], 'receivedAt', ARGV[9], 'requestId', ARGV[10],
+  'conversationId', ARGV[11], 'seq', seq, 'member', member, 'state', state, 'attempts', ARGV[13],
+  'replays', ARGV[14], 'nextAttemptAt', ARGV[15], 'lastStatus', ARGV[16], 'lastError', ARGV[17])
+for i = 19, #ARGV do redis.call('RPUSH', p .. ':att:' .. id, ARGV[i]) end
+redis.call('ZADD', p .. ':ix:seq', seq, id)
+redis.call('ZADD', p .. ':ix:conv', 0, lexm(ARGV[11], seq, id))
+redis.call('ZADD', p .. ':ix:ext', 0, lexm(ARGV[7], seq, id))
+if state == 'dead' then
+  redis.call('HSET', ev, 'failedAt', ARGV[18])
+  redis.call('ZADD', p .. ':dead', seq, id)
+  return 1
+end
+local r = rk(ARGV[6], ARGV[7])
+redis.call('ZADD', p .. ':rec:' .. r, ARGV[8], member)
+redis.call('PERSIST', p .. ':last:' .. r)
+redis.call('SADD', p .. ':queued', id)
+redis.call('ZADD', p .. ':queued:at', ARGV[9], id)
+return 1
+`;
+
+/**
+ * A record's newest delivered event time moved from another store (ARGV: prefix, object type,
+ * external id, event time, dedup ttl): kept while the record has queued events, else for the ttl.
+ */
+export const IMPORT_RECORD = `
+${RECORD}
+local p = ARGV[1]
+local r = rk(ARGV[2], ARGV[3])
+local last = p .. ':last:' .. r
+local known = redis.call('GET', last)
+if not known or tonumber(ARGV[4]) > tonumber(known) then redis.call('SET', last, ARGV[4]) end
+if redis.call('EXISTS', p .. ':rec:' .. r) == 1 then redis.call('PERSIST', last)
+else redis.call('PEXPIRE', last, ARGV[5]) end
+return 1
+`;
+
 /** The scripts, by the command name each is defined under on the store's connection. */
 export const STORE_SCRIPTS = {
   enqueue: ENQUEUE,
@@ -219,6 +271,8 @@ export const STORE_SCRIPTS = {
   replay: REPLAY,
   delete_dead: DELETE_DEAD,
   sweep: SWEEP,
+  import_event: IMPORT_EVENT,
+  import_record: IMPORT_RECORD,
 } as const;
 
 export type StoreScript = keyof typeof STORE_SCRIPTS;
