@@ -5,9 +5,7 @@ import getRawBody from 'raw-body';
 import { webhookConfig } from '../config/webhook.config';
 import { ShuttingDownError } from '../lifecycle/lifecycle-errors';
 import { ShutdownState } from '../lifecycle/shutdown-state';
-import { Telemetry } from '../telemetry/telemetry';
-import { WebhookRoute } from '../telemetry/telemetry-signals';
-import { WebhookAuthGuard } from './auth/webhook-auth.guard';
+import { WebhookAuthenticator } from './auth/webhook-authenticator';
 import { PendingBodyBudget } from './pending-body-budget';
 import {
   BodyTimeoutError,
@@ -16,49 +14,53 @@ import {
   PendingBodiesFullError,
   UnsupportedMediaTypeError,
 } from './webhook-errors';
+import { WebhookResponse } from './webhook-answer';
 import { header, WebhookRequest } from './webhook-request';
-import { answerKindOf, WebhookResponse } from './webhook-response';
 
 const JSON_TYPE = /^application\/json\s*(;.*)?$/i;
 /** After a 408 the sender may still be writing; its connection is cut this long after the answer. */
 const DROP_AFTER_ANSWER_MS = 1000;
 
 /**
- * The transport checks, in the documented order, before any auth: shutting down (503), size (413),
- * content type (415). Keeps the raw bytes for the signature check and the JSON parse. When every
- * enabled auth mode decides from headers alone, the caller is authenticated (401) before a byte
- * of the body is read; otherwise the body is read only if the pending-bytes budget has room for
- * it (else 503, before reading). A body must arrive within WEBHOOK_BODY_TIMEOUT_MS (else 408, dropped).
+ * Reads a webhook's body within its limits, in the documented order, before the guard
+ * authenticates it: shutting down (503), size (413), content type (415). Keeps the raw bytes for
+ * the signature check and the JSON parse (WebhookBodyPipe). A body is read only if the
+ * pending-bytes budget has room for it (else 503, before reading), and must arrive within
+ * WEBHOOK_BODY_TIMEOUT_MS (else 408, dropped). The one exception to the order of Nest's steps:
+ * `authenticateBeforeReading`.
  */
 @Injectable()
 export class WebhookBodyMiddleware implements NestMiddleware {
   constructor(
     @Inject(webhookConfig.KEY) private readonly config: ConfigType<typeof webhookConfig>,
     private readonly shutdown: ShutdownState,
-    private readonly telemetry: Telemetry,
-    private readonly auth: WebhookAuthGuard,
+    private readonly authenticator: WebhookAuthenticator,
     private readonly pending: PendingBodyBudget,
   ) {}
 
   async use(req: WebhookRequest, res: WebhookResponse, next: NextFunction): Promise<void> {
-    req.receivedAtHr = process.hrtime.bigint();
-    req.receivedAt = Date.now();
-    res.once('finish', () => this.answered(req, res));
     try {
       if (this.shutdown.shuttingDown) throw new ShuttingDownError();
       this.checkDeclaredLength(req);
-      if (this.auth.decidesFromHeaders) {
-        this.checkContentType(req);
-        this.auth.authenticate(req);
-      } else {
-        this.reservePendingBytes(req, res);
-      }
+      if (this.authenticator.decidesFromHeaders) this.authenticateBeforeReading(req);
+      else this.reservePendingBytes(req, res);
       req.rawBody = await this.read(req, res);
       this.checkContentType(req);
       next();
     } catch (error) {
       next(error);
     }
+  }
+
+  /**
+   * The exception: when every enabled auth mode decides from the headers alone, the sender is
+   * authenticated (401) here, after the content type (415), before a byte of its body is read or
+   * held; the guard then finds it authenticated. So an unauthenticated sender cannot make the
+   * service buffer or wait for anything.
+   */
+  private authenticateBeforeReading(req: WebhookRequest): void {
+    this.checkContentType(req);
+    this.authenticator.authenticate(req);
   }
 
   private checkDeclaredLength(req: WebhookRequest): void {
@@ -87,14 +89,6 @@ export class WebhookBodyMiddleware implements NestMiddleware {
     if (!type || !JSON_TYPE.test(type.trim())) throw new UnsupportedMediaTypeError(type);
     const encoding = header(req, 'content-encoding');
     if (encoding && encoding !== 'identity') throw new UnsupportedMediaTypeError(`content-encoding ${encoding}`);
-  }
-
-  private answered(req: WebhookRequest, res: WebhookResponse): void {
-    const route: WebhookRoute = req.originalUrl.split('?')[0].endsWith('endpoint-output')
-      ? 'endpoint-output'
-      : 'dialog-complete';
-    const seconds = Number(process.hrtime.bigint() - req.receivedAtHr) / 1e9;
-    this.telemetry.emit('webhookAnswered', { route, kind: answerKindOf(res), seconds });
   }
 
   private async read(req: WebhookRequest, res: WebhookResponse): Promise<Buffer> {

@@ -4,15 +4,11 @@ import { createHash } from 'node:crypto';
 import { webhookConfig } from '../config/webhook.config';
 import { IntentMapper } from '../mapping/intent-mapper';
 import { EventIntake } from '../queue/event-intake';
-import { EnqueueResult } from '../queue/stored-event';
 import { CrmUpsert, DialogCompletedEvent } from '../shared/dialog-completed-event';
 import { parseEventTime } from '../shared/event-time';
 import { InvalidPayloadError } from './webhook-errors';
+import { WebhookLogIds, WebhookReceipt, WebhookResponse } from './webhook-answer';
 import { WebhookRequest } from './webhook-request';
-import { WebhookLogIds, WebhookResponse } from './webhook-response';
-
-/** What the caller is told about an ingested event (the body of the webhook's answer). */
-export type IngestReceipt = { status: EnqueueResult['outcome']; eventId: string };
 
 /** Where each route carries the event time, as a 400 names it. */
 const TIMESTAMP_FIELD: Record<DialogCompletedEvent['source'], string> = {
@@ -32,7 +28,7 @@ export class WebhookIngestService {
     private readonly store: EventIntake,
   ) {}
 
-  async ingest(event: DialogCompletedEvent, req: WebhookRequest, res: WebhookResponse): Promise<IngestReceipt> {
+  async ingest(event: DialogCompletedEvent, req: WebhookRequest): Promise<WebhookReceipt> {
     const { receivedAt } = req;
     // The access line carries these ids, a refused event's too.
     const logged: WebhookLogIds = {
@@ -40,7 +36,7 @@ export class WebhookIngestService {
       conversationId: event.conversationId,
       intent: event.intent,
     };
-    res.locals.logged = logged;
+    (req.res as WebhookResponse).locals.logged = logged;
     let eventTime: number;
     let upsert: CrmUpsert;
     try {

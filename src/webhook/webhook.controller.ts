@@ -1,11 +1,12 @@
-import { Controller, Req, Res } from '@nestjs/common';
+import { Controller, Req } from '@nestjs/common';
 import { ApiDocs } from '../shared/api-docs';
 import { CognigyWebhook } from './cognigy-webhook.decorator';
 import { DialogCompleteDto } from './dto/dialog-complete.dto';
 import { EndpointOutputDto } from './dto/endpoint-output.dto';
 import { headerEventId } from './event-id';
 import { fromDialogComplete, fromEndpointOutput } from './event-normaliser';
-import { IngestReceipt, WebhookIngestService } from './webhook-ingest.service';
+import { WebhookReceipt } from './webhook-answer';
+import { WebhookIngestService } from './webhook-ingest.service';
 import {
   DIALOG_COMPLETE_EXAMPLE,
   DUPLICATE_ANSWER,
@@ -14,10 +15,13 @@ import {
 } from './webhook-api-docs';
 import { WebhookBody } from './webhook-body.decorator';
 import { WebhookRequest } from './webhook-request';
-import { WebhookResponse } from './webhook-response';
 
-export const WEBHOOK_ROUTES = ['webhooks/cognigy/dialog-complete', 'webhooks/cognigy/endpoint-output'];
-
+/**
+ * The Cognigy webhooks, each step in its Nest construct: WebhookReceiptMiddleware and
+ * WebhookBodyMiddleware (receipt, body within its limits), WebhookAuthGuard (401), WebhookBodyPipe
+ * (JSON and DTO, 400), the handler (normalise, map, store: 422, 503), WebhookAnswerInterceptor
+ * (202 or 200).
+ */
 @Controller('webhooks/cognigy')
 export class WebhookController {
   constructor(private readonly ingest: WebhookIngestService) {}
@@ -31,13 +35,8 @@ export class WebhookController {
       ok: DUPLICATE_ANSWER,
     }),
   )
-  async dialogComplete(
-    @WebhookBody() body: DialogCompleteDto,
-    @Req() req: WebhookRequest,
-    @Res({ passthrough: true }) res: WebhookResponse,
-  ) {
-    const event = fromDialogComplete(body, headerEventId(req));
-    return answer(res, await this.ingest.ingest(event, req, res));
+  dialogComplete(@WebhookBody() body: DialogCompleteDto, @Req() req: WebhookRequest): Promise<WebhookReceipt> {
+    return this.ingest.ingest(fromDialogComplete(body, headerEventId(req)), req);
   }
 
   @CognigyWebhook('endpoint-output')
@@ -52,23 +51,8 @@ export class WebhookController {
       },
     }),
   )
-  async endpointOutput(
-    @WebhookBody() body: EndpointOutputDto,
-    @Req() req: WebhookRequest,
-    @Res({ passthrough: true }) res: WebhookResponse,
-  ) {
+  async endpointOutput(@WebhookBody() body: EndpointOutputDto, @Req() req: WebhookRequest): Promise<WebhookReceipt> {
     const event = fromEndpointOutput(body, req.receivedAt, headerEventId(req));
-    if (!event) {
-      res.status(200);
-      res.locals.answerKind = 'ignored';
-      return { status: 'ignored' };
-    }
-    return answer(res, await this.ingest.ingest(event, req, res));
+    return event ? this.ingest.ingest(event, req) : { status: 'ignored' };
   }
-}
-
-function answer(res: WebhookResponse, receipt: IngestReceipt) {
-  res.status(receipt.status === 'accepted' ? 202 : 200);
-  res.locals.answerKind = receipt.status;
-  return receipt;
 }

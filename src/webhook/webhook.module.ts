@@ -1,4 +1,4 @@
-import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
+import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { MappingModule } from '../mapping/mapping.module';
 import { QueueModule } from '../queue/queue.module';
 import { TelemetryModule } from '../telemetry/telemetry.module';
@@ -6,19 +6,20 @@ import { ApiKeyVerifier } from './auth/api-key.verifier';
 import { BasicVerifier } from './auth/basic.verifier';
 import { HmacVerifier } from './auth/hmac.verifier';
 import { StandardWebhooksVerifier } from './auth/standard-webhooks.verifier';
-import { WebhookAuthGuard } from './auth/webhook-auth.guard';
+import { WebhookAuthenticator } from './auth/webhook-authenticator';
 import { PendingBodyBudget } from './pending-body-budget';
 import { WebhookBodyMiddleware } from './webhook-body.middleware';
 import { WebhookErrorAnswers } from './webhook-errors';
-import { WEBHOOK_ROUTES, WebhookController } from './webhook.controller';
+import { WebhookController } from './webhook.controller';
 import { WebhookIngestService } from './webhook-ingest.service';
+import { WebhookReceiptMiddleware } from './webhook-receipt.middleware';
 
 @Module({
   imports: [MappingModule, QueueModule, TelemetryModule],
   controllers: [WebhookController],
   providers: [
     WebhookIngestService,
-    WebhookAuthGuard,
+    WebhookAuthenticator,
     HmacVerifier,
     BasicVerifier,
     ApiKeyVerifier,
@@ -29,8 +30,6 @@ import { WebhookIngestService } from './webhook-ingest.service';
 })
 export class WebhookModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
-    consumer
-      .apply(WebhookBodyMiddleware)
-      .forRoutes(...WEBHOOK_ROUTES.map((path) => ({ path, method: RequestMethod.POST })));
+    consumer.apply(WebhookReceiptMiddleware, WebhookBodyMiddleware).forRoutes(WebhookController);
   }
 }

@@ -1,0 +1,50 @@
+import { Response } from 'express';
+import { Telemetry } from '../telemetry/telemetry';
+import { WebhookAnswerKind, WebhookRoute } from '../telemetry/telemetry-signals';
+import { WebhookRequest } from './webhook-request';
+
+/** What a webhook route answers when it takes the request: the body of its 202 or 200. */
+export type WebhookReceipt = { status: 'accepted' | 'duplicate'; eventId: string } | { status: 'ignored' };
+
+/** Ids the request's access line carries (the logging module reads `res.locals.logged`). */
+export interface WebhookLogIds {
+  eventId: string;
+  conversationId: string;
+  intent: string;
+  externalId?: string;
+  /** The id a replayed event was sent under, when the store answered with the original's. */
+  replayEventId?: string;
+}
+
+export type WebhookResponse = Response<unknown, { logged?: WebhookLogIds }>;
+
+const REFUSAL_KINDS: Record<number, WebhookAnswerKind> = {
+  400: 'invalid',
+  408: 'invalid',
+  401: 'unauthorized',
+  413: 'too_large',
+  415: 'unsupported_media',
+  422: 'unsupported',
+  503: 'unavailable',
+};
+
+/** What a refusal said, by its status (`error` for a status no refusal of the routes has). */
+export const refusalKind = (status: number): WebhookAnswerKind => REFUSAL_KINDS[status] ?? 'error';
+
+/** Reports the answer once written (`webhookAnswered`): its route, what it said, seconds since receipt. */
+export function reportWhenWritten(
+  telemetry: Telemetry,
+  req: WebhookRequest,
+  res: Response,
+  kind: (status: number) => WebhookAnswerKind | undefined,
+): void {
+  res.once('finish', () => {
+    const said = kind(res.statusCode);
+    if (said === undefined) return;
+    const route: WebhookRoute = req.originalUrl.split('?')[0].endsWith('endpoint-output')
+      ? 'endpoint-output'
+      : 'dialog-complete';
+    const seconds = Number(process.hrtime.bigint() - req.receivedAtHr) / 1e9;
+    telemetry.emit('webhookAnswered', { route, kind: said, seconds });
+  });
+}

@@ -1,0 +1,23 @@
+import { Injectable, NestMiddleware } from '@nestjs/common';
+import { NextFunction } from 'express';
+import { Telemetry } from '../telemetry/telemetry';
+import { refusalKind, reportWhenWritten, WebhookResponse } from './webhook-answer';
+import { WebhookRequest } from './webhook-request';
+
+/**
+ * The first step of a webhook request: its receipt time, and the report of its answer if it is a
+ * refusal (status 400 and up), whichever step refused it: the body middleware and the guard run
+ * before any interceptor, so only a middleware sees them all. The answers a route makes (202,
+ * 200) are reported by WebhookAnswerInterceptor, which knows what each one said.
+ */
+@Injectable()
+export class WebhookReceiptMiddleware implements NestMiddleware {
+  constructor(private readonly telemetry: Telemetry) {}
+
+  use(req: WebhookRequest, res: WebhookResponse, next: NextFunction): void {
+    req.receivedAtHr = process.hrtime.bigint();
+    req.receivedAt = Date.now();
+    reportWhenWritten(this.telemetry, req, res, (status) => (status >= 400 ? refusalKind(status) : undefined));
+    next();
+  }
+}
