@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { crmConfig } from '../../config/crm.config';
 import { DeliveryQueue } from '../../queue/delivery-queue';
-import { ClaimedEvent } from '../../queue/stored-event';
+import { AttemptRecord, ClaimedEvent } from '../../queue/stored-event';
 import { Telemetry } from '../../telemetry/telemetry';
 import { backoffDelay } from './retry-policy';
 import { connectorErrorReason, EventVerdict, retryVerdict } from '../connectors/verdict';
@@ -54,8 +54,9 @@ export class DeliveryVerdicts {
       this.logger.log({ ...ids(event), attempts, status: verdict.attempt.status, msg: 'event delivered' });
       return;
     }
+    const history = explained(requests, verdict.attempt.error);
     if (verdict.action === 'dead' || attempts >= this.config.maxAttempts) {
-      await this.store.markDead(event.eventId, attempts, verdict.attempt, requests);
+      await this.store.markDead(event.eventId, attempts, verdict.attempt, history);
       this.telemetry.emit('eventDeadLettered', { objectType: event.upsert.objectType });
       this.logger.warn({ ...ids(event), attempts, status: verdict.attempt.status, msg: 'event dead-lettered' });
       this.logger.debug({ ...ids(event), error: verdict.attempt.error, msg: 'dead letter cause' });
@@ -63,7 +64,7 @@ export class DeliveryVerdicts {
     }
     const { retryBaseMs, retryMaxMs } = this.config;
     const delay = Math.min(verdict.afterMs ?? backoffDelay(attempts, retryBaseMs, retryMaxMs), retryMaxMs);
-    await this.store.scheduleRetry(event.eventId, attempts, Date.now() + delay, verdict.attempt, requests);
+    await this.store.scheduleRetry(event.eventId, attempts, Date.now() + delay, verdict.attempt, history);
     // The CRM's answer may echo entity values: only its status is logged above debug.
     this.logger.log({
       ...ids(event),
@@ -74,6 +75,16 @@ export class DeliveryVerdicts {
     });
     this.logger.debug({ ...ids(event), error: verdict.attempt.error, msg: 'retry cause' });
   }
+}
+
+/**
+ * A failed attempt's history, its last request saying why when the answer alone did not (a 2xx
+ * the connector could not use, a result the batch answer lacked): history and verdict agree.
+ */
+function explained(requests: AttemptRecord[], error: string | null): AttemptRecord[] {
+  const last = requests.at(-1);
+  if (!last || last.error !== null || error === null) return requests;
+  return [...requests.slice(0, -1), { ...last, error }];
 }
 
 /** The ids every delivery log line carries; entity values stay out. */

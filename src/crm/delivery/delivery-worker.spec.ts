@@ -50,6 +50,13 @@ class AcceptingConnector extends CrmConnector {
   }
 }
 
+/** A connector with a bug: it throws on every delivery. */
+class ThrowingConnector extends AcceptingConnector {
+  override async deliver(): Promise<EventVerdict[]> {
+    throw new TypeError("Cannot read properties of null (reading 'id')");
+  }
+}
+
 const crm = (overrides: Partial<CrmConfig>): CrmConfig => ({
   baseUrl: 'http://127.0.0.1:1',
   deliveryEnabled: true,
@@ -81,10 +88,11 @@ async function stateOf(store: SqliteEventStore, eventId: string, wanted: string)
 }
 
 /**
- * What the worker claims, it delivers: a store call failing next to a claim that succeeded must
- * not leave those events claimed (their records would wait behind them until a restart).
+ * What the worker claims ends in a store call: a connector that throws, or a store call failing
+ * next to a claim that succeeded, must not leave events claimed (their records would wait behind
+ * them until a restart).
  */
-describe('DeliveryWorker, a store call failing beside a claim', () => {
+describe('DeliveryWorker: every event it claims reaches the store', () => {
   let dir: string;
   let store: FailingStore;
   let worker: DeliveryWorker | undefined;
@@ -112,13 +120,27 @@ describe('DeliveryWorker, a store call failing beside a claim', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  function startWorker(config: CrmConfig): void {
+  function startWorker(config: CrmConfig, connector: CrmConnector = new AcceptingConnector()): void {
     const telemetry = new Telemetry();
     const breaker = new CrmBreaker(config, telemetry);
     const verdicts = new DeliveryVerdicts(config, store.delivery, telemetry);
-    worker = new DeliveryWorker(config, store.delivery, new AcceptingConnector(), breaker, verdicts);
+    worker = new DeliveryWorker(config, store.delivery, connector, breaker, verdicts);
     worker.onApplicationBootstrap();
   }
+
+  it('a connector that throws: each delivery a failed attempt in the history, then a dead letter', async () => {
+    await store.intake.enqueue(dueEvent({ eventId: 'thrown-1' }));
+    startWorker(crm({ maxAttempts: 3 }), new ThrowingConnector());
+    expect(await stateOf(store, 'thrown-1', 'dead')).toBe('dead');
+    const reason = "connector error: TypeError: Cannot read properties of null (reading 'id')";
+    expect(await store.operators.get('thrown-1')).toMatchObject({ attempts: 3, lastStatus: null, lastError: reason });
+    const history = await store.operators.attemptsOf('thrown-1');
+    expect(history.map((a) => [a.status, a.error])).toEqual([
+      [null, reason],
+      [null, reason],
+      [null, reason],
+    ]);
+  });
 
   it('delivers what it claimed when the next due time cannot be read', async () => {
     await store.intake.enqueue(dueEvent({ eventId: 'due-1' }));

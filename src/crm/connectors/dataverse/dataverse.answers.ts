@@ -1,9 +1,11 @@
+import { fieldOf, stringOf } from '../answer-shape';
 import { CrmAnswer, deliveredVerdict, parseJson, refusedVerdict, Verdict } from '../verdict';
 
 /** Dataverse's error, `code: message`, or the answer's excerpt. */
 export const errorOf = (answer: CrmAnswer) => {
-  const error = (parseJson(answer.body) as { error?: { code?: string; message?: string } })?.error;
-  return error?.code ? `${error.code}: ${error.message ?? ''}`.trim().slice(0, 300) : answer.excerpt;
+  const error = fieldOf(parseJson(answer.body), 'error');
+  const code = stringOf(fieldOf(error, 'code'));
+  return code ? `${code}: ${stringOf(fieldOf(error, 'message')) ?? ''}`.trim().slice(0, 300) : answer.excerpt;
 };
 
 /** 204 (or 201/200 with a representation) delivered; 400/404/412 dead with error.code; 429 after Retry-After. */

@@ -1,33 +1,29 @@
+import { booleanOf, fieldOf, itemsOf, NUMERIC_ID, recordIdOf, stringOf } from '../answer-shape';
 import { CrmAnswer, deadVerdict, deliveredVerdict, parseJson, refusedVerdict, retryVerdict, Verdict } from '../verdict';
 
-interface HubspotResult {
-  id?: string;
-  new?: boolean;
-  properties?: Record<string, unknown>;
-}
-
-interface HubspotError {
-  category?: string;
-  message?: string;
-  context?: { ids?: string[] };
-}
-
-/** A batch/upsert answer (200 or 207). */
+/** A batch/upsert answer (200 or 207) as read: its results and errors, each entry still unknown. */
 export interface BatchAnswer {
-  results?: HubspotResult[];
-  errors?: HubspotError[];
+  results: unknown[];
+  errors: unknown[];
 }
 
-const describe = (error: HubspotError | undefined, fallback: string) =>
-  error?.category ? `${error.category}: ${error.message ?? ''}`.trim().slice(0, 300) : fallback;
+/** HubSpot's `category: message`, or `fallback` when the error names no category. */
+const describe = (error: unknown, fallback: string) => {
+  const category = stringOf(fieldOf(error, 'category'));
+  const message = stringOf(fieldOf(error, 'message')) ?? '';
+  return category ? `${category}: ${message}`.trim().slice(0, 300) : fallback;
+};
 
 /** A 200 or 207 answer's body; the other statuses failed the whole request. */
-export const batchAnswerOf = (answer: CrmAnswer): BatchAnswer => parseJson(answer.body) ?? {};
+export function batchAnswerOf(answer: CrmAnswer): BatchAnswer {
+  const body = parseJson(answer.body);
+  return { results: itemsOf(fieldOf(body, 'results')) ?? [], errors: itemsOf(fieldOf(body, 'errors')) ?? [] };
+}
 
 /** The whole request failed: 400 dead (HubSpot's category and message), 429 after Retry-After, 401/5xx retried. */
 export function judgeHubspotFailure(answer: CrmAnswer): Verdict {
   const { status } = answer;
-  const error = `CRM answered ${status}: ${describe(parseJson(answer.body) as HubspotError, answer.excerpt)}`;
+  const error = `CRM answered ${status}: ${describe(parseJson(answer.body), answer.excerpt)}`;
   return refusedVerdict(answer, error);
 }
 
@@ -36,14 +32,14 @@ export function judgeHubspotFailure(answer: CrmAnswer): Verdict {
  * its own error (`errors[].context.ids`) dead-letters it, neither retries it.
  */
 export function judgeInput(status: number, answer: BatchAnswer, idField: string, externalId: string): Verdict {
-  const result = (answer.results ?? []).find((r) => r.properties?.[idField] === externalId);
+  const result = answer.results.find((r) => fieldOf(fieldOf(r, 'properties'), idField) === externalId);
   if (result) {
     return deliveredVerdict(status, {
-      crmRecordId: result.id ?? null,
-      created: typeof result.new === 'boolean' ? result.new : null,
+      crmRecordId: recordIdOf(fieldOf(result, 'id'), NUMERIC_ID),
+      created: booleanOf(fieldOf(result, 'new')),
     });
   }
-  const error = (answer.errors ?? []).find((e) => (e.context?.ids ?? []).includes(externalId));
+  const error = answer.errors.find((e) => (itemsOf(fieldOf(fieldOf(e, 'context'), 'ids')) ?? []).includes(externalId));
   if (error) return deadVerdict(status, `CRM answered ${status}, input failed: ${describe(error, 'no detail')}`);
   return retryVerdict(status, `CRM answered ${status} without a result or an error for this input`);
 }

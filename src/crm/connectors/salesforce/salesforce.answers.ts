@@ -1,73 +1,79 @@
+import { booleanOf, fieldOf, isRecord, itemsOf, jsonText, recordIdOf, stringOf } from '../answer-shape';
 import { CrmAnswer, deadVerdict, deliveredVerdict, parseJson, refusedVerdict, retryVerdict, Verdict } from '../verdict';
 
+/** A Salesforce error as read from an answer: `errorCode` (or a collection's `statusCode`) and message. */
 interface SalesforceError {
-  errorCode?: string;
-  statusCode?: string;
-  message?: string;
-}
-
-/** One record's result: the answer to a single upsert, or one element of a collection's answer. */
-export interface UpsertResult {
-  id?: string;
-  success?: boolean;
-  created?: boolean;
-  errors?: SalesforceError[];
+  code: string;
+  message: string;
 }
 
 /** Record-level errors that clear up by themselves: the event is retried, not dead-lettered. */
 const TRANSIENT_CODES = ['REQUEST_LIMIT_EXCEEDED', 'UNABLE_TO_LOCK_ROW', 'SERVER_UNAVAILABLE'];
 
-const codeOf = (error: SalesforceError) => error.errorCode ?? error.statusCode ?? 'UNKNOWN';
+/** A Salesforce record id: 15 characters, or 18 with the case-safe suffix. */
+const SALESFORCE_ID = /^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/;
+
+/** The readable errors of an `errors` array or error answer (`[{errorCode, message}]`); others skipped. */
+function readErrors(value: unknown): SalesforceError[] {
+  return (itemsOf(value) ?? []).filter(isRecord).map((e) => ({
+    code: stringOf(e.errorCode) ?? stringOf(e.statusCode) ?? 'UNKNOWN',
+    message: stringOf(e.message) ?? '',
+  }));
+}
+
 export const describeErrors = (errors: SalesforceError[]) =>
   errors
-    .map((e) => `${codeOf(e)}: ${e.message ?? ''}`.trim())
+    .map((e) => `${e.code}: ${e.message}`.trim())
     .join('; ')
     .slice(0, 300);
-export const errorsOf = (answer: CrmAnswer): SalesforceError[] => {
-  const body = parseJson(answer.body);
-  return Array.isArray(body) ? (body as SalesforceError[]) : [];
-};
+
+export const errorsOf = (answer: CrmAnswer): SalesforceError[] => readErrors(parseJson(answer.body));
+
+/** What a success answer (or result) says of the record: its id when of Salesforce's form, and `created`. */
+const factsOf = (result: unknown, created: boolean | null) => ({
+  crmRecordId: recordIdOf(fieldOf(result, 'id'), SALESFORCE_ID),
+  created,
+});
 
 /** The answer to one upsert (or a whole collection request that failed as such). */
 export function judgeSalesforceAnswer(answer: CrmAnswer): Verdict {
   const { status } = answer;
   if (status === 200 || status === 201 || status === 204) {
-    const body = parseJson(answer.body) as UpsertResult | undefined;
-    const created =
-      status === 201 ? true : typeof body?.created === 'boolean' ? body.created : status === 204 ? false : null;
-    return deliveredVerdict(status, { crmRecordId: typeof body?.id === 'string' ? body.id : null, created });
+    const body = parseJson(answer.body);
+    const created = status === 201 ? true : (booleanOf(fieldOf(body, 'created')) ?? (status === 204 ? false : null));
+    return deliveredVerdict(status, factsOf(body, created));
   }
   if (status === 300) {
     // Several records carry this external id: Salesforce lists their URLs, the operator must merge them.
-    const matches = parseJson(answer.body);
-    const urls = Array.isArray(matches) ? matches.join(', ') : answer.excerpt;
-    return deadVerdict(status, `CRM answered 300: several records match: ${urls}`.slice(0, 600));
+    const urls = (itemsOf(parseJson(answer.body)) ?? []).filter((u): u is string => typeof u === 'string');
+    const listed = urls.length > 0 ? urls.join(', ') : answer.excerpt;
+    return deadVerdict(status, `CRM answered 300: several records match: ${listed}`.slice(0, 600));
   }
   const errors = errorsOf(answer);
   const described = `CRM answered ${status}: ${describeErrors(errors) || answer.excerpt}`;
-  if (status === 403 && errors.some((e) => codeOf(e) === 'REQUEST_LIMIT_EXCEEDED'))
-    return retryVerdict(status, described);
+  if (status === 403 && errors.some((e) => e.code === 'REQUEST_LIMIT_EXCEEDED')) return retryVerdict(status, described);
   return refusedVerdict(answer, described);
 }
 
-/** The results of a collection request's 200 answer, in request order (missing ones undefined). */
-export function collectionResults(answer: CrmAnswer): Array<UpsertResult | undefined> {
-  const results = parseJson(answer.body);
-  return Array.isArray(results) ? (results as UpsertResult[]) : [];
-}
+/** The results of a collection request's 200 answer, in request order (none when it is not an array). */
+export const collectionResults = (answer: CrmAnswer): unknown[] => itemsOf(parseJson(answer.body)) ?? [];
 
-/** One record's UpsertResult of a collection request; a record without one is retried. */
-export function judgeRecordResult(result: UpsertResult | undefined): Verdict {
-  if (!result) return retryVerdict(200, 'CRM answered 200 without a result for this record');
-  if (result.success) {
-    return deliveredVerdict(200, {
-      crmRecordId: result.id ?? null,
-      created: typeof result.created === 'boolean' ? result.created : null,
-    });
+/**
+ * One record's result of a collection request: `success: true` delivers it, `success: false`
+ * dead-letters it (retried when an error is transient); a record without a readable result
+ * (missing, not an object, `success` not a boolean) is retried: nothing says it was applied.
+ */
+export function judgeRecordResult(result: unknown): Verdict {
+  if (result === undefined) return retryVerdict(200, 'CRM answered 200 without a result for this record');
+  const success = booleanOf(fieldOf(result, 'success'));
+  if (success === null) {
+    return retryVerdict(200, `CRM answered 200 with an unreadable result for this record: ${jsonText(result, 200)}`);
   }
-  const errors = result.errors ?? [];
-  const described = `CRM answered 200, record failed: ${describeErrors(errors)}`;
-  return errors.some((e) => TRANSIENT_CODES.includes(codeOf(e)))
+  if (success) return deliveredVerdict(200, factsOf(result, booleanOf(fieldOf(result, 'created'))));
+  const raw = fieldOf(result, 'errors');
+  const errors = readErrors(raw);
+  const described = `CRM answered 200, record failed: ${describeErrors(errors) || jsonText(raw ?? null, 200)}`;
+  return errors.some((e) => TRANSIENT_CODES.includes(e.code))
     ? retryVerdict(200, described)
     : deadVerdict(200, described);
 }

@@ -4,6 +4,7 @@ import { crmConfig } from '../../../config/crm.config';
 import { RecordUpsert } from '../../../shared/dialog-completed-event';
 import { CrmClient } from '../../client/crm-client';
 import { settingsOf } from '../connector-definition';
+import { fieldOf, isRecord, itemsOf } from '../answer-shape';
 import { Claimed, RecordConnector } from '../crm-connector';
 import { CheckedMapping, MappingCheck, unanswered } from '../mapping-check';
 import { attemptsUsed, EventVerdict, parseJson, unansweredVerdict, verdictOf } from '../verdict';
@@ -14,7 +15,7 @@ import {
   judgeRecordResult,
   judgeSalesforceAnswer,
 } from './salesforce.answers';
-import { upsertManyRequest, upsertOneRequest } from './salesforce.requests';
+import { idGoesInBody, upsertManyRequest, upsertOneRequest } from './salesforce.requests';
 import { SalesforceSettings } from './salesforce.settings';
 
 /**
@@ -35,8 +36,10 @@ export class SalesforceConnector extends RecordConnector {
     this.api = `/services/data/v${settingsOf(config, SalesforceSettings).SALESFORCE_API_VERSION}`;
   }
 
+  /** A lone event goes as a single upsert, unless its id may not be in a URL: then as a collection of one. */
   protected async send(events: Array<Claimed<RecordUpsert>>): Promise<EventVerdict[]> {
-    return events.length === 1 ? [await this.upsertOne(events[0])] : this.upsertMany(events);
+    const single = events.length === 1 && !idGoesInBody(events[0]);
+    return single ? [await this.upsertOne(events[0])] : this.upsertMany(events);
   }
 
   private async upsertOne(event: Claimed<RecordUpsert>): Promise<EventVerdict> {
@@ -67,7 +70,7 @@ export class SalesforceConnector extends RecordConnector {
       const detail = `describe answered ${result.status}: ${describeErrors(errorsOf(result)) || result.excerpt}`;
       return { object, idField, objectExists: false, idFieldExists: null, missingFields: [], detail };
     }
-    const fields = (parseJson(result.body) as { fields?: { name: string; externalId?: boolean }[] })?.fields ?? [];
+    const fields = (itemsOf(fieldOf(parseJson(result.body), 'fields')) ?? []).filter(isRecord);
     const field = fields.find((f) => f.name === idField);
     const missingFields = mapping.fields.filter((name) => !fields.some((f) => f.name === name));
     const detail = !field

@@ -8,9 +8,26 @@ const jsonHeaders = (requestId: string) => ({
   'X-Request-Id': requestId,
 });
 
+/**
+ * An external id that cannot be the last segment of a record URL, each rule one way the URL would
+ * be read as another one. Such an id goes in a request body instead (the collection upsert).
+ */
+const NOT_IN_PATH: Array<(externalId: string) => boolean> = [
+  // A dot segment is resolved by URL parsing (axios, Node, proxies): `…/<idField>/..` would be
+  // `…/sobjects/<object>/`. encodeURIComponent keeps dots and escapes `%`, so only these are left.
+  (externalId) => externalId === '' || externalId === '.' || externalId === '..',
+];
+
+/** Whether the event's external id must travel in the body (collection upsert), never in the path. */
+export const idGoesInBody = ({ upsert }: Claimed<RecordUpsert>): boolean =>
+  NOT_IN_PATH.some((rule) => rule(upsert.externalId));
+
 /** `PATCH <api>/sobjects/<object>/<idField>/<url-encoded id>` with the fields: an upsert by external id. */
-export function upsertOneRequest(api: string, { upsert, requestId }: Claimed<RecordUpsert>): CrmRequest {
+export function upsertOneRequest(api: string, event: Claimed<RecordUpsert>): CrmRequest {
+  const { upsert, requestId } = event;
   const { object, idField, externalId, body } = upsert;
+  // The connector sends these through the collection upsert; a path must never carry them.
+  if (idGoesInBody(event)) throw new Error('this external id cannot go in a record URL');
   return {
     method: 'PATCH',
     path: `${api}/sobjects/${object}/${idField}/${encodeURIComponent(externalId)}`,
@@ -19,7 +36,7 @@ export function upsertOneRequest(api: string, { upsert, requestId }: Claimed<Rec
   };
 }
 
-/** Up to 200 records of one mapping in one sObject collection upsert, allOrNone false. */
+/** Up to 200 records of one mapping in one sObject collection upsert, allOrNone false: the ids in the body. */
 export function upsertManyRequest(api: string, events: Array<Claimed<RecordUpsert>>): CrmRequest {
   const { object, idField } = events[0].upsert;
   const records = events.map(({ upsert }) => ({

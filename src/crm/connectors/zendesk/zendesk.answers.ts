@@ -6,24 +6,37 @@ import {
   EventVerdict,
   parseJson,
   refusedVerdict,
+  retryVerdict,
   Verdict,
   verdictOf,
 } from '../verdict';
+import { fieldOf, itemsOf, jsonText, NUMERIC_ID, recordIdOf, stringOf } from '../answer-shape';
 
 /** Zendesk's error, description and details, or the answer's excerpt. */
 export const errorOf = (answer: CrmAnswer) => {
-  const body = parseJson(answer.body) as { error?: unknown; description?: string; details?: unknown } | undefined;
-  if (!body?.error) return answer.excerpt;
-  const error = typeof body.error === 'string' ? body.error : JSON.stringify(body.error);
-  const details = body.details ? ` ${JSON.stringify(body.details)}` : '';
-  const description = body.description ? `: ${body.description}` : '';
-  return `${error}${description}${details}`.slice(0, 300);
+  const body = parseJson(answer.body);
+  const error = fieldOf(body, 'error');
+  if (!error) return answer.excerpt;
+  const description = stringOf(fieldOf(body, 'description'));
+  const details = fieldOf(body, 'details');
+  const parts = [jsonText(error), description ? `: ${description}` : '', details ? ` ${jsonText(details)}` : ''];
+  return parts.join('').slice(0, 300);
 };
 
-/** The ticket a lookup by external_id found: several may share one (Zendesk does not enforce it unique), the oldest wins. */
-export function foundTicketId(lookup: CrmAnswer): number | undefined {
-  const found = (parseJson(lookup.body) as { tickets?: Array<{ id: number }> } | undefined)?.tickets ?? [];
-  return found.map((t) => t.id).sort((a, b) => a - b)[0];
+/**
+ * What a lookup by external_id found: the ticket to update (several may share one: Zendesk does
+ * not enforce it unique, the oldest wins), none, or a retry when the list cannot be read. Every
+ * id must be a ticket number before one goes into a path: `"../users/7"` is not a ticket.
+ */
+export function foundTicket(lookup: CrmAnswer): { existing: number | undefined } | { unreadable: Verdict } {
+  const tickets = itemsOf(fieldOf(parseJson(lookup.body), 'tickets'));
+  const ids = (tickets ?? []).map((ticket) => recordIdOf(fieldOf(ticket, 'id'), NUMERIC_ID));
+  if (tickets === undefined || ids.includes(null)) {
+    const why = `CRM answered ${lookup.status}: ticket lookup unreadable: ${lookup.excerpt}`.slice(0, 300);
+    return { unreadable: retryVerdict(lookup.status, why) };
+  }
+  const numbers = ids.map(Number).filter(Number.isSafeInteger);
+  return { existing: numbers.length === 0 ? undefined : Math.min(...numbers) };
 }
 
 /** The lookup and the write were one delivery: both requests are attempts, the write's answer decides. */
@@ -40,9 +53,9 @@ export function both(lookup: CrmResult, write: CrmResult, judge: (answer: CrmAns
 export function judgeZendeskAnswer(answer: CrmAnswer, resource: 'user' | 'ticket'): Verdict {
   const { status } = answer;
   if (status === 200 || status === 201) {
-    const record = (parseJson(answer.body) as Record<string, { id?: number }> | undefined)?.[resource];
+    const record = fieldOf(parseJson(answer.body), resource);
     return deliveredVerdict(status, {
-      crmRecordId: record?.id === undefined ? null : String(record.id),
+      crmRecordId: recordIdOf(fieldOf(record, 'id'), NUMERIC_ID),
       created: status === 201,
     });
   }

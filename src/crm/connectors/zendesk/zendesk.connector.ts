@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { RecordUpsert } from '../../../shared/dialog-completed-event';
 import { CrmClient, CrmResult } from '../../client/crm-client';
+import { fieldOf, itemsOf, stringOf } from '../answer-shape';
 import { Claimed, RecordConnector } from '../crm-connector';
 import { CheckedMapping, MappingCheck, unanswered, whyUnanswered } from '../mapping-check';
 import { EventVerdict, parseJson, verdictOf } from '../verdict';
-import { both, errorOf, foundTicketId, judgeZendeskAnswer } from './zendesk.answers';
+import { both, errorOf, foundTicket, judgeZendeskAnswer } from './zendesk.answers';
 import { ticketLookupRequest, ticketWriteRequest, userUpsertRequest } from './zendesk.requests';
 
 /**
@@ -31,7 +32,9 @@ export class ZendeskConnector extends RecordConnector {
     const lookup = await this.client.send(event.upsert.objectType, ticketLookupRequest(event));
     if (lookup.kind !== 'response' || lookup.status !== 200)
       return verdictOf(lookup, (answer) => judgeZendeskAnswer(answer, 'ticket'));
-    const write = await this.client.send(event.upsert.objectType, ticketWriteRequest(event, foundTicketId(lookup)));
+    const found = foundTicket(lookup);
+    if ('unreadable' in found) return verdictOf(lookup, () => found.unreadable);
+    const write = await this.client.send(event.upsert.objectType, ticketWriteRequest(event, found.existing));
     return both(lookup, write, (answer) => judgeZendeskAnswer(answer, 'ticket'));
   }
 
@@ -70,9 +73,10 @@ export class ZendeskConnector extends RecordConnector {
       const page = await this.read(object, path);
       if (page.kind !== 'response') return `user fields: ${whyUnanswered(page)}`;
       if (page.status !== 200) return `user fields: ${page.status}: ${errorOf(page)}`;
-      const body = parseJson(page.body) as { user_fields?: Array<{ key: string }>; next_page?: string | null };
-      keys.push(...(body?.user_fields ?? []).map((f) => f.key));
-      path = body?.next_page ? pathOf(body.next_page) : null;
+      const body = parseJson(page.body);
+      const fields = itemsOf(fieldOf(body, 'user_fields')) ?? [];
+      keys.push(...fields.map((f) => stringOf(fieldOf(f, 'key'))).filter((key) => key !== undefined));
+      path = pathOf(stringOf(fieldOf(body, 'next_page')));
     }
     return keys;
   }
@@ -82,8 +86,9 @@ export class ZendeskConnector extends RecordConnector {
   }
 }
 
-/** `next_page` is an absolute URL on the account's host: the request goes to CRM_BASE_URL. */
-const pathOf = (url: string) => {
+/** `next_page` is an absolute URL on the account's host: the request goes to CRM_BASE_URL (none: the last page). */
+const pathOf = (url: string | undefined): string | null => {
+  if (!url || !URL.canParse(url)) return null;
   const { pathname, search } = new URL(url);
   return `${pathname}${search}`;
 };

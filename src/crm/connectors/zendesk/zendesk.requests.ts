@@ -38,6 +38,8 @@ export function ticketWriteRequest(event: Claimed<RecordUpsert>, existing: numbe
       data: JSON.stringify({ ticket: { ...upsert.body, external_id: upsert.externalId } }),
     };
   }
+  // The lookup's judging checked it is a ticket number; a path takes nothing else.
+  if (!Number.isSafeInteger(existing) || existing <= 0) throw new Error('a ticket id must be a positive integer');
   return {
     method: 'PUT',
     path: `/api/v2/tickets/${existing}`,
