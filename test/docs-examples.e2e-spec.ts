@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runInNewContext } from 'node:vm';
 import request from 'supertest';
+import { outputEventId } from '../src/webhook/event-id';
 import { cognigySignature, nowSeconds, standardSignature } from './support/signing';
 import { startTestApp, TestApp } from './support/test-app';
 import { serviceVariables } from './support/variables';
@@ -106,7 +107,9 @@ describe('docs/cognigy-setup.md: each way Cognigy reaches the service', () => {
       headers: { authorization: basic() },
     });
     expect(done.status).toBe(202);
-    expect(done.body).toEqual({ status: 'accepted', eventId: 'endpoint-httpIncomingMessage-83b5e1' });
+    // The output's id: its traceId and its data (other outputs of the same user input share the traceId).
+    const { traceId, data } = JSON.parse(example('cognigy/webhook-endpoint-output.json')).AIOutput;
+    expect(done.body).toEqual({ status: 'accepted', eventId: outputEventId(traceId, data) });
     const chat = await post(t, ENDPOINT_ROUTE, example('cognigy/webhook-endpoint-chat-output.json'), {
       headers: { authorization: basic() },
     });

@@ -146,12 +146,11 @@ describe('event id and duplicates', () => {
       expect(again.body).toEqual({ status: 'duplicate', eventId: a });
     });
 
-    it('a header id wins over the traceId of an endpoint output', async () => {
+    it('a header id wins over the id an endpoint output would derive', async () => {
       const body = endpointOutput();
       const key = unique('idem');
       const id = await acceptedId(ENDPOINT, body, { 'Idempotency-Key': key });
       expect(id).toBe(key);
-      expect(await store.get(body.AIOutput.traceId)).toBeNull();
     });
 
     it.each(['Idempotency-Key', 'X-Cognigy-Event-Id'])('%s of exactly 200 characters is accepted', async (name) => {
@@ -176,23 +175,51 @@ describe('event id and duplicates', () => {
   });
 
   describe('endpoint output', () => {
-    it('the traceId is the event id', async () => {
-      const body = endpointOutput();
-      expect(await acceptedId(ENDPOINT, body)).toBe(body.AIOutput.traceId);
+    /** The id of an output: its traceId and its data with sorted keys (Cognigy reuses a traceId for every output of one input). */
+    const outputId = (traceId: string, data: string) => sha256(`${traceId}\n${data}`);
+
+    it('the id is the SHA-256 hex of the traceId and the output data (keys sorted), joined by \\n', async () => {
+      const body = endpointOutput({ metadata: { b: 1, a: [true, null] } });
+      expect(await acceptedId(ENDPOINT, body)).toBe(
+        outputId(
+          body.AIOutput.traceId,
+          '{"entities":{"ticketId":{"value":"T-77"}},"intent":"log_support_ticket","metadata":{"a":[true,null],"b":1},' +
+            '"timestamp":"2026-11-26T10:00:00Z"}',
+        ),
+      );
+    });
+
+    it('two outputs of one user input (one traceId) are two events, both delivered', async () => {
+      const traceId = unique('endpoint-httpIncomingMessage');
+      const ticket = endpointOutput({}, { traceId });
+      const contact = endpointOutput(
+        { intent: 'update_customer_profile', entities: { customerId: { value: unique('C-turn') } } },
+        { traceId },
+      );
+      const ids = [await acceptedId(ENDPOINT, ticket), await acceptedId(ENDPOINT, contact)];
+      expect(new Set(ids).size).toBe(2);
+      const stored = await Promise.all(ids.map((id) => store.get(id)));
+      expect(stored.map((e) => e?.event.intent)).toEqual(['log_support_ticket', 'update_customer_profile']);
+    });
+
+    it('the same output sent again (keys reordered, another session) is a duplicate of the first', async () => {
+      const body = endpointOutput({ status: 'completed' });
+      const id = await acceptedId(ENDPOINT, body);
+      const { data } = body.AIOutput;
+      const reordered = {
+        ...body,
+        sessionId: unique('session'),
+        AIOutput: { ...body.AIOutput, data: Object.fromEntries(Object.entries(data).reverse()) },
+      };
+      const res = await send(t, ENDPOINT, reordered);
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ status: 'duplicate', eventId: id });
     });
 
     it('without a traceId, the id is the hash of sessionId, intent and timestamp', async () => {
       const body = endpointOutput({}, { traceId: undefined });
       const id = await acceptedId(ENDPOINT, body);
       expect(id).toBe(sha256(`${body.sessionId}\nlog_support_ticket\n2026-11-26T10:00:00Z`));
-    });
-
-    it('a repeated traceId is a duplicate', async () => {
-      const body = endpointOutput();
-      await acceptedId(ENDPOINT, body);
-      const res = await send(t, ENDPOINT, { ...body, sessionId: unique('session') });
-      expect(res.status).toBe(200);
-      expect(res.body).toEqual({ status: 'duplicate', eventId: body.AIOutput.traceId });
     });
   });
 

@@ -275,8 +275,9 @@ describe('log redaction: a debug-level log capture of the built service holds no
         source: 'bot',
       },
     });
-    expect((await post(port, OUTPUT, endpointOutput, { 'x-api-key': API_KEY })).status).toBe(202);
-    eventIds.push(refreshId);
+    const outputAnswer = await post(port, OUTPUT, endpointOutput, { 'x-api-key': API_KEY });
+    expect(outputAnswer.status).toBe(202);
+    eventIds.push((JSON.parse(outputAnswer.body) as { eventId: string }).eventId);
     await waitFor(() => sandbox.stats().applied === 6, {
       timeoutMs: 10000,
       what: 'the event after the token refresh applied',

@@ -443,14 +443,14 @@ describe('webhook DTO validation', () => {
   });
 
   describe('endpoint-output', () => {
-    it('a dialog completion is accepted: sessionId is the conversation, traceId the event id', async () => {
+    it('a dialog completion is accepted: sessionId is the conversation', async () => {
       const body = endpointOutput({ botId: 'bot-1', status: 'done', timestamp: '2026-11-26T10:00:00Z' });
       const res = await send(ENDPOINT, body);
       expect(res.status).toBe(202);
-      expect(res.body).toEqual({ status: 'accepted', eventId: body.AIOutput.traceId });
-      const stored = (await store.get(body.AIOutput.traceId)) as StoredEvent;
+      expect(res.body).toEqual({ status: 'accepted', eventId: expect.stringMatching(/^[0-9a-f]{64}$/) });
+      const stored = (await store.get(res.body.eventId)) as StoredEvent;
       expect(stored.event).toMatchObject({
-        eventId: body.AIOutput.traceId,
+        eventId: res.body.eventId,
         conversationId: body.sessionId,
         botId: 'bot-1',
         status: 'done',

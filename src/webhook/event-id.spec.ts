@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { InvalidPayloadError } from './webhook-errors';
-import { derivedEventId, headerEventId, MAX_EVENT_ID } from './event-id';
+import { canonicalJson, derivedEventId, headerEventId, MAX_EVENT_ID, outputEventId } from './event-id';
 import { WebhookRequest } from './webhook-request';
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
@@ -58,6 +58,44 @@ describe('derivedEventId', () => {
 
   it('hashes UTF-8 text', () => {
     expect(derivedEventId('gespräch-ü', 'intent', '2026-11-26')).toBe(sha256('gespräch-ü\nintent\n2026-11-26'));
+  });
+});
+
+describe('canonicalJson', () => {
+  it('sorts keys at every depth and keeps array order', () => {
+    expect(canonicalJson({ b: [{ d: 1, c: 'x' }, 2], a: { z: null, y: true } })).toBe(
+      '{"a":{"y":true,"z":null},"b":[{"c":"x","d":1},2]}',
+    );
+  });
+
+  it('is the same whatever order and spacing the keys came in', () => {
+    expect(canonicalJson(JSON.parse('{ "b" : 1 , "a" : { "d":2,"c":3 } }'))).toBe(
+      canonicalJson(JSON.parse('{"a":{"c":3,"d":2},"b":1}')),
+    );
+  });
+
+  it('keeps a __proto__ key of parsed JSON, and leaves undefined properties out', () => {
+    expect(canonicalJson(JSON.parse('{"__proto__":{"x":1},"a":"é"}'))).toBe('{"__proto__":{"x":1},"a":"é"}');
+    expect(canonicalJson({ a: undefined, b: 1 })).toBe('{"b":1}');
+  });
+});
+
+describe('outputEventId', () => {
+  it('is the SHA-256 hex of the traceId and the canonical data, joined by \\n', () => {
+    expect(outputEventId('trace-1', { intent: 'i', entities: { a: { value: 'v' } } })).toBe(
+      sha256('trace-1\n{"entities":{"a":{"value":"v"}},"intent":"i"}'),
+    );
+  });
+
+  it('matches a fixed vector', () => {
+    // printf 'endpoint-httpIncomingMessage-83b5\n{"intent":"log_support_ticket"}' | sha256sum
+    expect(outputEventId('endpoint-httpIncomingMessage-83b5', { intent: 'log_support_ticket' })).toBe(
+      '289305ec9da23a815d509cbf87da8b907187b6cd08d8a298e73ffe5814d39f40',
+    );
+  });
+
+  it('differs for two outputs of one traceId', () => {
+    expect(outputEventId('t', { intent: 'a' })).not.toBe(outputEventId('t', { intent: 'b' }));
   });
 });
 

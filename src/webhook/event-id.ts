@@ -16,6 +16,31 @@ export function derivedEventId(conversationId: string, intent: string, timestamp
 }
 
 /**
+ * JSON with every object's keys in sorted order, so the same value always gives the same text
+ * (whatever order or spacing it was sent with). Keys are read as own properties: `__proto__` too.
+ */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (typeof value !== 'object' || value === null) return JSON.stringify(value) ?? 'null';
+  const entries = Object.keys(value)
+    .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
+    .sort()
+    .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`);
+  return `{${entries.join(',')}}`;
+}
+
+/**
+ * A Webhook Endpoint output's id: SHA-256 hex of its `traceId` and its `data` (canonical JSON),
+ * joined by a newline. Cognigy's `traceId` identifies the user input the flow answered, and every
+ * output of that input carries it; the output's data tells two of them apart.
+ */
+export function outputEventId(traceId: string, data: object): string {
+  return createHash('sha256')
+    .update(`${traceId}\n${canonicalJson(data)}`)
+    .digest('hex');
+}
+
+/**
  * The sender's own event id, first present wins: `webhook-id` (when Standard Webhooks
  * authenticated the request), `Idempotency-Key`, `X-Cognigy-Event-Id`.
  */

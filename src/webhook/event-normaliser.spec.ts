@@ -104,7 +104,7 @@ describe('fromEndpointOutput', () => {
     expect(fromEndpointOutput({ userId: 'u', sessionId: 's' }, RECEIVED_AT)).toBeNull();
   });
 
-  it('maps a dialog completion: sessionId is the conversation, traceId the event id', () => {
+  it('maps a dialog completion: sessionId is the conversation, the id from traceId and data', () => {
     const event = fromEndpointOutput(
       output({
         intent: 'log_support_ticket',
@@ -117,7 +117,11 @@ describe('fromEndpointOutput', () => {
       RECEIVED_AT,
     );
     expect(event).toEqual({
-      eventId: 'endpoint-httpIncomingMessage-83b5',
+      eventId: sha256(
+        'endpoint-httpIncomingMessage-83b5\n{"botId":"bot-1","entities":{"priority":{"confidence":0.7,"value":2},' +
+          '"ticketId":{"value":"T-77"}},"intent":"log_support_ticket","metadata":{"channel":"webchat"},' +
+          '"status":"done","timestamp":"2026-11-26T10:00:00Z"}',
+      ),
       source: 'endpoint-output',
       conversationId: 'session123',
       botId: 'bot-1',
@@ -129,6 +133,12 @@ describe('fromEndpointOutput', () => {
     });
   });
 
+  it('two outputs of one input (one traceId) with different data have different ids', () => {
+    const ticket = fromEndpointOutput(output({ intent: 'log_support_ticket' }), RECEIVED_AT)!;
+    const contact = fromEndpointOutput(output({ intent: 'update_customer_profile' }), RECEIVED_AT)!;
+    expect(ticket.eventId).not.toBe(contact.eventId);
+  });
+
   it('defaults botId, status and timestamp to "unknown", "completed" and the receipt time', () => {
     const event = fromEndpointOutput(output({ intent: 'log_support_ticket' }), RECEIVED_AT)!;
     expect(event.botId).toBe('unknown');
@@ -138,7 +148,7 @@ describe('fromEndpointOutput', () => {
     expect(event.metadata).toEqual({ userId: 'user123' });
   });
 
-  it('a header id wins over the traceId', () => {
+  it('a header id wins over the derived id', () => {
     expect(fromEndpointOutput(output({ intent: 'log_support_ticket' }), RECEIVED_AT, 'idem-1')!.eventId).toBe('idem-1');
   });
 

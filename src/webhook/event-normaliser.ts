@@ -1,7 +1,7 @@
 import { DialogCompletedEvent, EventEntity } from '../shared/dialog-completed-event';
 import { DialogCompleteDto, RawEntities } from './dto/dialog-complete.dto';
-import { EndpointOutputDto } from './dto/endpoint-output.dto';
-import { derivedEventId } from './event-id';
+import { EndpointOutputDataDto, EndpointOutputDto } from './dto/endpoint-output.dto';
+import { derivedEventId, outputEventId } from './event-id';
 
 // fromEntries defines own properties, so an entity named "__proto__" stays an entity.
 function normaliseEntities(entities: RawEntities | undefined): Record<string, EventEntity> {
@@ -30,7 +30,9 @@ export function fromDialogComplete(dto: DialogCompleteDto, headerId?: string): D
 
 /**
  * A Webhook Endpoint output is a dialog completion only when `AIOutput.data.intent`
- * is present; otherwise null (plain chat text, answered "ignored").
+ * is present; otherwise null (plain chat text, answered "ignored"). Its id (unless a header names
+ * one) comes from its `traceId` and its data, since every output of one user input shares that
+ * `traceId`; without a `traceId`, from session, intent and timestamp.
  */
 export function fromEndpointOutput(
   dto: EndpointOutputDto,
@@ -42,7 +44,7 @@ export function fromEndpointOutput(
   const conversationId = dto.sessionId as string;
   const timestamp = data.timestamp ?? new Date(receivedAt).toISOString();
   return {
-    eventId: headerId ?? dto.AIOutput?.traceId ?? derivedEventId(conversationId, data.intent, timestamp),
+    eventId: headerId ?? endpointOutputId(dto.AIOutput?.traceId, data, [conversationId, data.intent, timestamp]),
     source: 'endpoint-output',
     conversationId,
     botId: data.botId ?? 'unknown',
@@ -52,4 +54,12 @@ export function fromEndpointOutput(
     timestamp,
     metadata: { ...(data.metadata ?? {}), ...(dto.userId ? { userId: dto.userId } : {}) },
   };
+}
+
+function endpointOutputId(
+  traceId: string | undefined,
+  data: EndpointOutputDataDto,
+  derivedFrom: Parameters<typeof derivedEventId>,
+): string {
+  return traceId === undefined ? derivedEventId(...derivedFrom) : outputEventId(traceId, data);
 }

@@ -5,6 +5,7 @@ import request from 'supertest';
 import { OperatorEvents } from '../../src/queue/operator-events';
 import { StoreHealth } from '../../src/queue/store-health';
 import { sampleDialog } from '../../src/webhook/dto/dialog-complete.fixture';
+import { outputEventId } from '../../src/webhook/event-id';
 import { cognigySignature } from './signing';
 import { TestApp } from './test-app';
 
@@ -106,7 +107,7 @@ export const ENDPOINT_CASE: RouteCase = {
         source: 'bot',
       },
     };
-    return { body, eventId: traceId };
+    return { body, eventId: outputEventId(traceId, body.AIOutput.data) };
   },
   badDto() {
     // An output with an intent must name its session.

@@ -66,7 +66,7 @@ export class AIOutputDto {
   @Type(() => EndpointOutputDataDto)
   data?: EndpointOutputDataDto;
 
-  /** The event id, when no id header is sent (hence the limit of the id headers) */
+  /** The user input this output answers (every output of that input carries it); with `data`, the event id */
   @IsOptional()
   @IsString()
   @IsNotEmpty()
