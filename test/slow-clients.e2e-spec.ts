@@ -7,6 +7,8 @@ import {
   call,
   exitWithin,
   freePort,
+  MAIN,
+  runCommand,
   runService,
   ServiceProcess,
   serviceEnv,
@@ -22,6 +24,18 @@ import { waitFor } from './support/wait-for';
 const SECRET = 'slow-clients-secret';
 const DIALOG = '/webhooks/cognigy/dialog-complete';
 
+/**
+ * runService, except that root loses the capabilities that let it write (and read) whatever a
+ * file's mode says (setpriv drops them from the child's bounding set): the mode of DATA_DIR then
+ * applies to the service as it does to any other user. It stays root otherwise, so it reads the
+ * build and node_modules wherever the checkout is (a 0700 home directory included).
+ */
+function runWithoutWritingAnywhere(env: Record<string, string>, cwd: string): ServiceProcess {
+  if (process.getuid?.() !== 0) return runService(env, cwd);
+  const setpriv = ['--bounding-set=-dac_override,-dac_read_search', '--', process.execPath, MAIN];
+  return runCommand('setpriv', setpriv, env, cwd);
+}
+
 describe('slow clients, logged headers, DATA_DIR (built service)', () => {
   let root: string;
   const running: ServiceProcess[] = [];
@@ -29,8 +43,6 @@ describe('slow clients, logged headers, DATA_DIR (built service)', () => {
 
   beforeAll(() => {
     root = mkdtempSync(join(tmpdir(), 'ccs-slow-'));
-    // Readable by the unprivileged user the read-only DATA_DIR case runs as.
-    chmodSync(root, 0o755);
   });
   afterEach(async () => {
     for (const socket of sockets.splice(0)) socket.destroy();
@@ -140,9 +152,7 @@ describe('slow clients, logged headers, DATA_DIR (built service)', () => {
       const dataDir = join(root, `read-only-${Object.keys(env).length}`);
       mkdirSync(dataDir);
       chmodSync(dataDir, 0o555);
-      // root writes anywhere: run the service as "nobody" then, as a deployment would.
-      const user = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : undefined;
-      const service = runService(serviceEnv(0, dataDir, env), root, user);
+      const service = runWithoutWritingAnywhere(serviceEnv(0, dataDir, env), root);
       running.push(service);
       const exit = await exitWithin(service);
       expect(exit.code).toBe(1);

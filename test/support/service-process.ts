@@ -42,29 +42,18 @@ export function serviceEnv(port: number, dataDir: string, env: Record<string, st
 
 /**
  * Runs `node dist/main.js` with exactly `env` (plus PATH and HOME), in `cwd` so no developer
- * `.env` of the checkout is read; `user` runs it under another uid/gid (when the tests run as root).
+ * `.env` of the checkout is read.
  */
-export function runService(
-  env: Record<string, string>,
-  cwd: string,
-  user?: { uid: number; gid: number },
-): ServiceProcess {
-  return runCommand(process.execPath, [MAIN], env, cwd, user);
+export function runService(env: Record<string, string>, cwd: string): ServiceProcess {
+  return runCommand(process.execPath, [MAIN], env, cwd);
 }
 
 /** Runs `command` as runService runs the service: exactly `env` (plus PATH and HOME), output kept. */
-export function runCommand(
-  command: string,
-  args: string[],
-  env: Record<string, string>,
-  cwd: string,
-  user?: { uid: number; gid: number },
-): ServiceProcess {
+export function runCommand(command: string, args: string[], env: Record<string, string>, cwd: string): ServiceProcess {
   const child = spawn(command, args, {
     cwd,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? cwd, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
-    ...user,
   });
   let out = '';
   let err = '';
