@@ -8,7 +8,7 @@ import { batchAnswerOf, judgeHubspotFailure, judgeInput } from './hubspot.answer
 import { batchUpsertRequest } from './hubspot.requests';
 
 /**
- * CRM_CONNECTOR=hubspot: every upsert, one or up to 100, is `POST /crm/v3/objects/<object>/batch/upsert`
+ * CRM_CONNECTOR=hubspot: every upsert, one or a batch, is `POST /crm/v3/objects/<object>/batch/upsert`
  * with `idProperty` = the mapping's idField. An input's verdict comes from its own result (matched
  * by the id property's value) or its own error (`errors[].context.ids`); one with neither is retried.
  */

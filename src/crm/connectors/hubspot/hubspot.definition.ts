@@ -5,7 +5,7 @@ import { HubspotConnector } from './hubspot.connector';
 
 const NAME = 'hubspot';
 
-/** CRM_CONNECTOR=hubspot: a private-app token (CRM_ACCESS_TOKEN, static); batches of up to 100 inputs. */
+/** CRM_CONNECTOR=hubspot: a private-app token (CRM_ACCESS_TOKEN, static); batches of inputs up to HubSpot's own limit. */
 export const hubspotDefinition: ConnectorDefinition = {
   name: NAME,
   maxBatchSize: 100,

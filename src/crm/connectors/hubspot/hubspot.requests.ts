@@ -2,7 +2,7 @@ import { RecordUpsert } from '../../../shared/dialog-completed-event';
 import { CrmRequest } from '../../client/crm-request';
 import { Claimed } from '../crm-connector';
 
-/** One or up to 100 events of one mapping: `POST /crm/v3/objects/<object>/batch/upsert`, idProperty = idField. */
+/** One event, or a batch of one mapping (up to the definition's maxBatchSize): `POST /crm/v3/objects/<object>/batch/upsert`, idProperty = idField. */
 export function batchUpsertRequest(events: Array<Claimed<RecordUpsert>>): CrmRequest {
   const { object, idField } = events[0].upsert;
   const inputs = events.map(({ upsert }) => ({

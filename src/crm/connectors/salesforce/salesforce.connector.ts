@@ -19,8 +19,8 @@ import { idGoesInBody, upsertManyRequest, upsertOneRequest } from './salesforce.
 import { SalesforceSettings } from './salesforce.settings';
 
 /**
- * CRM_CONNECTOR=salesforce: upsert by external id, `PATCH sobjects/<object>/<idField>/<id>`, or up
- * to 200 records per `PATCH composite/sobjects/<object>/<idField>` (sObject collections,
+ * CRM_CONNECTOR=salesforce: upsert by external id, `PATCH sobjects/<object>/<idField>/<id>`, or a
+ * batch per `PATCH composite/sobjects/<object>/<idField>` (sObject collections,
  * allOrNone false, one result per record in request order). The API base is the token answer's
  * instance_url.
  */

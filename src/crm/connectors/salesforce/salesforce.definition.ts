@@ -10,7 +10,7 @@ const NAME = 'salesforce';
 /**
  * CRM_CONNECTOR=salesforce. Client credentials at the org's My Domain, id and secret in the form;
  * the answer names the API base (`instance_url`, so CRM_BASE_URL is unused) and has no
- * `expires_in`: the token is kept until a 401. Batches of up to 200 (sObject collections).
+ * `expires_in`: the token is kept until a 401. Batches up to the collection limit (sObject collections).
  */
 export const salesforceDefinition: ConnectorDefinition = {
   name: NAME,

@@ -36,7 +36,7 @@ export function upsertOneRequest(api: string, event: Claimed<RecordUpsert>): Crm
   };
 }
 
-/** Up to 200 records of one mapping in one sObject collection upsert, allOrNone false: the ids in the body. */
+/** A batch of one mapping (up to the definition's maxBatchSize) in one sObject collection upsert, allOrNone false: the ids in the body. */
 export function upsertManyRequest(api: string, events: Array<Claimed<RecordUpsert>>): CrmRequest {
   const { object, idField } = events[0].upsert;
   const records = events.map(({ upsert }) => ({
