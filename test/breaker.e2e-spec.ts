@@ -2,7 +2,7 @@ import { CrmBreaker } from '../src/crm/client/crm-breaker';
 import { DeliveryWorker } from '../src/crm/delivery/delivery-worker';
 import { OperatorEvents } from '../src/queue/operator-events';
 import { StoredEvent } from '../src/queue/stored-event';
-import { SandboxRequest } from '../src/dev/sandbox/crm-sandbox';
+import { SandboxRequest } from '../src/dev/sandbox/sandbox-state';
 import { Telemetry } from '../src/telemetry/telemetry';
 import { BreakerState } from '../src/telemetry/telemetry-signals';
 import { Driver, driverEnv, describeEachDriver } from './support/drivers';

@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CrmSandbox, SandboxRequest } from '../src/dev/sandbox/crm-sandbox';
+import { CrmSandbox } from '../src/dev/sandbox/crm-sandbox';
+import { SandboxRequest } from '../src/dev/sandbox/sandbox-state';
 import { eventView, waitForState } from './support/admin-api';
 import { cleanRedis, Driver, driverEnv, describeEachDriver } from './support/drivers';
 import { sandboxEnv } from './support/sandbox-env';

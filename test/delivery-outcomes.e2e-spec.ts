@@ -1,7 +1,8 @@
 import { connect, createServer as createNetServer, Server as NetServer, Socket } from 'node:net';
 import { OperatorEvents } from '../src/queue/operator-events';
 import { StoredEvent } from '../src/queue/stored-event';
-import { CrmSandbox, SandboxRequest } from '../src/dev/sandbox/crm-sandbox';
+import { CrmSandbox } from '../src/dev/sandbox/crm-sandbox';
+import { SandboxRequest } from '../src/dev/sandbox/sandbox-state';
 import { cleanRedis, Driver, driverEnv, describeEachDriver } from './support/drivers';
 import { sandboxEnv } from './support/sandbox-env';
 import { freePort } from './support/service-process';

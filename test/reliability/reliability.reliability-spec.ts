@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { SandboxRequest } from '../../src/dev/sandbox/crm-sandbox';
+import { SandboxRequest } from '../../src/dev/sandbox/sandbox-state';
 import { sandboxedService } from '../support/sandboxed-service';
 import { cognigySignature, keyedDialog } from '../support/signing';
 import { call, Reply } from '../support/service-process';

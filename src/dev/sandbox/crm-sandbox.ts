@@ -2,6 +2,19 @@ import express, { NextFunction, Request, Response } from 'express';
 import { randomBytes } from 'node:crypto';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
+import { answerError, basicCredentials, isUpsertBody, parseBody } from './sandbox-requests';
+import {
+  Answer,
+  freshState,
+  InvalidFaultError,
+  QueuedFault,
+  SandboxFault,
+  SandboxRecord,
+  SandboxRequest,
+  SandboxStats,
+  toQueuedFault,
+  UpsertBody,
+} from './sandbox-state';
 
 /**
  * A fake CRM: OAuth2 client-credentials token endpoint plus `POST /api/v2/:collection/upsert`
@@ -16,75 +29,6 @@ export interface SandboxOptions {
   clientSecret?: string;
   tokenTtlSeconds?: number;
 }
-
-export interface SandboxFault {
-  target?: 'api' | 'token';
-  status?: number;
-  retryAfter?: string;
-  latencyMs?: number;
-  hang?: boolean;
-  /** How many matching requests get this fault (default 1); Infinity (-1 over HTTP) until cleared. */
-  count?: number;
-  body?: unknown;
-}
-
-export interface SandboxStats {
-  requests: number;
-  applied: number;
-  replayedKeys: number;
-  tokenRequests: number;
-  tokensIssued: number;
-  unauthorized: number;
-  faultsServed: number;
-  byPath: Record<string, number>;
-}
-
-export interface SandboxRequest {
-  method: string;
-  path: string;
-  idempotencyKey: string | null;
-  requestId: string | null;
-  /** Whether a valid bearer token came, never the token itself. */
-  authorization: 'Bearer' | 'none' | 'invalid';
-  body: unknown;
-  /** null while unanswered: still waiting, hanging, or abandoned by the client. */
-  status: number | null;
-  at: string;
-  /** When the answer was handed to the network; null while unanswered. */
-  answeredAt: string | null;
-}
-
-type SandboxRecord = Record<string, unknown> & {
-  id: string;
-  external_id: string;
-  version: number;
-  applied_keys: string[];
-};
-
-type UpsertBody = Record<string, unknown> & { external_id: string };
-
-interface Answer {
-  status: number;
-  body: unknown;
-}
-
-interface QueuedFault extends SandboxFault {
-  target: 'api' | 'token';
-  remaining: number;
-}
-
-/** Everything reset() forgets. */
-interface State {
-  collections: Map<string, Map<string, SandboxRecord>>;
-  answers: Map<string, Answer>;
-  tokens: Map<string, number>;
-  faults: QueuedFault[];
-  log: SandboxRequest[];
-  stats: SandboxStats;
-  lastId: number;
-}
-
-export class InvalidFaultError extends Error {}
 
 const DEFAULT_SCOPE = 'crm:contacts:write crm:contacts:read';
 const REQUEST_LOG_SIZE = 1000;
@@ -338,78 +282,4 @@ export class CrmSandbox {
       this.timers.add(timer);
     });
   }
-}
-
-function freshState(): State {
-  return {
-    collections: new Map(),
-    answers: new Map(),
-    tokens: new Map(),
-    faults: [],
-    log: [],
-    stats: {
-      requests: 0,
-      applied: 0,
-      replayedKeys: 0,
-      tokenRequests: 0,
-      tokensIssued: 0,
-      unauthorized: 0,
-      faultsServed: 0,
-      byPath: {},
-    },
-    lastId: 0,
-  };
-}
-
-/** Checked on injection so a bad fault fails where it is set up, not on the request it hits. */
-function toQueuedFault(fault: SandboxFault): QueuedFault {
-  const { target = 'api', status, latencyMs = 0, hang = false, count = 1 } = fault;
-  const problems = [
-    target !== 'api' && target !== 'token' && 'target must be "api" or "token"',
-    status !== undefined &&
-      !(Number.isInteger(status) && status >= 200 && status <= 599) &&
-      'status must be an HTTP status 200-599',
-    !(typeof latencyMs === 'number' && latencyMs >= 0) && 'latencyMs must be a number >= 0',
-    typeof hang !== 'boolean' && 'hang must be a boolean',
-    !(count === -1 || count === Infinity || (Number.isInteger(count) && count > 0)) &&
-      'count must be a positive integer, -1 or Infinity',
-    fault.retryAfter !== undefined && typeof fault.retryAfter !== 'string' && 'retryAfter must be a string',
-    status === undefined && !latencyMs && !hang && 'a fault needs status, latencyMs or hang',
-  ].filter(Boolean);
-  if (problems.length > 0) throw new InvalidFaultError(problems.join('; '));
-  return { ...fault, target, remaining: count === -1 ? Infinity : count };
-}
-
-/** RFC 6749 §2.3.1: id and secret are form-urlencoded before being put in the Basic header. */
-function basicCredentials(header: string | undefined): { id: unknown; secret: unknown } | undefined {
-  const encoded = /^Basic +(\S+)$/i.exec(header ?? '')?.[1];
-  if (encoded === undefined) return undefined;
-  const decoded = Buffer.from(encoded, 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon < 0) return { id: undefined, secret: undefined };
-  const formDecode = (value: string) => new URLSearchParams(`v=${value}`).get('v');
-  return { id: formDecode(decoded.slice(0, colon)), secret: formDecode(decoded.slice(colon + 1)) };
-}
-
-/** JSON when it parses, else the raw text (still worth showing in the request log). */
-function parseBody(text: unknown): unknown {
-  if (typeof text !== 'string' || text === '') return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-
-function isUpsertBody(body: unknown): body is UpsertBody {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return false;
-  const id = (body as Record<string, unknown>).external_id;
-  return typeof id === 'string' && id !== '';
-}
-
-/** Body-parser errors (malformed JSON, too large) carry their status; anything else is ours. */
-function answerError(error: unknown, _req: Request, res: Response, _next: NextFunction): void {
-  const status = (error as { status?: number }).status ?? 500;
-  const message = String((error as Error).message);
-  res.status(status).json({ error: status === 500 ? 'internal_error' : 'bad_request', message });
 }
