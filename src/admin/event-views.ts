@@ -1,6 +1,6 @@
 import { AttemptRecord, StoreActivity, StoredEvent } from '../queue/stored-event';
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+const isoTime = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 /** What every view of an event shows: its record and the state of its delivery. */
 const deliveryFields = (event: StoredEvent) => ({
@@ -14,7 +14,7 @@ const deliveryFields = (event: StoredEvent) => ({
 });
 
 export function deadLetterView(event: StoredEvent) {
-  return { ...deliveryFields(event), failedAt: iso(event.failedAt) };
+  return { ...deliveryFields(event), failedAt: isoTime(event.failedAt) };
 }
 
 /** An event as the operators' list and search show it. */
@@ -22,8 +22,8 @@ export function eventView(event: StoredEvent) {
   return {
     ...deliveryFields(event),
     state: event.state,
-    receivedAt: iso(event.receivedAt),
-    deliveredAt: iso(event.deliveredAt),
+    receivedAt: isoTime(event.receivedAt),
+    deliveredAt: isoTime(event.deliveredAt),
   };
 }
 
@@ -37,7 +37,7 @@ export function eventDetailView(event: StoredEvent, history: AttemptRecord[]) {
     conversationId: event.event.conversationId,
     crmRecordId: event.crmRecordId,
     created: event.created,
-    attemptHistory: history.map((attempt) => ({ ...attempt, at: iso(attempt.at) })),
+    attemptHistory: history.map((attempt) => ({ ...attempt, at: isoTime(attempt.at) })),
     upsert: event.upsert.body,
   };
 }
@@ -45,7 +45,7 @@ export function eventDetailView(event: StoredEvent, history: AttemptRecord[]) {
 export function activityView(activity: StoreActivity, now: number) {
   return {
     perMinute: activity.perMinute.map((m) => ({
-      minute: iso(m.minute),
+      minute: isoTime(m.minute),
       delivered: m.delivered,
       deadLettered: m.deadLettered,
     })),

@@ -45,15 +45,16 @@ export function outputEventId(traceId: string, data: object): string {
  * authenticated the request), `Idempotency-Key`, `X-Cognigy-Event-Id`.
  */
 export function headerEventId(req: WebhookRequest): string | undefined {
-  if (req.webhookAuth?.eventId) return checked('webhook-id', req.webhookAuth.eventId);
+  if (req.webhookAuth?.eventId) return validIdHeader('webhook-id', req.webhookAuth.eventId);
   for (const name of ID_HEADERS) {
     const value = header(req, name)?.trim();
-    if (value) return checked(name, value);
+    if (value) return validIdHeader(name, value);
   }
   return undefined;
 }
 
-function checked(name: string, value: string): string {
+/** The id header `name` sent, refused (400) when it is too long or holds other than visible ASCII. */
+function validIdHeader(name: string, value: string): string {
   if (value.length > MAX_EVENT_ID) {
     throw new InvalidPayloadError([`${name} header must be at most ${MAX_EVENT_ID} characters`]);
   }
