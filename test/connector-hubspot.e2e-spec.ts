@@ -49,6 +49,7 @@ describe('HubSpot, one input per request', () => {
         {
           idProperty: 'cognigy_customer_id',
           id: customerId,
+          objectWriteTraceId: changed.eventId,
           properties: expect.objectContaining({ cognigy_status: 'silver' }),
         },
       ],
@@ -66,7 +67,7 @@ describe('HubSpot, one input per request', () => {
     });
   });
 
-  it('an input listed in errors[].context.ids is a dead letter keeping category and message', async () => {
+  it('an input named by errors[].context.objectWriteTraceId (207) is a dead letter keeping category and message', async () => {
     hs.rejectedValues.set('cognigy_status', 'banned');
     try {
       const [dead] = await settledAs(
@@ -79,6 +80,17 @@ describe('HubSpot, one input per request', () => {
     } finally {
       hs.rejectedValues.clear();
     }
+  });
+
+  it('property values go as strings: numbers and booleans are sent as their text', async () => {
+    const customerId = unique('C');
+    const [done] = await settledAs(
+      t,
+      [await sendContact(t, customerId, { newStatus: { value: 3 }, notes: { value: true } })],
+      'delivered',
+    );
+    expect(done).toMatchObject({ attempts: 1, lastStatus: 200, created: true });
+    expect(hs.record('contacts', customerId)!.properties).toMatchObject({ cognigy_status: '3', cognigy_notes: 'true' });
   });
 
   it('a 400 for the whole request is a dead letter with HubSpot category', async () => {
@@ -153,11 +165,67 @@ describe('HubSpot, batched (CRM_BATCH_SIZE=100)', () => {
         'delivered',
       );
       const [dead] = await settledAs(t, [ids[7]], 'dead');
+      expect(dead).toMatchObject({ attempts: 1, lastStatus: 207 });
       expect(dead.lastError).toContain('VALIDATION_ERROR');
       expect(delivered.every((e) => e.attempts === 1 && e.created === true)).toBe(true);
+      // Results come back unordered and without the id property: each is found by its trace id.
+      for (const event of delivered) {
+        expect(event.crmRecordId).toBe(hs.record('contacts', event.externalId)!.id);
+      }
       const sizes = hs.batchSizes().slice(before);
       expect(sizes.reduce((a, b) => a + b, 0)).toBe(30);
       expect(sizes.length).toBeLessThan(30);
+    } finally {
+      hs.rejectedValues.clear();
+    }
+  });
+});
+
+describe('HubSpot, a batch refused as a whole', () => {
+  let t: TestApp;
+  // The batch leaves once it holds the test's 5 events (the wait is only a ceiling).
+  beforeAll(async () => {
+    t = await startConnectorApp('hubspot', env({ CRM_BATCH_SIZE: '5', CRM_BATCH_WAIT_MS: '10000' }));
+  });
+  afterAll(() => t.close());
+
+  it('400 to a batch of several inputs: each resent alone, only the bad input dead-letters', async () => {
+    hs.rejectedValues.set('cognigy_status', 'banned');
+    // HubSpot answers a whole 400 when it cannot name the failing input.
+    hs.inject({
+      status: 400,
+      body: { status: 'error', message: 'Property values were not valid', category: 'VALIDATION_ERROR' },
+    });
+    const before = hs.batchSizes().length;
+    try {
+      const ids = await Promise.all(
+        Array.from({ length: 5 }, (_, i) =>
+          sendContact(t, unique('W'), { newStatus: { value: i === 2 ? 'banned' : 'gold' } }),
+        ),
+      );
+      const delivered = await settledAs(
+        t,
+        ids.filter((_, i) => i !== 2),
+        'delivered',
+      );
+      const [dead] = await settledAs(t, [ids[2]], 'dead');
+      expect(hs.batchSizes().slice(before)).toEqual([5, 1, 1, 1, 1, 1]);
+      const why =
+        'CRM answered 400 to a batch of 5 inputs (VALIDATION_ERROR: Property values were not valid): each input resent alone';
+      for (const event of delivered) {
+        expect(event).toMatchObject({ attempts: 2, lastStatus: 200, created: true });
+        expect(event.attemptHistory).toMatchObject([
+          { status: 400, error: why },
+          { status: 200, error: null },
+        ]);
+      }
+      expect(dead).toMatchObject({ lastStatus: 207, attempts: 2 });
+      expect(dead.lastError).toContain('Property values were not valid: cognigy_status=banned');
+      expect(dead.attemptHistory).toMatchObject([
+        { status: 400, error: why },
+        { status: 207, error: expect.stringContaining('cognigy_status=banned') },
+      ]);
+      expect(hs.record('contacts', dead.externalId)).toBeUndefined();
     } finally {
       hs.rejectedValues.clear();
     }

@@ -92,17 +92,22 @@ export const anyHeaders: fc.Arbitrary<Record<string, string>> = fc.record(
   { requiredKeys: [] },
 );
 
+/** A CRM answer as CrmClient hands it to a connector, with its body as text. */
+const answerOf = (status: number, headers: Record<string, string>, text: string): CrmAnswer => ({
+  kind: 'response',
+  status,
+  headers,
+  body: text,
+  excerpt: text.replace(/\s+/g, ' ').slice(0, 300),
+  sent: 1,
+  requests: [{ at: 0, status, error: null, durationMs: 1 }],
+});
+
 /** A CRM answer as CrmClient hands it to a connector. */
 export const answerArbitrary = (body: fc.Arbitrary<string>): fc.Arbitrary<CrmAnswer> =>
-  fc.record({ status: anyStatus, headers: anyHeaders, body }).map(({ status, headers, body: text }) => ({
-    kind: 'response' as const,
-    status,
-    headers,
-    body: text,
-    excerpt: text.replace(/\s+/g, ' ').slice(0, 300),
-    sent: 1,
-    requests: [{ at: 0, status, error: null, durationMs: 1 }],
-  }));
+  fc
+    .record({ status: anyStatus, headers: anyHeaders, body })
+    .map(({ status, headers, body: text }) => answerOf(status, headers, text));
 
 /**
  * Throws unless `verdict` is one a judging function may give for `answer`: delivered, retry or
@@ -140,4 +145,12 @@ export function claimedFor(object: string, idField: string, externalId: string):
     failedAt: null,
     stale: false,
   };
+}
+
+/**
+ * A CRM answer as CrmClient hands it to a connector, for the unit specs that feed judging functions
+ * the vendors' documented answers: `body` as the vendor documents it (JSON, or text as is).
+ */
+export function documentedAnswer(status: number, body?: unknown, headers: Record<string, string> = {}): CrmAnswer {
+  return answerOf(status, headers, body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body));
 }

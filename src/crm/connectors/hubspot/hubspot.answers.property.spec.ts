@@ -15,11 +15,14 @@ import { batchAnswerOf, judgeHubspotFailure, judgeInput } from './hubspot.answer
 
 const ID_FIELD = 'cognigy_customer_id';
 const EXTERNAL_ID = 'C-1';
+const KEY = { traceId: 'evt-1', idField: ID_FIELD, externalId: EXTERNAL_ID };
 
 /** HubSpot's documented shapes, each field holding anything; the input's own id among the values. */
 const ownId = orAny(fc.constant(JSON.stringify(EXTERNAL_ID)));
+const ownTraceId = orAny(fc.constant(JSON.stringify(KEY.traceId)));
 const result = objectText({
   id: orAny(fc.constantFrom('"512"', '512', '"-1"')),
+  objectWriteTraceId: ownTraceId,
   new: booleanish,
   properties: orAny(objectText({ [ID_FIELD]: ownId, cognigy_status: stringish })),
 });
@@ -27,7 +30,7 @@ const error = objectText({
   status: stringish,
   category: stringish,
   message: stringish,
-  context: orAny(objectText({ ids: orAny(arrayText(ownId)) })),
+  context: orAny(objectText({ objectWriteTraceId: orAny(arrayText(ownTraceId)), ids: orAny(arrayText(ownId)) })),
 });
 const hubspotBody = bodyText(
   objectText({ status: stringish, results: orAny(arrayText(orAny(result))), errors: orAny(arrayText(orAny(error))) }),
@@ -42,7 +45,7 @@ describe('HubSpot answers, any JSON and status (property)', () => {
       fc.property(answers, (answer) => {
         const { status } = answer;
         if (status === 200 || status === 207) {
-          expectJudged(judgeInput(status, batchAnswerOf(answer), ID_FIELD, EXTERNAL_ID), answer);
+          expectJudged(judgeInput(status, batchAnswerOf(answer), KEY), answer);
         } else {
           expectJudged(judgeHubspotFailure(answer), answer);
         }
