@@ -159,23 +159,6 @@ describe('Salesforce, one upsert per request', () => {
     expect(sf.tokenRequests).toBe(tokensBefore);
   });
 
-  it.each(['..', '.'])(
-    'an external id %p, a dot segment URL parsing would resolve, goes in the body of a collection upsert',
-    async (customerId) => {
-      const before = sf.apiRequests().length;
-      const [done] = await settledAs(t, [await sendContact(t, customerId)], 'delivered');
-      const sent = sf.apiRequests().slice(before);
-      expect(sent.map((r) => `${r.method} ${r.url}`)).toEqual([
-        'PATCH /services/data/v62.0/composite/sobjects/Contact/Cognigy_Customer_Id__c',
-      ]);
-      expect((sent[0].body as { records: unknown[] }).records).toEqual([
-        expect.objectContaining({ attributes: { type: 'Contact' }, Cognigy_Customer_Id__c: customerId }),
-      ]);
-      const [record] = sf.find('Contact', 'Cognigy_Customer_Id__c', customerId);
-      expect(done).toMatchObject({ attempts: 1, lastStatus: 200, crmRecordId: record.Id, created: true });
-    },
-  );
-
   // Last in this app: the breaker stays open afterwards.
   it('5xx is retried and counts against the breaker', async () => {
     sf.inject({ status: 503, body: [{ errorCode: 'SERVER_UNAVAILABLE', message: 'try later' }] });

@@ -138,6 +138,8 @@ describe('validateEnvironment', () => {
       expect(missing({ CRM_CONNECTOR: 'zendesk' })).toEqual(['CRM_AUTH', 'CRM_BASE_URL', 'MAPPINGS_FILE']);
       expect(missing({ CRM_CONNECTOR: 'generic', CRM_BATCH_SIZE: '2' })).toEqual(['CRM_BATCH_SIZE']);
       expect(missing({ SALESFORCE_API_VERSION: 'v62' })).toEqual(['SALESFORCE_API_VERSION']);
+      for (const domains of ['https://salesforce.mil', '*.salesforce.mil', 'salesforce.mil,', 'mil'])
+        expect(missing({ SALESFORCE_INSTANCE_DOMAINS: domains })).toEqual(['SALESFORCE_INSTANCE_DOMAINS']);
       const salesforce = validateEnvironment({
         CRM_CONNECTOR: 'salesforce',
         CRM_TOKEN_URL: 'https://acme.my.salesforce.com/services/oauth2/token',
@@ -145,11 +147,15 @@ describe('validateEnvironment', () => {
         CRM_CLIENT_SECRET: 'secret',
         MAPPINGS_FILE: 'mappings/salesforce.example.json',
         CRM_BATCH_SIZE: '200',
+        SALESFORCE_INSTANCE_DOMAINS: ' salesforce.mil, sfcrmproducts.cn ',
       });
       expect(salesforce).toMatchObject({
         CRM_CONNECTOR: 'salesforce',
         CRM_BATCH_SIZE: 200,
-        connectorSettings: { SALESFORCE_API_VERSION: '62.0' },
+        connectorSettings: {
+          SALESFORCE_API_VERSION: '62.0',
+          SALESFORCE_INSTANCE_DOMAINS: 'salesforce.mil, sfcrmproducts.cn',
+        },
       });
     });
 

@@ -53,6 +53,8 @@ export class SalesforceFake extends FakeCrm {
   readonly rejectedValues = new Map<string, unknown>();
   /** Upserts applied per record, in the order they were applied: `<object>/<externalId>` → field values. */
   readonly writes: Array<{ object: string; externalId: string; fields: Record<string, unknown> }> = [];
+  /** The instance_url the token answer names instead of this org's own URL (a misconfigured or hostile endpoint). */
+  instanceUrl?: string;
   private idCounter = 0;
 
   constructor(
@@ -97,7 +99,7 @@ export class SalesforceFake extends FakeCrm {
         access_token: this.issueToken(),
         signature: 'c2lnbmF0dXJl',
         scope: 'api',
-        instance_url: this.url,
+        instance_url: this.instanceUrl ?? this.url,
         id: `${this.url}/id/00D000000000001/005000000000001`,
         token_type: 'Bearer',
         issued_at: issuedAt,

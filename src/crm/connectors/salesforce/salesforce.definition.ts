@@ -1,5 +1,5 @@
-import { unsetVariables } from '../../../config/environment';
-import { ConnectorDefinition, mappingsFileProblems } from '../connector-definition';
+import { splitList, unsetVariables } from '../../../config/environment';
+import { ConnectorDefinition, mappingsFileProblems, settingsOf } from '../connector-definition';
 import { RecordTargetRules } from '../../../mapping/mapping-rules';
 import { SalesforceConnector } from './salesforce.connector';
 import { instanceUrlOf } from './salesforce.credentials';
@@ -9,8 +9,9 @@ const NAME = 'salesforce';
 
 /**
  * CRM_CONNECTOR=salesforce. Client credentials at the org's My Domain, id and secret in the form;
- * the answer names the API base (`instance_url`, so CRM_BASE_URL is unused) and has no
- * `expires_in`: the token is kept until a 401. Batches up to the collection limit (sObject collections).
+ * the answer names the API base (`instance_url`, checked before any request goes there, so
+ * CRM_BASE_URL is unused) and has no `expires_in`: the token is kept until a 401. Batches up to the
+ * collection limit (sObject collections).
  */
 export const salesforceDefinition: ConnectorDefinition = {
   name: NAME,
@@ -20,8 +21,18 @@ export const salesforceDefinition: ConnectorDefinition = {
     ...mappingsFileProblems(env, NAME),
     ...unsetVariables(env, ['CRM_TOKEN_URL', 'CRM_CLIENT_ID', 'CRM_CLIENT_SECRET'], `with CRM_CONNECTOR=${NAME}`),
   ],
-  credentials: (_config, flows) =>
-    flows.clientCredentials({ clientAuth: 'post', scopes: '', keptUntilRefused: true, apiBaseOf: instanceUrlOf }),
+  credentials: (config, flows) => {
+    const rule = {
+      tokenUrl: config.tokenUrl ?? '',
+      domains: splitList(settingsOf(config, SalesforceSettings).SALESFORCE_INSTANCE_DOMAINS),
+    };
+    return flows.clientCredentials({
+      clientAuth: 'post',
+      scopes: '',
+      keptUntilRefused: true,
+      apiBaseOf: (answer) => instanceUrlOf(answer, rule),
+    });
+  },
   mappingRules: new RecordTargetRules(NAME),
   connector: SalesforceConnector,
 };
