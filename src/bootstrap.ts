@@ -6,10 +6,18 @@ import { Server } from 'node:http';
 import { resolve } from 'node:path';
 import { AppModule } from './app.module';
 import { AppLogger } from './logging/app-logger';
-import { Environment, hasCrm, lacksWebhookSecret, withWebhookSecret } from './config/environment';
+import {
+  Environment,
+  hasCrm,
+  insecureCrmUrls,
+  lacksWebhookSecret,
+  openApiEnabled,
+  withWebhookSecret,
+} from './config/environment';
 import { loadEnvironment } from './config/load-environment';
 import { CONNECTORS } from './crm/connector-registry';
 import type { DevNotice } from './dev/dev-notice';
+import { pageSecurityHeaders } from './shared/security-headers';
 
 /**
  * Limits against slow clients: all headers within 10 s, the whole request within 30 s. Node checks
@@ -31,14 +39,15 @@ function limitSlowClients(server: Server & { connectionsCheckingInterval?: numbe
 export async function createApp(): Promise<INestApplication> {
   const notices: DevNotice[] = [];
   const env = await withDevWebhookSecret(loadEnvironment(CONNECTORS), notices);
-  if (hasCrm(env)) return build(AppModule.forRoot(env), notices, env.OPENAPI_ENABLED);
+  notices.push(...insecureUrlNotices(env));
+  if (hasCrm(env)) return build(AppModule.forRoot(env), notices, openApiEnabled(env));
   const { startDevSandbox } = await import('./dev/sandbox/dev-sandbox.module');
   const sandbox = await startDevSandbox(env);
   try {
     return await build(
       AppModule.forRoot(sandbox.env, [sandbox.module]),
       [...notices, ...sandbox.notices],
-      env.OPENAPI_ENABLED,
+      openApiEnabled(env),
     );
   } catch (error) {
     await sandbox.stop();
@@ -54,6 +63,26 @@ async function withDevWebhookSecret(env: Environment, notices: DevNotice[]): Pro
   return withWebhookSecret(env, secret);
 }
 
+/** CRM_ALLOW_INSECURE_HTTP let production start with a plain-http CRM URL: said at every start. */
+function insecureUrlNotices(env: Environment): DevNotice[] {
+  if (env.NODE_ENV !== 'production') return [];
+  return insecureCrmUrls(env).map((name) => ({
+    context: 'Config',
+    message: `${name} is http:// (CRM_ALLOW_INSECURE_HTTP=true): credentials and events travel unencrypted`,
+  }));
+}
+
+/**
+ * Swagger UI's own scripts from this origin only, never framed. Its page and its renderer style
+ * elements inline, and its stylesheet draws icons from data: URLs.
+ */
+const DOCS_SECURITY_HEADERS = pageSecurityHeaders([
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+]);
+
 /**
  * Swagger UI and the document `npm run build` wrote, under /docs: their packages load on the first
  * request there instead of at start-up.
@@ -62,6 +91,7 @@ function serveOpenApiOnDemand(app: NestExpressApplication): void {
   let docs: Promise<RequestHandler> | undefined;
   app.use((req: Request, res: Response, next: NextFunction) => {
     if (req.path !== '/docs' && !req.path.startsWith('/docs/')) return next();
+    res.set(DOCS_SECURITY_HEADERS);
     docs ??= import('./openapi-handler').then(({ openApiHandler }) => openApiHandler());
     docs.then((handler) => handler(req, res, next), next);
   });

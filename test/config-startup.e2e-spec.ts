@@ -56,6 +56,44 @@ describe('configuration at startup (the built service, dist/main.js)', () => {
       expect(service.output()).not.toMatch(STARTED);
     });
 
+    it('NODE_ENV=production with an http:// CRM URL off this host names it', async () => {
+      const service = runService(
+        {
+          ...PRODUCTION_CRM,
+          CRM_BASE_URL: 'http://crm.example.com',
+          COGNIGY_WEBHOOK_SECRETS: 'prod-secret-never-printed',
+          PORT: '0',
+          DATA_DIR: dataDir(),
+        },
+        root,
+      );
+      expect((await exitWithin(service)).code).not.toBe(0);
+      expect(service.stderr()).toMatch(/CRM_BASE_URL: http:\/\/ is refused in production/);
+      expect(service.stderr()).not.toMatch(/CRM_TOKEN_URL:/);
+      expect(service.output()).not.toMatch(STARTED);
+    });
+
+    it('CRM_ALLOW_INSECURE_HTTP=true lets it start, and every start says so', async () => {
+      const service = runService(
+        {
+          ...PRODUCTION_CRM,
+          CRM_BASE_URL: 'http://crm.example.com',
+          CRM_ALLOW_INSECURE_HTTP: 'true',
+          COGNIGY_WEBHOOK_SECRETS: 'prod-secret-never-printed',
+          DELIVERY_ENABLED: 'false',
+          PORT: '0',
+          DATA_DIR: dataDir(),
+        },
+        root,
+      );
+      try {
+        await waitForOutput(service, STARTED);
+        expect(service.output()).toMatch(/CRM_BASE_URL is http:\/\/ \(CRM_ALLOW_INSECURE_HTTP=true\)/);
+      } finally {
+        await service.stop();
+      }
+    });
+
     it('NODE_ENV=production without the CRM settings names each of them', async () => {
       const service = runService(
         {

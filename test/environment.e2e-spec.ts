@@ -1,6 +1,7 @@
 import {
   ConfigValidationError,
   Environment,
+  openApiEnabled,
   pendingBytesPerClient,
   splitList,
   validateEnvironment as validateWith,
@@ -383,6 +384,54 @@ describe('validateEnvironment', () => {
         ),
       ).toEqual(['WEBHOOK_MAX_PENDING_BYTES_PER_CLIENT']);
       expect(namedVariables(rejectionOf({ WEBHOOK_MAX_PENDING_BYTES: '1000' }))).toEqual(['WEBHOOK_MAX_PENDING_BYTES']);
+    });
+  });
+
+  describe('plain-http CRM URLs in production', () => {
+    const insecure = {
+      ...PRODUCTION_OK,
+      CRM_BASE_URL: 'http://crm.example.com',
+      CRM_TOKEN_URL: 'http://crm.example.com/oauth/token',
+    };
+
+    it('are refused, each named, unless CRM_ALLOW_INSECURE_HTTP=true', () => {
+      const error = rejectionOf(insecure);
+      expect(namedVariables(error)).toEqual(['CRM_BASE_URL', 'CRM_TOKEN_URL']);
+      expect(error.message).toContain('CRM_ALLOW_INSECURE_HTTP=true');
+      expect(validateEnvironment({ ...insecure, CRM_ALLOW_INSECURE_HTTP: 'true' }).CRM_BASE_URL).toBe(
+        'http://crm.example.com',
+      );
+    });
+
+    it.each(['http://localhost:8080', 'http://127.0.0.1:4010', 'http://127.8.9.10', 'http://[::1]:4010'])(
+      'a loopback URL (%s) is allowed',
+      (url) => {
+        expect(
+          validateEnvironment({ ...PRODUCTION_OK, CRM_BASE_URL: url, CRM_TOKEN_URL: `${url}/token` }),
+        ).toBeDefined();
+      },
+    );
+
+    it('a host that only starts like loopback is not', () => {
+      expect(namedVariables(rejectionOf({ ...PRODUCTION_OK, CRM_BASE_URL: 'http://127.0.0.1.example.com' }))).toEqual([
+        'CRM_BASE_URL',
+      ]);
+      expect(namedVariables(rejectionOf({ ...PRODUCTION_OK, CRM_TOKEN_URL: 'http://localhost.evil.io/t' }))).toEqual([
+        'CRM_TOKEN_URL',
+      ]);
+    });
+
+    it('outside production, http:// is fine', () => {
+      expect(validateEnvironment({ ...insecure, NODE_ENV: 'development' })).toBeDefined();
+    });
+  });
+
+  describe('OPENAPI_ENABLED', () => {
+    it('is on outside production and off in production unless set', () => {
+      expect(openApiEnabled(validateEnvironment({}))).toBe(true);
+      expect(openApiEnabled(validateEnvironment(PRODUCTION_OK))).toBe(false);
+      expect(openApiEnabled(validateEnvironment({ ...PRODUCTION_OK, OPENAPI_ENABLED: 'true' }))).toBe(true);
+      expect(openApiEnabled(validateEnvironment({ OPENAPI_ENABLED: 'false' }))).toBe(false);
     });
   });
 });

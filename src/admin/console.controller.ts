@@ -6,6 +6,7 @@ import { extname, join } from 'node:path';
 import { appConfig } from '../config/app.config';
 import { ApiDocs, SwaggerApi } from '../shared/api-docs';
 import { errorResponses } from '../shared/error-answer-docs';
+import { pageSecurityHeaders } from '../shared/security-headers';
 import { AdminErrorAnswers, NotFoundError } from './admin-errors';
 
 /** The page's files, copied next to this one by `npm run build` (nest-cli.json assets). */
@@ -21,16 +22,12 @@ const TYPES: Record<string, string> = {
  * Scripts and styles only from this origin (no inline script, no eval), data only from the admin
  * API, no framing, no plugins: entity values shown by the page can never run as code.
  */
-const CONTENT_SECURITY_POLICY = [
-  "default-src 'none'",
+const SECURITY_HEADERS = pageSecurityHeaders([
   "script-src 'self'",
   "style-src 'self'",
   "img-src 'self'",
   "connect-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+]);
 
 /** A console route: 200 with the file (`types` its content types), or 404 (also with ADMIN_TOKEN unset). */
 const consoleDocs = (api: SwaggerApi, summary: string, types: string[]) => [
@@ -85,10 +82,8 @@ export class ConsoleController implements OnModuleInit {
     res
       .status(200)
       .set({
+        ...SECURITY_HEADERS,
         'Content-Type': asset.type,
-        'Content-Security-Policy': CONTENT_SECURITY_POLICY,
-        'X-Content-Type-Options': 'nosniff',
-        'Referrer-Policy': 'no-referrer',
         'Cache-Control': 'no-cache',
       })
       .send(asset.body);

@@ -319,9 +319,16 @@ export class Environment {
   @IsPositive()
   DEAD_LETTER_RETENTION_DAYS?: number;
 
+  /** Unset: on outside production, off in production (see openApiEnabled). */
+  @Transform(toBool)
+  @IsOptional()
+  @IsBoolean()
+  OPENAPI_ENABLED?: boolean;
+
+  /** true: production accepts http:// CRM and token URLs that are not loopback. */
   @Transform(toBool)
   @IsBoolean()
-  OPENAPI_ENABLED = true;
+  CRM_ALLOW_INSECURE_HTTP = false;
 
   /** The chosen CRM connector's own variables, validated (see ConnectorEnvironment); not a variable. */
   declare connectorSettings?: object;
@@ -346,6 +353,33 @@ export function lacksWebhookSecret(env: Environment): boolean {
 /** `env` checking hmac signatures against `secret`, as if it had been configured. */
 export function withWebhookSecret(env: Environment, secret: string): Environment {
   return Object.assign(new Environment(), env, { COGNIGY_WEBHOOK_SECRETS: secret });
+}
+
+/** Swagger UI and the OpenAPI document (they list every route, /admin's too): off in production unless asked for. */
+export function openApiEnabled(env: Environment): boolean {
+  return env.OPENAPI_ENABLED ?? env.NODE_ENV !== 'production';
+}
+
+const LOOPBACK_HOST = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
+const CRM_URL_VARIABLES = ['CRM_BASE_URL', 'CRM_TOKEN_URL'] as const;
+
+/** The CRM URL variables that name a plain http:// URL off this host (credentials would travel in clear). */
+export function insecureCrmUrls(env: Environment): (typeof CRM_URL_VARIABLES)[number][] {
+  return CRM_URL_VARIABLES.filter((name) => {
+    const value = env[name];
+    if (value === undefined || !URL.canParse(value)) return false;
+    const url = new URL(value);
+    return url.protocol === 'http:' && !LOOPBACK_HOST.test(url.hostname);
+  });
+}
+
+/** In production, an http:// CRM or token URL off this host stops startup, unless CRM_ALLOW_INSECURE_HTTP says it may. */
+function insecureUrlProblems(env: Environment): string[] {
+  if (env.NODE_ENV !== 'production' || env.CRM_ALLOW_INSECURE_HTTP) return [];
+  return insecureCrmUrls(env).map(
+    (name) =>
+      `${name}: http:// is refused in production (loopback aside): use https://, or set CRM_ALLOW_INSECURE_HTTP=true`,
+  );
 }
 
 /** The bytes of unauthenticated bodies one client address may hold at once. */
@@ -482,7 +516,7 @@ function crossFieldProblems(env: Environment): string[] {
       break;
     }
   }
-  problems.push(...pendingBudgetProblems(env));
+  problems.push(...pendingBudgetProblems(env), ...insecureUrlProblems(env));
   if (env.CRM_RETRY_MAX_MS < env.CRM_RETRY_BASE_MS) {
     problems.push('CRM_RETRY_MAX_MS: must not be smaller than CRM_RETRY_BASE_MS');
   }

@@ -1,4 +1,7 @@
-/** A warning about a development stand-in, logged once the application's logger is in place. */
+/**
+ * A warning logged once the application's logger is in place: a development stand-in, or a
+ * production exception the configuration allowed (an http:// CRM URL).
+ */
 export interface DevNotice {
   context: string;
   message: string;
