@@ -1,15 +1,15 @@
-/** @type {import('jest').Config} */
+const { run, project } = require('./jest.base');
+
+/**
+ * Two projects: `unit`, the specs beside the code (src/**\/*.spec.ts, `npm run test:unit`, in
+ * parallel workers), and `e2e`, the suites that start the application, services or child processes
+ * (test/**\/*.e2e-spec.ts, `npm run test:e2e`, one at a time). `npm test` runs both.
+ * @type {import('jest').Config}
+ */
 module.exports = {
-  rootDir: '.',
-  roots: ['<rootDir>/src', '<rootDir>/test'],
-  testRegex: '.*\\.(spec|e2e-spec)\\.ts$',
-  moduleFileExtensions: ['js', 'json', 'ts'],
-  transform: { '^.+\\.ts$': 'ts-jest' },
-  testEnvironment: 'node',
-  // Generous: the suites start services and wait for conditions on a loaded 2-core machine.
-  testTimeout: 120000,
-  // Suites start servers, child processes and Redis clients; a straggling handle in any of them
-  // must not keep CI waiting after the results are in.
-  forceExit: true,
-  globalSetup: '<rootDir>/test/support/global-setup.js',
+  ...run,
+  projects: [
+    { ...project, displayName: 'unit', roots: ['<rootDir>/src'], testRegex: '.*\\.spec\\.ts$' },
+    { ...project, displayName: 'e2e', roots: ['<rootDir>/test'], testRegex: '.*\\.e2e-spec\\.ts$' },
+  ],
 };

@@ -1,4 +1,9 @@
 /** `npm run test:reliability`: the reliability suite (test/reliability), against the built service. */
-const base = require('./jest.config');
+const { run, project } = require('./jest.base');
 
-module.exports = { ...base, roots: ['<rootDir>/test/reliability'], testRegex: '.*\\.reliability-spec\\.ts$' };
+module.exports = {
+  ...run,
+  ...project,
+  roots: ['<rootDir>/test/reliability'],
+  testRegex: '.*\\.reliability-spec\\.ts$',
+};

@@ -1,32 +1,14 @@
-import { Logger } from '@nestjs/common';
 import Database from 'better-sqlite3';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { QueueConfig } from '../config/queue.config';
 import { StoreUnavailableError } from './queue-errors';
 import { SqliteEventStore } from './sqlite-event-store';
+import { connectionOf, sqliteStores } from './sqlite-event-store.fixture';
 import { eventReadStatements } from './sqlite-statements';
 import { dueEvent, eventIds, newEvent } from './stored-event.fixture';
 
 const T0 = Date.parse('2026-11-26T10:00:00Z');
 const MINUTE = 60_000;
-
-function queueConfig(dataDir: string, overrides: Partial<QueueConfig> = {}): QueueConfig {
-  return {
-    driver: 'sqlite',
-    dataDir,
-    sqliteSynchronous: 'full',
-    redisUrl: 'redis://127.0.0.1:6379',
-    redisKeyPrefix: 'ccs',
-    leaseMs: 30_000,
-    dedupTtlSeconds: 86400,
-    ...overrides,
-  };
-}
-
-/** The store's own connection (for pragmas only; every behaviour goes through the public API). */
-const connectionOf = (store: SqliteEventStore) => (store as unknown as { db: Database.Database }).db;
 
 /**
  * Commit frames in the live part of a WAL file: one per committed transaction since the WAL was
@@ -47,39 +29,19 @@ function walCommits(walFile: string): number {
 
 /**
  * What only the SQLite driver has: the file and its pragmas, group commit (counted in the WAL), the
- * injectable clock of claimDue and nextDueAt's exact answers (the Redis driver ignores `now` and
- * answers nextDueAt with a polling hint), the busy lock, reopening the file. The behaviour both
- * drivers share is in test/event-store.e2e-spec.ts, run against each of them.
+ * busy lock, retention, reopening the file, migrations. Its claims and nextDueAt's exact answers:
+ * sqlite-delivery-queue.spec.ts. The behaviour both drivers share is in
+ * test/event-store.e2e-spec.ts, run against each of them.
  */
 describe('SqliteEventStore (real SQLite file)', () => {
-  let root: string;
+  const stores = sqliteStores();
   let dir: string;
   let store: SqliteEventStore;
-  let seq = 0;
-  const open: SqliteEventStore[] = [];
 
-  function openStore(overrides: Partial<QueueConfig> = {}, dataDir = dir): SqliteEventStore {
-    const s = new SqliteEventStore(queueConfig(dataDir, overrides), new Logger(SqliteEventStore.name));
-    open.push(s);
-    return s;
-  }
-  function closeStore(s: SqliteEventStore): void {
-    open.splice(open.indexOf(s), 1);
-    s.close();
-  }
-
-  beforeAll(() => {
-    Logger.overrideLogger(false);
-    root = mkdtempSync(join(tmpdir(), 'ccs-store-'));
-  });
   beforeEach(() => {
-    dir = join(root, `data-${++seq}`, 'nested');
-    store = openStore();
+    dir = join(stores.newDir(), 'nested');
+    store = stores.open({}, dir);
   });
-  afterEach(() => {
-    for (const s of open.splice(0)) s.close();
-  });
-  afterAll(() => rmSync(root, { recursive: true, force: true }));
 
   describe('files and durability settings', () => {
     it('creates DATA_DIR and events.sqlite in WAL mode with synchronous=FULL', () => {
@@ -95,7 +57,7 @@ describe('SqliteEventStore (real SQLite file)', () => {
     });
 
     it('uses synchronous=NORMAL when the operator chooses it', () => {
-      const normal = openStore({ sqliteSynchronous: 'normal' }, join(root, `normal-${seq}`));
+      const normal = stores.open({ sqliteSynchronous: 'normal' });
       expect(connectionOf(normal).pragma('synchronous', { simple: true })).toBe(1); // NORMAL
     });
   });
@@ -144,58 +106,6 @@ describe('SqliteEventStore (real SQLite file)', () => {
     });
   });
 
-  describe('claimDue with an explicit clock', () => {
-    it('hands out nothing before it is due', async () => {
-      await store.intake.enqueue(newEvent({ eventId: 'future', receivedAt: T0 }));
-      expect(await store.delivery.claimDue(10, T0 - 1)).toEqual([]);
-      expect(eventIds(await store.delivery.claimDue(10, T0))).toEqual(['future']);
-    });
-  });
-
-  describe('nextDueAt', () => {
-    it('is the earliest next attempt of a queued event, null when none is queued', async () => {
-      expect(await store.delivery.nextDueAt()).toBeNull();
-      await store.intake.enqueue(newEvent({ eventId: 'n1', externalId: 'N1', receivedAt: T0 + 10 }));
-      await store.intake.enqueue(newEvent({ eventId: 'n2', externalId: 'N2', receivedAt: T0 + 5 }));
-      expect(await store.delivery.nextDueAt()).toBe(T0 + 5);
-      await store.delivery.claimDue(10, T0 + 10);
-      await store.delivery.markDead('n2', 1, { status: 400, error: 'x' });
-      await store.delivery.markDelivered('n1', 1, { status: 200, error: null });
-      expect(await store.delivery.nextDueAt()).toBeNull();
-    });
-
-    it('ignores claimed events: nothing is due while the only event is in flight', async () => {
-      await store.intake.enqueue(newEvent({ eventId: 'c1', externalId: 'C1', receivedAt: T0 }));
-      await store.intake.enqueue(newEvent({ eventId: 'c2', externalId: 'C2', receivedAt: T0 + 50 }));
-      expect(eventIds(await store.delivery.claimDue(1, T0))).toEqual(['c1']);
-      expect(await store.delivery.nextDueAt()).toBe(T0 + 50);
-      expect(eventIds(await store.delivery.claimDue(1, T0 + 50))).toEqual(['c2']);
-      expect(await store.delivery.nextDueAt()).toBeNull();
-      await store.delivery.release('c1', T0 + 1000);
-      expect(await store.delivery.nextDueAt()).toBe(T0 + 1000);
-    });
-
-    it('ignores an event that waits behind a claimed or retrying older event of its record', async () => {
-      await store.intake.enqueue(newEvent({ eventId: 'older', externalId: 'W', eventTime: T0, receivedAt: T0 }));
-      await store.intake.enqueue(newEvent({ eventId: 'newer', externalId: 'W', eventTime: T0 + 1, receivedAt: T0 }));
-      expect(eventIds(await store.delivery.claimDue(10, T0))).toEqual(['older']);
-      expect(await store.delivery.nextDueAt()).toBeNull(); // 'newer' is not claimable while 'older' is in flight
-      await store.delivery.scheduleRetry('older', 1, T0 + MINUTE, { status: 503, error: 'unavailable' });
-      expect(await store.delivery.nextDueAt()).toBe(T0 + MINUTE); // not T0: 'newer' waits for 'older'
-      expect(await store.delivery.claimDue(10, T0 + MINUTE - 1)).toEqual([]);
-      expect(eventIds(await store.delivery.claimDue(10, T0 + MINUTE))).toEqual(['older']);
-    });
-
-    it('finds the next due event behind many claimed records', async () => {
-      for (let i = 0; i < 5; i++) {
-        await store.intake.enqueue(newEvent({ eventId: `busy-${i}`, externalId: `B${i}`, receivedAt: T0 + i }));
-      }
-      await store.intake.enqueue(newEvent({ eventId: 'idle', externalId: 'I', receivedAt: T0 + 500 }));
-      expect(await store.delivery.claimDue(5, T0 + 10)).toHaveLength(5);
-      expect(await store.delivery.nextDueAt()).toBe(T0 + 500);
-    });
-  });
-
   describe('the oldest queued event (read on every metrics scrape)', () => {
     it('is read from the (state, seq) index: no table scan, no sort', async () => {
       for (let i = 0; i < 20; i++) await store.intake.enqueue(dueEvent({ eventId: `p${i}`, externalId: `P${i}` }));
@@ -241,7 +151,7 @@ describe('SqliteEventStore (real SQLite file)', () => {
 
   describe('retention', () => {
     it('purges delivered and stale events once their dedup window has passed, keeps queued and dead', async () => {
-      const ttl = openStore({ dedupTtlSeconds: 60 }, join(root, `ttl-${seq}`));
+      const ttl = stores.open({ dedupTtlSeconds: 60 });
       for (const id of ['r-delivered', 'r-stale', 'r-dead', 'r-queued']) {
         await ttl.intake.enqueue(newEvent({ eventId: id, externalId: id, receivedAt: Date.now() }));
       }
@@ -276,13 +186,13 @@ describe('SqliteEventStore (real SQLite file)', () => {
       );
       // The last enqueue is still pending when the store closes: it must be flushed, not lost.
       const pending = store.intake.enqueue(dueEvent({ eventId: 'k-pending', externalId: 'K5' }));
-      closeStore(store);
+      stores.close(store);
       expect((await pending).outcome).toBe('accepted');
       await expect(store.intake.enqueue(dueEvent({ eventId: 'after-close' }))).rejects.toBeInstanceOf(
         StoreUnavailableError,
       );
 
-      const reopened = openStore();
+      const reopened = stores.open({}, dir);
       const after = await Promise.all(
         ['k-queued', 'k-delivered', 'k-dead', 'k-claimed'].map((id) => reopened.operators.get(id)),
       );
@@ -300,7 +210,7 @@ describe('SqliteEventStore (real SQLite file)', () => {
   });
   describe('a file written before the search column existed', () => {
     it('gains conversation_id, filled from the stored events, and finds them by conversation', () => {
-      const old = join(root, `old-${++seq}`);
+      const old = stores.newDir('old');
       mkdirSync(old, { recursive: true });
       const db = new Database(join(old, 'events.sqlite'));
       db.exec(`CREATE TABLE events (seq INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL UNIQUE,
@@ -327,7 +237,7 @@ describe('SqliteEventStore (real SQLite file)', () => {
       );
       db.close();
 
-      const upgraded = openStore({}, old);
+      const upgraded = stores.open({}, old);
       return expect(
         upgraded.operators.search({ conversationId: input.event.conversationId }, 10),
       ).resolves.toMatchObject({
