@@ -3,6 +3,7 @@ import { sendContact, settledAs, startConnectorApp, view } from './support/conne
 import { SalesforceFake } from './support/salesforce-fake';
 import { TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
+import { unique } from './support/webhook-cases';
 
 /**
  * Where CRM_CONNECTOR=salesforce sends an event's data, through the real app against fake orgs
@@ -100,6 +101,21 @@ describe('Salesforce, external ids a URL would misread', () => {
       ]);
       expect((sent[0].body as { records: unknown[] }).records).toEqual([
         expect.objectContaining({ attributes: { type: 'Contact' }, Cognigy_Customer_Id__c: customerId }),
+      ]);
+      const [record] = sf.find('Contact', 'Cognigy_Customer_Id__c', customerId);
+      expect(done).toMatchObject({ attempts: 1, lastStatus: 200, crmRecordId: record.Id, created: true });
+    },
+  );
+
+  it.each(['jane@example.inc', 'C-1.com', 'id.JSON'])(
+    'an external id ending %p, which Salesforce may read as a file suffix (404 in a URL), goes in the body of a collection upsert',
+    async (suffix) => {
+      const customerId = `${unique('S')}-${suffix}`;
+      const before = sf.apiRequests().length;
+      const [done] = await settledAs(t, [await sendContact(t, customerId)], 'delivered');
+      const sent = sf.apiRequests().slice(before);
+      expect(sent.map((r) => `${r.method} ${r.url}`)).toEqual([
+        'PATCH /services/data/v62.0/composite/sobjects/Contact/Cognigy_Customer_Id__c',
       ]);
       const [record] = sf.find('Contact', 'Cognigy_Customer_Id__c', customerId);
       expect(done).toMatchObject({ attempts: 1, lastStatus: 200, crmRecordId: record.Id, created: true });

@@ -14,6 +14,10 @@
  *   REQUIRED_FIELD_MISSING (per record in a collection); an update need not carry it:
  *   https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_contact.htm
  * - sObject describe: https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_sobject_describe.htm
+ * - An external id in a record URL whose last part is a top-level domain that is also a file
+ *   format extension (`example@email.inc`) answers "404 not found"; the body of a collection has
+ *   no such reading. The set of such suffixes is unstated: this fake takes any `.` and 2-4 letters.
+ *   https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_sobject_upsert_patch.htm
  */
 import { IncomingMessage } from 'node:http';
 import { FakeCrm, Reply } from './fake-crm';
@@ -114,6 +118,8 @@ export class SalesforceFake extends FakeCrm {
     const path = decodeURI((req.url ?? '').split('?')[0]);
     let match = /^\/services\/data\/v\d+\.\d\/sobjects\/([^/]+)\/([^/]+)\/(.+)$/.exec(path);
     if (match && req.method === 'PATCH') {
+      if (/\.[A-Za-z]{2,4}$/.test(match[3]))
+        return { status: 404, body: error('NOT_FOUND', 'The requested resource does not exist') };
       return this.upsertOne(match[1], match[2], decodeURIComponent(match[3]), body as Record<string, unknown>);
     }
     match = /^\/services\/data\/v\d+\.\d\/composite\/sobjects\/([^/]+)\/([^/]+)$/.exec(path);

@@ -16,6 +16,11 @@ const NOT_IN_PATH: Array<(externalId: string) => boolean> = [
   // A dot segment is resolved by URL parsing (axios, Node, proxies): `…/<idField>/..` would be
   // `…/sobjects/<object>/`. encodeURIComponent keeps dots and escapes `%`, so only these are left.
   (externalId) => externalId === '' || externalId === '.' || externalId === '..',
+  // A last segment ending like a file name (`example@email.inc`, `a@b.com`) may be read as a format
+  // suffix and answered 404 (documented for email ids whose TLD is also a file extension, the set
+  // unstated: https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_sobject_upsert_patch.htm).
+  // Any id ending in `.` and letters or digits goes in the body, which has no such reading.
+  (externalId) => /\.[A-Za-z0-9]+$/.test(externalId),
 ];
 
 /** Whether the event's external id must travel in the body (collection upsert), never in the path. */
