@@ -77,7 +77,8 @@ function serve<Op extends StoreOperation>(handlers: StoreHandlers, request: Stor
   return handler(request);
 }
 
-async function answer(handlers: StoreHandlers, call: ThreadCall): Promise<void> {
+/** Serves one call, then queues its reply: the answer, or the error as the main thread rebuilds it. */
+async function serveAndReply(handlers: StoreHandlers, call: ThreadCall): Promise<void> {
   const { id } = call;
   try {
     reply({ kind: 'result', id, value: await serve(handlers, call) });
@@ -97,7 +98,7 @@ function start(): void {
   }
   store.delivery.onEnqueued(() => reply({ kind: 'enqueued' }));
   const handlers = handlersOf(store);
-  port.on('message', (calls: ThreadCall[]) => calls.forEach((call) => void answer(handlers, call)));
+  port.on('message', (calls: ThreadCall[]) => calls.forEach((call) => void serveAndReply(handlers, call)));
   reply({ kind: 'ready' });
 }
 
