@@ -85,6 +85,29 @@ describe('Zendesk', () => {
     expect(done.attempts).toBe(2);
   });
 
+  it('409 DatabaseConflict ("Database collision") is retried with backoff, the history saying so, then delivered', async () => {
+    zd.inject({ status: 409, body: { error: 'DatabaseConflict', description: 'Database collision' } });
+    const customerId = unique('C');
+    const [done] = await settledAs(t, [await sendContact(t, customerId)], 'delivered');
+    expect(done).toMatchObject({ attempts: 2, lastStatus: 201, lastError: null, created: true });
+    expect(done.attemptHistory).toMatchObject([
+      { status: 409, error: 'CRM answered 409: DatabaseConflict: Database collision' },
+      { status: 201, error: null },
+    ]);
+    expect(zd.users.get(customerId)).toMatchObject({ external_id: customerId });
+  });
+
+  it('a ticket write answered 409 is retried: lookup and write again', async () => {
+    const ticketId = unique('T');
+    // The lookup is answered by the fake, the first write by the injected conflict.
+    const first = await sendTicket(t, ticketId, 'high');
+    zd.inject({ status: 409, body: { error: 'DatabaseConflict', description: 'Database collision' } });
+    const [done] = await settledAs(t, [first], 'delivered');
+    expect(done.attempts).toBeGreaterThanOrEqual(2);
+    expect(done.attemptHistory.map((a) => a.status)).toContain(409);
+    expect(zd.ticketsWith(ticketId)).toHaveLength(1);
+  });
+
   it('sends the API token as Basic credentials', () => {
     const expected = `Basic ${Buffer.from(`${USER}:${API_TOKEN}`).toString('base64')}`;
     expect(zd.apiRequests().every((r) => r.headers.authorization === expected)).toBe(true);

@@ -211,6 +211,8 @@ describeEachDriver('delivery outcomes (%s driver)', (driver: Driver) => {
 
       const event = await settled(t, eventId);
       expect(event).toMatchObject({ state: 'delivered', attempts: 1, lastStatus: 409, lastError: null });
+      // The history agrees with the verdict: a delivered 409 names no error.
+      expect(await t.app.get(OperatorEvents).attemptsOf(eventId)).toMatchObject([{ status: 409, error: null }]);
       await sleep(quietMs);
       expect(requestsFor(sandbox, id).map((r) => r.status)).toEqual([409]);
     });

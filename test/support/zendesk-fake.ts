@@ -13,6 +13,9 @@
  * - API token authentication as Basic `<email>/token:<api token>`; 401 "Couldn't authenticate you":
  *   https://developer.zendesk.com/api-reference/introduction/security-and-auth/
  * - Rate limits: 429 with Retry-After: https://developer.zendesk.com/api-reference/introduction/rate-limits/
+ * - 409 {"error":"DatabaseConflict","description":"Database collision"} when two writes meet (injected
+ *   by the tests, never answered by itself): https://developer.zendesk.com/api-reference/introduction/requests/
+ *   and github.com/zendesk/zendesk_api_client_php/issues/314
  */
 import { IncomingMessage } from 'node:http';
 import { FakeCrm, Reply } from './fake-crm';

@@ -38,9 +38,13 @@ class BreakerFailure extends Error {
 const MAX_ANSWER_BYTES = 1024 * 1024;
 const EXCERPT = 300;
 const excerpt = (text: string) => text.replace(/\s+/g, ' ').slice(0, EXCERPT);
-/** The history's reading of an answer: none for a delivered one (2xx, 409), else status and excerpt. */
+/**
+ * The history's first reading of an answer: none for a 2xx, else status and excerpt. The connector's
+ * verdict has the last word on the request that decided it (DeliveryVerdicts: a 2xx it could not
+ * use says why, a 409 the generic connector delivers says nothing).
+ */
 const answerError = (status: number, text: string) =>
-  (status >= 200 && status < 300) || status === 409 ? null : `CRM answered ${status}: ${excerpt(text)}`;
+  status >= 200 && status < 300 ? null : `CRM answered ${status}: ${excerpt(text)}`;
 
 /**
  * The CRM API client. One call reads top to bottom: a bearer token, then the HTTP exchange inside

@@ -43,8 +43,9 @@ export class DeliveryVerdicts {
   async apply(event: ClaimedEvent, { verdict, attempts: used, requests }: EventVerdict): Promise<void> {
     const attempts = event.attempts + used;
     if (verdict.action === 'release') return this.store.release(event.eventId, Date.now());
+    const history = agreeing(requests, verdict.attempt.error);
     if (verdict.action === 'delivered') {
-      await this.store.markDelivered(event.eventId, attempts, verdict.attempt, requests);
+      await this.store.markDelivered(event.eventId, attempts, verdict.attempt, history);
       const created = verdict.attempt.created ?? null;
       this.telemetry.emit('eventDelivered', {
         objectType: event.upsert.objectType,
@@ -54,7 +55,6 @@ export class DeliveryVerdicts {
       this.logger.log({ ...ids(event), attempts, status: verdict.attempt.status, msg: 'event delivered' });
       return;
     }
-    const history = explained(requests, verdict.attempt.error);
     if (verdict.action === 'dead' || attempts >= this.config.maxAttempts) {
       await this.store.markDead(event.eventId, attempts, verdict.attempt, history);
       this.telemetry.emit('eventDeadLettered', { objectType: event.upsert.objectType });
@@ -78,12 +78,15 @@ export class DeliveryVerdicts {
 }
 
 /**
- * A failed attempt's history, its last request saying why when the answer alone did not (a 2xx
- * the connector could not use, a result the batch answer lacked): history and verdict agree.
+ * An attempt's history agreeing with its verdict: the answer that decided it (the last request)
+ * reads as the connector judged it. A delivered event's names no error (a 409 the generic
+ * connector delivers); a failed one's names the verdict's (a 409 Zendesk asks to retry, a 2xx the
+ * connector could not use, a result the batch answer lacked). Requests without an answer
+ * (network, timeout, token) keep their own reading.
  */
-function explained(requests: AttemptRecord[], error: string | null): AttemptRecord[] {
+function agreeing(requests: AttemptRecord[], error: string | null): AttemptRecord[] {
   const last = requests.at(-1);
-  if (!last || last.error !== null || error === null) return requests;
+  if (!last || last.status === null || last.error === error) return requests;
   return [...requests.slice(0, -1), { ...last, error }];
 }
 

@@ -49,7 +49,13 @@ export function both(lookup: CrmResult, write: CrmResult, judge: (answer: CrmAns
   };
 }
 
-/** 200/201 delivered (201: created); 400/404/422 dead with Zendesk's error, description and details; 429 after Retry-After. */
+/**
+ * 200/201 delivered (201: created); 409 (`DatabaseConflict`, "Database collision": two writes met,
+ * transient) retried with backoff, not a breaker failure; 400/404/422 dead with Zendesk's error,
+ * description and details; 429 and 503 after Retry-After.
+ * https://developer.zendesk.com/api-reference/introduction/requests/ (response format),
+ * https://developer.zendesk.com/api-reference/introduction/rate-limits/
+ */
 export function judgeZendeskAnswer(answer: CrmAnswer, resource: 'user' | 'ticket'): Verdict {
   const { status } = answer;
   if (status === 200 || status === 201) {
@@ -60,5 +66,6 @@ export function judgeZendeskAnswer(answer: CrmAnswer, resource: 'user' | 'ticket
     });
   }
   const error = `CRM answered ${status}: ${errorOf(answer)}`;
+  if (status === 409) return retryVerdict(status, error);
   return refusedVerdict(answer, error);
 }
