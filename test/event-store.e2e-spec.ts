@@ -495,6 +495,33 @@ describeEachDriver('EventStore behaviour (%s driver)', (driver: Driver) => {
       expect((await store.operators.listDead(10)).items).toEqual([]);
       expect(await store.operators.countByState()).toMatchObject({ queued: 1, dead: 0 });
     });
+
+    it('deleteDead forgets the id and the body: the same id or the same bytes are a new event again', async () => {
+      await store.intake.enqueue({ ...dueEvent({ eventId: 'gone', externalId: 'G' }), bodyHash: 'h-gone' });
+      const [claimed] = await claimWithin(store.delivery, 1);
+      expect(claimed.eventId).toBe('gone');
+      await store.delivery.markDead('gone', 1, { status: 400, error: 'refused' });
+      // While it is a dead letter, its id and its bytes name it.
+      expect(await store.intake.enqueue({ ...dueEvent({ eventId: 'other' }), bodyHash: 'h-gone' })).toEqual({
+        outcome: 'duplicate',
+        eventId: 'gone',
+      });
+      expect(await store.operators.deleteDead('gone')).toBe(true);
+      // No duplicate answer may name it now: the same bytes under another id, then its own id, are new.
+      expect(
+        await store.intake.enqueue({ ...dueEvent({ eventId: 'resent', externalId: 'G' }), bodyHash: 'h-gone' }),
+      ).toEqual({
+        outcome: 'accepted',
+        eventId: 'resent',
+      });
+      expect(
+        await store.intake.enqueue({ ...dueEvent({ eventId: 'gone', externalId: 'G2' }), bodyHash: 'h-new' }),
+      ).toEqual({
+        outcome: 'accepted',
+        eventId: 'gone',
+      });
+      expect((await store.operators.get('gone'))?.state).toBe('queued');
+    });
   });
 
   it('countByState counts every state', async () => {

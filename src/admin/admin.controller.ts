@@ -74,7 +74,11 @@ export class AdminController {
 
   @Delete('dead-letters/:eventId')
   @HttpCode(204)
-  @ApiDocs((api) => adminRouteDocs(api, 'Delete one dead letter', [{ status: 204, description: 'Deleted' }]))
+  @ApiDocs((api) =>
+    adminRouteDocs(api, 'Delete one dead letter', [
+      { status: 204, description: 'Deleted, its id and body forgotten: the same id or bytes are a new event again' },
+    ]),
+  )
   async remove(@Param('eventId') eventId: string): Promise<void> {
     if (!(await this.store.deleteDead(eventId))) throw new NotFoundError('Dead letter');
   }

@@ -10,7 +10,8 @@
  *                (same score: members sort by arrival seq)
  *   last:<rk>    newest event time delivered for the record (stale detection); no expiry while
  *                events of the record are queued, else PX = DEDUP_TTL from the last outcome
- *   body:<hash>  the event first accepted with this raw body, PX = DEDUP_TTL (replays)
+ *   body:<hash>  the event first accepted with this raw body, PX = DEDUP_TTL (replays); the
+ *                event's hash keeps the hash as `bodyHash`, so deleting a dead letter forgets it
  *   lock:<rk>    the claim on the record, PX lease, value = claim token
  *   att:<id>     list of the event's CRM requests (JSON each), oldest first; dropped with the event
  *   queued (set), dead (zset by seq), seq, count:delivered, count:stale, health
@@ -64,7 +65,7 @@ forget(p, id)
 redis.call('HSET', ev, 'payload', ARGV[4], 'intent', ARGV[5], 'objectType', ARGV[6],
   'externalId', ARGV[7], 'eventTime', ARGV[8], 'receivedAt', ARGV[9], 'requestId', ARGV[10],
   'conversationId', ARGV[11], 'seq', seq, 'member', member, 'state', 'queued', 'attempts', 0,
-  'replays', 0, 'nextAttemptAt', ARGV[9])
+  'replays', 0, 'nextAttemptAt', ARGV[9], 'bodyHash', body)
 local r = rk(ARGV[6], ARGV[7])
 redis.call('ZADD', p .. ':rec:' .. r, ARGV[8], member)
 redis.call('PERSIST', p .. ':last:' .. r)
@@ -185,12 +186,18 @@ redis.call('PERSIST', p .. ':last:' .. r)
 return 1
 `;
 
+/** A dead letter deleted with its id and body markers: the same id or bytes are a new event again. */
 export const DELETE_DEAD = `
 ${INDEX}
-local ev = ARGV[1] .. ':ev:' .. ARGV[2]
-if redis.call('HGET', ev, 'state') ~= 'dead' then return 0 end
-forget(ARGV[1], ARGV[2])
-redis.call('ZREM', ARGV[1] .. ':dead', ARGV[2])
+local p, id = ARGV[1], ARGV[2]
+local h = redis.call('HMGET', p .. ':ev:' .. id, 'state', 'bodyHash')
+if h[1] ~= 'dead' then return 0 end
+forget(p, id)
+redis.call('ZREM', p .. ':dead', id)
+redis.call('DEL', p .. ':dedup:' .. id)
+if h[2] and h[2] ~= '' and redis.call('GET', p .. ':body:' .. h[2]) == id then
+  redis.call('DEL', p .. ':body:' .. h[2])
+end
 return 1
 `;
 

@@ -61,8 +61,16 @@ export class SqliteOperatorEvents implements OperatorEvents {
     return replayed;
   }
 
+  /**
+   * Its id and its body are forgotten with it (the same id or bytes are a new event again): a
+   * duplicate answer must name an event that exists.
+   */
   async deleteDead(eventId: string): Promise<boolean> {
-    return this.statements.deleteDead.run(eventId).changes === 1;
+    return this.db.transaction(() => {
+      if (this.statements.deleteDead.run(eventId).changes !== 1) return false;
+      this.statements.forgetBodies.run(eventId);
+      return true;
+    })();
   }
 
   async countByState(): Promise<Record<EventState, number>> {

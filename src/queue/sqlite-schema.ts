@@ -43,6 +43,7 @@ CREATE TABLE IF NOT EXISTS bodies (
   event_id        TEXT    NOT NULL,
   dedup_until     INTEGER NOT NULL
 );
+CREATE INDEX IF NOT EXISTS bodies_event ON bodies (event_id);
 CREATE TABLE IF NOT EXISTS health (id INTEGER PRIMARY KEY, checked_at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS attempts (
   event_id    TEXT    NOT NULL,

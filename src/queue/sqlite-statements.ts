@@ -173,6 +173,7 @@ export const operatorStatements = (db: Database) => ({
        next_attempt_at = @now, failed_at = NULL WHERE ${DEAD_MATCH}`,
   ),
   deleteDead: db.prepare<[eventId: string]>(`DELETE FROM events WHERE event_id = ? AND state = 'dead'`),
+  forgetBodies: db.prepare<[eventId: string]>(`DELETE FROM bodies WHERE event_id = ?`),
   minutes: db.prepare<[from: number], MinuteActivityRow>(
     `SELECT minute, delivered, dead_lettered AS deadLettered FROM minute_activity WHERE minute >= ?`,
   ),
