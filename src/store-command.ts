@@ -1,6 +1,7 @@
 import { Logger, LoggerService } from '@nestjs/common';
 import { loadEnvironment } from './config/load-environment';
 import { QueueConfig, queueSettings } from './config/queue.config';
+import { RedisConfig, redisSettings } from './config/redis.config';
 import { CONNECTORS } from './crm/connector-registry';
 
 /**
@@ -18,7 +19,7 @@ export const commandLogger: LoggerService = {
 export function runStoreCommand(
   name: string,
   entry: string,
-  action: (config: QueueConfig, file: string) => Promise<string> | string,
+  action: (config: QueueConfig, file: string, redis: RedisConfig) => Promise<string> | string,
 ): void {
   const file = process.argv[2];
   if (!file) {
@@ -28,7 +29,10 @@ export function runStoreCommand(
   }
   Logger.overrideLogger(commandLogger);
   Promise.resolve()
-    .then(() => action(queueSettings(loadEnvironment(CONNECTORS)), file))
+    .then(() => {
+      const env = loadEnvironment(CONNECTORS);
+      return action(queueSettings(env), file, redisSettings(env));
+    })
     .then(
       (outcome) => console.log(outcome),
       (error: Error) => {

@@ -29,7 +29,7 @@ const TABLE: ModuleTable = {
       exposes: '*',
     },
     telemetry: {
-      owns: 'the typed signals Webhook and Crm emit and Metrics observes',
+      owns: 'the typed signals Webhook, Crm and Queue emit and Metrics observes',
       uses: [],
       exposes: '*',
     },
@@ -45,7 +45,7 @@ const TABLE: ModuleTable = {
     },
     queue: {
       owns: 'the durable event store: SQLite and Redis drivers behind one port per caller',
-      uses: [],
+      uses: ['telemetry'],
       exposes: [
         'queue.module',
         'event-intake',
@@ -160,7 +160,7 @@ describe('the import rules catch what they must', () => {
     [
       'Queue → Crm',
       file('queue/x.ts', "import { CrmModule } from '../crm/crm.module';"),
-      'queue may import config, shared, not crm',
+      'queue may import telemetry, config, shared, not crm',
     ],
     [
       'Queue → Webhook',

@@ -3,9 +3,9 @@ import {
   Environment,
   openApiEnabled,
   pendingBytesPerClient,
-  splitList,
   validateEnvironment as validateWith,
 } from '../src/config/environment';
+import { splitList } from '../src/config/env-transforms';
 import { CONNECTORS } from '../src/crm/connector-registry';
 
 /** The environment as bootstrap validates it: with the rules of every registered connector. */

@@ -10,7 +10,8 @@ import { RedisEventStore } from '../src/queue/redis-event-store';
 import { SqliteEventStore } from '../src/queue/sqlite-event-store';
 import { DeadLetterFilter, EventSearch } from '../src/queue/stored-event';
 import { claimWithin, dueEvent, eventIds, newEvent, NewEventOptions } from '../src/queue/stored-event.fixture';
-import { cleanRedis, Driver, describeEachDriver, redisUrl } from './support/drivers';
+import { Telemetry } from '../src/telemetry/telemetry';
+import { cleanRedis, Driver, describeEachDriver, testRedisConfig } from './support/drivers';
 import { sleep } from './support/wait-for';
 
 /**
@@ -45,8 +46,6 @@ describeEachDriver('EventStore behaviour (%s driver)', (driver: Driver) => {
       driver,
       dataDir: join(root, `data-${++seq}`),
       sqliteSynchronous: 'full',
-      redisUrl: redisUrl(),
-      redisKeyPrefix: `ccs-test-${randomUUID().slice(0, 8)}`,
       leaseMs: 2000,
       dedupTtlSeconds: 86400,
       ...overrides,
@@ -61,8 +60,9 @@ describeEachDriver('EventStore behaviour (%s driver)', (driver: Driver) => {
       open.push({ close: () => sqlite.close() });
       return sqlite;
     }
-    const redis = new RedisEventStore(config);
-    open.push({ close: () => redis.onApplicationShutdown(), prefix: config.redisKeyPrefix });
+    const prefix = `ccs-test-${randomUUID().slice(0, 8)}`;
+    const redis = new RedisEventStore(config, testRedisConfig(prefix), new Telemetry());
+    open.push({ close: () => redis.onApplicationShutdown(), prefix });
     await redis.onModuleInit();
     return redis;
   }

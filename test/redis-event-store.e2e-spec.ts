@@ -4,7 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { QueueConfig } from '../src/config/queue.config';
 import { RedisEventStore } from '../src/queue/redis-event-store';
 import { claimWithin, dueEvent, eventIds } from '../src/queue/stored-event.fixture';
-import { cleanRedis, redisRuns, redisUrl } from './support/drivers';
+import { Telemetry } from '../src/telemetry/telemetry';
+import { cleanRedis, redisRuns, redisUrl, testRedisConfig } from './support/drivers';
 import { sleep } from './support/wait-for';
 
 /**
@@ -23,16 +24,12 @@ describeRedis('RedisEventStore (several instances on one Redis)', () => {
 
   /** One more instance on this test's prefix. */
   async function instance(overrides: Partial<QueueConfig> = {}): Promise<RedisEventStore> {
-    const store = new RedisEventStore({
-      driver: 'redis',
-      dataDir: '/nonexistent',
-      sqliteSynchronous: 'full',
-      redisUrl: redisUrl(),
-      redisKeyPrefix: prefix,
-      leaseMs: 2000,
-      dedupTtlSeconds: 86400,
-      ...overrides,
-    });
+    const config = { driver: 'redis', dataDir: '/nonexistent', sqliteSynchronous: 'full', leaseMs: 2000 } as const;
+    const store = new RedisEventStore(
+      { ...config, dedupTtlSeconds: 86400, ...overrides },
+      testRedisConfig(prefix),
+      new Telemetry(),
+    );
     open.add(store);
     await store.onModuleInit();
     return store;

@@ -8,7 +8,8 @@ import { SqliteEventStore } from '../src/queue/sqlite-event-store';
 import { NewEvent } from '../src/queue/stored-event';
 import { newEvent } from '../src/queue/stored-event.fixture';
 import { settledAs, startConnectorApp, view } from './support/connector-app';
-import { cleanRedis, describeEachDriver, driverEnv, Driver, redisUrl } from './support/drivers';
+import { Telemetry } from '../src/telemetry/telemetry';
+import { cleanRedis, describeEachDriver, driverEnv, Driver, testRedisConfig } from './support/drivers';
 import { SalesforceFake } from './support/salesforce-fake';
 import { unique } from './support/webhook-cases';
 
@@ -47,12 +48,10 @@ async function storeBeforeStart(driver: Driver, env: Record<string, string>, eve
     driver,
     dataDir: env.DATA_DIR,
     sqliteSynchronous: 'full',
-    redisUrl: redisUrl(),
-    redisKeyPrefix: env.REDIS_KEY_PREFIX ?? 'unused',
     leaseMs: 30_000,
     dedupTtlSeconds: 86_400,
   };
-  const store = await openStore(driver, config);
+  const store = await openStore(driver, config, env.REDIS_KEY_PREFIX ?? 'unused');
   try {
     for (const event of events) expect((await store.intake.enqueue(event)).outcome).toBe('accepted');
   } finally {
@@ -61,12 +60,12 @@ async function storeBeforeStart(driver: Driver, env: Record<string, string>, eve
 }
 
 /** The real store of `driver` on `config`: its intake port and how to close it. */
-async function openStore(driver: Driver, config: QueueConfig) {
+async function openStore(driver: Driver, config: QueueConfig, prefix: string) {
   if (driver === 'sqlite') {
     const sqlite = new SqliteEventStore(config, new Logger(SqliteEventStore.name));
     return { intake: sqlite.intake, close: () => sqlite.close() };
   }
-  const redis = new RedisEventStore(config);
+  const redis = new RedisEventStore(config, testRedisConfig(prefix), new Telemetry());
   await redis.onModuleInit();
   return { intake: redis.intake, close: () => redis.onApplicationShutdown() };
 }

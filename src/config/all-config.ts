@@ -3,6 +3,7 @@ import { CrmConfig } from './crm.config';
 import { MappingConfig } from './mapping.config';
 import { MetricsConfig } from './metrics.config';
 import { QueueConfig } from './queue.config';
+import { RedisConfig } from './redis.config';
 import { WebhookConfig } from './webhook.config';
 
 /** The shape behind `ConfigService<AllConfig, true>`. */
@@ -10,6 +11,7 @@ export interface AllConfig {
   app: AppConfig;
   webhook: WebhookConfig;
   queue: QueueConfig;
+  redis: RedisConfig;
   mapping: MappingConfig;
   crm: CrmConfig;
   metrics: MetricsConfig;

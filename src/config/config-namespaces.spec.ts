@@ -7,6 +7,7 @@ import { validateEnvironment, withCrm } from './environment';
 import { mappingConfig } from './mapping.config';
 import { metricsConfig } from './metrics.config';
 import { queueConfig } from './queue.config';
+import { redisConfig } from './redis.config';
 import { webhookConfig } from './webhook.config';
 
 /** A stand-in for the Crm module's registry: one connector asking nothing of the environment. */
@@ -27,7 +28,15 @@ describe('config namespaces', () => {
   it('are read from the validated environment only, writing nothing (no development secret either)', () => {
     const dataDir = join(root, 'data');
     const env = withCrm(validateEnvironment({ DATA_DIR: dataDir, WEBHOOK_AUTH_MODES: 'hmac' }, CONNECTORS), crm);
-    for (const namespace of [appConfig, webhookConfig, queueConfig, mappingConfig, crmConfig, metricsConfig])
+    for (const namespace of [
+      appConfig,
+      webhookConfig,
+      queueConfig,
+      redisConfig,
+      mappingConfig,
+      crmConfig,
+      metricsConfig,
+    ])
       namespace(env);
     expect(webhookConfig(env).hmacSecrets).toEqual([]);
     expect(existsSync(dataDir)).toBe(false);

@@ -7,6 +7,7 @@ import { EnvironmentWithCrm } from './environment';
 import { mappingConfig } from './mapping.config';
 import { metricsConfig } from './metrics.config';
 import { queueConfig } from './queue.config';
+import { redisConfig } from './redis.config';
 import { webhookConfig } from './webhook.config';
 
 /**
@@ -16,7 +17,7 @@ import { webhookConfig } from './webhook.config';
 @Module({})
 export class AppConfigModule {
   static forRoot(env: EnvironmentWithCrm): DynamicModule {
-    const namespaces = [appConfig, webhookConfig, queueConfig, mappingConfig, crmConfig, metricsConfig];
+    const namespaces = [appConfig, webhookConfig, queueConfig, redisConfig, mappingConfig, crmConfig, metricsConfig];
     return {
       module: AppConfigModule,
       imports: [

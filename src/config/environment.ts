@@ -13,46 +13,18 @@ import {
   validateSync,
   ValidationError,
 } from 'class-validator';
+import { splitList, toBool, toFloat, toInt, toLower, toTrimmed } from './env-transforms';
+import { RedisEnvironment, redisProblems } from './redis-environment';
 
 /** The spellings WEBHOOK_AUTH_MODES accepts; the webhook module has a verifier for each. */
 const AUTH_MODES = ['hmac', 'basic', 'apikey', 'standard'];
 
-/** Empty variables count as unset, as most deployment tools cannot "unset" a variable. */
-const blankToUndefined = (value: unknown) => (value === '' ? undefined : value);
-const toInt = ({ value }: { value: unknown }) => {
-  const v = blankToUndefined(value);
-  return typeof v === 'string' && /^-?\d+$/.test(v.trim()) ? Number(v) : v;
-};
-const toFloat = ({ value }: { value: unknown }) => {
-  const v = blankToUndefined(value);
-  return typeof v === 'string' && v.trim() !== '' && !Number.isNaN(Number(v)) ? Number(v) : v;
-};
-const toBool = ({ value }: { value: unknown }) => {
-  const v = blankToUndefined(value);
-  if (typeof v !== 'string') return v;
-  const lower = v.trim().toLowerCase();
-  if (['true', '1', 'yes'].includes(lower)) return true;
-  if (['false', '0', 'no'].includes(lower)) return false;
-  return v;
-};
-const toTrimmed = ({ value }: { value: unknown }) =>
-  typeof value === 'string' ? blankToUndefined(value.trim()) : value;
-const toLower = ({ value }: { value: unknown }) =>
-  typeof value === 'string' ? blankToUndefined(value.trim().toLowerCase()) : value;
-
-/** Splits a comma-separated variable into its non-empty, trimmed parts. */
-export function splitList(value: string | undefined): string[] {
-  return (value ?? '')
-    .split(',')
-    .map((part) => part.trim())
-    .filter((part) => part !== '');
-}
-
 /**
- * Every environment variable the service reads, with its default. Validated once at startup;
- * the config namespaces (`*.config.ts`) read their slice from a validated instance.
+ * Every environment variable the service reads, with its default (the Redis driver's in
+ * RedisEnvironment). Validated once at startup; the config namespaces (`*.config.ts`) read their
+ * slice from a validated instance.
  */
-export class Environment {
+export class Environment extends RedisEnvironment {
   @IsOptional()
   @Transform(toLower)
   @IsIn(['development', 'production', 'test'])
@@ -165,14 +137,6 @@ export class Environment {
   @Transform(toLower)
   @IsIn(['full', 'normal'])
   SQLITE_SYNCHRONOUS = 'full';
-
-  @Transform(toTrimmed)
-  @IsUrl({ protocols: ['redis', 'rediss'], require_tld: false, require_protocol: true })
-  REDIS_URL = 'redis://127.0.0.1:6379';
-
-  @Transform(toTrimmed)
-  @IsString()
-  REDIS_KEY_PREFIX = 'ccs';
 
   @Transform(toInt)
   @IsInt()
@@ -542,7 +506,11 @@ export function validateEnvironment(
   const own = connectorSettings(raw, connectors, env.CRM_CONNECTOR);
   const problems = [...describe(validateSync(env)), ...own.problems];
   const failed = new Set(problems.map((p) => p.split(':')[0]));
-  const crossField = [...crossFieldProblems(env), ...connectorProblems(env, failed, connectors)];
+  const crossField = [
+    ...crossFieldProblems(env),
+    ...connectorProblems(env, failed, connectors),
+    ...(env.QUEUE_DRIVER === 'redis' ? redisProblems(env, failed, env.WEBHOOK_BODY_TIMEOUT_MS) : []),
+  ];
   problems.push(...crossField.filter((p) => !failed.has(p.split(':')[0])));
   if (problems.length > 0) throw new ConfigValidationError(problems);
   env.connectorSettings = own.settings;

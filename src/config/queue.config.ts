@@ -6,9 +6,7 @@ export interface QueueConfig {
   driver: 'sqlite' | 'redis';
   dataDir: string;
   sqliteSynchronous: 'full' | 'normal';
-  redisUrl: string;
-  redisKeyPrefix: string;
-  /** Redis: how long a claim outlives a dead instance before another one takes the event over. */
+  /** Redis (connection settings: redis.config.ts): how long a claim outlives a dead instance before another one takes the event over. */
   leaseMs: number;
   dedupTtlSeconds: number;
 }
@@ -19,8 +17,6 @@ export function queueSettings(env: Environment): QueueConfig {
     driver: env.QUEUE_DRIVER as QueueConfig['driver'],
     dataDir: resolve(env.DATA_DIR),
     sqliteSynchronous: env.SQLITE_SYNCHRONOUS as QueueConfig['sqliteSynchronous'],
-    redisUrl: env.REDIS_URL,
-    redisKeyPrefix: env.REDIS_KEY_PREFIX,
     leaseMs: env.QUEUE_LEASE_MS,
     dedupTtlSeconds: env.DEDUP_TTL_SECONDS,
   };

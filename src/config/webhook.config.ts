@@ -1,5 +1,6 @@
 import { configNamespace } from './config-namespace';
-import { pendingBytesPerClient, splitList } from './environment';
+import { splitList } from './env-transforms';
+import { pendingBytesPerClient } from './environment';
 
 export interface WebhookConfig {
   /** Each one of the spellings validation allows, once. */

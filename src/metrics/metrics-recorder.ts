@@ -3,7 +3,7 @@ import { Telemetry } from '../telemetry/telemetry';
 import { LatencyService } from './latency.service';
 import { RecordedSeries } from './prometheus-metrics';
 
-/** Turns the telemetry signals of Webhook and Crm into Prometheus series and SLA samples. */
+/** Turns the telemetry signals of Webhook, Crm and Queue into Prometheus series and SLA samples. */
 @Injectable()
 export class MetricsRecorder implements OnModuleInit {
   constructor(
@@ -32,5 +32,6 @@ export class MetricsRecorder implements OnModuleInit {
     });
     this.telemetry.on('eventDeadLettered', ({ objectType }) => series.deadLetters.inc({ object: objectType }));
     this.telemetry.on('tokenRequested', ({ result }) => series.tokenRequests.inc({ outcome: result }));
+    this.telemetry.on('storeResetNoticed', () => series.storeResets.inc());
   }
 }

@@ -9,6 +9,7 @@ import { HealthController } from './health/health.controller';
 import { LifecycleHealthIndicator } from './health/lifecycle.health';
 import { ReadinessCheck } from './health/readiness-check';
 import { StoreHealthIndicator } from './health/store.health';
+import { StoreResets } from './health/store-resets';
 import { LatencyController } from './latency.controller';
 import { LatencyReport } from './latency-report';
 import { InitialSeries } from './initial-series';
@@ -39,6 +40,7 @@ import { ScrapeTimeGauges } from './scrape-time-gauges';
     InitialSeries,
     ScrapeTimeGauges,
     StoreHealthIndicator,
+    StoreResets,
     LifecycleHealthIndicator,
     CrmHealthIndicator,
     ReadinessCheck,

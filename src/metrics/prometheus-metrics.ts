@@ -18,6 +18,7 @@ export const METRIC = {
   ready: 'service_ready',
   deadLetters: 'crm_dead_letters_total',
   upserts: 'crm_upserts_total',
+  storeResets: 'queue_store_resets_total',
 } as const;
 
 /**
@@ -34,6 +35,7 @@ export class RecordedSeries {
   readonly tokenRequests: Counter<'outcome'>;
   readonly deadLetters: Counter<'object'>;
   readonly upserts: Counter<'object' | 'result'>;
+  readonly storeResets: Counter;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -86,6 +88,11 @@ export class RecordedSeries {
       name: METRIC.upserts,
       help: 'Upserts the CRM confirmed, by object type and result (created, updated, unknown)',
       labelNames: ['object', 'result'],
+      registers,
+    });
+    this.storeResets = new Counter({
+      name: METRIC.storeResets,
+      help: "Times this instance found Redis had lost the event store's keys (restart without persistence, flush)",
       registers,
     });
   }

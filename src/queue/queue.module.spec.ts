@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { QueueConfig, queueConfig } from '../config/queue.config';
+import { redisConfig } from '../config/redis.config';
 import { DeliveryQueue } from './delivery-queue';
 import { EventIntake } from './event-intake';
 import { OperatorEvents } from './operator-events';
@@ -31,13 +32,18 @@ describe('QueueModule', () => {
       driver: 'sqlite',
       dataDir,
       sqliteSynchronous: 'normal',
-      redisUrl: 'redis://127.0.0.1:6379',
-      redisKeyPrefix: 'ccs',
       leaseMs: 30_000,
       dedupTtlSeconds: 60,
     };
     @Global()
-    @Module({ providers: [{ provide: queueConfig.KEY, useValue: config }], exports: [queueConfig.KEY] })
+    @Module({
+      providers: [
+        { provide: queueConfig.KEY, useValue: config },
+        // Read only when QUEUE_DRIVER=redis.
+        { provide: redisConfig.KEY, useValue: {} },
+      ],
+      exports: [queueConfig.KEY, redisConfig.KEY],
+    })
     class QueueConfigModule {}
     return QueueConfigModule;
   }

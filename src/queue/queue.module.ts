@@ -1,6 +1,9 @@
 import { Module } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { queueConfig } from '../config/queue.config';
+import { redisConfig } from '../config/redis.config';
+import { Telemetry } from '../telemetry/telemetry';
+import { TelemetryModule } from '../telemetry/telemetry.module';
 import { DeliveryQueue } from './delivery-queue';
 import { EventIntake } from './event-intake';
 import { EventStoreDriver } from './event-store-driver';
@@ -27,16 +30,21 @@ const PORTS = [
  * Nest starts and shuts down.
  */
 @Module({
+  imports: [TelemetryModule],
   providers: [
     QueueErrorAnswers,
     {
       provide: STORE_DRIVER,
-      inject: [queueConfig.KEY],
+      inject: [queueConfig.KEY, redisConfig.KEY, Telemetry],
       // The Redis driver's packages (bullmq, ioredis) load only when chosen.
-      useFactory: async (config: ConfigType<typeof queueConfig>): Promise<EventStoreDriver> => {
+      useFactory: async (
+        config: ConfigType<typeof queueConfig>,
+        redis: ConfigType<typeof redisConfig>,
+        telemetry: Telemetry,
+      ): Promise<EventStoreDriver> => {
         if (config.driver !== 'redis') return ThreadedSqliteStore.start(config);
         const { RedisEventStore } = await import('./redis-event-store');
-        return new RedisEventStore(config);
+        return new RedisEventStore(config, redis, telemetry);
       },
     },
     ...PORTS.map(([port, part]) => ({

@@ -1,13 +1,13 @@
 import { Logger } from '@nestjs/common';
 import { Queue, Worker } from 'bullmq';
-import IORedis, { Redis } from 'ioredis';
 import { createHash } from 'node:crypto';
 import { QueueConfig } from '../config/queue.config';
+import { RedisConfig } from '../config/redis.config';
+import { COMMAND_TIMEOUT_MS, RedisClient, RedisClients, withTimeout } from './redis-clients';
 import { STORE_SCRIPTS, StoreScript } from './redis-scripts';
+import { ReplicaAcks } from './replica-acks';
 
 const STARTUP_TIMEOUT_MS = 10_000;
-/** A webhook waits at most this long for Redis before it is answered 503. */
-const COMMAND_TIMEOUT_MS = 2000;
 const QUEUE_NAME = 'deliveries';
 
 /** BullMQ's job of an event: one per event id, whatever adds it (enqueue or replay). */
@@ -17,31 +17,50 @@ const jobIdOf = (eventId: string) => createHash('sha256').update(eventId).digest
 type ScriptArgument = string | number;
 
 /**
- * What the Redis store's parts share: the connections, BullMQ's queue (one job per queued event)
- * and worker (hands each job to one instance at a time), the store scripts, and the log.
+ * What the Redis store's parts share: the connections (RedisClients makes them: one server,
+ * Sentinel or Cluster), BullMQ's queue (one job per queued event) and worker (hands each job to
+ * one instance at a time), the store scripts, the replicas' acknowledgement, and the log.
  */
 export class RedisConnections {
   readonly logger = new Logger('RedisEventStore');
-  /** The store's keys are under this prefix (see redis-scripts.ts). */
+  /** The store's keys are under this prefix (see redis-scripts.ts); hash-tagged on Cluster. */
   readonly prefix: string;
   /** The webhook path's connection: fails fast while Redis is away. */
-  readonly redis: Redis;
+  readonly redis: RedisClient;
+  /**
+   * Where the writes that replicas must confirm go (enqueues, delivered and dead outcomes): a
+   * connection of their own when REDIS_MIN_REPLICAS_ACK > 0, as WAIT holds its connection while it
+   * waits; else the webhook path's.
+   */
+  readonly acked: RedisClient;
+  readonly replicas: ReplicaAcks;
+  readonly clients: RedisClients;
   readonly queue: Queue;
   readonly worker: Worker;
   /** The connections handed to BullMQ: it treats them as shared and never closes them itself. */
-  private readonly bullConnections: Redis[];
+  private readonly bullConnections: RedisClient[];
   private lastConnectionError = 0;
+  private lastConnectionErrorText = '';
 
-  constructor(readonly config: QueueConfig) {
+  constructor(
+    readonly config: QueueConfig,
+    readonly redisConfig: RedisConfig,
+  ) {
     // Webhook-path connections fail fast while Redis is away (the sender gets a 503 and retries);
     // only the worker's blocking connection waits for Redis to come back.
-    const failFast = { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: COMMAND_TIMEOUT_MS };
-    this.redis = new IORedis(config.redisUrl, failFast);
-    this.prefix = `${config.redisKeyPrefix}:store`;
-    const bull = { prefix: `${config.redisKeyPrefix}:bull` };
+    this.clients = new RedisClients(redisConfig);
+    this.redis = this.clients.connect('fail-fast', 'commands');
+    const { minReplicasAck, replicaAckTimeoutMs } = redisConfig;
+    this.acked =
+      minReplicasAck > 0
+        ? this.clients.connect('fail-fast', 'acked-writes', COMMAND_TIMEOUT_MS + replicaAckTimeoutMs)
+        : this.redis;
+    this.prefix = `${redisConfig.keyPrefix}:store`;
+    this.replicas = new ReplicaAcks(this.acked, minReplicasAck, replicaAckTimeoutMs, this.prefix);
+    const bull = { prefix: `${redisConfig.keyPrefix}:bull` };
     this.bullConnections = [
-      new IORedis(config.redisUrl, failFast),
-      new IORedis(config.redisUrl, { maxRetriesPerRequest: null, enableOfflineQueue: true }),
+      this.clients.connect('fail-fast', 'bullmq-queue'),
+      this.clients.connect('patient', 'bullmq-worker'),
     ];
     this.queue = new Queue(QUEUE_NAME, {
       ...bull,
@@ -61,24 +80,50 @@ export class RedisConnections {
       autorun: false,
     });
     const onError = (error: Error) => this.connectionError(error);
-    for (const client of this.clients()) client.on('error', onError);
+    for (const client of this.connections()) client.on('error', onError);
     this.queue.on('error', onError);
     this.worker.on('error', onError);
-    for (const [name, lua] of Object.entries(STORE_SCRIPTS)) this.redis.defineCommand(name, { numberOfKeys: 0, lua });
+    // One key, the store's prefix (hash-tagged on Cluster), routes each script to the master of
+    // the service's slot; the scripts build the other keys from it (ARGV[1]), all in that slot.
+    for (const client of new Set([this.redis, this.acked])) {
+      for (const [name, lua] of Object.entries(STORE_SCRIPTS)) client.defineCommand(name, { numberOfKeys: 1, lua });
+    }
   }
 
-  /** Runs a store script (redis-scripts.ts) under this store's prefix. */
+  /** Runs a store script (redis-scripts.ts) under this store's prefix, on the webhook path's connection. */
   runScript(script: StoreScript, ...args: ScriptArgument[]): Promise<unknown> {
-    // defineCommand (constructor) added each script as a method of the connection at run time.
-    const command = (this.redis as unknown as Record<StoreScript, (...a: ScriptArgument[]) => Promise<unknown>>)[
-      script
-    ];
-    return command.call(this.redis, this.prefix, ...args);
+    return this.runOn(this.redis, script, args);
   }
 
-  /** Adds the event's delivery job (a no-op when it is there already). */
-  async addJob(eventId: string): Promise<void> {
-    await this.queue.add('deliver', { eventId }, { jobId: jobIdOf(eventId) });
+  /** Runs a store script on the acked connection: confirm it with `confirm()` right after. */
+  runAcked(script: StoreScript, ...args: ScriptArgument[]): Promise<unknown> {
+    return this.runOn(this.acked, script, args);
+  }
+
+  private runOn(client: RedisClient, script: StoreScript, args: ScriptArgument[]): Promise<unknown> {
+    // defineCommand (constructor) added each script as a method of the connection at run time.
+    const command = (client as unknown as Record<StoreScript, (...a: ScriptArgument[]) => Promise<unknown>>)[script];
+    return command.call(client, this.prefix, this.prefix, ...args);
+  }
+
+  /**
+   * With REDIS_MIN_REPLICAS_ACK > 0: resolves once the replicas hold what the acked connection
+   * wrote last (`wrote`: that write changed something); without, at once. Call it right after the
+   * write's answer. A write that changed nothing (a duplicate, an outcome already recorded) is
+   * confirmed with a marker written now: the replicas then hold everything the master had.
+   */
+  async confirm(wrote: boolean): Promise<void> {
+    if (!this.replicas.enabled) return;
+    if (wrote) return this.replicas.confirm(this.replicas.mark());
+    await this.acked.set(`${this.prefix}:ack-mark`, String(Date.now()));
+    return this.replicas.confirm(this.replicas.mark());
+  }
+
+  /** Adds the event's delivery job (a no-op when it is there already); returns the job's key. */
+  async addJob(eventId: string): Promise<string> {
+    const jobId = jobIdOf(eventId);
+    await this.queue.add('deliver', { eventId }, { jobId });
+    return this.queue.toKey(jobId);
   }
 
   /**
@@ -89,65 +134,40 @@ export class RedisConnections {
    * the persistence check) uses them.
    */
   async connect(): Promise<void> {
-    const connected = Promise.all([this.worker.waitUntilReady(), ...this.clients().map(whenReady)]);
-    const url = redactUrl(this.config.redisUrl);
-    await withTimeout(
-      connected,
-      STARTUP_TIMEOUT_MS,
-      () => new Error(`Redis at ${url} did not answer within ${STARTUP_TIMEOUT_MS} ms`),
-    );
+    const connected = Promise.all([this.worker.waitUntilReady(), ...this.connections().map(whenReady)]);
+    await withTimeout(connected, STARTUP_TIMEOUT_MS, () => {
+      const cause = this.lastConnectionErrorText ? ` (last error: ${this.lastConnectionErrorText})` : '';
+      return new Error(`${this.clients.describe()} did not answer within ${STARTUP_TIMEOUT_MS} ms${cause}`);
+    });
+    await this.replicas.start();
     await this.worker.startStalledCheckTimer();
-    await this.warnWithoutPersistence();
-    this.logger.log(`Event store: Redis at ${url}, keys under ${this.config.redisKeyPrefix}:`);
+    const { keyPrefix, minReplicasAck } = this.redisConfig;
+    const acks = this.replicas.enabled ? `, each event confirmed by ${minReplicasAck} replica(s)` : '';
+    this.logger.log(`Event store: ${this.clients.describe()}, keys under ${keyPrefix}:${acks}`);
   }
 
   async close(): Promise<void> {
     await this.worker.close(true);
     await this.queue.close();
-    await Promise.all(this.clients().map((client) => client.quit()));
+    await this.clients.quitAll();
   }
 
-  private clients(): Redis[] {
-    return [this.redis, ...this.bullConnections];
+  private connections(): RedisClient[] {
+    return [...new Set([this.redis, this.acked, ...this.bullConnections])];
   }
 
   /** Once per 10 s at most: a Redis outage must not flood the log. */
   private connectionError(error: Error): void {
     const now = Date.now();
+    this.lastConnectionErrorText = (error as { code?: string }).code ?? error.message;
     if (now - this.lastConnectionError < 10_000) return;
     this.lastConnectionError = now;
     this.logger.warn(`Redis: ${(error as { code?: string }).code ?? error.message}`);
   }
-
-  private async warnWithoutPersistence(): Promise<void> {
-    try {
-      const [, aof] = (await this.redis.config('GET', 'appendonly')) as string[];
-      const [, save] = (await this.redis.config('GET', 'save')) as string[];
-      if (aof !== 'yes' && !save) {
-        this.logger.warn(
-          'Redis has neither AOF nor snapshots: a Redis restart loses every stored event. ' +
-            'Set appendonly yes (appendfsync always or everysec), see docs/scaling.md',
-        );
-      }
-    } catch {
-      this.logger.log('Redis persistence settings not readable (CONFIG disabled); check them with your provider');
-    }
-  }
 }
 
-function whenReady(client: Redis): Promise<void> {
+function whenReady(client: RedisClient): Promise<void> {
   return client.status === 'ready'
     ? Promise.resolve()
     : new Promise((resolve) => client.once('ready', () => resolve()));
-}
-
-function withTimeout<T>(work: Promise<T>, ms: number, error: () => Error): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(error()), ms)));
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** The URL without its password, for the log. */
-function redactUrl(url: string): string {
-  return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:[redacted]@');
 }

@@ -1,5 +1,6 @@
 import { Job } from 'bullmq';
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DeliveryQueue } from './delivery-queue';
 import { EnqueueSignal } from './enqueue-signal';
 import { RedisConnections } from './redis-connections';
@@ -18,6 +19,8 @@ const LOCKED_RETRY_MS = 250;
 const POLL_MS = 250;
 /** Job fetches in claimDue's first wave. */
 const FIRST_WAVE = 8;
+/** A final outcome not recorded (or not confirmed) yet, or a claim to give back, is tried again this often. */
+const OUTCOME_RETRY_MS = 250;
 
 interface Claim {
   job: Job;
@@ -38,6 +41,8 @@ type ClaimVerdict = [verdict: 'ok' | 'wait' | 'locked' | 'missing' | 'dead' | 'g
  */
 export class RedisDeliveryQueue implements DeliveryQueue {
   private readonly claims = new Map<string, Claim>();
+  /** Set at shutdown: outcomes and give-backs are not tried again any more. */
+  private stopped = false;
 
   constructor(
     private readonly connections: RedisConnections,
@@ -83,7 +88,51 @@ export class RedisDeliveryQueue implements DeliveryQueue {
   private async claimNext(): Promise<ClaimedEvent | null | 'empty'> {
     const token = randomUUID();
     const job = await this.connections.worker.getNextJob(token, { block: false });
-    return job ? this.claim(job, token) : 'empty';
+    if (!job) return 'empty';
+    try {
+      return await this.claim(job, token);
+    } catch (error) {
+      this.giveBack(job, token);
+      throw error;
+    }
+  }
+
+  /**
+   * A job fetched whose claim broke off half-way (Redis went away, a failover): its record lock and
+   * the job are given back once Redis answers again, within the lease, instead of holding the event
+   * until the lease runs out and BullMQ's stalled check moves it back.
+   */
+  private giveBack(job: Job, token: string): void {
+    const eventId = (job.data as { eventId: string }).eventId;
+    const { leaseMs, dedupTtlSeconds } = this.connections.config;
+    const until = Date.now() + leaseMs;
+    void (async () => {
+      while (!this.stopped && Date.now() < until) {
+        try {
+          const now = Date.now();
+          await this.connections.runScript(
+            'finish',
+            eventId,
+            token,
+            'release',
+            0,
+            now,
+            '',
+            '',
+            now,
+            dedupTtlSeconds * 1000,
+            '',
+            '',
+          );
+          await job.moveToDelayed(Date.now(), token);
+          return;
+        } catch (error) {
+          // The job is not ours any more (moved meanwhile, or taken over): nothing left to give back.
+          if (/Missing (lock|key) for job/.test((error as Error).message)) return;
+          await sleep(OUTCOME_RETRY_MS);
+        }
+      }
+    })();
   }
 
   private async claim(job: Job, token: string): Promise<ClaimedEvent | null> {
@@ -140,11 +189,8 @@ export class RedisDeliveryQueue implements DeliveryQueue {
     made: AttemptRecord[] = [],
   ): Promise<void> {
     const claim = this.claims.get(eventId);
-    this.claims.delete(eventId);
-    if (claim) clearInterval(claim.renew);
     const token = claim?.token ?? '';
-    await this.connections.runScript(
-      'finish',
+    const args = [
       eventId,
       token,
       action,
@@ -157,10 +203,48 @@ export class RedisDeliveryQueue implements DeliveryQueue {
       result?.crmRecordId ?? '',
       result?.created === undefined || result?.created === null ? '' : String(result.created),
       ...made.map((attempt) => JSON.stringify(attempt)),
-    );
+    ];
+    try {
+      if (action === 'delivered' || action === 'dead') await this.recordFinal(args);
+      else await this.connections.runScript('finish', ...args);
+    } finally {
+      // Renewed until here: a final outcome tried again during a failover keeps its claim meanwhile.
+      this.claims.delete(eventId);
+      if (claim) clearInterval(claim.renew);
+    }
     if (!claim) return;
-    if (action === 'retry' || action === 'release') await claim.job.moveToDelayed(at, token);
-    else await claim.job.moveToCompleted(null, token, false);
+    if (action === 'retry' || action === 'release') return claim.job.moveToDelayed(at, token);
+    await claim.job.moveToCompleted(null, token, false).catch((error: Error) => {
+      // The job's lock lapsed meanwhile (an outage outlasting the lease): BullMQ's stalled check
+      // moves it back, and its next claim finds the outcome recorded and completes it.
+      if (!/Missing lock for job/.test(error.message)) throw error;
+    });
+  }
+
+  /**
+   * An outcome after which the CRM must not get the event again (delivered, dead): on the acked
+   * connection, confirmed by the replicas when REDIS_MIN_REPLICAS_ACK > 0, and tried again until it
+   * is recorded (a failover, a short outage) for as long as the claim's lease lasts: lost, it would
+   * have the event sent again (same Idempotency-Key, but a second request all the same). Retries,
+   * releases and stale marks are not waited for: lost, the event is only tried again sooner
+   * (retry, release) or found stale again (stale).
+   */
+  private async recordFinal(args: (string | number)[]): Promise<void> {
+    const until = Date.now() + this.connections.config.leaseMs;
+    for (;;) {
+      try {
+        const recorded = await this.connections.runAcked('finish', ...args);
+        return await this.connections.confirm(recorded === 1);
+      } catch (error) {
+        if (this.stopped || Date.now() + OUTCOME_RETRY_MS >= until) throw error;
+        await sleep(OUTCOME_RETRY_MS);
+      }
+    }
+  }
+
+  /** Shutdown: outcomes and give-backs still being tried again stop trying. */
+  stopRetrying(): void {
+    this.stopped = true;
   }
 
   markDelivered(eventId: string, attempts: number, result: AttemptResult, made?: AttemptRecord[]): Promise<void> {

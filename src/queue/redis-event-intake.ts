@@ -1,12 +1,16 @@
 import { EnqueueSignal } from './enqueue-signal';
 import { EventIntake } from './event-intake';
 import { StoreUnavailableError } from './queue-errors';
+import { withTimeout } from './redis-clients';
 import { RedisConnections } from './redis-connections';
 import { WritesInFlight } from './redis-writes-in-flight';
 import { LatestCommit } from './store-health';
 import { EnqueueResult, NewEvent } from './stored-event';
 
-/** The webhook's side of the Redis store: an enqueue resolves once Redis has the event and its job. */
+/**
+ * The webhook's side of the Redis store: an enqueue resolves once Redis has the event and its job
+ * (and, with REDIS_MIN_REPLICAS_ACK > 0, once that many replicas have them too).
+ */
 export class RedisEventIntake implements EventIntake {
   constructor(
     private readonly connections: RedisConnections,
@@ -15,36 +19,59 @@ export class RedisEventIntake implements EventIntake {
     private readonly enqueued: EnqueueSignal,
   ) {}
 
+  /**
+   * Answers within its deadline (redis.config.ts) whatever Redis does: a master that stops
+   * answering mid-enqueue is a 503 like one that is gone (the writes may still land: the sender's
+   * retry is then a duplicate).
+   */
   async enqueue(event: NewEvent): Promise<EnqueueResult> {
-    const { redis, prefix, logger } = this.connections;
+    const deadline = this.connections.redisConfig.enqueueDeadlineMs;
     try {
-      // A replayed body needs no job (one added anyway would wait and be dropped, as below).
-      const first = event.bodyHash ? await redis.get(`${prefix}:body:${event.bodyHash}`) : null;
-      if (first) return { outcome: 'duplicate', eventId: first };
-      const [verdict, eventId] = await this.writes.track(event.eventId, this.addAndWrite(event));
-      this.latest.record(null);
-      if (verdict === 1) this.enqueued.notify();
-      if (verdict === 0 && event.bodyHash) {
-        logger.warn(`Event id ${event.eventId} reused with a different body: the first body wins`);
-      }
-      return { outcome: verdict === 1 ? 'accepted' : 'duplicate', eventId };
+      return await withTimeout(
+        this.write(event),
+        deadline,
+        () => new Error(`no answer from Redis within ${deadline} ms`),
+      );
     } catch (error) {
       this.latest.record((error as Error).message);
       throw new StoreUnavailableError(error);
     }
   }
 
+  private async write(event: NewEvent): Promise<EnqueueResult> {
+    const { redis, prefix, logger } = this.connections;
+    // A replayed body needs no job (one added anyway would wait and be dropped, as below).
+    const first = event.bodyHash ? await redis.get(`${prefix}:body:${event.bodyHash}`) : null;
+    if (first) {
+      // "We have it" must hold after a failover too: the replicas hold the first event.
+      await this.connections.confirm(false);
+      return { outcome: 'duplicate', eventId: first };
+    }
+    const [verdict, eventId] = await this.writes.track(event.eventId, this.addAndWrite(event));
+    this.latest.record(null);
+    if (verdict === 1) this.enqueued.notify();
+    if (verdict === 0 && event.bodyHash) {
+      logger.warn(`Event id ${event.eventId} reused with a different body: the first body wins`);
+    }
+    return { outcome: verdict === 1 ? 'accepted' : 'duplicate', eventId };
+  }
+
   /**
    * Job first: a job without its event waits and is dropped; an event without a job would never
-   * be delivered.
+   * be delivered (the script writes nothing when the job is not on this master: a failover lost it).
    */
   private async addAndWrite(event: NewEvent): Promise<[number, string]> {
-    await this.connections.addJob(event.eventId);
-    return (await this.connections.runScript(
+    const jobKey = await this.connections.addJob(event.eventId);
+    const [verdict, eventId] = (await this.connections.runAcked(
       'enqueue',
       ...eventArguments(event, this.connections.config.dedupTtlSeconds * 1000),
       event.bodyHash ?? '',
+      jobKey,
     )) as [number, string];
+    if (verdict === 3) throw new Error('the delivery job was gone before its event was written');
+    // Confirmed at once (no await before): the WAIT answers for the connection the write came back on.
+    await this.connections.confirm(verdict === 1);
+    return [verdict, eventId];
   }
 }
 

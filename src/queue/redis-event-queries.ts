@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { RedisClient } from './redis-clients';
 import {
   AttemptRecord,
   DeadLetterFilter,
@@ -31,7 +31,7 @@ const pad = (seq: number) => String(seq).padStart(15, '0');
  */
 export class RedisEventQueries {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 

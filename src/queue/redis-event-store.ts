@@ -1,5 +1,7 @@
 import { OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { QueueConfig } from '../config/queue.config';
+import { RedisConfig } from '../config/redis.config';
+import { Telemetry } from '../telemetry/telemetry';
 import { EnqueueSignal } from './enqueue-signal';
 import { EventStoreDriver } from './event-store-driver';
 import { RedisConnections } from './redis-connections';
@@ -9,6 +11,7 @@ import { RedisEventIntake } from './redis-event-intake';
 import { RedisEventQueries } from './redis-event-queries';
 import { RedisOperatorEvents } from './redis-operator-events';
 import { RedisStoreHealth } from './redis-store-health';
+import { RedisStoreWatch } from './redis-store-watch';
 import { WritesInFlight } from './redis-writes-in-flight';
 import { LatestCommit } from './store-health';
 
@@ -30,10 +33,15 @@ export class RedisEventStore implements EventStoreDriver, OnModuleInit, OnApplic
   /** Moving another store's events in (store-transfer.ts). */
   readonly transfer: RedisEventImport;
   private readonly connections: RedisConnections;
+  private readonly watch: RedisStoreWatch;
   private sweepTimer?: NodeJS.Timeout;
 
-  constructor(config: QueueConfig) {
-    this.connections = new RedisConnections(config);
+  constructor(config: QueueConfig, redisConfig: RedisConfig, telemetry: Telemetry) {
+    this.connections = new RedisConnections(config, redisConfig);
+    const { redis, clients, prefix } = this.connections;
+    this.watch = new RedisStoreWatch(redis, clients, prefix, redisConfig.minReplicasAck, ({ believedQueued }) =>
+      telemetry.emit('storeResetNoticed', { believedQueued }),
+    );
     const queries = new RedisEventQueries(this.connections.redis, this.connections.prefix);
     const enqueued = new EnqueueSignal();
     const latest = new LatestCommit();
@@ -41,12 +49,13 @@ export class RedisEventStore implements EventStoreDriver, OnModuleInit, OnApplic
     this.intake = new RedisEventIntake(this.connections, writes, latest, enqueued);
     this.delivery = new RedisDeliveryQueue(this.connections, queries, writes, enqueued);
     this.operators = new RedisOperatorEvents(this.connections, queries, enqueued);
-    this.health = new RedisStoreHealth(this.connections, queries, latest);
+    this.health = new RedisStoreHealth(this.connections, queries, latest, this.watch);
     this.transfer = new RedisEventImport(this.connections);
   }
 
   async onModuleInit(): Promise<void> {
     await this.connections.connect();
+    await this.watch.start();
     this.sweepTimer = setInterval(() => void this.sweep(), SWEEP_INTERVAL_MS);
     this.sweepTimer.unref();
   }
@@ -71,6 +80,8 @@ export class RedisEventStore implements EventStoreDriver, OnModuleInit, OnApplic
     // the event is retried at once under the same Idempotency-Key, by another instance or this one
     // restarted, instead of waiting for the lease and the stalled check. The record's later events
     // still wait behind it (it stays the head of its record).
+    this.watch.stop();
+    this.delivery.stopRetrying();
     await this.delivery.releaseAll();
     clearInterval(this.sweepTimer);
     await this.connections.close();

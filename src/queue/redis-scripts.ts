@@ -1,7 +1,8 @@
 /**
  * Lua scripts of the Redis event store. Each runs atomically in Redis, so every instance sees a
- * consistent store. Keys are built from the prefix inside the scripts: single-node Redis (or
- * Sentinel), not Redis Cluster.
+ * consistent store. Keys are built from the prefix inside the scripts (ARGV[1]); KEYS[1] is the
+ * prefix itself, so on Redis Cluster the script runs on the master of the prefix's hash-tagged
+ * slot, where every key of the store lives.
  *
  * Layout under `<prefix>`:
  *   ev:<id>      hash: the event, its state, attempts, outcome
@@ -44,7 +45,10 @@ local function forget(p, id)
   redis.call('DEL', p .. ':ev:' .. id, p .. ':att:' .. id)
 end`;
 
-/** {1, id} accepted | {0, id} duplicate of event id | {2, first id} duplicate by body. */
+/**
+ * {1, id} accepted | {0, id} duplicate of event id | {2, first id} duplicate by body | {3, id}
+ * its delivery job (ARGV[13], BullMQ's key) is missing: nothing written.
+ */
 export const ENQUEUE = `
 ${RECORD}
 ${INDEX}
@@ -58,6 +62,12 @@ if redis.call('SET', p .. ':dedup:' .. id, '1', 'NX', 'PX', ARGV[3]) == false th
 -- Pending and dead events keep their id past the dedup window: only an operator ends them.
 local state = redis.call('HGET', ev, 'state')
 if state == 'queued' or state == 'dead' then return {0, id} end
+-- The job is added first; a failover may have lost it since (it went to a master that died
+-- before replicating it): then write nothing, and the caller answers 503.
+if redis.call('EXISTS', ARGV[13]) == 0 then
+  redis.call('DEL', p .. ':dedup:' .. id)
+  return {3, id}
+end
 if body ~= '' then redis.call('SET', p .. ':body:' .. body, id, 'PX', ARGV[3]) end
 local seq = redis.call('INCR', p .. ':seq')
 local member = string.format('%015d', seq) .. '|' .. id

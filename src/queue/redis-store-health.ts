@@ -1,6 +1,7 @@
 import { StoreUnavailableError } from './queue-errors';
 import { RedisConnections } from './redis-connections';
 import { RedisEventQueries } from './redis-event-queries';
+import { RedisStoreWatch } from './redis-store-watch';
 import { CommitOutcome, LatestCommit, StoreHealth } from './store-health';
 import { EventState } from './stored-event';
 
@@ -10,13 +11,18 @@ export class RedisStoreHealth implements StoreHealth {
     private readonly connections: RedisConnections,
     private readonly queries: RedisEventQueries,
     private readonly latest: LatestCommit,
+    private readonly watch: RedisStoreWatch,
   ) {}
 
-  /** Writes a probe key on the webhook path's connection: it fails as an enqueue would. */
+  /**
+   * Writes a probe key as an enqueue writes (with replica acks: confirmed by the replicas too, what
+   * a 202 needs): it fails when an enqueue would.
+   */
   async checkWritable(): Promise<void> {
-    const { redis, prefix } = this.connections;
+    const { acked, prefix } = this.connections;
     try {
-      await redis.set(`${prefix}:health`, String(Date.now()), 'PX', 60_000);
+      await acked.set(`${prefix}:health`, String(Date.now()), 'PX', 60_000);
+      await this.connections.confirm(true);
       this.latest.record(null);
     } catch (error) {
       this.latest.record((error as Error).message);
@@ -28,8 +34,11 @@ export class RedisStoreHealth implements StoreHealth {
     return this.latest.get();
   }
 
-  countByState(): Promise<Record<EventState, number>> {
-    return this.queries.countByState();
+  /** Also what a reset of the store reports as the events believed queued. */
+  async countByState(): Promise<Record<EventState, number>> {
+    const counts = await this.queries.countByState();
+    this.watch.noteQueued(counts.queued);
+    return counts;
   }
 
   oldestQueuedAt(): Promise<number | null> {

@@ -37,8 +37,6 @@ export function sqliteStores(): SqliteStores {
         driver: 'sqlite',
         dataDir,
         sqliteSynchronous: 'full',
-        redisUrl: 'redis://127.0.0.1:6379',
-        redisKeyPrefix: 'ccs',
         leaseMs: 30_000,
         dedupTtlSeconds: 86400,
         ...overrides,

@@ -3,6 +3,8 @@ import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { QueueConfig } from '../config/queue.config';
+import { RedisConfig } from '../config/redis.config';
+import { Telemetry } from '../telemetry/telemetry';
 import { RecordState, TRANSFER_FORMAT, TransferCounts, TransferLine } from './store-transfer-lines';
 
 /**
@@ -38,11 +40,11 @@ export async function exportStore(config: QueueConfig, file: string, logger: Log
 }
 
 /** Reads an export into the Redis store; an event already there is left alone (a re-run is safe). */
-export async function importStore(config: QueueConfig, file: string): Promise<TransferCounts> {
+export async function importStore(config: QueueConfig, redis: RedisConfig, file: string): Promise<TransferCounts> {
   if (config.driver !== 'redis') throw new Error('import writes into the Redis store: run it with QUEUE_DRIVER=redis');
   if (!existsSync(file)) throw new Error(`no export at ${file}`);
   const { RedisEventStore } = await import('./redis-event-store');
-  const store = new RedisEventStore(config);
+  const store = new RedisEventStore(config, redis, new Telemetry());
   await store.onModuleInit();
   const counts = emptyCounts();
   try {

@@ -57,6 +57,14 @@ export interface BreakerStateChanged {
 
 export const TOKEN_OUTCOMES = ['success', 'failure'] as const;
 
+/**
+ * Redis lost the event store's keys (restarted without persistence, failed over to an empty
+ * replica, flushed); `believedQueued`: the events this instance last counted queued there.
+ */
+export interface StoreResetNoticed {
+  believedQueued: number;
+}
+
 /** One request to the OAuth2 token endpoint ended. */
 export interface TokenRequested {
   result: (typeof TOKEN_OUTCOMES)[number];

@@ -5,6 +5,7 @@ import {
   CrmRequestMade,
   EventDeadLettered,
   EventDelivered,
+  StoreResetNoticed,
   TokenRequested,
   WebhookAnswered,
 } from './telemetry-signals';
@@ -16,10 +17,11 @@ export interface TelemetrySignals {
   eventDeadLettered: [EventDeadLettered];
   breakerStateChanged: [BreakerStateChanged];
   tokenRequested: [TokenRequested];
+  storeResetNoticed: [StoreResetNoticed];
 }
 
 /**
- * The one channel from the modules that do the work (Webhook, Crm) to those that watch it
+ * The one channel from the modules that do the work (Webhook, Crm, Queue) to those that watch it
  * (Metrics): emitters never learn who listens. Listeners run synchronously inside `emit`.
  */
 @Injectable()

@@ -1,5 +1,8 @@
 import IORedis from 'ioredis';
 import { randomUUID } from 'node:crypto';
+import { EnvironmentWithCrm, validateEnvironment } from '../../src/config/environment';
+import { RedisConfig, redisConfig } from '../../src/config/redis.config';
+import { CONNECTORS } from '../../src/crm/connector-registry';
 
 export type Driver = 'sqlite' | 'redis';
 
@@ -43,4 +46,10 @@ export async function cleanRedis(env: Record<string, string>): Promise<void> {
   } finally {
     client.disconnect();
   }
+}
+
+/** The Redis settings of a store on the tests' Redis under `prefix`, as the service builds them. */
+export function testRedisConfig(prefix: string, env: Record<string, string> = {}): RedisConfig {
+  const raw = { QUEUE_DRIVER: 'redis', REDIS_URL: redisUrl(), REDIS_KEY_PREFIX: prefix, ...env };
+  return redisConfig(validateEnvironment(raw, CONNECTORS) as EnvironmentWithCrm);
 }

@@ -105,8 +105,6 @@ describe('DeliveryWorker: every event it claims reaches the store', () => {
         driver: 'sqlite',
         dataDir: dir,
         sqliteSynchronous: 'normal',
-        redisUrl: '',
-        redisKeyPrefix: 'ccs',
         leaseMs: 30_000,
         dedupTtlSeconds: 86400,
       },

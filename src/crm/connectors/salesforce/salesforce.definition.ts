@@ -1,4 +1,5 @@
-import { splitList, unsetVariables } from '../../../config/environment';
+import { splitList } from '../../../config/env-transforms';
+import { unsetVariables } from '../../../config/environment';
 import { ConnectorDefinition, mappingsFileProblems, settingsOf } from '../connector-definition';
 import { RecordTargetRules } from '../../../mapping/mapping-rules';
 import { SalesforceConnector } from './salesforce.connector';
