@@ -69,9 +69,12 @@ export class RedisEventQueries {
     return this.byScore(filter.state === 'dead' ? 'dead' : 'ix:seq');
   }
 
-  /** Entries `<len>:<value>:<seq 15>|<id>` of one value, newest first. */
+  /**
+   * Entries `<len>:<value>:<seq 15>|<id>` of one value, newest first. `<len>` is what the scripts'
+   * `string.len` counts: UTF-8 bytes, not UTF-16 units (`é` is 2, an emoji 4).
+   */
   private byValue(key: string, value: string): Candidates {
-    const prefix = `${value.length}:${value}:`;
+    const prefix = `${Buffer.byteLength(value, 'utf8')}:${value}:`;
     return async (before, count) => {
       const max = before === Number.MAX_SAFE_INTEGER ? `(${prefix};` : `(${prefix}${pad(before)}`;
       const members = await this.redis.zrevrangebylex(`${this.prefix}:${key}`, max, `[${prefix}`, 'LIMIT', 0, count);

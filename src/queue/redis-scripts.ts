@@ -19,7 +19,7 @@
  *   queued:at    zset of queued ids by receipt time (the oldest queued event)
  *   ix:seq       zset of every event id by seq (search by state or intent, newest first)
  *   ix:conv, ix:ext  the same events by conversation id / external id: score 0, member
- *                `<len>:<value>:<seq 15>|<id>`, read newest first with ZREVRANGEBYLEX
+ *                `<len>:<value>:<seq 15>|<id>` (len in UTF-8 bytes), read newest first with ZREVRANGEBYLEX
  *   expiring     zset of delivered and stale ids by the time SWEEP deletes them (after DEDUP_TTL)
  *   min:<minute> hash {delivered, dead}: the operators' per-minute counts, kept two hours
  */
