@@ -6,6 +6,7 @@ import { RedisConnections } from './redis-connections';
 import { WritesInFlight } from './redis-writes-in-flight';
 import { LatestCommit } from './store-health';
 import { EnqueueResult, NewEvent } from './stored-event';
+import { storedPayload } from './stored-payload';
 
 /**
  * The webhook's side of the Redis store: an enqueue resolves once Redis has the event and its job
@@ -81,7 +82,7 @@ export function eventArguments(event: NewEvent, dedupTtlMs: number): Array<strin
   return [
     event.eventId,
     dedupTtlMs,
-    JSON.stringify({ event: event.event, upsert }),
+    storedPayload(event.event, upsert, event.trace),
     upsert.intent,
     upsert.objectType,
     upsert.externalId,

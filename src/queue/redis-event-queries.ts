@@ -5,10 +5,10 @@ import {
   EventPage,
   EventSearch,
   EventState,
-  NewEvent,
   StoreActivity,
   StoredEvent,
 } from './stored-event';
+import { fromPayload } from './stored-payload';
 
 /** Candidates are read in batches of this many. */
 const BATCH = 100;
@@ -215,12 +215,10 @@ function matchesDead(h: Record<string, string>, f: DeadLetterFilter): boolean {
 }
 
 export function toStored(eventId: string, h: Record<string, string>): StoredEvent {
-  const { event, upsert } = JSON.parse(h.payload) as Pick<NewEvent, 'event' | 'upsert'>;
   const num = (v: string | undefined) => (v === undefined || v === '' ? null : Number(v));
   return {
     eventId,
-    event,
-    upsert,
+    ...fromPayload(h.payload),
     eventTime: Number(h.eventTime),
     receivedAt: Number(h.receivedAt),
     requestId: h.requestId,

@@ -4,6 +4,7 @@ import { EventIntake } from './event-intake';
 import { GroupCommit } from './sqlite-group-commit';
 import { IntakeStatements, intakeStatements } from './sqlite-statements';
 import { EnqueueResult, NewEvent } from './stored-event';
+import { storedPayload } from './stored-payload';
 
 /** The webhook's side of the SQLite store: an enqueue resolves once its group commit is on disk. */
 export class SqliteEventIntake implements EventIntake {
@@ -42,7 +43,7 @@ export class SqliteEventIntake implements EventIntake {
       eventTime: event.eventTime,
       receivedAt: event.receivedAt,
       requestId: event.requestId,
-      payload: JSON.stringify({ event: event.event, upsert }),
+      payload: storedPayload(event.event, upsert, event.trace),
       dedupUntil,
     });
     if (changes === 0) {

@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { EventRow, EventReadStatements, eventReadStatements } from './sqlite-statements';
-import { EVENT_STATES, EventPage, EventState, NewEvent, StoredEvent } from './stored-event';
+import { EVENT_STATES, EventPage, EventState, StoredEvent } from './stored-event';
+import { fromPayload } from './stored-payload';
 
 export const MINUTE_MS = 60_000;
 export const minuteOf = (ms: number) => ms - (ms % MINUTE_MS);
@@ -41,11 +42,9 @@ export function page(rows: EventRow[], limit: number): EventPage {
 }
 
 export function toStored(row: EventRow): StoredEvent {
-  const { event, upsert } = JSON.parse(row.payload) as Pick<NewEvent, 'event' | 'upsert'>;
   return {
     eventId: row.event_id,
-    event,
-    upsert,
+    ...fromPayload(row.payload),
     eventTime: row.event_time,
     receivedAt: row.received_at,
     requestId: row.request_id,

@@ -18,6 +18,17 @@ export interface NewEvent {
    * window is a duplicate of this one whatever its id: the id headers are not signed in hmac mode.
    */
   bodyHash?: string;
+  /** The trace the event was stored in (tracing on): its deliveries join it. */
+  trace?: StoredTraceContext;
+}
+
+/**
+ * The W3C trace context (https://www.w3.org/TR/trace-context/) of the span that stored an event,
+ * as its `traceparent` and `tracestate` headers would carry it.
+ */
+export interface StoredTraceContext {
+  traceparent: string;
+  tracestate?: string;
 }
 
 export interface StoredEvent extends NewEvent {
