@@ -9,7 +9,8 @@ import { RedisEventStore } from '../src/queue/redis-event-store';
 import { SqliteEventStore } from '../src/queue/sqlite-event-store';
 import { StoredTraceContext } from '../src/queue/stored-event';
 import { claimWithin, dueEvent } from '../src/queue/stored-event.fixture';
-import { cleanRedis, Driver, describeEachDriver, redisUrl } from './support/drivers';
+import { Telemetry } from '../src/telemetry/telemetry';
+import { cleanRedis, Driver, describeEachDriver, testRedisConfig } from './support/drivers';
 
 /**
  * The trace context an event is stored with (tracing on) is the one its delivery finds, in this
@@ -25,6 +26,7 @@ const TRACED: StoredTraceContext = {
 describeEachDriver('stored trace context (%s driver)', (driver: Driver) => {
   let root: string;
   let config: QueueConfig;
+  let prefix: string;
   const opened: Array<{ close(): unknown }> = [];
 
   async function openStore(): Promise<EventStoreDriver> {
@@ -33,7 +35,7 @@ describeEachDriver('stored trace context (%s driver)', (driver: Driver) => {
       opened.push({ close: () => sqlite.close() });
       return sqlite;
     }
-    const redis = new RedisEventStore(config);
+    const redis = new RedisEventStore(config, testRedisConfig(prefix), new Telemetry());
     opened.push({ close: () => redis.onApplicationShutdown() });
     await redis.onModuleInit();
     return redis;
@@ -48,19 +50,18 @@ describeEachDriver('stored trace context (%s driver)', (driver: Driver) => {
     root = mkdtempSync(join(tmpdir(), 'ccs-trace-store-'));
   });
   beforeEach(() => {
+    prefix = `ccs-test-${randomUUID().slice(0, 8)}`;
     config = {
       driver,
       dataDir: join(root, randomUUID()),
       sqliteSynchronous: 'full',
-      redisUrl: redisUrl(),
-      redisKeyPrefix: `ccs-test-${randomUUID().slice(0, 8)}`,
       leaseMs: 2000,
       dedupTtlSeconds: 86400,
     };
   });
   afterEach(async () => {
     await closeAll();
-    await cleanRedis({ QUEUE_DRIVER: driver, REDIS_KEY_PREFIX: config.redisKeyPrefix });
+    await cleanRedis({ QUEUE_DRIVER: driver, REDIS_KEY_PREFIX: prefix });
   });
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
