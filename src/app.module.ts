@@ -1,4 +1,4 @@
-import { DynamicModule, Module, ValidationPipe } from '@nestjs/common';
+import { DynamicModule, Module, Type, ValidationPipe } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE, DiscoveryModule } from '@nestjs/core';
 import { AdminModule } from './admin/admin.module';
 import { AppConfigModule } from './config/config.module';
@@ -8,6 +8,7 @@ import { CrmModule } from './crm/crm.module';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { LoggingModule } from './logging/logging.module';
 import { MappingModule } from './mapping/mapping.module';
+import { ChangeRendering } from './mapping/change-rendering';
 import { MappingRules } from './mapping/mapping-rules';
 import { MetricsModule } from './metrics/metrics.module';
 import { QueueModule } from './queue/queue.module';
@@ -15,22 +16,37 @@ import { DomainErrorFilter } from './shared/domain-error.filter';
 import { VALIDATION_OPTIONS } from './shared/validation.pipe';
 import { WebhookModule } from './webhook/webhook.module';
 
+/** A module the application imports besides its own. */
+export type ModuleImport = Type<unknown> | DynamicModule;
+
 /**
- * Built by `forRoot()` at bootstrap from the environment validated there, never at import time.
- * `development` holds the stand-ins bootstrap started outside production (the sandbox CRM).
+ * The chosen CRM connector's rules for mapping entries, for Mapping to check its file by, and its
+ * rendering of the strategies' record changes.
  */
-/** The chosen CRM connector's rules for mapping entries, for Mapping to check its file by. */
 @Module({})
 class ChosenConnectorModule {
   static forRoot(env: EnvironmentWithCrm): DynamicModule {
-    const rules = { provide: MappingRules, useValue: connectorNamed(env.CRM_CONNECTOR).mappingRules };
-    return { module: ChosenConnectorModule, global: true, providers: [rules], exports: [MappingRules] };
+    const { mappingRules, rendering } = connectorNamed(env.CRM_CONNECTOR);
+    return {
+      module: ChosenConnectorModule,
+      global: true,
+      providers: [
+        { provide: MappingRules, useValue: mappingRules },
+        { provide: ChangeRendering, useValue: rendering },
+      ],
+      exports: [MappingRules, ChangeRendering],
+    };
   }
 }
 
+/**
+ * Built by `forRoot()` at bootstrap from the environment validated there, never at import time.
+ * `added` holds the stand-ins bootstrap started outside production (the sandbox CRM) and the
+ * modules a program embedding the service adds (its own intent strategies, docs/mappings.md).
+ */
 @Module({})
 export class AppModule {
-  static forRoot(env: EnvironmentWithCrm, development: DynamicModule[] = []): DynamicModule {
+  static forRoot(env: EnvironmentWithCrm, added: ModuleImport[] = []): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -46,7 +62,7 @@ export class AppModule {
         CrmModule,
         MetricsModule,
         AdminModule,
-        ...development,
+        ...added,
       ],
       providers: [
         {

@@ -4,7 +4,7 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { Server } from 'node:http';
 import { resolve } from 'node:path';
-import { AppModule } from './app.module';
+import { AppModule, ModuleImport } from './app.module';
 import { AppLogger } from './logging/app-logger';
 import {
   Environment,
@@ -34,18 +34,19 @@ function limitSlowClients(server: Server & { connectionsCheckingInterval?: numbe
  * Builds the whole application exactly as production runs it; the e2e tests use this too.
  * The environment is read and validated once, here. What a fresh checkout lacks (allowed outside
  * production only) gets a development stand-in: a webhook secret under DATA_DIR, the sandbox CRM.
- * Their code (src/dev/) is loaded only then.
+ * Their code (src/dev/) is loaded only then. A program embedding the service passes its own
+ * modules in `added` (e.g. one providing intent strategies, docs/mappings.md).
  */
-export async function createApp(): Promise<INestApplication> {
+export async function createApp(added: ModuleImport[] = []): Promise<INestApplication> {
   const notices: DevNotice[] = [];
   const env = await withDevWebhookSecret(loadEnvironment(CONNECTORS), notices);
   notices.push(...insecureUrlNotices(env));
-  if (hasCrm(env)) return build(AppModule.forRoot(env), notices, openApiEnabled(env));
+  if (hasCrm(env)) return build(AppModule.forRoot(env, added), notices, openApiEnabled(env));
   const { startDevSandbox } = await import('./dev/sandbox/dev-sandbox.module');
   const sandbox = await startDevSandbox(env);
   try {
     return await build(
-      AppModule.forRoot(sandbox.env, [sandbox.module]),
+      AppModule.forRoot(sandbox.env, [...added, sandbox.module]),
       [...notices, ...sandbox.notices],
       openApiEnabled(env),
     );

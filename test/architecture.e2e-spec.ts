@@ -59,9 +59,18 @@ const TABLE: ModuleTable = {
       ],
     },
     mapping: {
-      owns: 'one strategy per intent, found through DI, and the mappings file',
+      owns: 'one strategy per intent, found through DI, making CRM-neutral record changes; the mappings file',
       uses: [],
-      exposes: ['mapping.module', 'intent-mapper', 'mapping-errors', 'mapping-rules'],
+      exposes: [
+        'mapping.module',
+        'intent-mapper',
+        'intent-strategy',
+        'record-change',
+        'mapping-errors',
+        'mapping-rules',
+        'change-rendering',
+        'default-records',
+      ],
     },
     webhook: {
       owns: 'the webhook routes: transport checks, auth, DTOs, normalising, map then enqueue, the answer',

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { exampleMapping } from './support/connector-app';
 import { DataverseFake } from './support/dataverse-fake';
 import { HubspotFake } from './support/hubspot-fake';
-import { SalesforceFake } from './support/salesforce-fake';
+import { EXAMPLE_ORG, SalesforceFake } from './support/salesforce-fake';
 import { ZendeskFake } from './support/zendesk-fake';
 
 /**
@@ -93,6 +93,30 @@ describe('npm run crm:check', () => {
     expect(sf.apiRequests('/services/data/v62.0/sobjects/Contact/describe')).toHaveLength(1);
     // Reads only: nothing was written.
     expect(sf.apiRequests().every((r) => r.method === 'GET')).toBe(true);
+  });
+
+  it('Salesforce without MAPPINGS_FILE: checks the default records, naming a field the org lacks', async () => {
+    const result = await crmCheck(salesforce());
+    expect(result.stdout).toContain(
+      'ok   update_customer_profile: object Contact ok, id field Cognigy_Customer_Id__c ok',
+    );
+    expect(result.stdout).toContain('ok   log_support_ticket: object Case ok, id field Cognigy_Ticket_Id__c ok');
+    expect(result.code).toBe(0);
+
+    const { Contact, Case } = EXAMPLE_ORG;
+    const fields = Contact.fields.filter((name) => name !== 'Last_Interaction__c');
+    const bare = new SalesforceFake('bare-id', 'bare-secret', { Contact: { ...Contact, fields }, Case });
+    await bare.start();
+    try {
+      const env = { CRM_TOKEN_URL: bare.tokenUrl, CRM_CLIENT_ID: 'bare-id', CRM_CLIENT_SECRET: 'bare-secret' };
+      const lacking = await crmCheck({ ...salesforce(), ...env });
+      expect(lacking.stdout).toContain(
+        'FAIL update_customer_profile: object Contact ok, id field Cognigy_Customer_Id__c ok, fields not found: Last_Interaction__c',
+      );
+      expect(lacking.code).toBe(1);
+    } finally {
+      await bare.stop();
+    }
   });
 
   it('names a missing object and a missing id field, and exits 1', async () => {

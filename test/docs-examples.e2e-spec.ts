@@ -2,6 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runInNewContext } from 'node:vm';
 import request from 'supertest';
+import { CONNECTORS } from '../src/crm/connector-registry';
+import { LOGICAL_FIELDS, LogicalObject } from '../src/mapping/record-change';
 import { outputEventId } from '../src/webhook/event-id';
 import { cognigySignature, nowSeconds, standardSignature } from './support/signing';
 import { startTestApp, TestApp } from './support/test-app';
@@ -211,6 +213,14 @@ describe('docs/mappings.md: the example files', () => {
     });
   });
 
+  it('the strategy in code is the one the custom-strategy suite delivers', () => {
+    const shown = /<!-- example: custom-strategy -->\s*```ts\n([\s\S]*?)```/.exec(doc('mappings.md'))?.[1];
+    const tested = readFileSync(join(ROOT, 'test', 'support', 'escalate-complaint.strategy.ts'), 'utf8');
+    const region = /\/\/ <example: custom-strategy>\n([\s\S]*?)\/\/ <\/example: custom-strategy>/.exec(tested)?.[1];
+    expect(shown).toBeDefined();
+    expect(shown).toBe(region);
+  });
+
   it.each(readdirSync(join(EXAMPLES, 'mappings')).filter((f) => f.startsWith('mistake-')))(
     '%s stops startup with the error the guide quotes',
     async (file) => {
@@ -226,6 +236,28 @@ describe('docs/mappings.md: the example files', () => {
       for (const problem of problems) expect(doc('mappings.md')).toContain(problem);
     },
   );
+});
+
+describe('docs/connectors.md: the default records', () => {
+  it("names each connector's object, id field and every field its default records write", () => {
+    const section = doc('connectors.md').split('## Default records')[1].split('\n## ')[0];
+    const rows = section.split('\n').filter((line) => line.startsWith('|'));
+    const columns = rows[0].split('|').map((cell) => cell.trim());
+    for (const { name, rendering } of CONNECTORS) {
+      expect(columns).toContain(name);
+      const cells = rows.map((row) => row.split('|')[columns.indexOf(name)]).join(' ');
+      for (const objectType of Object.keys(LOGICAL_FIELDS) as LogicalObject[]) {
+        const target = rendering.targetOf(objectType);
+        for (const word of target ? [target.object, target.idField, ...target.fields] : []) {
+          expect({ name, objectType, cells }).toEqual({
+            name,
+            objectType,
+            cells: expect.stringContaining(`\`${word}\``),
+          });
+        }
+      }
+    }
+  });
 });
 
 describe('docs/operations.md: the configuration reference', () => {

@@ -111,32 +111,24 @@ describe('validateEnvironment', () => {
         rejectionOf(extra)
           .problems.map((p) => p.split(':')[0])
           .sort();
-      expect(missing({ CRM_CONNECTOR: 'salesforce' })).toEqual([
-        'CRM_CLIENT_ID',
-        'CRM_CLIENT_SECRET',
-        'CRM_TOKEN_URL',
-        'MAPPINGS_FILE',
-      ]);
+      expect(missing({ CRM_CONNECTOR: 'salesforce' })).toEqual(['CRM_CLIENT_ID', 'CRM_CLIENT_SECRET', 'CRM_TOKEN_URL']);
       expect(missing({ CRM_CONNECTOR: 'dataverse' })).toEqual([
         'CRM_BASE_URL',
         'CRM_CLIENT_ID',
         'CRM_CLIENT_SECRET',
         'CRM_TOKEN_URL',
-        'MAPPINGS_FILE',
       ]);
       expect(missing({ CRM_CONNECTOR: 'hubspot', CRM_BATCH_SIZE: '150' })).toEqual([
         'CRM_ACCESS_TOKEN',
         'CRM_BASE_URL',
         'CRM_BATCH_SIZE',
-        'MAPPINGS_FILE',
       ]);
       expect(missing({ CRM_CONNECTOR: 'zendesk', CRM_AUTH: 'basic' })).toEqual([
         'CRM_BASE_URL',
         'CRM_BASIC_PASSWORD',
         'CRM_BASIC_USER',
-        'MAPPINGS_FILE',
       ]);
-      expect(missing({ CRM_CONNECTOR: 'zendesk' })).toEqual(['CRM_AUTH', 'CRM_BASE_URL', 'MAPPINGS_FILE']);
+      expect(missing({ CRM_CONNECTOR: 'zendesk' })).toEqual(['CRM_AUTH', 'CRM_BASE_URL']);
       expect(missing({ CRM_CONNECTOR: 'generic', CRM_BATCH_SIZE: '2' })).toEqual(['CRM_BATCH_SIZE']);
       expect(missing({ SALESFORCE_API_VERSION: 'v62' })).toEqual(['SALESFORCE_API_VERSION']);
       for (const domains of ['https://salesforce.mil', '*.salesforce.mil', 'salesforce.mil,', 'mil'])

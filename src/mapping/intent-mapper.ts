@@ -7,7 +7,10 @@ export abstract class IntentMapper {
   abstract intents(): string[];
   /** Every `objectType` the mapped intents produce, once each. */
   abstract objectTypes(): string[];
-  /** The CRM object and id field each file entry names (connectors mapping to records). */
+  /**
+   * The CRM object and id field each intent writes (connectors mapping to records): as its file
+   * entry names them, or its strategy's default record.
+   */
   abstract targets(): MappingTarget[];
 }
 

@@ -1,13 +1,18 @@
 import { DiscoveryService } from '@nestjs/core';
-import { CrmUpsert, DialogCompletedEvent } from '../shared/dialog-completed-event';
+import { DialogCompletedEvent } from '../shared/dialog-completed-event';
 import { MissingEntityError } from './mapping-errors';
+import { LogicalObject, RecordChange } from './record-change';
 
-/** Turns a dialog-completed event of its intent (named by its `@IntentMapping` only) into a CRM upsert. */
+/**
+ * Turns a dialog-completed event of its intent (named by its `@IntentMapping` only) into a change of
+ * one record in no CRM's words; the chosen connector renders it. So a strategy works with every
+ * connector, and a MAPPINGS_FILE entry for its intent replaces it.
+ */
 export interface IntentStrategy {
-  /** The `objectType` of every upsert it makes (a metrics label: the series start at 0 for it). */
-  readonly objectType: string;
+  /** The `objectType` of every change it makes (a metrics label: the series start at 0 for it). */
+  readonly objectType: LogicalObject;
   /** Throws MissingEntityError when the id entity is absent. */
-  map(event: DialogCompletedEvent): CrmUpsert;
+  map(event: DialogCompletedEvent): RecordChange;
 }
 
 /** Marks a provider as the strategy of one intent; MappingRegistry finds it at startup. */

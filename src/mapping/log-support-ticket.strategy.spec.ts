@@ -12,31 +12,32 @@ describe('LogSupportTicketStrategy', () => {
     expect(Reflect.getMetadata(IntentMapping.KEY, LogSupportTicketStrategy)).toBe('log_support_ticket');
   });
 
-  it('maps a full event to exactly the documented fields of a ticket upsert', () => {
-    const upsert = strategy.map(ticket({ ticketId: 'T-77', priority: 'high', issue: 'printer on fire', mood: 'sad' }));
-    expect(upsert).toEqual({
+  it('maps a full event to a ticket change with exactly the logical fields', () => {
+    const change = strategy.map(
+      ticket({ ticketId: 'T-77', priority: 'high', issue: 'printer on fire', customerId: 'C-1', mood: 'sad' }),
+    );
+    expect(change).toEqual({
       intent: 'log_support_ticket',
       objectType: 'ticket',
-      method: 'POST',
-      path: '/api/v2/tickets/upsert',
       externalId: 'T-77',
-      body: { external_id: 'T-77', priority: 'high', description: 'printer on fire', source: 'cognigy_ai' },
+      fields: { priority: 'high', description: 'printer on fire', customer: 'C-1' },
     });
   });
 
-  it('leaves absent optional entities out of the body', () => {
-    expect(strategy.map(ticket({ ticketId: 'T-1' })).body).toEqual({ external_id: 'T-1', source: 'cognigy_ai' });
-    expect(strategy.map(ticket({ ticketId: 'T-1', issue: 'no login' })).body).toEqual({
-      external_id: 'T-1',
+  it('leaves absent optional entities without a value', () => {
+    const none = { priority: undefined, description: undefined, customer: undefined };
+    expect(strategy.map(ticket({ ticketId: 'T-1' })).fields).toEqual(none);
+    expect(strategy.map(ticket({ ticketId: 'T-1', issue: 'no login' })).fields).toEqual({
+      ...none,
       description: 'no login',
-      source: 'cognigy_ai',
     });
   });
 
   it('treats an empty string as absent', () => {
-    expect(strategy.map(ticket({ ticketId: 'T-1', priority: '', issue: '' })).body).toEqual({
-      external_id: 'T-1',
-      source: 'cognigy_ai',
+    expect(strategy.map(ticket({ ticketId: 'T-1', priority: '', issue: '', customerId: '' })).fields).toEqual({
+      priority: undefined,
+      description: undefined,
+      customer: undefined,
     });
   });
 
@@ -50,7 +51,7 @@ describe('LogSupportTicketStrategy', () => {
       }),
     );
     expect(a).toEqual(b);
-    expect(a.body).not.toHaveProperty('last_interaction');
+    expect(a.fields).not.toHaveProperty('last_interaction');
   });
 
   it.each([

@@ -1,23 +1,24 @@
 import { Injectable } from '@nestjs/common';
-import { DeclarativeStrategy } from './declarative.strategy';
-import { IntentMapping } from './intent-strategy';
+import { DialogCompletedEvent } from '../shared/dialog-completed-event';
+import { entityValue, IntentMapping, IntentStrategy, requireEntity } from './intent-strategy';
+import { RecordChangeOf } from './record-change';
 
-/** A ticket upsert, marked as coming from the bot. */
+/** A ticket change, linked to its customer's contact where the bot names one (`customerId`). */
 @Injectable()
 @IntentMapping('log_support_ticket')
-export class LogSupportTicketStrategy extends DeclarativeStrategy {
-  constructor() {
-    super({
-      objectType: 'ticket',
-      path: '/api/v2/tickets/upsert',
-      idEntity: 'ticketId',
-      minConfidence: 0,
+export class LogSupportTicketStrategy implements IntentStrategy {
+  readonly objectType = 'ticket';
+
+  map(event: DialogCompletedEvent): RecordChangeOf<'ticket'> {
+    return {
+      intent: event.intent,
+      objectType: this.objectType,
+      externalId: requireEntity(event, 'ticketId'),
       fields: {
-        external_id: { entity: 'ticketId' },
-        priority: { entity: 'priority' },
-        description: { entity: 'issue' },
-        source: { literal: 'cognigy_ai' },
+        priority: entityValue(event, 'priority'),
+        description: entityValue(event, 'issue'),
+        customer: entityValue(event, 'customerId'),
       },
-    });
+    };
   }
 }

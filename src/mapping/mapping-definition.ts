@@ -38,11 +38,8 @@ export interface RecordRecipe extends RecipeCommon {
   idField: string;
 }
 
-/** How the events of one intent become a CRM upsert (a built-in strategy declares one in code). */
-export type UpsertRecipe = PathRecipe | RecordRecipe;
-
-/** One entry of the MAPPINGS_FILE: an intent mapped without writing code. */
-export type MappingDefinition = UpsertRecipe & { intent: string };
+/** One entry of the MAPPINGS_FILE: an intent mapped without writing code, in the CRM's own words. */
+export type MappingDefinition = (PathRecipe | RecordRecipe) & { intent: string };
 
 export class MappingsFileError extends Error {
   constructor(file: string, problems: string[]) {

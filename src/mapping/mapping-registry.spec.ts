@@ -5,8 +5,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mappingConfig } from '../config/mapping.config';
-import { CrmUpsert, DialogCompletedEvent } from '../shared/dialog-completed-event';
+import { DialogCompletedEvent } from '../shared/dialog-completed-event';
 import { dialogEvent, entities } from '../shared/dialog-completed-event.fixture';
+import { ChangeRendering } from './change-rendering';
+import { DefaultRecordRendering } from './default-records';
 import { MissingEntityError, UnsupportedIntentError } from './mapping-errors';
 import { IntentMapper } from './intent-mapper';
 import { IntentMapping, IntentStrategy } from './intent-strategy';
@@ -14,16 +16,50 @@ import { LogSupportTicketStrategy } from './log-support-ticket.strategy';
 import { MappingsFileError } from './mapping-definition';
 import { MappingRegistry, StrategyRegistryError } from './mapping-registry';
 import { MappingRules, PathTargetRules, RecordTargetRules } from './mapping-rules';
+import { RecordChange } from './record-change';
 import { UpdateCustomerProfileStrategy } from './update-customer-profile.strategy';
 
 const EXAMPLE = join(__dirname, '..', '..', 'mappings', 'example.json');
+
+/** A connector mapping to paths, its own paths and body fields. */
+const PATHS = new DefaultRecordRendering({
+  contact: {
+    path: '/people',
+    fields: { id: { externalId: true }, status: { field: 'status' } },
+    unwritten: { notes: 'no notes', last_interaction: 'no time' },
+  },
+  ticket: {
+    path: '/issues',
+    fields: { id: { externalId: true }, text: { field: 'description' } },
+    unwritten: { priority: 'no priority', customer: 'no people' },
+  },
+});
+
+/** A connector mapping to records, its own objects and field names. */
+const RECORDS = new DefaultRecordRendering({
+  contact: {
+    object: 'Person',
+    idField: 'Person_Key',
+    fields: { Name: { externalId: true }, Tier: { field: 'status' } },
+    unwritten: { notes: 'no notes', last_interaction: 'no time' },
+  },
+  ticket: {
+    object: 'Issue',
+    idField: 'Issue_Key',
+    fields: {
+      Title: { field: 'description' },
+      'Detail/Priority': { field: 'priority' },
+      Person: { bind: { entitySet: 'people', key: 'Person_Key', field: 'customer' } },
+    },
+  },
+});
 
 /** A second strategy for a built-in intent: must stop startup. */
 @Injectable()
 @IntentMapping('update_customer_profile')
 class DuplicateProfileStrategy implements IntentStrategy {
   readonly objectType = 'contact';
-  map(): CrmUpsert {
+  map(): RecordChange {
     throw new Error('never used');
   }
 }
@@ -32,15 +68,13 @@ class DuplicateProfileStrategy implements IntentStrategy {
 @Injectable()
 @IntentMapping('refund_request')
 class RefundStrategy implements IntentStrategy {
-  readonly objectType = 'refund';
-  map(event: DialogCompletedEvent): CrmUpsert {
+  readonly objectType = 'ticket';
+  map(event: DialogCompletedEvent): RecordChange {
     return {
       intent: event.intent,
-      objectType: 'refund',
-      method: 'POST',
-      path: '/api/v2/refunds/upsert',
+      objectType: 'ticket',
       externalId: event.conversationId,
-      body: { conversation: event.conversationId },
+      fields: { description: 'refund requested' },
     };
   }
 }
@@ -52,7 +86,17 @@ class RefundModule {}
 @Injectable()
 @IntentMapping('untyped_intent')
 class UntypedStrategy {
-  map(): CrmUpsert {
+  map(): RecordChange {
+    throw new Error('never used');
+  }
+}
+
+/** A decorated strategy of a record no connector has a default for: must stop startup. */
+@Injectable()
+@IntentMapping('order_pizza')
+class PizzaStrategy {
+  readonly objectType = 'pizza';
+  map(): RecordChange {
     throw new Error('never used');
   }
 }
@@ -60,13 +104,21 @@ class UntypedStrategy {
 /** An undecorated provider with a map() method: not a strategy. */
 @Injectable()
 class NotAStrategy {
-  map(): CrmUpsert {
+  map(): RecordChange {
     throw new Error('never used');
   }
 }
 
+interface RegistryOptions {
+  mappingsFile?: string;
+  rules?: MappingRules;
+  rendering?: ChangeRendering;
+  extra?: any[];
+  imports?: any[];
+}
+
 /** The providers of MappingModule, with the mapping config given directly. */
-async function registry(options: { mappingsFile?: string; rules?: MappingRules; extra?: any[]; imports?: any[] } = {}) {
+async function registry(options: RegistryOptions = {}) {
   const moduleRef: TestingModule = await Test.createTestingModule({
     imports: [DiscoveryModule, ...(options.imports ?? [])],
     providers: [
@@ -76,6 +128,7 @@ async function registry(options: { mappingsFile?: string; rules?: MappingRules; 
       ...(options.extra ?? []),
       { provide: mappingConfig.KEY, useValue: { mappingsFile: options.mappingsFile } },
       { provide: MappingRules, useValue: options.rules ?? new PathTargetRules('generic') },
+      { provide: ChangeRendering, useValue: options.rendering ?? PATHS },
       { provide: IntentMapper, useClass: MappingRegistry },
     ],
   }).compile();
@@ -116,15 +169,17 @@ describe('MappingRegistry (a real Nest module, strategies found through DI)', ()
     expect(upsert).toMatchObject({ objectType: 'contact', externalId: 'C-1', body: { status: 'gold' } });
     expect(
       mapper.map(dialogEvent({ intent: 'log_support_ticket', entities: entities({ ticketId: 'T-1' }) })),
-    ).toMatchObject({ objectType: 'ticket', path: '/api/v2/tickets/upsert' });
+    ).toMatchObject({ objectType: 'ticket', path: '/issues' });
   });
 
   it('discovers a decorated strategy provided by another module', async () => {
     const mapper = await start({ imports: [RefundModule] });
     expect(mapper.intents().sort()).toEqual(['log_support_ticket', 'refund_request', 'update_customer_profile']);
-    expect(mapper.objectTypes().sort()).toEqual(['contact', 'refund', 'ticket']);
+    expect(mapper.objectTypes().sort()).toEqual(['contact', 'ticket']);
     expect(mapper.map(dialogEvent({ intent: 'refund_request', conversationId: 'conv-r' }))).toMatchObject({
-      path: '/api/v2/refunds/upsert',
+      path: '/issues',
+      externalId: 'conv-r',
+      body: { id: 'conv-r', text: 'refund requested' },
     });
   });
 
@@ -212,6 +267,12 @@ describe('MappingRegistry (a real Nest module, strategies found through DI)', ()
     );
   });
 
+  it('refuses to start with a strategy of a record that is not a contact or a ticket', async () => {
+    await expect(registry({ extra: [PizzaStrategy] })).rejects.toThrow(
+      'Intent strategies: PizzaStrategy (order_pizza) makes "pizza" changes; a strategy changes a contact or ticket',
+    );
+  });
+
   it('refuses to start with two decorated strategies for one intent', async () => {
     const failure = registry({ extra: [DuplicateProfileStrategy] });
     await expect(failure).rejects.toThrow(StrategyRegistryError);
@@ -253,9 +314,10 @@ describe('MappingRegistry (a real Nest module, strategies found through DI)', ()
       },
     };
 
-    it('maps only what the file maps, to the object and id field, nesting fields named with "/"', async () => {
-      const mapper = await start({ rules: salesforce, mappingsFile: file('sf.json', { mappings: [contact] }) });
-      expect(mapper.intents()).toEqual(['update_customer_profile']);
+    it('maps a file entry as written (object, id field, "/" nesting); the other built-in by the default record', async () => {
+      const mappingsFile = file('sf.json', { mappings: [contact] });
+      const mapper = await start({ rules: salesforce, rendering: RECORDS, mappingsFile });
+      expect(mapper.intents().sort()).toEqual(['log_support_ticket', 'update_customer_profile']);
       const upsert = mapper.map(
         dialogEvent({
           intent: 'update_customer_profile',
@@ -270,6 +332,46 @@ describe('MappingRegistry (a real Nest module, strategies found through DI)', ()
         externalId: 'C-1',
         body: { Status__c: 'gold', Detail__c: { Note: 'n' } },
       });
+      const ticket = dialogEvent({
+        intent: 'log_support_ticket',
+        entities: entities({ ticketId: 'T-1', issue: 'no login', priority: 'high', customerId: "O'Brien" }),
+      });
+      expect(mapper.map(ticket)).toEqual({
+        intent: 'log_support_ticket',
+        objectType: 'ticket',
+        object: 'Issue',
+        idField: 'Issue_Key',
+        externalId: 'T-1',
+        body: { Title: 'no login', Detail: { Priority: 'high' }, Person: "/people(Person_Key='O''Brien')" },
+      });
+    });
+
+    it('lists for crm:check the file entries and the default records of the intents left to strategies', async () => {
+      const mappingsFile = file('sf-targets.json', { mappings: [contact] });
+      const mapper = await start({ rules: salesforce, rendering: RECORDS, mappingsFile });
+      expect(mapper.targets()).toEqual([
+        {
+          intent: 'update_customer_profile',
+          object: 'Contact',
+          idField: 'Cognigy_Customer_Id__c',
+          fields: ['Cognigy_Customer_Id__c', 'Status__c', 'Detail__c/Note'],
+          binds: [],
+        },
+        {
+          intent: 'log_support_ticket',
+          object: 'Issue',
+          idField: 'Issue_Key',
+          fields: ['Title', 'Detail/Priority', 'Person'],
+          binds: [{ field: 'Person', entitySet: 'people', key: 'Person_Key' }],
+        },
+      ]);
+      // Without a file, a connector mapping to records checks both default records; one mapping to paths, none.
+      const defaults = await start({ rules: salesforce, rendering: RECORDS });
+      expect(defaults.targets().map((t) => [t.intent, t.object])).toEqual([
+        ['update_customer_profile', 'Person'],
+        ['log_support_ticket', 'Issue'],
+      ]);
+      expect((await start()).targets()).toEqual([]);
     });
 
     it('stops startup for an entry with a path, or without object or idField, naming the entry', async () => {

@@ -4,12 +4,14 @@ import { DiscoveryService } from '@nestjs/core';
 import { readFile } from 'node:fs/promises';
 import { mappingConfig } from '../config/mapping.config';
 import { CrmUpsert, DialogCompletedEvent } from '../shared/dialog-completed-event';
+import { ChangeRendering } from './change-rendering';
 import { UnsupportedIntentError } from './mapping-errors';
-import { DeclarativeStrategy } from './declarative.strategy';
 import { IntentMapper, MappingTarget } from './intent-mapper';
 import { IntentMapping, IntentStrategy } from './intent-strategy';
 import { MappingsFileError, parseMappingsFile } from './mapping-definition';
+import { MappingEntry } from './mapping-entry';
 import { MappingRules } from './mapping-rules';
+import { isLogicalObject, LOGICAL_FIELDS } from './record-change';
 
 export class StrategyRegistryError extends Error {
   constructor(problem: string) {
@@ -20,29 +22,31 @@ export class StrategyRegistryError extends Error {
 
 /**
  * Finds every `@IntentMapping` provider through DI, then lays the MAPPINGS_FILE entries over
- * them (a file entry replaces a built-in of the same intent). Checked once, at startup.
+ * them (a file entry replaces the strategy of its intent). A strategy's change is rendered by the
+ * chosen connector; a file entry is already in the CRM's words. Checked once, at startup.
  */
 @Injectable()
 export class MappingRegistry extends IntentMapper implements OnModuleInit {
   private readonly logger = new Logger(MappingRegistry.name);
   private strategies = new Map<string, IntentStrategy>();
+  private readonly entries = new Map<string, MappingEntry>();
   private readonly mappingTargets: MappingTarget[] = [];
 
   constructor(
     private readonly discovery: DiscoveryService,
     @Inject(mappingConfig.KEY) private readonly config: ConfigType<typeof mappingConfig>,
     private readonly rules: MappingRules,
+    private readonly rendering: ChangeRendering,
   ) {
     super();
   }
 
   async onModuleInit(): Promise<void> {
-    const discovered = this.discoverStrategies();
-    // Built-in intents address request paths: a connector mapping to records maps only what the file maps.
-    const strategies = this.rules.mapsToPaths ? discovered : new Map<string, IntentStrategy>();
+    const strategies = this.discoverStrategies();
     if (this.config.mappingsFile) {
       for (const definition of await this.loadFile(this.config.mappingsFile)) {
-        strategies.set(definition.intent, new DeclarativeStrategy(definition));
+        strategies.delete(definition.intent);
+        this.entries.set(definition.intent, new MappingEntry(definition));
         if ('object' in definition) {
           const { intent, object, idField, fields } = definition;
           const binds = Object.entries(fields).flatMap(([field, source]) =>
@@ -52,8 +56,12 @@ export class MappingRegistry extends IntentMapper implements OnModuleInit {
         }
       }
     }
+    for (const [intent, strategy] of strategies) {
+      const target = this.rendering.targetOf(strategy.objectType);
+      if (target) this.mappingTargets.push({ intent, ...target });
+    }
     this.strategies = strategies;
-    this.logger.log(`Intents mapped: ${[...strategies.keys()].join(', ')}`);
+    this.logger.log(`Intents mapped: ${this.intents().join(', ')}`);
   }
 
   private discoverStrategies(): Map<string, IntentStrategy> {
@@ -66,8 +74,16 @@ export class MappingRegistry extends IntentMapper implements OnModuleInit {
       if (typeof strategy?.map !== 'function') {
         throw new StrategyRegistryError(`${name} (${intent}) has no map() method`);
       }
-      if (typeof strategy.objectType !== 'string' || strategy.objectType === '') {
+      // Read as written: a strategy in plain JavaScript may name anything.
+      const objectType: unknown = strategy.objectType;
+      if (typeof objectType !== 'string' || objectType === '') {
         throw new StrategyRegistryError(`${name} (${intent}) names no objectType`);
+      }
+      if (!isLogicalObject(objectType)) {
+        const logical = Object.keys(LOGICAL_FIELDS).join(' or ');
+        throw new StrategyRegistryError(
+          `${name} (${intent}) makes "${objectType}" changes; a strategy changes a ${logical}, which every connector writes (map other records in MAPPINGS_FILE)`,
+        );
       }
       if (found.has(intent)) throw new StrategyRegistryError(`intent "${intent}" has two strategies`);
       found.set(intent, strategy);
@@ -86,9 +102,11 @@ export class MappingRegistry extends IntentMapper implements OnModuleInit {
   }
 
   map(event: DialogCompletedEvent): CrmUpsert {
+    const entry = this.entries.get(event.intent);
+    if (entry) return entry.map(event);
     const strategy = this.strategies.get(event.intent);
     if (!strategy) throw new UnsupportedIntentError(event.intent);
-    return strategy.map(event);
+    return this.rendering.render(strategy.map(event));
   }
 
   targets(): MappingTarget[] {
@@ -96,10 +114,11 @@ export class MappingRegistry extends IntentMapper implements OnModuleInit {
   }
 
   intents(): string[] {
-    return [...this.strategies.keys()];
+    return [...this.strategies.keys(), ...this.entries.keys()];
   }
 
   objectTypes(): string[] {
-    return [...new Set([...this.strategies.values()].map((strategy) => strategy.objectType))];
+    const mappers = [...this.strategies.values(), ...this.entries.values()];
+    return [...new Set(mappers.map((mapper) => mapper.objectType))];
   }
 }

@@ -7,7 +7,7 @@
 export abstract class MappingRules {
   /** Its CRM_CONNECTOR value, for messages. */
   abstract readonly connector: string;
-  /** Entries name a request path, as the built-in strategies do; otherwise a CRM object and id field. */
+  /** Entries name a request path; otherwise a CRM object and id field. */
   abstract readonly mapsToPaths: boolean;
 
   /** The problems of an entry's target keys, each starting with `where` (e.g. `mappings[0] (x).object: ...`). */

@@ -10,22 +10,19 @@ describe('UpdateCustomerProfileStrategy', () => {
     expect(Reflect.getMetadata(IntentMapping.KEY, UpdateCustomerProfileStrategy)).toBe('update_customer_profile');
   });
 
-  it('maps a full event to exactly the documented fields of a contact upsert', () => {
-    const upsert = strategy.map(
+  it('maps a full event to a contact change with exactly the logical fields', () => {
+    const change = strategy.map(
       dialogEvent({
         entities: entities({ customerId: 'C-1001', newStatus: 'gold', notes: 'asked for a callback', extra: 'x' }),
         timestamp: '2026-11-26T10:00:00Z',
         metadata: { channel: 'voice' },
       }),
     );
-    expect(upsert).toEqual({
+    expect(change).toEqual({
       intent: 'update_customer_profile',
       objectType: 'contact',
-      method: 'POST',
-      path: '/api/v2/contacts/upsert',
       externalId: 'C-1001',
-      body: {
-        external_id: 'C-1001',
+      fields: {
         status: 'gold',
         notes: 'asked for a callback',
         last_interaction: '2026-11-26T10:00:00.000Z',
@@ -33,25 +30,23 @@ describe('UpdateCustomerProfileStrategy', () => {
     });
   });
 
-  it('leaves absent optional entities out of the body (never sends "")', () => {
-    const { body } = strategy.map(dialogEvent({ entities: entities({ customerId: 'C-1' }) }));
-    expect(body).toEqual({ external_id: 'C-1', last_interaction: '2026-11-26T10:00:00.000Z' });
-    expect(Object.keys(body)).not.toContain('status');
-    expect(Object.keys(body)).not.toContain('notes');
+  it('leaves absent optional entities without a value (never "")', () => {
+    const { fields } = strategy.map(dialogEvent({ entities: entities({ customerId: 'C-1' }) }));
+    expect(fields).toEqual({ status: undefined, notes: undefined, last_interaction: '2026-11-26T10:00:00.000Z' });
   });
 
   it('treats an empty string as absent', () => {
-    const { body } = strategy.map(
+    const { fields } = strategy.map(
       dialogEvent({ entities: entities({ customerId: 'C-1', newStatus: '', notes: 'n' }) }),
     );
-    expect(body).toEqual({ external_id: 'C-1', notes: 'n', last_interaction: '2026-11-26T10:00:00.000Z' });
+    expect(fields).toEqual({ status: undefined, notes: 'n', last_interaction: '2026-11-26T10:00:00.000Z' });
   });
 
   it('keeps a low-confidence optional entity (built-ins have no confidence floor)', () => {
-    const { body } = strategy.map(
+    const change = strategy.map(
       dialogEvent({ entities: entities({ customerId: ['C-1', 0], newStatus: ['silver', 0.1] }) }),
     );
-    expect(body).toMatchObject({ external_id: 'C-1', status: 'silver' });
+    expect(change).toMatchObject({ externalId: 'C-1', fields: { status: 'silver' } });
   });
 
   it.each([
@@ -61,9 +56,9 @@ describe('UpdateCustomerProfileStrategy', () => {
     ['2026-11-26T10:00:00', '2026-11-26T10:00:00.000Z'],
     ['2026-11-26', '2026-11-26T00:00:00.000Z'],
   ])('last_interaction is the event time %s normalised with toISOString', (timestamp, expected) => {
-    const { body } = strategy.map(dialogEvent({ timestamp, entities: entities({ customerId: 'C-1' }) }));
-    expect(body.last_interaction).toBe(expected);
-    expect(body.last_interaction).toBe(new Date(Date.parse(expected)).toISOString());
+    const { fields } = strategy.map(dialogEvent({ timestamp, entities: entities({ customerId: 'C-1' }) }));
+    expect(fields.last_interaction).toBe(expected);
+    expect(fields.last_interaction).toBe(new Date(Date.parse(expected)).toISOString());
   });
 
   it('uses the event time, never the processing time: the same event maps to identical bytes later', async () => {
@@ -71,7 +66,7 @@ describe('UpdateCustomerProfileStrategy', () => {
     const first = JSON.stringify(strategy.map(event));
     await new Promise((r) => setTimeout(r, 5));
     expect(JSON.stringify(strategy.map(event))).toBe(first);
-    expect(strategy.map(event).body.last_interaction).toBe('2020-01-01T00:00:00.000Z');
+    expect(strategy.map(event).fields.last_interaction).toBe('2020-01-01T00:00:00.000Z');
   });
 
   it.each([

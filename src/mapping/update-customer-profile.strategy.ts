@@ -1,23 +1,25 @@
 import { Injectable } from '@nestjs/common';
-import { DeclarativeStrategy } from './declarative.strategy';
-import { IntentMapping } from './intent-strategy';
+import { DialogCompletedEvent } from '../shared/dialog-completed-event';
+import { normaliseEventTime } from '../shared/event-time';
+import { entityValue, IntentMapping, IntentStrategy, requireEntity } from './intent-strategy';
+import { RecordChangeOf } from './record-change';
 
-/** A contact upsert; `last_interaction` is the event time, never the processing time. */
+/** A contact change; `last_interaction` is the event time, never the processing time. */
 @Injectable()
 @IntentMapping('update_customer_profile')
-export class UpdateCustomerProfileStrategy extends DeclarativeStrategy {
-  constructor() {
-    super({
-      objectType: 'contact',
-      path: '/api/v2/contacts/upsert',
-      idEntity: 'customerId',
-      minConfidence: 0,
+export class UpdateCustomerProfileStrategy implements IntentStrategy {
+  readonly objectType = 'contact';
+
+  map(event: DialogCompletedEvent): RecordChangeOf<'contact'> {
+    return {
+      intent: event.intent,
+      objectType: this.objectType,
+      externalId: requireEntity(event, 'customerId'),
       fields: {
-        external_id: { entity: 'customerId' },
-        status: { entity: 'newStatus' },
-        notes: { entity: 'notes' },
-        last_interaction: { event: 'timestamp' },
+        status: entityValue(event, 'newStatus'),
+        notes: entityValue(event, 'notes'),
+        last_interaction: normaliseEventTime(event.timestamp),
       },
-    });
+    };
   }
 }

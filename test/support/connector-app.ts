@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { ModuleImport } from '../../src/app.module';
 import request from 'supertest';
 import { EventView, eventView, waitForState } from './admin-api';
 import { parseSamples, sum } from './prometheus-text';
@@ -17,9 +18,24 @@ export const exampleMapping = (connector: string) =>
  * breaker that does not open unless a test asks (CRM_BREAKER_THRESHOLD in `env`).
  */
 export function startConnectorApp(connector: string, env: Record<string, string>): Promise<TestApp> {
-  return startTestApp({
+  return startTestApp({ ...connectorEnv(connector), MAPPINGS_FILE: exampleMapping(connector), ...env });
+}
+
+/**
+ * As `startConnectorApp`, without a MAPPINGS_FILE: strategies' changes go to the connector's
+ * default records. `added` modules (their own strategies) are imported besides the app's.
+ */
+export function startWithDefaultRecords(
+  connector: string,
+  env: Record<string, string>,
+  added: ModuleImport[] = [],
+): Promise<TestApp> {
+  return startTestApp({ ...connectorEnv(connector), ...env }, added);
+}
+
+function connectorEnv(connector: string): Record<string, string> {
+  return {
     CRM_CONNECTOR: connector,
-    MAPPINGS_FILE: exampleMapping(connector),
     COGNIGY_WEBHOOK_SECRETS: CONNECTOR_SECRET,
     ADMIN_TOKEN: CONNECTOR_ADMIN,
     CRM_RETRY_BASE_MS: '10',
@@ -27,8 +43,7 @@ export function startConnectorApp(connector: string, env: Record<string, string>
     CRM_BREAKER_THRESHOLD: '1000',
     CRM_BREAKER_COOLDOWN_MS: '30000',
     CRM_TIMEOUT_MS: '5000',
-    ...env,
-  });
+  };
 }
 
 /** A signed update_customer_profile for `customerId`; resolves with the event id. */

@@ -2,6 +2,7 @@ import { INestApplication } from '@nestjs/common';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ModuleImport } from '../../src/app.module';
 import { createApp } from '../../src/bootstrap';
 import { CrmSandbox } from '../../src/dev/sandbox/crm-sandbox';
 import { cleanRedis } from './drivers';
@@ -37,9 +38,10 @@ const OWN_PREFIXES = [
 
 /**
  * Builds the real application (src/bootstrap.ts, as `main.ts` does) with the given environment
- * and a fresh DATA_DIR. The environment is restored once the app is built.
+ * and a fresh DATA_DIR, importing `added` modules besides its own. The environment is restored once
+ * the app is built.
  */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(env: Record<string, string> = {}, added: ModuleImport[] = []): Promise<TestApp> {
   const dataDir = env.DATA_DIR ?? mkdtempSync(join(tmpdir(), 'ccs-test-'));
   const saved = { ...process.env };
   for (const key of Object.keys(process.env)) {
@@ -52,7 +54,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   );
   let app: INestApplication | undefined;
   try {
-    app = await createApp();
+    app = await createApp(added);
     await app.init();
     // main.ts's listen() would flush the logs buffered during startup; init() does not.
     app.flushLogs();

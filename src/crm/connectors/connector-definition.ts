@@ -1,7 +1,8 @@
 import { Type } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { crmConfig } from '../../config/crm.config';
-import { ConnectorEnvironment, Environment, unsetVariables } from '../../config/environment';
+import { ConnectorEnvironment } from '../../config/environment';
+import { ChangeRendering } from '../../mapping/change-rendering';
 import { MappingRules } from '../../mapping/mapping-rules';
 import { CredentialFlows } from '../token/credential-flows';
 import { TokenProvider } from '../token/token-provider';
@@ -11,7 +12,8 @@ import { CrmConnector } from './crm-connector';
  * Everything one kind of CRM means, in its own folder (`src/crm/connectors/<name>/`), listed once in
  * the registry (`src/crm/connector-registry.ts`): what it asks of the environment (its name, batch
  * limit, own variables and the shared ones it requires), its credential flow, what a mapping entry
- * must carry for it, and the provider that builds its requests and judges their answers.
+ * must carry for it, where it writes the strategies' record changes (its default records), and the
+ * provider that builds its requests and judges their answers.
  */
 export interface ConnectorDefinition extends ConnectorEnvironment {
   /** Delivers and checks mappings (`crm:check`) for this CRM. */
@@ -20,6 +22,8 @@ export interface ConnectorDefinition extends ConnectorEnvironment {
   credentials(config: ConfigType<typeof crmConfig>, flows: CredentialFlows): TokenProvider;
   /** What a mappings-file entry must carry for it (checked at startup, naming the entry). */
   readonly mappingRules: MappingRules;
+  /** How a strategy's record change becomes its upsert: its default records (`<name>.records.ts`). */
+  readonly rendering: ChangeRendering;
 }
 
 /** The connector's own variables, as validated at startup (its definition's `Settings`). */
@@ -28,7 +32,3 @@ export function settingsOf<T extends object>(config: ConfigType<typeof crmConfig
   if (!(settings instanceof Settings)) throw new Error(`CRM_CONNECTOR=${config.connector}: no ${Settings.name}`);
   return settings;
 }
-
-/** A connector mapping to records delivers only what MAPPINGS_FILE maps: the file is required. */
-export const mappingsFileProblems = (env: Environment, name: string): string[] =>
-  unsetVariables(env, ['MAPPINGS_FILE'], `with CRM_CONNECTOR=${name} (it names the CRM objects)`);

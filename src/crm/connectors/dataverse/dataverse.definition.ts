@@ -1,7 +1,8 @@
 import { unsetVariables } from '../../../config/environment';
-import { ConnectorDefinition, mappingsFileProblems } from '../connector-definition';
+import { ConnectorDefinition } from '../connector-definition';
 import { DataverseConnector } from './dataverse.connector';
 import { DataverseMappingRules } from './dataverse.mapping-rules';
+import { dataverseRendering } from './dataverse.records';
 
 const NAME = 'dataverse';
 
@@ -13,7 +14,6 @@ export const dataverseDefinition: ConnectorDefinition = {
   name: NAME,
   maxBatchSize: 1,
   problems: (env) => [
-    ...mappingsFileProblems(env, NAME),
     ...unsetVariables(
       env,
       ['CRM_BASE_URL', 'CRM_TOKEN_URL', 'CRM_CLIENT_ID', 'CRM_CLIENT_SECRET'],
@@ -22,5 +22,6 @@ export const dataverseDefinition: ConnectorDefinition = {
   ],
   credentials: (config, flows) => flows.clientCredentials({ clientAuth: 'post', scopes: `${config.baseUrl}/.default` }),
   mappingRules: new DataverseMappingRules(NAME),
+  rendering: dataverseRendering,
   connector: DataverseConnector,
 };

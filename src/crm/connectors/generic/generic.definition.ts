@@ -2,6 +2,7 @@ import { Environment, unsetVariables } from '../../../config/environment';
 import { ConnectorDefinition } from '../connector-definition';
 import { PathTargetRules } from '../../../mapping/mapping-rules';
 import { GenericConnector } from './generic.connector';
+import { genericRendering } from './generic.records';
 
 /** A real CRM (CRM_BASE_URL) needs the credentials of CRM_AUTH; without one the sandbox issues them. */
 function genericProblems(env: Environment, failed: ReadonlySet<string>): string[] {
@@ -23,5 +24,6 @@ export const genericDefinition: ConnectorDefinition = {
   problems: genericProblems,
   credentials: (config, flows) => (config.auth === 'static' ? flows.staticToken() : flows.clientCredentials()),
   mappingRules: new PathTargetRules('generic'),
+  rendering: genericRendering,
   connector: GenericConnector,
 };

@@ -1,7 +1,8 @@
 import { unsetVariables } from '../../../config/environment';
-import { ConnectorDefinition, mappingsFileProblems } from '../connector-definition';
+import { ConnectorDefinition } from '../connector-definition';
 import { RecordTargetRules } from '../../../mapping/mapping-rules';
 import { HubspotConnector } from './hubspot.connector';
+import { hubspotRendering } from './hubspot.records';
 
 const NAME = 'hubspot';
 
@@ -10,11 +11,11 @@ export const hubspotDefinition: ConnectorDefinition = {
   name: NAME,
   maxBatchSize: 100,
   problems: (env) => [
-    ...mappingsFileProblems(env, NAME),
     ...unsetVariables(env, ['CRM_BASE_URL'], `with CRM_CONNECTOR=${NAME}`),
     ...unsetVariables(env, ['CRM_ACCESS_TOKEN'], `with CRM_CONNECTOR=${NAME} (a private-app token)`),
   ],
   credentials: (_config, flows) => flows.staticToken(),
   mappingRules: new RecordTargetRules(NAME),
+  rendering: hubspotRendering,
   connector: HubspotConnector,
 };

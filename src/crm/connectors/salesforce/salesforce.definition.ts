@@ -1,10 +1,11 @@
 import { splitList } from '../../../config/env-transforms';
 import { unsetVariables } from '../../../config/environment';
-import { ConnectorDefinition, mappingsFileProblems, settingsOf } from '../connector-definition';
+import { ConnectorDefinition, settingsOf } from '../connector-definition';
 import { RecordTargetRules } from '../../../mapping/mapping-rules';
 import { SalesforceConnector } from './salesforce.connector';
 import { instanceUrlOf } from './salesforce.credentials';
 import { SalesforceSettings } from './salesforce.settings';
+import { salesforceRendering } from './salesforce.records';
 
 const NAME = 'salesforce';
 
@@ -19,7 +20,6 @@ export const salesforceDefinition: ConnectorDefinition = {
   maxBatchSize: 200,
   Settings: SalesforceSettings,
   problems: (env) => [
-    ...mappingsFileProblems(env, NAME),
     ...unsetVariables(env, ['CRM_TOKEN_URL', 'CRM_CLIENT_ID', 'CRM_CLIENT_SECRET'], `with CRM_CONNECTOR=${NAME}`),
   ],
   credentials: (config, flows) => {
@@ -35,5 +35,6 @@ export const salesforceDefinition: ConnectorDefinition = {
     });
   },
   mappingRules: new RecordTargetRules(NAME),
+  rendering: salesforceRendering,
   connector: SalesforceConnector,
 };

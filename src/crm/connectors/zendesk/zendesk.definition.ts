@@ -1,7 +1,8 @@
 import { Environment, unsetVariables } from '../../../config/environment';
-import { ConnectorDefinition, mappingsFileProblems } from '../connector-definition';
+import { ConnectorDefinition } from '../connector-definition';
 import { ZendeskConnector } from './zendesk.connector';
 import { ZendeskMappingRules } from './zendesk.mapping-rules';
+import { zendeskRendering } from './zendesk.records';
 
 const NAME = 'zendesk';
 const WHY = `with CRM_CONNECTOR=${NAME}`;
@@ -22,12 +23,9 @@ function credentialProblems(env: Environment): string[] {
 export const zendeskDefinition: ConnectorDefinition = {
   name: NAME,
   maxBatchSize: 1,
-  problems: (env) => [
-    ...mappingsFileProblems(env, NAME),
-    ...unsetVariables(env, ['CRM_BASE_URL'], WHY),
-    ...credentialProblems(env),
-  ],
+  problems: (env) => [...unsetVariables(env, ['CRM_BASE_URL'], WHY), ...credentialProblems(env)],
   credentials: (config, flows) => (config.auth === 'basic' ? flows.basic() : flows.staticToken()),
   mappingRules: new ZendeskMappingRules(NAME),
+  rendering: zendeskRendering,
   connector: ZendeskConnector,
 };

@@ -2,15 +2,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dialogEvent, entities } from '../shared/dialog-completed-event.fixture';
 import { MissingEntityError } from './mapping-errors';
-import { DeclarativeStrategy } from './declarative.strategy';
+import { MappingEntry } from './mapping-entry';
 import { MappingDefinition, parseMappingsFile } from './mapping-definition';
 import { PathTargetRules } from './mapping-rules';
 
 const EXAMPLE = join(__dirname, '..', '..', 'mappings', 'example.json');
 
-function exampleStrategy(): DeclarativeStrategy {
+function exampleStrategy(): MappingEntry {
   const [definition] = parseMappingsFile(EXAMPLE, readFileSync(EXAMPLE, 'utf8'), new PathTargetRules('generic'));
-  return new DeclarativeStrategy(definition);
+  return new MappingEntry(definition);
 }
 
 const callback = (spec: Record<string, string | [string, number]>, metadata: Record<string, unknown> = {}) =>
@@ -21,7 +21,7 @@ const callback = (spec: Record<string, string | [string, number]>, metadata: Rec
     timestamp: '2026-11-26T11:15:00+01:00',
   });
 
-describe('DeclarativeStrategy with mappings/example.json', () => {
+describe('MappingEntry with mappings/example.json', () => {
   const strategy = exampleStrategy();
 
   it('names the intent of the event it maps in the upsert', () => {
@@ -73,7 +73,7 @@ describe('DeclarativeStrategy with mappings/example.json', () => {
   });
 });
 
-describe('DeclarativeStrategy sources', () => {
+describe('MappingEntry sources', () => {
   const definition = (fields: MappingDefinition['fields'], minConfidence = 0): MappingDefinition => ({
     intent: 'order_status',
     objectType: 'order',
@@ -93,7 +93,7 @@ describe('DeclarativeStrategy sources', () => {
   });
 
   it('follows a metadata dot path, keeping falsy values but leaving out missing and null ones', () => {
-    const { body } = new DeclarativeStrategy(
+    const { body } = new MappingEntry(
       definition({
         city: { metadata: 'customer.address.city' },
         tier: { metadata: 'customer.tier' },
@@ -109,7 +109,7 @@ describe('DeclarativeStrategy sources', () => {
   });
 
   it('maps each event field, normalising only the timestamp', () => {
-    const { body } = new DeclarativeStrategy(
+    const { body } = new MappingEntry(
       definition({
         t: { event: 'timestamp' },
         c: { event: 'conversationId' },
@@ -122,14 +122,14 @@ describe('DeclarativeStrategy sources', () => {
   });
 
   it('sends literals unchanged, whatever their type', () => {
-    const { body } = new DeclarativeStrategy(
+    const { body } = new MappingEntry(
       definition({ s: { literal: 'x' }, n: { literal: 0 }, f: { literal: false } }),
     ).map(event);
     expect(body).toEqual({ s: 'x', n: 0, f: false });
   });
 
   it('keeps the file field order and maps the same event to identical bytes every time', () => {
-    const strategy = new DeclarativeStrategy(
+    const strategy = new MappingEntry(
       definition({ z: { literal: 1 }, a: { entity: 'orderId' }, m: { event: 'timestamp' } }),
     );
     const first = JSON.stringify(strategy.map(event).body);
@@ -138,8 +138,9 @@ describe('DeclarativeStrategy sources', () => {
   });
 });
 
-describe('DeclarativeStrategy bind sources (Dataverse lookups)', () => {
-  const ticket = new DeclarativeStrategy({
+describe('MappingEntry bind sources (Dataverse lookups)', () => {
+  const ticket = new MappingEntry({
+    intent: 'log_support_ticket',
     objectType: 'ticket',
     object: 'incidents',
     idField: 'cognigy_ticketid',
