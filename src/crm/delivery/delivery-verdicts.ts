@@ -80,7 +80,7 @@ export class DeliveryVerdicts {
 /**
  * An attempt's history agreeing with its verdict: the answer that decided it (the last request)
  * reads as the connector judged it. A delivered event's names no error (a 409 the generic
- * connector delivers); a failed one's names the verdict's (a 409 Zendesk asks to retry, a 2xx the
+ * connector delivers); a failed one's names the verdict's (a 409 a CRM asks to retry, a 2xx the
  * connector could not use, a result the batch answer lacked). Requests without an answer
  * (network, timeout, token) keep their own reading.
  */
