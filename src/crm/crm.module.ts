@@ -1,4 +1,4 @@
-import { HttpModule } from '@nestjs/axios';
+import { HttpService } from '@nestjs/axios';
 import { Module } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { crmConfig } from '../config/crm.config';
@@ -6,34 +6,30 @@ import { QueueModule } from '../queue/queue.module';
 import { TelemetryModule } from '../telemetry/telemetry.module';
 import { CrmBreaker } from './client/crm-breaker';
 import { CrmClient } from './client/crm-client';
-import { outboundHttpOptions } from './outbound/outbound-http';
+import { createCrmHttp } from './client/crm-http.factory';
 import { chosenConnectorProviders } from './connector-registry';
 import { ConnectorCheck, CrmCheck } from './crm-check';
 import { CrmStatus, LiveCrmStatus } from './crm-status';
 import { DeliveryVerdicts } from './delivery/delivery-verdicts';
 import { DeliveryWorker } from './delivery/delivery-worker';
 import { TokenModule } from './token/token.module';
-
-const UNLIMITED = -1;
+import { TokenProvider } from './token/token-provider';
 
 /**
- * CRM delivery: the API client (token, breaker, one retry after a 401), the connector CRM_CONNECTOR
- * chose from the registry with its credential flow, and the delivery worker.
+ * CRM delivery: the API client (its @nestjs/axios client with the token and breaker interceptors:
+ * one retry after a 401), the connector CRM_CONNECTOR chose from the registry with its credential
+ * flow, and the delivery worker.
  */
 @Module({
-  imports: [
-    QueueModule,
-    TelemetryModule,
-    TokenModule,
-    HttpModule.registerAsync({
-      inject: [crmConfig.KEY],
-      useFactory: (config: ConfigType<typeof crmConfig>) =>
-        // No axios size limit (it would fail the exchange): CrmClient reads only the first bytes.
-        outboundHttpOptions(config.timeoutMs, UNLIMITED),
-    }),
-  ],
+  imports: [QueueModule, TelemetryModule, TokenModule],
   providers: [
     CrmBreaker,
+    {
+      provide: HttpService,
+      inject: [crmConfig.KEY, TokenProvider, CrmBreaker],
+      useFactory: (config: ConfigType<typeof crmConfig>, tokens: TokenProvider, breaker: CrmBreaker) =>
+        createCrmHttp({ baseUrl: config.baseUrl, timeoutMs: config.timeoutMs, tokens, breaker }),
+    },
     CrmClient,
     ...chosenConnectorProviders,
     DeliveryVerdicts,

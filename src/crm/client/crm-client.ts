@@ -1,17 +1,18 @@
 import { HttpService } from '@nestjs/axios';
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
+import axios, { AxiosResponse, InternalAxiosRequestConfig } from 'axios';
 import { Readable } from 'node:stream';
 import { crmConfig } from '../../config/crm.config';
 import { AttemptRecord } from '../../queue/stored-event';
 import { Telemetry } from '../../telemetry/telemetry';
-import { TokenProvider } from '../token/token-provider';
+import { TokenUnavailableError } from '../token/token-provider';
 import { readCappedBody } from './capped-body';
-import { BreakerOpenError, CrmBreaker } from './crm-breaker';
-import { CrmRequest, isBreakerFailureStatus } from './crm-request';
+import { BreakerOpenError } from './crm-breaker';
+import { CrmRequest } from './crm-request';
 import { deadline, isTimeoutCode } from '../outbound/outbound-http';
 
-/** How one exchange ended. `sent`: CRM requests made (token requests not included). */
+/** How one call ended. `sent`: CRM requests made (token requests not included). */
 type ExchangeResult =
   | { kind: 'response'; status: number; headers: Record<string, string>; body: string; excerpt: string; sent: number }
   | { kind: 'network' | 'timeout'; message: string; sent: number }
@@ -24,16 +25,14 @@ type ExchangeResult =
  */
 export type CrmResult = ExchangeResult & { requests: AttemptRecord[] };
 
-type Answer = Extract<ExchangeResult, { kind: 'response' }>;
-type HttpRequest = Omit<CrmRequest, 'path'> & { url: string };
-
-/** A 408/5xx answer, thrown inside the breaker so that it counts as a failure there. */
-class BreakerFailure extends Error {
-  constructor(readonly answer: Answer) {
-    super(`CRM answered ${answer.status}`);
-  }
+/** The exchanges of one call (its request, and the replay after a 401), as they happen. */
+class Exchanges {
+  sent = 0;
+  readonly requests: AttemptRecord[] = [];
 }
 
+/** axios' own Node transport: what the interceptors wrap is `exchange`, which sends through it. */
+const sendOverHttp = axios.getAdapter('http');
 /** The most of an answer that is read: the status decides, the body is only parsed or excerpted. */
 const MAX_ANSWER_BYTES = 1024 * 1024;
 const EXCERPT = 300;
@@ -47,112 +46,68 @@ const answerError = (status: number, text: string) =>
   status >= 200 && status < 300 ? null : `CRM answered ${status}: ${excerpt(text)}`;
 
 /**
- * The CRM API client. One call reads top to bottom: a bearer token, then the HTTP exchange inside
- * the circuit breaker, and on a 401 the token is dropped, a new one fetched and the request sent
- * once more. Nothing is sent, and no token fetched, while the breaker is open.
+ * The CRM API client. One call reads top to bottom in `send`: the breaker interceptor refuses it
+ * while the breaker is open (nothing sent, no token fetched); the token interceptor adds the
+ * credential; `exchange` sends it and reads the answer within CRM_TIMEOUT_MS, inside the breaker,
+ * and records it. On a 401 to a refreshable credential the token interceptor drops it and sends
+ * the request once more through both interceptors: refused if the breaker opened meanwhile (after
+ * one request), a failed attempt if no new token can be had. Interceptors: crm-http.factory.ts.
  */
 @Injectable()
 export class CrmClient {
   constructor(
     @Inject(crmConfig.KEY) private readonly config: ConfigType<typeof crmConfig>,
     private readonly http: HttpService,
-    private readonly tokens: TokenProvider,
-    private readonly breaker: CrmBreaker,
     private readonly telemetry: Telemetry,
   ) {}
 
-  /** One CRM request for `objectType` (its metrics label), with the token and the 401 rule. */
+  /** One CRM request for `objectType` (its metrics label), with the token, the breaker and the 401 rule. */
   async send(objectType: string, request: CrmRequest): Promise<CrmResult> {
-    const requests: AttemptRecord[] = [];
-    const first = await this.authorizedExchange(objectType, request, 0, requests);
-    const refused = first.result.kind === 'response' && first.result.status === 401;
-    if (!refused || !first.token || !this.tokens.invalidate(first.token)) return { ...first.result, requests };
-    return { ...(await this.authorizedExchange(objectType, request, first.result.sent, requests)).result, requests };
-  }
-
-  private async authorizedExchange(
-    objectType: string,
-    request: CrmRequest,
-    sentBefore: number,
-    requests: AttemptRecord[],
-  ): Promise<{ token?: string; result: ExchangeResult }> {
-    if (this.breaker.state === 'open') return { result: { kind: 'breaker-open', sent: sentBefore } };
-    let token: string;
+    const exchanges = new Exchanges();
     try {
-      token = await this.tokens.getToken();
-    } catch (error) {
-      const message = (error as Error).message;
-      requests.push({ at: Date.now(), status: null, error: `token: ${message}`, durationMs: 0 });
-      return { result: { kind: 'token', message, sent: sentBefore } };
-    }
-    const authorized: HttpRequest = {
-      method: request.method,
-      url: `${this.tokens.apiBase() ?? this.config.baseUrl}${request.path}`,
-      headers: { ...request.headers, Authorization: `${this.tokens.scheme} ${token}` },
-      data: request.data,
-    };
-    const result = await this.guardedExchange(objectType, authorized, requests);
-    return { token, result: { ...result, sent: sentBefore + result.sent } };
-  }
-
-  /** The HTTP exchange inside the breaker: 408, 5xx, network errors and timeouts are its failures. */
-  private async guardedExchange(
-    objectType: string,
-    request: HttpRequest,
-    requests: AttemptRecord[],
-  ): Promise<ExchangeResult> {
-    let sent = 0;
-    try {
-      return await this.breaker.fire(async () => {
-        sent = 1;
-        const answer = await this.exchange(objectType, request, requests);
-        if (isBreakerFailureStatus(answer.status)) throw new BreakerFailure(answer);
-        return answer;
+      const answer = await this.http.axiosRef.request<string>({
+        method: request.method,
+        url: request.path,
+        headers: request.headers,
+        data: request.data,
+        responseType: 'stream',
+        validateStatus: () => true,
+        adapter: (config) => this.exchange(objectType, config, exchanges),
       });
+      const headers = Object.fromEntries(Object.entries(answer.headers).map(([k, v]) => [k.toLowerCase(), String(v)]));
+      const { sent, requests } = exchanges;
+      const { status, data: body } = answer;
+      return { kind: 'response', status, headers, body, excerpt: excerpt(body), sent, requests };
     } catch (error) {
-      if (error instanceof BreakerFailure) return error.answer;
-      if (error instanceof BreakerOpenError) return { kind: 'breaker-open', sent };
-      const code = (error as { code?: string }).code;
-      // Only the code: an axios error message may echo the URL, never headers, but keep it short.
-      if (isTimeoutCode(code)) return { kind: 'timeout', message: 'CRM request timed out', sent };
-      return { kind: 'network', message: `CRM unreachable (${code ?? (error as Error).message})`, sent };
+      return unanswered(error, exchanges);
     }
   }
 
   /**
    * Sends one request and reads its answer, all within CRM_TIMEOUT_MS; reports it to the metrics
-   * and adds it to `requests`.
+   * and adds it to `exchanges`.
    */
-  private async exchange(objectType: string, request: HttpRequest, requests: AttemptRecord[]): Promise<Answer> {
+  private async exchange(
+    objectType: string,
+    config: InternalAxiosRequestConfig,
+    exchanges: Exchanges,
+  ): Promise<AxiosResponse<string>> {
+    exchanges.sent += 1;
     const at = Date.now();
     const started = process.hrtime.bigint();
     const observe = (code: string, error: string | null = code) => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       this.telemetry.emit('crmRequestMade', { objectType, code, seconds });
       const status = /^\d+$/.test(code) ? Number(code) : null;
-      requests.push({ at, status, error, durationMs: Math.round(seconds * 1000) });
+      exchanges.requests.push({ at, status, error, durationMs: Math.round(seconds * 1000) });
     };
     const { signal, end } = deadline(this.config.timeoutMs);
     try {
-      const response = await this.http.axiosRef.request<Readable>({
-        ...request,
-        responseType: 'stream',
-        validateStatus: () => true,
-        signal,
-      });
-      const body = await readCappedBody(response.data, MAX_ANSWER_BYTES, signal);
+      const response = await sendOverHttp({ ...config, signal });
+      const body = await readCappedBody(response.data as Readable, MAX_ANSWER_BYTES, signal);
       observe(String(response.status), answerError(response.status, body.text));
-      const headers = Object.fromEntries(
-        Object.entries(response.headers).map(([k, v]) => [k.toLowerCase(), String(v)]),
-      );
-      return {
-        kind: 'response',
-        status: response.status,
-        headers,
-        body: body.text,
-        excerpt: excerpt(body.text),
-        sent: 1,
-      };
+      // The request as it came (without this exchange's deadline), for a replay after a 401.
+      return { ...response, config, data: body.text };
     } catch (error) {
       observe(isTimeoutCode((error as { code?: string }).code) ? 'timeout' : 'network');
       throw error;
@@ -160,4 +115,17 @@ export class CrmClient {
       end();
     }
   }
+}
+
+/** A call that got no answer: refused by the breaker, no token, or the exchange failed. */
+function unanswered(error: unknown, { sent, requests }: Exchanges): CrmResult {
+  if (error instanceof BreakerOpenError) return { kind: 'breaker-open', sent, requests };
+  if (error instanceof TokenUnavailableError) {
+    requests.push({ at: Date.now(), status: null, error: `token: ${error.message}`, durationMs: 0 });
+    return { kind: 'token', message: error.message, sent, requests };
+  }
+  const code = (error as { code?: string }).code;
+  // Only the code: an axios error message may echo the URL, never headers, but keep it short.
+  if (isTimeoutCode(code)) return { kind: 'timeout', message: 'CRM request timed out', sent, requests };
+  return { kind: 'network', message: `CRM unreachable (${code ?? (error as Error).message})`, sent, requests };
 }

@@ -7,6 +7,3 @@ export interface CrmRequest {
   /** Sent as is (already serialised). */
   data?: string;
 }
-
-/** 408, 5xx: the CRM is in trouble (network errors and timeouts count too). */
-export const isBreakerFailureStatus = (status: number) => status === 408 || status >= 500;
