@@ -3,6 +3,7 @@ import {
   Environment,
   openApiEnabled,
   pendingBytesPerClient,
+  requireTimestamp,
   validateEnvironment as validateWith,
 } from '../src/config/environment';
 import { splitList } from '../src/config/env-transforms';
@@ -51,7 +52,7 @@ describe('validateEnvironment', () => {
         SHUTDOWN_GRACE_MS: 10000,
         WEBHOOK_AUTH_MODES: 'hmac',
         WEBHOOK_TOLERANCE_SECONDS: 300,
-        WEBHOOK_REQUIRE_TIMESTAMP: false,
+        RECORD_STATE_TTL_SECONDS: 2592000,
         WEBHOOK_MAX_BODY_BYTES: 262144,
         DEDUP_TTL_SECONDS: 86400,
         QUEUE_DRIVER: 'sqlite',
@@ -424,6 +425,24 @@ describe('validateEnvironment', () => {
       expect(openApiEnabled(validateEnvironment(PRODUCTION_OK))).toBe(false);
       expect(openApiEnabled(validateEnvironment({ ...PRODUCTION_OK, OPENAPI_ENABLED: 'true' }))).toBe(true);
       expect(openApiEnabled(validateEnvironment({ OPENAPI_ENABLED: 'false' }))).toBe(false);
+    });
+  });
+
+  describe('replay bounds', () => {
+    it('refuses a record-state window shorter than the dedup window', () => {
+      expect(namedVariables(rejectionOf({ DEDUP_TTL_SECONDS: '86400', RECORD_STATE_TTL_SECONDS: '3600' }))).toEqual([
+        'RECORD_STATE_TTL_SECONDS',
+      ]);
+      expect(validateEnvironment({ DEDUP_TTL_SECONDS: '60', RECORD_STATE_TTL_SECONDS: '60' })).toBeDefined();
+    });
+
+    it('requires X-Cognigy-Timestamp in production unless WEBHOOK_REQUIRE_TIMESTAMP says otherwise', () => {
+      expect(requireTimestamp(validateEnvironment({}))).toBe(false);
+      expect(requireTimestamp(validateEnvironment(PRODUCTION_OK))).toBe(true);
+      expect(requireTimestamp(validateEnvironment({ ...PRODUCTION_OK, WEBHOOK_REQUIRE_TIMESTAMP: 'false' }))).toBe(
+        false,
+      );
+      expect(requireTimestamp(validateEnvironment({ WEBHOOK_REQUIRE_TIMESTAMP: 'true' }))).toBe(true);
     });
   });
 });

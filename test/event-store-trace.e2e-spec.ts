@@ -57,6 +57,7 @@ describeEachDriver('stored trace context (%s driver)', (driver: Driver) => {
       sqliteSynchronous: 'full',
       leaseMs: 2000,
       dedupTtlSeconds: 86400,
+      recordStateTtlSeconds: 2_592_000,
     };
   });
   afterEach(async () => {

@@ -48,6 +48,7 @@ describeEachDriver('EventStore behaviour (%s driver)', (driver: Driver) => {
       sqliteSynchronous: 'full',
       leaseMs: 2000,
       dedupTtlSeconds: 86400,
+      recordStateTtlSeconds: 2_592_000,
       ...overrides,
     };
   }
@@ -254,12 +255,19 @@ describeEachDriver('EventStore behaviour (%s driver)', (driver: Driver) => {
       return claimed.stale;
     }
     const expire = async (s: EventStoreDriver) => {
-      await sleep(1100); // the 1 s dedup window must pass
+      await sleep(1100); // the 1 s windows must pass
       if (driver === 'sqlite') (s as SqliteEventStore).purge();
     };
 
-    it('is dropped once nothing is queued for the record and DEDUP_TTL_SECONDS have passed', async () => {
-      const short = await openStore({ dedupTtlSeconds: 1 });
+    it('is kept past the dedup window, for RECORD_STATE_TTL_SECONDS: an older event is still stale', async () => {
+      const short = await openStore({ dedupTtlSeconds: 1, recordStateTtlSeconds: 3600 });
+      await deliver(short, 'newest', T0 + 100);
+      await expire(short);
+      expect(await olderIsStale(short, 'older-after-dedup')).toBe(true);
+    });
+
+    it('is dropped once nothing is queued for the record and RECORD_STATE_TTL_SECONDS have passed', async () => {
+      const short = await openStore({ dedupTtlSeconds: 1, recordStateTtlSeconds: 1 });
       await deliver(short, 'newest', T0 + 100);
       expect(await olderIsStale(short, 'older-at-once')).toBe(true);
       await short.delivery.markStale('older-at-once');
@@ -269,7 +277,7 @@ describeEachDriver('EventStore behaviour (%s driver)', (driver: Driver) => {
     });
 
     it('is kept while an event of the record is queued, however long it waits', async () => {
-      const short = await openStore({ dedupTtlSeconds: 1 });
+      const short = await openStore({ dedupTtlSeconds: 1, recordStateTtlSeconds: 1 });
       await deliver(short, 'newest', T0 + 100);
       await short.intake.enqueue(
         newEvent({ eventId: 'waiting', externalId: 'R', eventTime: T0 + 200, receivedAt: Date.now() }),

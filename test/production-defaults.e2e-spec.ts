@@ -3,7 +3,9 @@ import { chromium } from 'playwright-core';
 import request from 'supertest';
 import { CrmSandbox } from '../src/dev/sandbox/crm-sandbox';
 import { sandboxEnv } from './support/sandbox-env';
+import { cognigySignature, nowSeconds } from './support/signing';
 import { startTestApp, TestApp } from './support/test-app';
+import { contactDialog, DIALOG_ROUTE, post, unique } from './support/webhook-cases';
 
 /**
  * What production serves by default (SPEC 13), through real HTTP into the real app: no Swagger UI
@@ -15,6 +17,7 @@ import { startTestApp, TestApp } from './support/test-app';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ADMIN = 'production-defaults-admin';
+const SECRET = 'production-defaults';
 const DOCS = ['/docs', '/docs/openapi.json', '/docs/openapi.yaml'];
 
 describe('production defaults', () => {
@@ -24,9 +27,7 @@ describe('production defaults', () => {
 
   /** The app in production against the sandbox (a loopback http:// CRM is allowed). */
   const production = (env: Record<string, string> = {}) =>
-    startTestApp(
-      sandboxEnv(sandbox, { NODE_ENV: 'production', COGNIGY_WEBHOOK_SECRETS: 'production-defaults', ...env }),
-    );
+    startTestApp(sandboxEnv(sandbox, { NODE_ENV: 'production', COGNIGY_WEBHOOK_SECRETS: SECRET, ...env }));
 
   const expectPageHeaders = (headers: Record<string, string>) => {
     const csp = headers['content-security-policy'];
@@ -93,6 +94,24 @@ describe('production defaults', () => {
         await t.close();
       }
     });
+  });
+
+  it('hmac requires X-Cognigy-Timestamp in production: the same signed bytes without it are 401', async () => {
+    const t = await production();
+    try {
+      const raw = JSON.stringify(contactDialog(unique('C-ts')));
+      const bare = await post(t, DIALOG_ROUTE, raw, {
+        headers: { 'x-cognigy-signature': cognigySignature(SECRET, raw) },
+      });
+      expect(bare.status).toBe(401);
+      const ts = nowSeconds();
+      const stamped = await post(t, DIALOG_ROUTE, raw, {
+        headers: { 'x-cognigy-timestamp': String(ts), 'x-cognigy-signature': cognigySignature(SECRET, raw, ts) },
+      });
+      expect(stamped.status).toBe(202);
+    } finally {
+      await t.close();
+    }
   });
 
   describe('Cache-Control: no-store on every /admin answer', () => {

@@ -26,7 +26,7 @@ describeRedis('RedisEventStore (several instances on one Redis)', () => {
   async function instance(overrides: Partial<QueueConfig> = {}): Promise<RedisEventStore> {
     const config = { driver: 'redis', dataDir: '/nonexistent', sqliteSynchronous: 'full', leaseMs: 2000 } as const;
     const store = new RedisEventStore(
-      { ...config, dedupTtlSeconds: 86400, ...overrides },
+      { ...config, dedupTtlSeconds: 86400, recordStateTtlSeconds: 2_592_000, ...overrides },
       testRedisConfig(prefix),
       new Telemetry(),
     );

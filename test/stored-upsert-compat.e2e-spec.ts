@@ -50,6 +50,7 @@ async function storeBeforeStart(driver: Driver, env: Record<string, string>, eve
     sqliteSynchronous: 'full',
     leaseMs: 30_000,
     dedupTtlSeconds: 86_400,
+    recordStateTtlSeconds: 2_592_000,
   };
   const store = await openStore(driver, config, env.REDIS_KEY_PREFIX ?? 'unused');
   try {

@@ -73,9 +73,11 @@ export class Environment extends RedisEnvironment {
   @Min(1)
   WEBHOOK_TOLERANCE_SECONDS = 300;
 
+  /** Unset: required in production, optional elsewhere (see requireTimestamp). */
   @Transform(toBool)
+  @IsOptional()
   @IsBoolean()
-  WEBHOOK_REQUIRE_TIMESTAMP = false;
+  WEBHOOK_REQUIRE_TIMESTAMP?: boolean;
 
   @Transform(toTrimmed)
   @IsOptional()
@@ -129,6 +131,12 @@ export class Environment extends RedisEnvironment {
   @IsInt()
   @Min(1)
   DEDUP_TTL_SECONDS = 86400;
+
+  /** Each record's newest delivered event time is kept this long; older events are refused at receipt. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  RECORD_STATE_TTL_SECONDS = 2592000;
 
   @Transform(toLower)
   @IsIn(['sqlite', 'redis'])
@@ -319,6 +327,15 @@ export function withWebhookSecret(env: Environment, secret: string): Environment
   return Object.assign(new Environment(), env, { COGNIGY_WEBHOOK_SECRETS: secret });
 }
 
+/**
+ * hmac: whether X-Cognigy-Timestamp is mandatory. In production by default: the shipped Cognigy
+ * Extension signs `<timestamp>.<body>`, and with the timestamp a captured request is refused once
+ * WEBHOOK_TOLERANCE_SECONDS pass, long before the dedup window ends.
+ */
+export function requireTimestamp(env: Environment): boolean {
+  return env.WEBHOOK_REQUIRE_TIMESTAMP ?? env.NODE_ENV === 'production';
+}
+
 /** Swagger UI and the OpenAPI document (they list every route, /admin's too): off in production unless asked for. */
 export function openApiEnabled(env: Environment): boolean {
   return env.OPENAPI_ENABLED ?? env.NODE_ENV !== 'production';
@@ -481,6 +498,9 @@ function crossFieldProblems(env: Environment): string[] {
     }
   }
   problems.push(...pendingBudgetProblems(env), ...insecureUrlProblems(env));
+  if (env.RECORD_STATE_TTL_SECONDS < env.DEDUP_TTL_SECONDS) {
+    problems.push('RECORD_STATE_TTL_SECONDS: must not be smaller than DEDUP_TTL_SECONDS');
+  }
   if (env.CRM_RETRY_MAX_MS < env.CRM_RETRY_BASE_MS) {
     problems.push('CRM_RETRY_MAX_MS: must not be smaller than CRM_RETRY_BASE_MS');
   }

@@ -9,6 +9,8 @@ export interface QueueConfig {
   /** Redis (connection settings: redis.config.ts): how long a claim outlives a dead instance before another one takes the event over. */
   leaseMs: number;
   dedupTtlSeconds: number;
+  /** How long a record's newest delivered event time is kept once nothing of it is queued. */
+  recordStateTtlSeconds: number;
 }
 
 /** The store's settings; also what the store commands (backup, export, import) read. */
@@ -19,6 +21,7 @@ export function queueSettings(env: Environment): QueueConfig {
     sqliteSynchronous: env.SQLITE_SYNCHRONOUS as QueueConfig['sqliteSynchronous'],
     leaseMs: env.QUEUE_LEASE_MS,
     dedupTtlSeconds: env.DEDUP_TTL_SECONDS,
+    recordStateTtlSeconds: env.RECORD_STATE_TTL_SECONDS,
   };
 }
 

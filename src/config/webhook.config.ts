@@ -1,6 +1,6 @@
 import { configNamespace } from './config-namespace';
 import { splitList } from './env-transforms';
-import { pendingBytesPerClient } from './environment';
+import { pendingBytesPerClient, requireTimestamp } from './environment';
 
 export interface WebhookConfig {
   /** Each one of the spellings validation allows, once. */
@@ -18,6 +18,8 @@ export interface WebhookConfig {
   bodyTimeoutMs: number;
   /** How far ahead of the receipt time an event's `timestamp` may be. */
   maxFutureSeconds: number;
+  /** How far behind the receipt time an event's `timestamp` may be (RECORD_STATE_TTL_SECONDS). */
+  maxAgeSeconds: number;
   /** Bytes held at once for bodies read before their sender is authenticated. */
   maxPendingBytes: number;
   /** The part of `maxPendingBytes` one client address may hold. */
@@ -29,7 +31,7 @@ export const webhookConfig = configNamespace('webhook', (env): WebhookConfig => 
     authModes: [...new Set(splitList(env.WEBHOOK_AUTH_MODES))],
     hmacSecrets: splitList(env.COGNIGY_WEBHOOK_SECRETS),
     toleranceSeconds: env.WEBHOOK_TOLERANCE_SECONDS,
-    requireTimestamp: env.WEBHOOK_REQUIRE_TIMESTAMP,
+    requireTimestamp: requireTimestamp(env),
     basicUser: env.WEBHOOK_BASIC_USER,
     basicPassword: env.WEBHOOK_BASIC_PASSWORD,
     apiKeys: splitList(env.WEBHOOK_API_KEYS),
@@ -39,6 +41,7 @@ export const webhookConfig = configNamespace('webhook', (env): WebhookConfig => 
     maxBodyBytes: env.WEBHOOK_MAX_BODY_BYTES,
     bodyTimeoutMs: env.WEBHOOK_BODY_TIMEOUT_MS,
     maxFutureSeconds: env.WEBHOOK_MAX_FUTURE_SECONDS,
+    maxAgeSeconds: env.RECORD_STATE_TTL_SECONDS,
     maxPendingBytes: env.WEBHOOK_MAX_PENDING_BYTES,
     maxPendingBytesPerClient: pendingBytesPerClient(env),
   };

@@ -34,6 +34,7 @@ describe('QueueModule', () => {
       sqliteSynchronous: 'normal',
       leaseMs: 30_000,
       dedupTtlSeconds: 60,
+      recordStateTtlSeconds: 2_592_000,
     };
     @Global()
     @Module({

@@ -202,6 +202,7 @@ export class RedisDeliveryQueue implements DeliveryQueue {
       this.connections.config.dedupTtlSeconds * 1000,
       result?.crmRecordId ?? '',
       result?.created === undefined || result?.created === null ? '' : String(result.created),
+      this.connections.config.recordStateTtlSeconds * 1000,
       ...made.map((attempt) => JSON.stringify(attempt)),
     ];
     try {

@@ -36,7 +36,8 @@ export class RedisEventImport {
       record.objectType,
       record.externalId,
       record.lastEventTime,
-      this.connections.config.dedupTtlSeconds * 1000,
+      this.connections.config.recordStateTtlSeconds * 1000,
+      Date.now(),
     );
   }
 }

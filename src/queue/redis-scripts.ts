@@ -10,7 +10,8 @@
  *   rec:<rk>     zset of the record's queued events, score event time, member `<seq 15>|<id>`
  *                (same score: members sort by arrival seq)
  *   last:<rk>    newest event time delivered for the record (stale detection); no expiry while
- *                events of the record are queued, else PX = DEDUP_TTL from the last outcome
+ *                events of the record are queued, else until RECORD_STATE_TTL after that event
+ *                time or the last outcome, the later
  *   body:<hash>  the event first accepted with this raw body, PX = DEDUP_TTL (replays); the
  *                event's hash keeps the hash as `bodyHash`, so deleting a dead letter forgets it
  *   lock:<rk>    the claim on the record, PX lease, value = claim token
@@ -43,6 +44,12 @@ local function forget(p, id)
   local h = redis.call('HMGET', p .. ':ev:' .. id, 'seq', 'conversationId', 'externalId')
   unindex(p, id, h[1], h[2], h[3])
   redis.call('DEL', p .. ':ev:' .. id, p .. ':att:' .. id)
+end`;
+
+// A record's newest delivered event time, kept for `ttl` ms after that time or after `now`, the later.
+const KEEP_RECORD = `local function keepRecord(last, now, ttl)
+  local time = tonumber(redis.call('GET', last) or '0')
+  redis.call('PEXPIREAT', last, string.format('%.0f', math.max(now, time) + tonumber(ttl)))
 end`;
 
 /**
@@ -123,8 +130,9 @@ return redis.call('PEXPIRE', lock, ARGV[4])
 
 /**
  * Records an outcome and releases the record. ARGV: prefix, id, token, action
- * (delivered|retry|release|dead|stale), attempts, at, status, error, now, ttl, the CRM's record
- * id and whether it created the record (delivered), then the delivery's CRM requests (JSON each) for the attempt history.
+ * (delivered|retry|release|dead|stale), attempts, at, status, error, now, dedup ttl, the CRM's
+ * record id and whether it created the record (delivered), the record-state ttl, then the
+ * delivery's CRM requests (JSON each) for the attempt history.
  */
 export const FINISH = `
 ${RECORD}
@@ -144,7 +152,7 @@ if action == 'release' then
   return 1
 end
 redis.call('HSET', ev, 'attempts', ARGV[5], 'lastStatus', ARGV[7], 'lastError', ARGV[8])
-for i = 13, #ARGV do redis.call('RPUSH', p .. ':att:' .. id, ARGV[i]) end
+for i = 14, #ARGV do redis.call('RPUSH', p .. ':att:' .. id, ARGV[i]) end
 if action == 'retry' then
   redis.call('HSET', ev, 'nextAttemptAt', ARGV[6])
   return 1
@@ -158,8 +166,9 @@ if action ~= 'stale' then
   redis.call('HINCRBY', minute, action, 1)
   redis.call('PEXPIRE', minute, 7200000)
 end
+${KEEP_RECORD}
 local function expireRecordWhenIdle()
-  if redis.call('EXISTS', p .. ':rec:' .. r) == 0 then redis.call('PEXPIRE', p .. ':last:' .. r, ARGV[10]) end
+  if redis.call('EXISTS', p .. ':rec:' .. r) == 0 then keepRecord(p .. ':last:' .. r, now, ARGV[13]) end
 end
 if action == 'dead' then
   expireRecordWhenIdle()
@@ -265,17 +274,19 @@ return 1
 
 /**
  * A record's newest delivered event time moved from another store (ARGV: prefix, object type,
- * external id, event time, dedup ttl): kept while the record has queued events, else for the ttl.
+ * external id, event time, record-state ttl, now): kept while the record has queued events, else
+ * for the ttl after that time or now, the later.
  */
 export const IMPORT_RECORD = `
 ${RECORD}
+${KEEP_RECORD}
 local p = ARGV[1]
 local r = rk(ARGV[2], ARGV[3])
 local last = p .. ':last:' .. r
 local known = redis.call('GET', last)
 if not known or tonumber(ARGV[4]) > tonumber(known) then redis.call('SET', last, ARGV[4]) end
 if redis.call('EXISTS', p .. ':rec:' .. r) == 1 then redis.call('PERSIST', last)
-else redis.call('PEXPIRE', last, ARGV[5]) end
+else keepRecord(last, tonumber(ARGV[6]), ARGV[5]) end
 return 1
 `;
 

@@ -2,7 +2,15 @@ import Database, { Database as Db } from 'better-sqlite3';
 import { join } from 'node:path';
 import { ensureDataDir } from '../config/data-dir';
 import type { QueueConfig } from '../config/queue.config';
-import { ADDED_COLUMNS, MIGRATE_CONVERSATION_ID, READY_LIST, SCHEMA, SEARCH_INDEXES } from './sqlite-schema';
+import {
+  ADDED_COLUMNS,
+  FILL_RECORD_KEEP_UNTIL,
+  MIGRATE_CONVERSATION_ID,
+  MIGRATE_RECORD_KEEP_UNTIL,
+  READY_LIST,
+  SCHEMA,
+  SEARCH_INDEXES,
+} from './sqlite-schema';
 
 /**
  * Opens (or creates) DATA_DIR/events.sqlite in WAL mode with the operator's synchronous setting,
@@ -16,7 +24,7 @@ export function openEventsDatabase(config: QueueConfig): Db {
   // better-sqlite3 waits synchronously: a long wait would freeze every request, so fail fast (503).
   db.pragma('busy_timeout = 100');
   db.exec(SCHEMA);
-  migrate(db);
+  migrate(db, config.recordStateTtlSeconds * 1000);
   db.pragma('temp_store = MEMORY');
   db.exec(READY_LIST);
   return db;
@@ -24,7 +32,14 @@ export function openEventsDatabase(config: QueueConfig): Db {
 
 export const eventsFile = (config: QueueConfig) => join(config.dataDir, 'events.sqlite');
 
-function migrate(db: Db): void {
+function migrate(db: Db, recordStateTtlMs: number): void {
+  const recordColumns = db.pragma('table_info(records)') as { name: string }[];
+  if (!recordColumns.some((c) => c.name === 'keep_until')) {
+    db.transaction(() => {
+      db.exec(MIGRATE_RECORD_KEEP_UNTIL);
+      db.prepare(FILL_RECORD_KEEP_UNTIL).run(recordStateTtlMs);
+    })();
+  }
   const columns = db.pragma('table_info(events)') as { name: string }[];
   if (!columns.some((c) => c.name === 'conversation_id')) db.transaction(() => db.exec(MIGRATE_CONVERSATION_ID))();
   const present = new Set(columns.map((c) => c.name));

@@ -21,6 +21,8 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
     private readonly commit: GroupCommit,
     private readonly enqueued: EnqueueSignal,
     private readonly reads: SqliteEventReads,
+    /** How long a record's newest delivered event time is kept (RECORD_STATE_TTL_SECONDS). */
+    private readonly recordStateTtlMs: number,
   ) {
     this.statements = deliveryStatements(db);
   }
@@ -81,7 +83,8 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
       const { status, error, crmRecordId = null, created = null } = result;
       const createdFlag = created === null ? null : Number(created);
       this.statements.delivered.run({ eventId, attempts, status, error, crmRecordId, created: createdFlag, now });
-      this.statements.recordDelivered.run(row.object_type, row.external_id, row.event_time);
+      const keepUntil = Math.max(now, row.event_time) + this.recordStateTtlMs;
+      this.statements.recordDelivered.run(row.object_type, row.external_id, row.event_time, keepUntil);
       this.recordAttempts(eventId, made);
       this.statements.countMinute.run({ minute: minuteOf(now), delivered: 1, dead: 0 });
     });

@@ -39,6 +39,7 @@ export function sqliteStores(): SqliteStores {
         sqliteSynchronous: 'full',
         leaseMs: 30_000,
         dedupTtlSeconds: 86400,
+        recordStateTtlSeconds: 2_592_000,
         ...overrides,
       };
       const store = new SqliteEventStore(config, new Logger(SqliteEventStore.name));

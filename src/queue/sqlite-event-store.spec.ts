@@ -246,4 +246,26 @@ describe('SqliteEventStore (real SQLite file)', () => {
       });
     });
   });
+
+  describe('a file written before records had keep_until', () => {
+    it('keeps each known record for RECORD_STATE_TTL_SECONDS from its newest delivered event time', async () => {
+      const old = stores.newDir('old-records');
+      mkdirSync(old, { recursive: true });
+      const db = new Database(join(old, 'events.sqlite'));
+      db.exec(`CREATE TABLE records (object_type TEXT NOT NULL, external_id TEXT NOT NULL,
+        last_event_time INTEGER NOT NULL, PRIMARY KEY (object_type, external_id))`);
+      const delivered = Date.now() - 10 * MINUTE;
+      db.prepare('INSERT INTO records VALUES (?, ?, ?)').run('contact', 'K', delivered);
+      db.close();
+
+      const upgraded = stores.open({ recordStateTtlSeconds: 3600 }, old);
+      expect(connectionOf(upgraded).prepare('SELECT keep_until FROM records').get()).toEqual({
+        keep_until: delivered + 3_600_000,
+      });
+      upgraded.purge();
+      await upgraded.intake.enqueue(dueEvent({ eventId: 'k-older', externalId: 'K', eventTime: delivered - 1 }));
+      const [older] = await upgraded.delivery.claimDue(10);
+      expect(older).toMatchObject({ eventId: 'k-older', stale: true });
+    });
+  });
 });

@@ -40,7 +40,7 @@ export class SqliteEventStore {
     const reads = new SqliteEventReads(this.db);
     this.commit = new GroupCommit(this.db, logger, enqueued);
     this.intake = new SqliteEventIntake(this.db, this.commit, config.dedupTtlSeconds * 1000, logger);
-    this.delivery = new SqliteDeliveryQueue(this.db, this.commit, enqueued, reads);
+    this.delivery = new SqliteDeliveryQueue(this.db, this.commit, enqueued, reads, config.recordStateTtlSeconds * 1000);
     this.operators = new SqliteOperatorEvents(this.db, enqueued, reads);
     this.health = new SqliteStoreHealth(this.db, this.commit, reads);
     this.expired = purgeStatements(this.db);
@@ -53,13 +53,14 @@ export class SqliteEventStore {
 
   /**
    * Drops delivered and stale events whose dedup window has passed (returns how many), the body
-   * hashes of that window, and the state of records with nothing queued and no event left in it.
+   * hashes of that window, and the state of records whose window (RECORD_STATE_TTL_SECONDS) has
+   * passed with nothing queued and no event of theirs left in its dedup window.
    */
   purge(now = Date.now()): number {
     try {
       const purged = this.expired.events.run(now).changes;
       this.expired.bodies.run(now);
-      this.expired.records.run(now);
+      this.expired.records.run({ now });
       return purged;
     } catch (error) {
       this.logger.warn(`Purge of expired events failed: ${(error as Error).message}`);

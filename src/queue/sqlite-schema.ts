@@ -1,7 +1,8 @@
 /**
  * `seq` keeps arrival order (it breaks ties between events of equal event time).
  * `dedup_until` ends the window in which the same event id is answered as a duplicate.
- * `records` remembers the newest event time delivered per CRM record, to recognise stale events.
+ * `records` remembers the newest event time delivered per CRM record, to recognise stale events,
+ * until `keep_until` (RECORD_STATE_TTL_SECONDS after that event time or that delivery, the later).
  * `attempts` holds every CRM request of an event; a trigger drops them with the event.
  * `minute_activity` counts deliveries and dead letters per minute for the operators' overview
  * (a counter row per minute, so the overview never scans the events).
@@ -36,6 +37,7 @@ CREATE TABLE IF NOT EXISTS records (
   object_type     TEXT    NOT NULL,
   external_id     TEXT    NOT NULL,
   last_event_time INTEGER NOT NULL,
+  keep_until      INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (object_type, external_id)
 );
 CREATE TABLE IF NOT EXISTS bodies (
@@ -75,6 +77,13 @@ CREATE INDEX IF NOT EXISTS events_external ON events (external_id, seq);
 CREATE INDEX IF NOT EXISTS events_state ON events (state, seq);
 CREATE INDEX IF NOT EXISTS events_intent ON events (intent, seq);
 `;
+
+/**
+ * Files written before records had `keep_until` gain it: each known record is kept for the
+ * record-state window from its newest delivered event time (parameter: that window in ms).
+ */
+export const MIGRATE_RECORD_KEEP_UNTIL = `ALTER TABLE records ADD COLUMN keep_until INTEGER NOT NULL DEFAULT 0`;
+export const FILL_RECORD_KEEP_UNTIL = `UPDATE records SET keep_until = last_event_time + ? WHERE keep_until = 0`;
 
 /** Columns added after the first release: a data file written by an older version gains them. */
 export const ADDED_COLUMNS: ReadonlyArray<[name: string, type: string]> = [

@@ -130,10 +130,11 @@ export const deliveryStatements = (db: Database) => ({
        last_error = @error, crm_record_id = @crmRecordId, created = @created, delivered_at = @now
      WHERE event_id = @eventId`,
   ),
-  recordDelivered: db.prepare<[...RecordKey, eventTime: number]>(
-    `INSERT INTO records (object_type, external_id, last_event_time) VALUES (?, ?, ?)
+  recordDelivered: db.prepare<[...RecordKey, eventTime: number, keepUntil: number]>(
+    `INSERT INTO records (object_type, external_id, last_event_time, keep_until) VALUES (?, ?, ?, ?)
      ON CONFLICT (object_type, external_id)
-     DO UPDATE SET last_event_time = max(last_event_time, excluded.last_event_time)`,
+     DO UPDATE SET last_event_time = max(last_event_time, excluded.last_event_time),
+       keep_until = max(keep_until, excluded.keep_until)`,
   ),
   retry: db.prepare<OutcomeParams & { at: number }>(
     `UPDATE events SET attempts = @attempts, next_attempt_at = @at, last_status = @status,
@@ -187,11 +188,12 @@ export const healthStatements = (db: Database) => ({
 export const purgeStatements = (db: Database) => ({
   events: db.prepare<[now: number]>(`DELETE FROM events WHERE state IN ('delivered', 'stale') AND dedup_until <= ?`),
   bodies: db.prepare<[now: number]>(`DELETE FROM bodies WHERE dedup_until <= ?`),
-  // A record's state goes once nothing is queued for it and its last event's window has passed.
-  records: db.prepare<[now: number]>(
-    `DELETE FROM records WHERE NOT EXISTS (SELECT 1 FROM events e
+  // A record's state goes once its window has passed, nothing is queued for it and no event of it
+  // is in its dedup window.
+  records: db.prepare<{ now: number }>(
+    `DELETE FROM records WHERE keep_until < @now AND NOT EXISTS (SELECT 1 FROM events e
        WHERE e.object_type = records.object_type AND e.external_id = records.external_id
-         AND (e.state = 'queued' OR e.dedup_until > ?))`,
+         AND (e.state = 'queued' OR e.dedup_until > @now))`,
   ),
 });
 

@@ -63,14 +63,22 @@ export class WebhookIngestService {
 
   /**
    * One mistyped year (9999) would otherwise make every later event of its record stale for good,
-   * so an event time too far ahead of its receipt is refused.
+   * so an event time too far ahead of its receipt is refused. An event older than the time a
+   * record's newest delivered event time is kept (RECORD_STATE_TTL_SECONDS) is refused too: its
+   * record may have forgotten a newer delivery, so it could roll the record back.
    */
   private checkedEventTime(event: DialogCompletedEvent, receivedAt: number): number {
     const eventTime = parseEventTime(event.timestamp);
-    const limit = this.config.maxFutureSeconds;
-    if (eventTime - receivedAt > limit * 1000) {
+    const { maxFutureSeconds, maxAgeSeconds } = this.config;
+    const field = TIMESTAMP_FIELD[event.source];
+    if (eventTime - receivedAt > maxFutureSeconds * 1000) {
       throw new InvalidPayloadError([
-        `${TIMESTAMP_FIELD[event.source]} must not be more than ${limit} seconds ahead of the receipt time`,
+        `${field} must not be more than ${maxFutureSeconds} seconds ahead of the receipt time`,
+      ]);
+    }
+    if (receivedAt - eventTime > maxAgeSeconds * 1000) {
+      throw new InvalidPayloadError([
+        `${field} must not be more than ${maxAgeSeconds} seconds (RECORD_STATE_TTL_SECONDS) before the receipt time`,
       ]);
     }
     return eventTime;

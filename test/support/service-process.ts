@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { IncomingHttpHeaders, request } from 'node:http';
 import { AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
+import { FIXTURE_RECORD_STATE_TTL } from './fixture-times';
 
 /**
  * The built service, as `npm run start:prod` runs it (jest's globalSetup builds it when stale).
@@ -27,7 +28,8 @@ export interface ServiceProcess {
 
 /**
  * The settings of a service on 127.0.0.1:`port` in development mode, its store in `dataDir`, logging
- * JSON lines (tests read them); `env` adds the test's own settings or replaces any of these.
+ * JSON lines (tests read them), a record-state window the fixtures' fixed event times fit in
+ * (FIXTURE_RECORD_STATE_TTL); `env` adds the test's own settings or replaces any of these.
  */
 export function serviceEnv(port: number, dataDir: string, env: Record<string, string> = {}): Record<string, string> {
   return {
@@ -36,6 +38,7 @@ export function serviceEnv(port: number, dataDir: string, env: Record<string, st
     PORT: String(port),
     HOST: '127.0.0.1',
     DATA_DIR: dataDir,
+    RECORD_STATE_TTL_SECONDS: FIXTURE_RECORD_STATE_TTL,
     ...env,
   };
 }

@@ -6,6 +6,7 @@ import { ModuleImport } from '../../src/app.module';
 import { createApp } from '../../src/bootstrap';
 import { CrmSandbox } from '../../src/dev/sandbox/crm-sandbox';
 import { cleanRedis } from './drivers';
+import { FIXTURE_RECORD_STATE_TTL } from './fixture-times';
 import { sandboxEnv } from './sandbox-env';
 
 export interface TestApp {
@@ -26,6 +27,8 @@ const OWN_PREFIXES = [
   'SQLITE_',
   'REDIS_',
   'DEDUP_',
+  'RECORD_',
+  'OPENAPI_',
   'MAPPINGS_',
   'LATENCY_',
   'SLA_',
@@ -49,7 +52,13 @@ export async function startTestApp(env: Record<string, string> = {}, added: Modu
   }
   Object.assign(
     process.env,
-    { LOG_LEVEL: 'silent', LOG_FORMAT: 'json', DATA_DIR: dataDir, CRM_SANDBOX_PORT: '0' },
+    {
+      LOG_LEVEL: 'silent',
+      LOG_FORMAT: 'json',
+      DATA_DIR: dataDir,
+      CRM_SANDBOX_PORT: '0',
+      RECORD_STATE_TTL_SECONDS: FIXTURE_RECORD_STATE_TTL,
+    },
     env,
   );
   let app: INestApplication | undefined;

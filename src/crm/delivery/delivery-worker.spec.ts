@@ -107,6 +107,7 @@ describe('DeliveryWorker: every event it claims reaches the store', () => {
         sqliteSynchronous: 'normal',
         leaseMs: 30_000,
         dedupTtlSeconds: 86400,
+        recordStateTtlSeconds: 2_592_000,
       },
       new Logger('store'),
     );
