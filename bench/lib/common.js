@@ -25,6 +25,13 @@ const WATCH_PARENT = path.join(__dirname, 'watch-parent.js');
 
 const children = new Set();
 
+/** A child process started elsewhere (e.g. a redis-server), killed on every way out like the others. */
+function track(child) {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
 function killChildren() {
   for (const child of children) {
     if (child.exitCode === null && child.signalCode === null) {
@@ -679,6 +686,7 @@ module.exports = {
   cpuMeter,
   deleteRedisKeys,
   fire,
+  freePort,
   fsyncProbe,
   getJson,
   getText,
@@ -704,6 +712,7 @@ module.exports = {
   summarise,
   table,
   timeLimit,
+  track,
   waitApplied,
   waitFor,
   waitQuiet,
