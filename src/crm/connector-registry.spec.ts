@@ -17,7 +17,7 @@ const example = (name: string) => join(__dirname, '..', '..', 'mappings', `${nam
 describe('the connector registry', () => {
   it('lists each connector once, by the name CRM_CONNECTOR gives', () => {
     const names = CONNECTORS.map(({ name }) => name);
-    expect(names).toEqual(['generic', 'salesforce', 'dataverse', 'hubspot', 'zendesk']);
+    expect(names).toEqual(['generic', 'salesforce', 'dataverse', 'hubspot', 'zendesk', 'servicenow']);
     for (const name of names) expect(connectorNamed(name).name).toBe(name);
     expect(() => connectorNamed('siebel')).toThrow(ConnectorChoiceError);
   });

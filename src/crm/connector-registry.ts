@@ -8,6 +8,7 @@ import { dataverseDefinition } from './connectors/dataverse/dataverse.definition
 import { genericDefinition } from './connectors/generic/generic.definition';
 import { hubspotDefinition } from './connectors/hubspot/hubspot.definition';
 import { salesforceDefinition } from './connectors/salesforce/salesforce.definition';
+import { serviceNowDefinition } from './connectors/servicenow/servicenow.definition';
 import { zendeskDefinition } from './connectors/zendesk/zendesk.definition';
 import { CredentialFlows } from './token/credential-flows';
 import { TokenProvider } from './token/token-provider';
@@ -19,6 +20,7 @@ export const CONNECTORS: readonly ConnectorDefinition[] = [
   dataverseDefinition,
   hubspotDefinition,
   zendeskDefinition,
+  serviceNowDefinition,
 ];
 
 export class ConnectorChoiceError extends Error {
