@@ -7,6 +7,7 @@ import { exampleMapping } from './support/connector-app';
 import { DataverseFake } from './support/dataverse-fake';
 import { HubspotFake } from './support/hubspot-fake';
 import { EXAMPLE_ORG, SalesforceFake } from './support/salesforce-fake';
+import { ServiceNowFake } from './support/servicenow-fake';
 import { ZendeskFake } from './support/zendesk-fake';
 
 /**
@@ -306,5 +307,81 @@ describe('npm run crm:check against Zendesk', () => {
     const basic = Buffer.from('agent@example.com/token:zd-wrong-token-4711').toString('base64');
     expect(printed(result)).not.toContain('zd-wrong-token-4711');
     expect(printed(result)).not.toContain(basic);
+  });
+});
+
+describe('npm run crm:check against ServiceNow', () => {
+  const sn = new ServiceNowFake({ client: { id: 'sn-check-id', secret: 'sn-check-secret' } });
+  beforeAll(() => sn.start());
+  afterAll(() => sn.stop());
+
+  const servicenow = (secret = 'sn-check-secret') => ({
+    CRM_CONNECTOR: 'servicenow',
+    CRM_BASE_URL: sn.url,
+    CRM_TOKEN_URL: sn.tokenUrl,
+    CRM_CLIENT_ID: 'sn-check-id',
+    CRM_CLIENT_SECRET: secret,
+  });
+
+  it('reads each table, then finds the correlation field and the written fields along its lineage; both example mappings pass', async () => {
+    const result = await crmCheck({ ...servicenow(), MAPPINGS_FILE: exampleMapping('servicenow') });
+    expect(result.stdout).toContain(
+      'ok   update_customer_profile: object customer_contact ok, id field u_cognigy_customer_id ok (ok)',
+    );
+    expect(result.stdout).toContain('ok   log_support_ticket: object incident ok, id field correlation_id ok (ok)');
+    expect(result.code).toBe(0);
+    expect(sn.apiRequests('/api/now/table/incident?sysparm_limit=1')).toHaveLength(1);
+    // incident extends task: correlation_id is task's column.
+    const dictionary = sn.apiRequests('/api/now/table/sys_dictionary').map((r) => decodeURIComponent(r.url));
+    expect(dictionary).toContainEqual(expect.stringContaining('nameINincident,task^elementINcorrelation_id,'));
+    expect(sn.apiRequests().every((r) => r.method === 'GET')).toBe(true);
+  });
+
+  it('without MAPPINGS_FILE checks the default records the same way', async () => {
+    const result = await crmCheck(servicenow());
+    expect(result.stdout).toContain('ok   log_support_ticket: object incident ok, id field correlation_id ok (ok)');
+    expect(result.code).toBe(0);
+  });
+
+  it('names an unknown table, a correlation field and a written field no table of the lineage has, and exits 1', async () => {
+    const file = mappingsFile('sn-wrong.json', [
+      entry('a', 'incident', 'u_ticket_ref', ['short_description', 'u_mood']),
+      entry('b', 'incidnt', 'correlation_id', ['short_description']),
+    ]);
+    const result = await crmCheck({ ...servicenow(), MAPPINGS_FILE: file });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(
+      'FAIL a: object incident ok, id field u_ticket_ref missing, fields not found: u_mood (not columns of incident, task: u_ticket_ref, u_mood)',
+    );
+    expect(result.stdout).toContain(
+      'FAIL b: object incidnt missing, id field correlation_id unknown (400: Invalid table incidnt)',
+    );
+  });
+
+  it('a dictionary the integration user may not read fails the check, saying so', async () => {
+    sn.denied.set('sys_dictionary', ['read']);
+    try {
+      const result = await crmCheck({ ...servicenow(), MAPPINGS_FILE: exampleMapping('servicenow') });
+      expect(result.code).toBe(1);
+      expect(result.stdout).toContain(
+        'FAIL log_support_ticket: object incident ok, id field correlation_id unknown (sys_dictionary: 403: Operation Failed: Requesting user has insufficient privileges)',
+      );
+    } finally {
+      sn.denied.delete('sys_dictionary');
+    }
+  });
+
+  it('a refused client secret: a clear failure, exit 1, the secret nowhere in the output', async () => {
+    const result = await crmCheck({
+      ...servicenow('sn-wrong-secret-4711'),
+      MAPPINGS_FILE: exampleMapping('servicenow'),
+    });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(
+      'FAIL log_support_ticket: object incident missing, id field correlation_id unknown',
+    );
+    expect(printed(result)).toMatch(/token endpoint answered 401: server_error/);
+    expect(printed(result)).not.toContain('sn-wrong-secret-4711');
   });
 });

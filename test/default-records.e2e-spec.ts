@@ -43,6 +43,20 @@ const EXPECTED: Record<string, { contact: (id: string) => object; ticket: object
     }),
     ticket: { subject: 'router offline', comment: { body: 'router offline' }, priority: 'high' },
   },
+  servicenow: {
+    contact: (id) => ({
+      last_name: id,
+      u_cognigy_status: 'gold',
+      u_cognigy_notes: NOTES,
+      u_cognigy_last_interaction: LAST_INTERACTION,
+    }),
+    ticket: {
+      short_description: 'router offline',
+      description: 'router offline',
+      u_cognigy_priority: 'high',
+      correlation_display: 'Cognigy.AI',
+    },
+  },
 };
 
 describe.each(Object.keys(CRMS_UNDER_TEST))('CRM_CONNECTOR=%s without MAPPINGS_FILE', (connector) => {

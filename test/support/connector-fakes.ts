@@ -3,6 +3,7 @@ import { DataverseFake } from './dataverse-fake';
 import { HubspotFake } from './hubspot-fake';
 import { SalesforceFake } from './salesforce-fake';
 import { sandboxEnv } from './sandbox-env';
+import { ServiceNowFake } from './servicenow-fake';
 import { ZendeskFake } from './zendesk-fake';
 
 type Fields = Record<string, unknown>;
@@ -92,5 +93,29 @@ function zendesk(): CrmUnderTest {
   };
 }
 
+function servicenow(): CrmUnderTest {
+  const sn = new ServiceNowFake({ client: { id: 'sn-app', secret: 'sn-secret' } });
+  return {
+    connector: 'servicenow',
+    start: () => sn.start(),
+    stop: () => sn.stop(),
+    env: () => ({
+      CRM_BASE_URL: sn.url,
+      CRM_TOKEN_URL: sn.tokenUrl,
+      CRM_CLIENT_ID: 'sn-app',
+      CRM_CLIENT_SECRET: 'sn-secret',
+    }),
+    contact: (id) => sn.find('customer_contact', 'u_cognigy_customer_id', id)[0],
+    ticket: (id) => sn.find('incident', 'correlation_id', id)[0],
+  };
+}
+
 /** Each connector with a fresh CRM of its own, by CRM_CONNECTOR name. */
-export const CRMS_UNDER_TEST: Record<string, () => CrmUnderTest> = { generic, salesforce, dataverse, hubspot, zendesk };
+export const CRMS_UNDER_TEST: Record<string, () => CrmUnderTest> = {
+  generic,
+  salesforce,
+  dataverse,
+  hubspot,
+  zendesk,
+  servicenow,
+};

@@ -11,12 +11,11 @@ function problems(raw: Record<string, string>): string[] {
   }
 }
 
-const INSTANCE = { CRM_BASE_URL: 'https://acme.service-now.com', MAPPINGS_FILE: 'mappings/servicenow.example.json' };
+const INSTANCE = { CRM_BASE_URL: 'https://acme.service-now.com' };
 
 describe('CRM_CONNECTOR=servicenow at startup', () => {
   it('OAuth client credentials (the default): the token URL, client id and secret, each missing one named', () => {
     expect(problems({})).toEqual([
-      'MAPPINGS_FILE: required with CRM_CONNECTOR=servicenow (it names the CRM objects)',
       'CRM_BASE_URL: required with CRM_CONNECTOR=servicenow (https://<instance>.service-now.com)',
       'CRM_TOKEN_URL: required with CRM_CONNECTOR=servicenow and CRM_AUTH=client_credentials (<instance>/oauth_token.do)',
       'CRM_CLIENT_ID: required with CRM_CONNECTOR=servicenow and CRM_AUTH=client_credentials',

@@ -1,7 +1,8 @@
 import { Environment, unsetVariables } from '../../../config/environment';
-import { ConnectorDefinition, mappingsFileProblems } from '../connector-definition';
+import { ConnectorDefinition } from '../connector-definition';
 import { ServiceNowConnector } from './servicenow.connector';
 import { ServiceNowMappingRules } from './servicenow.mapping-rules';
+import { serviceNowRendering } from './servicenow.records';
 
 const NAME = 'servicenow';
 const WHY = `with CRM_CONNECTOR=${NAME}`;
@@ -30,7 +31,6 @@ export const serviceNowDefinition: ConnectorDefinition = {
   name: NAME,
   maxBatchSize: 1,
   problems: (env) => [
-    ...mappingsFileProblems(env, NAME),
     ...unsetVariables(env, ['CRM_BASE_URL'], `${WHY} (https://<instance>.service-now.com)`),
     ...credentialProblems(env),
   ],
@@ -39,5 +39,6 @@ export const serviceNowDefinition: ConnectorDefinition = {
   credentials: (config, flows) =>
     config.auth === 'basic' ? flows.basic() : flows.clientCredentials({ clientAuth: 'post', scopes: '' }),
   mappingRules: new ServiceNowMappingRules(NAME),
+  rendering: serviceNowRendering,
   connector: ServiceNowConnector,
 };
