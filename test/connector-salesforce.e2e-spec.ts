@@ -27,6 +27,9 @@ const CLIENT_ID = 'sf-connected-app';
 const CLIENT_SECRET = 'sf-secret';
 const sf = new SalesforceFake(CLIENT_ID, CLIENT_SECRET);
 
+const EARLIER = { timestamp: '2026-11-26T10:00:00Z' };
+const LATER = { timestamp: '2026-11-26T10:05:00Z' };
+
 const env = (more: Record<string, string> = {}) => ({
   CRM_TOKEN_URL: sf.tokenUrl,
   CRM_CLIENT_ID: CLIENT_ID,
@@ -157,6 +160,20 @@ describe('Salesforce, one upsert per request', () => {
     const ids = await Promise.all([1, 2, 3, 4].map(() => sendContact(t, unique('C'))));
     await settledAs(t, ids, 'delivered');
     expect(sf.tokenRequests).toBe(tokensBefore);
+  });
+
+  it('ids differing only in case are one record (External IDs match case-insensitively): an older event is stale', async () => {
+    const customerId = unique('Case');
+    const newer = await sendContact(t, customerId.toLowerCase(), { newStatus: { value: 'gold' } }, LATER);
+    await settledAs(t, [newer], 'delivered');
+    const before = sf.apiRequests().length;
+    const older = await sendContact(t, customerId.toUpperCase(), { newStatus: { value: 'lead' } }, EARLIER);
+    await settledAs(t, [older], 'stale');
+    // Never sent: the record keeps the newer event's values.
+    expect(sf.apiRequests().slice(before)).toEqual([]);
+    expect(sf.find('Contact', 'Cognigy_Customer_Id__c', customerId)).toEqual([
+      expect.objectContaining({ Status__c: 'gold' }),
+    ]);
   });
 
   // Last in this app: the breaker stays open afterwards.

@@ -1,12 +1,15 @@
-import { sendContact, sendTicket, settledAs, startConnectorApp } from './support/connector-app';
+import { CONNECTOR_SECRET, sendContact, sendTicket, settledAs, startConnectorApp } from './support/connector-app';
 import { TestApp } from './support/test-app';
-import { unique } from './support/webhook-cases';
+import { sendAccepted, ticketDialog, unique } from './support/webhook-cases';
 import { ZendeskFake } from './support/zendesk-fake';
 
 /**
  * CRM_CONNECTOR=zendesk through the real app and mappings/zendesk.example.json, against a fake
  * Zendesk account over real HTTP (test/support/zendesk-fake.ts), with CRM_AUTH=basic.
  */
+
+const EARLIER = { timestamp: '2026-11-26T10:00:00Z' };
+const LATER = { timestamp: '2026-11-26T10:05:00Z' };
 
 const USER = 'agent@example.com/token';
 const API_TOKEN = 'zendesk-api-token';
@@ -106,6 +109,26 @@ describe('Zendesk', () => {
     expect(done.attempts).toBeGreaterThanOrEqual(2);
     expect(done.attemptHistory.map((a) => a.status)).toContain(409);
     expect(zd.ticketsWith(ticketId)).toHaveLength(1);
+  });
+
+  it("a user's external_id is matched case-insensitively: an older event of the same user in another case is stale", async () => {
+    const customerId = unique('Case');
+    const newer = await sendContact(t, customerId.toLowerCase(), { newStatus: { value: 'gold' } }, LATER);
+    await settledAs(t, [newer], 'delivered');
+    const before = zd.apiRequests().length;
+    const older = await sendContact(t, customerId.toUpperCase(), { newStatus: { value: 'lead' } }, EARLIER);
+    await settledAs(t, [older], 'stale');
+    expect(zd.apiRequests().slice(before)).toEqual([]);
+    expect(zd.users.get(customerId.toLowerCase())).toMatchObject({ user_fields: { cognigy_status: 'gold' } });
+  });
+
+  it("a ticket's external_id is looked up as sent: ids differing in case are separate tickets, both delivered", async () => {
+    const ticketId = unique('Case');
+    const newer = await sendAccepted(t, CONNECTOR_SECRET, ticketDialog(ticketId.toLowerCase(), 'high', LATER));
+    await settledAs(t, [newer], 'delivered');
+    const older = await sendAccepted(t, CONNECTOR_SECRET, ticketDialog(ticketId.toUpperCase(), 'low', EARLIER));
+    await settledAs(t, [older], 'delivered');
+    expect(zd.ticketsWith(ticketId.toUpperCase())).toHaveLength(1);
   });
 
   it('sends the API token as Basic credentials', () => {

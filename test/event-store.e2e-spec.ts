@@ -399,6 +399,31 @@ describeEachDriver('EventStore behaviour (%s driver)', (driver: Driver) => {
       expect(elsewhere).toMatchObject({ eventId: 'elsewhere', stale: false });
     });
 
+    it('orders events by their record key: ids differing only in case are one record where the key folds them', async () => {
+      /** An event for `externalId` whose record key the connector folded (a CRM matching ids case-insensitively). */
+      const folded = (o: NewEventOptions & { externalId: string }) => {
+        const event = dueEvent(o);
+        return { ...event, upsert: { ...event.upsert, recordKey: o.externalId.toLowerCase() } };
+      };
+      await store.intake.enqueue(folded({ eventId: 'upper', externalId: 'CASE-1', eventTime: T0 + 100 }));
+      await store.intake.enqueue(folded({ eventId: 'lower', externalId: 'case-1', eventTime: T0 + 200 }));
+      // Without a record key (rows stored before it): the external id as it is, another record.
+      await store.intake.enqueue(dueEvent({ eventId: 'unkeyed', externalId: 'Case-1', eventTime: T0 }));
+      expect(eventIds(await store.delivery.claimDue(10)).sort()).toEqual(['unkeyed', 'upper']);
+      expect(await claimDuring(store.delivery)).toEqual([]);
+      await store.delivery.markDelivered('upper', 1, { status: 200, error: null });
+      expect(eventIds(await claimWithin(store.delivery, 1))).toEqual(['lower']);
+      await store.delivery.markDelivered('lower', 1, { status: 200, error: null });
+      // An older event of the record, in yet another case: stale, as the record's own would be.
+      await store.intake.enqueue(folded({ eventId: 'older', externalId: 'Case-1', eventTime: T0 + 150 }));
+      expect(await claimWithin(store.delivery, 1)).toEqual([
+        expect.objectContaining({ eventId: 'older', stale: true }),
+      ]);
+      // The external id is kept as sent, for the operators.
+      expect((await store.operators.get('lower'))?.upsert).toMatchObject({ externalId: 'case-1', recordKey: 'case-1' });
+      expect(eventIds((await store.operators.search({ externalId: 'CASE-1' }, 10)).items)).toEqual(['upper']);
+    });
+
     it('holds back an older event arriving while a newer one of its record is claimed, then hands it out as stale', async () => {
       await store.intake.enqueue(dueEvent({ eventId: 'mid', externalId: 'X', eventTime: T0 + 100 }));
       await store.intake.enqueue(dueEvent({ eventId: 'newer', externalId: 'X', eventTime: T0 + 200 }));

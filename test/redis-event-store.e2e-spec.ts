@@ -78,6 +78,31 @@ describeRedis('RedisEventStore (several instances on one Redis)', () => {
     }
   });
 
+  it('orders events stored before the record key (no recordKey in their hash) by their external id', async () => {
+    const store = await instance();
+    await store.intake.enqueue(dueEvent({ eventId: 'kept-first', externalId: 'K-1', eventTime: T0 }));
+    await store.intake.enqueue(dueEvent({ eventId: 'kept-second', externalId: 'K-1', eventTime: T0 + 1 }));
+    // As the previous release wrote them: the same hash without the field.
+    const admin = new IORedis(redisUrl());
+    try {
+      for (const id of ['kept-first', 'kept-second']) {
+        expect(await admin.hdel(`${prefix}:store:ev:${id}`, 'recordKey')).toBe(1);
+      }
+    } finally {
+      admin.disconnect();
+    }
+    expect(eventIds(await claimWithin(store.delivery, 1))).toEqual(['kept-first']);
+    expect(await claimWithin(store.delivery, Number.POSITIVE_INFINITY, 600)).toEqual([]);
+    await store.delivery.markDead('kept-first', 1, { status: 400, error: 'bad request' });
+    expect(eventIds(await claimWithin(store.delivery, 1))).toEqual(['kept-second']);
+    await store.delivery.markDelivered('kept-second', 1, { status: 200, error: null });
+    // A replayed dead letter goes back into its record's queue: older than the delivered one, stale.
+    expect(await store.operators.replayDead('kept-first')).toBe(true);
+    expect(await claimWithin(store.delivery, 1)).toEqual([
+      expect.objectContaining({ eventId: 'kept-first', stale: true }),
+    ]);
+  });
+
   it('shares duplicate detection: an id accepted by one instance is a duplicate on the other', async () => {
     const [a, b] = [await instance(), await instance()];
     expect((await a.intake.enqueue(dueEvent({ eventId: 'shared-1' }))).outcome).toBe('accepted');

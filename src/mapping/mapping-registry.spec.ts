@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mappingConfig } from '../config/mapping.config';
-import { DialogCompletedEvent } from '../shared/dialog-completed-event';
+import { CrmUpsert, DialogCompletedEvent } from '../shared/dialog-completed-event';
 import { dialogEvent, entities } from '../shared/dialog-completed-event.fixture';
 import { ChangeRendering } from './change-rendering';
 import { DefaultRecordRendering } from './default-records';
@@ -15,7 +15,7 @@ import { IntentMapping, IntentStrategy } from './intent-strategy';
 import { LogSupportTicketStrategy } from './log-support-ticket.strategy';
 import { MappingsFileError } from './mapping-definition';
 import { MappingRegistry, StrategyRegistryError } from './mapping-registry';
-import { MappingRules, PathTargetRules, RecordTargetRules } from './mapping-rules';
+import { caseFolded, MappingRules, PathTargetRules, RecordTargetRules } from './mapping-rules';
 import { RecordChange } from './record-change';
 import { UpdateCustomerProfileStrategy } from './update-customer-profile.strategy';
 
@@ -372,6 +372,22 @@ describe('MappingRegistry (a real Nest module, strategies found through DI)', ()
         ['log_support_ticket', 'Issue'],
       ]);
       expect((await start()).targets()).toEqual([]);
+    });
+
+    it("adds the connector's record key when it is not the external id (a CRM matching ids case-insensitively)", async () => {
+      class FoldingRules extends RecordTargetRules {
+        override recordKey(upsert: CrmUpsert): string {
+          return caseFolded(upsert.externalId);
+        }
+      }
+      const mapper = await start({
+        rules: new FoldingRules('salesforce'),
+        mappingsFile: file('sf-fold.json', { mappings: [contact] }),
+      });
+      const mapped = (customerId: string) =>
+        mapper.map(dialogEvent({ intent: 'update_customer_profile', entities: entities({ customerId }) }));
+      expect(mapped('C-1')).toMatchObject({ externalId: 'C-1', recordKey: 'c-1' });
+      expect(mapped('c-1')).not.toHaveProperty('recordKey');
     });
 
     it('stops startup for an entry with a path, or without object or idField, naming the entry', async () => {

@@ -101,7 +101,17 @@ export class MappingRegistry extends IntentMapper implements OnModuleInit {
     return parseMappingsFile(file, text, this.rules);
   }
 
+  /**
+   * The file entry's upsert, or the strategy's change rendered onto the connector's records; with
+   * its record key when the connector's is not the external id itself.
+   */
   map(event: DialogCompletedEvent): CrmUpsert {
+    const upsert = this.mapped(event);
+    const recordKey = this.rules.recordKey(upsert);
+    return recordKey === upsert.externalId ? upsert : { ...upsert, recordKey };
+  }
+
+  private mapped(event: DialogCompletedEvent): CrmUpsert {
     const entry = this.entries.get(event.intent);
     if (entry) return entry.map(event);
     const strategy = this.strategies.get(event.intent);

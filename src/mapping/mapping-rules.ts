@@ -1,5 +1,13 @@
+import { CrmUpsert } from '../shared/dialog-completed-event';
+
 /**
- * What the chosen CRM connector asks of each MAPPINGS_FILE entry. Mapping checks what every entry
+ * The record key of an external id the CRM matches case-insensitively: `C-1` and `c-1` give one
+ * key. Lower case, whatever the locale.
+ */
+export const caseFolded = (externalId: string): string => externalId.toLowerCase();
+
+/**
+ * What the chosen CRM connector asks of each MAPPINGS_FILE entry, and the record key of what they map. Mapping checks what every entry
  * has (intent, objectType, idEntity, fields and their sources); the connector checks the keys that
  * name its target (`path`, or `object` and `idField`) and the `bind` sources only some CRMs read.
  * The composition root provides the chosen connector's rules (the Crm module's registry).
@@ -12,6 +20,15 @@ export abstract class MappingRules {
 
   /** The problems of an entry's target keys, each starting with `where` (e.g. `mappings[0] (x).object: ...`). */
   abstract targetProblems(where: string, entry: Readonly<Record<string, unknown>>): string[];
+
+  /**
+   * The per-record order key of an upsert this connector sends: its external id, unless the CRM
+   * matches ids case-insensitively (then `C-1` and `c-1` are one record and must not be delivered
+   * side by side): the connector folds the case.
+   */
+  recordKey(upsert: CrmUpsert): string {
+    return upsert.externalId;
+  }
 
   /**
    * The problems of a `bind` source (a lookup set by another record's key) in `field`; `where` names

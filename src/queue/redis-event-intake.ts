@@ -7,6 +7,7 @@ import { WritesInFlight } from './redis-writes-in-flight';
 import { LatestCommit } from './store-health';
 import { EnqueueResult, NewEvent } from './stored-event';
 import { storedPayload } from './stored-payload';
+import { recordKeyOf } from '../shared/dialog-completed-event';
 
 /**
  * The webhook's side of the Redis store: an enqueue resolves once Redis has the event and its job
@@ -76,7 +77,7 @@ export class RedisEventIntake implements EventIntake {
   }
 }
 
-/** What the enqueue and import scripts take first (ARGV[2] to ARGV[11]): the event as stored. */
+/** What the enqueue and import scripts take first (ARGV[2] to ARGV[12]): the event as stored. */
 export function eventArguments(event: NewEvent, dedupTtlMs: number): Array<string | number> {
   const { upsert } = event;
   return [
@@ -90,5 +91,6 @@ export function eventArguments(event: NewEvent, dedupTtlMs: number): Array<strin
     event.receivedAt,
     event.requestId,
     event.event.conversationId,
+    recordKeyOf(upsert),
   ];
 }

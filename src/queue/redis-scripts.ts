@@ -8,6 +8,8 @@
  *   ev:<id>      hash: the event, its state, attempts, outcome
  *   dedup:<id>   marker with PX = DEDUP_TTL (the duplicate window)
  *   rec:<rk>     zset of the record's queued events, score event time, member `<seq 15>|<id>`
+ *                (<rk>: object type and record key, the hash's `recordKey`, or its `externalId` in
+ *                events stored before the record key)
  *                (same score: members sort by arrival seq)
  *   last:<rk>    newest event time delivered for the record (stale detection); no expiry while
  *                events of the record are queued, else until RECORD_STATE_TTL after that event
@@ -25,9 +27,9 @@
  *   min:<minute> hash {delivered, dead}: the operators' per-minute counts, kept two hours
  */
 
-// The object type's length first: an external id holding ':' must not name another record.
-const RECORD = `local function rk(objectType, externalId)
-  return string.len(objectType) .. ':' .. objectType .. ':' .. externalId
+// The object type's length first: a record key holding ':' must not name another record.
+const RECORD = `local function rk(objectType, recordKey)
+  return string.len(objectType) .. ':' .. objectType .. ':' .. recordKey
 end`;
 
 // The operators' search entries of one event; `seq` as stored (a string).
@@ -53,13 +55,13 @@ const KEEP_RECORD = `local function keepRecord(last, now, ttl)
 end`;
 
 /**
- * {1, id} accepted | {0, id} duplicate of event id | {2, first id} duplicate by body | {3, id}
- * its delivery job (ARGV[13], BullMQ's key) is missing: nothing written.
+ * {1, id} accepted | {0, id} duplicate of event id | {2, first id} duplicate by body (ARGV[13]) |
+ * {3, id} its delivery job (ARGV[14], BullMQ's key) is missing: nothing written.
  */
 export const ENQUEUE = `
 ${RECORD}
 ${INDEX}
-local p, id, body = ARGV[1], ARGV[2], ARGV[12]
+local p, id, body = ARGV[1], ARGV[2], ARGV[13]
 local ev = p .. ':ev:' .. id
 if body ~= '' then
   local first = redis.call('GET', p .. ':body:' .. body)
@@ -71,7 +73,7 @@ local state = redis.call('HGET', ev, 'state')
 if state == 'queued' or state == 'dead' then return {0, id} end
 -- The job is added first; a failover may have lost it since (it went to a master that died
 -- before replicating it): then write nothing, and the caller answers 503.
-if redis.call('EXISTS', ARGV[13]) == 0 then
+if redis.call('EXISTS', ARGV[14]) == 0 then
   redis.call('DEL', p .. ':dedup:' .. id)
   return {3, id}
 end
@@ -81,9 +83,9 @@ local member = string.format('%015d', seq) .. '|' .. id
 forget(p, id)
 redis.call('HSET', ev, 'payload', ARGV[4], 'intent', ARGV[5], 'objectType', ARGV[6],
   'externalId', ARGV[7], 'eventTime', ARGV[8], 'receivedAt', ARGV[9], 'requestId', ARGV[10],
-  'conversationId', ARGV[11], 'seq', seq, 'member', member, 'state', 'queued', 'attempts', 0,
-  'replays', 0, 'nextAttemptAt', ARGV[9], 'bodyHash', body)
-local r = rk(ARGV[6], ARGV[7])
+  'conversationId', ARGV[11], 'recordKey', ARGV[12], 'seq', seq, 'member', member, 'state', 'queued',
+  'attempts', 0, 'replays', 0, 'nextAttemptAt', ARGV[9], 'bodyHash', body)
+local r = rk(ARGV[6], ARGV[12])
 redis.call('ZADD', p .. ':rec:' .. r, ARGV[8], member)
 redis.call('PERSIST', p .. ':last:' .. r)
 redis.call('SADD', p .. ':queued', id)
@@ -102,11 +104,11 @@ return {1, id}
 export const CLAIM = `
 ${RECORD}
 local p, id, token, lease = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
-local h = redis.call('HMGET', p .. ':ev:' .. id, 'state', 'objectType', 'externalId', 'member')
+local h = redis.call('HMGET', p .. ':ev:' .. id, 'state', 'objectType', 'externalId', 'member', 'recordKey')
 if not h[1] then return {'missing'} end
 if h[1] == 'dead' then return {'dead'} end
 if h[1] ~= 'queued' then return {'gone'} end
-local r = rk(h[2], h[3])
+local r = rk(h[2], h[5] or h[3])
 local head = redis.call('ZRANGE', p .. ':rec:' .. r, 0, 0)[1]
 if head and head ~= h[4] then
   local at = redis.call('HGET', p .. ':ev:' .. string.sub(head, 17), 'nextAttemptAt')
@@ -121,9 +123,9 @@ return {'ok', redis.call('GET', p .. ':last:' .. r) or ''}
 
 export const EXTEND = `
 ${RECORD}
-local h = redis.call('HMGET', ARGV[1] .. ':ev:' .. ARGV[2], 'objectType', 'externalId')
+local h = redis.call('HMGET', ARGV[1] .. ':ev:' .. ARGV[2], 'objectType', 'externalId', 'recordKey')
 if not h[1] then return 0 end
-local lock = ARGV[1] .. ':lock:' .. rk(h[1], h[2])
+local lock = ARGV[1] .. ':lock:' .. rk(h[1], h[3] or h[2])
 if redis.call('GET', lock) ~= ARGV[3] then return 0 end
 return redis.call('PEXPIRE', lock, ARGV[4])
 `;
@@ -138,9 +140,9 @@ export const FINISH = `
 ${RECORD}
 local p, id, token, action = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local ev = p .. ':ev:' .. id
-local h = redis.call('HMGET', ev, 'objectType', 'externalId', 'member', 'eventTime', 'seq', 'state')
+local h = redis.call('HMGET', ev, 'objectType', 'externalId', 'member', 'eventTime', 'seq', 'state', 'recordKey')
 if not h[1] then return 0 end
-local r = rk(h[1], h[2])
+local r = rk(h[1], h[7] or h[2])
 local lock = p .. ':lock:' .. r
 local holder = redis.call('GET', lock)
 -- A claim that lapsed and was taken over by another instance records nothing.
@@ -192,14 +194,15 @@ export const REPLAY = `
 ${RECORD}
 local p, id = ARGV[1], ARGV[2]
 local ev = p .. ':ev:' .. id
-local h = redis.call('HMGET', ev, 'state', 'objectType', 'externalId', 'member', 'eventTime', 'receivedAt')
+local h = redis.call('HMGET', ev, 'state', 'objectType', 'externalId', 'member', 'eventTime', 'receivedAt',
+  'recordKey')
 if h[1] ~= 'dead' then return 0 end
 redis.call('HSET', ev, 'state', 'queued', 'attempts', 0, 'nextAttemptAt', ARGV[3], 'failedAt', '')
 redis.call('HINCRBY', ev, 'replays', 1)
 redis.call('ZREM', p .. ':dead', id)
 redis.call('SADD', p .. ':queued', id)
 redis.call('ZADD', p .. ':queued:at', h[6], id)
-local r = rk(h[2], h[3])
+local r = rk(h[2], h[7] or h[3])
 redis.call('ZADD', p .. ':rec:' .. r, h[5], h[4])
 redis.call('PERSIST', p .. ':last:' .. r)
 return 1
@@ -238,14 +241,14 @@ return #ids
 
 /**
  * An event moved from another store (ARGV: prefix, id, dedup ttl, payload, intent, object type,
- * external id, event time, receipt time, request id, conversation id, state, attempts, replays,
- * next attempt, last status, last error, failed at, then its CRM requests as JSON): 1 written, 0
- * when the id is here already.
+ * external id, event time, receipt time, request id, conversation id, record key, state, attempts,
+ * replays, next attempt, last status, last error, failed at, then its CRM requests as JSON): 1
+ * written, 0 when the id is here already.
  */
 export const IMPORT_EVENT = `
 ${RECORD}
 ${INDEX}
-local p, id, state = ARGV[1], ARGV[2], ARGV[12]
+local p, id, state = ARGV[1], ARGV[2], ARGV[13]
 local ev = p .. ':ev:' .. id
 if redis.call('EXISTS', ev) == 1 then return 0 end
 redis.call('SET', p .. ':dedup:' .. id, '1', 'PX', ARGV[3])
@@ -253,18 +256,19 @@ local seq = redis.call('INCR', p .. ':seq')
 local member = string.format('%015d', seq) .. '|' .. id
 redis.call('HSET', ev, 'payload', ARGV[4], 'intent', ARGV[5], 'objectType', ARGV[6],
   'externalId', ARGV[7], 'eventTime', ARGV[8], 'receivedAt', ARGV[9], 'requestId', ARGV[10],
-  'conversationId', ARGV[11], 'seq', seq, 'member', member, 'state', state, 'attempts', ARGV[13],
-  'replays', ARGV[14], 'nextAttemptAt', ARGV[15], 'lastStatus', ARGV[16], 'lastError', ARGV[17])
-for i = 19, #ARGV do redis.call('RPUSH', p .. ':att:' .. id, ARGV[i]) end
+  'conversationId', ARGV[11], 'recordKey', ARGV[12], 'seq', seq, 'member', member, 'state', state,
+  'attempts', ARGV[14], 'replays', ARGV[15], 'nextAttemptAt', ARGV[16], 'lastStatus', ARGV[17],
+  'lastError', ARGV[18])
+for i = 20, #ARGV do redis.call('RPUSH', p .. ':att:' .. id, ARGV[i]) end
 redis.call('ZADD', p .. ':ix:seq', seq, id)
 redis.call('ZADD', p .. ':ix:conv', 0, lexm(ARGV[11], seq, id))
 redis.call('ZADD', p .. ':ix:ext', 0, lexm(ARGV[7], seq, id))
 if state == 'dead' then
-  redis.call('HSET', ev, 'failedAt', ARGV[18])
+  redis.call('HSET', ev, 'failedAt', ARGV[19])
   redis.call('ZADD', p .. ':dead', seq, id)
   return 1
 end
-local r = rk(ARGV[6], ARGV[7])
+local r = rk(ARGV[6], ARGV[12])
 redis.call('ZADD', p .. ':rec:' .. r, ARGV[8], member)
 redis.call('PERSIST', p .. ':last:' .. r)
 redis.call('SADD', p .. ':queued', id)
@@ -274,7 +278,7 @@ return 1
 
 /**
  * A record's newest delivered event time moved from another store (ARGV: prefix, object type,
- * external id, event time, record-state ttl, now): kept while the record has queued events, else
+ * record key, event time, record-state ttl, now): kept while the record has queued events, else
  * for the ttl after that time or now, the later.
  */
 export const IMPORT_RECORD = `

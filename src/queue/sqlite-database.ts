@@ -8,6 +8,7 @@ import {
   MIGRATE_CONVERSATION_ID,
   MIGRATE_RECORD_KEEP_UNTIL,
   READY_LIST,
+  RECORD_KEYS,
   SCHEMA,
   SEARCH_INDEXES,
 } from './sqlite-schema';
@@ -46,5 +47,7 @@ function migrate(db: Db, recordStateTtlMs: number): void {
   for (const [name, type] of ADDED_COLUMNS) {
     if (!present.has(name)) db.exec(`ALTER TABLE events ADD COLUMN ${name} ${type}`);
   }
+  if (!present.has('record_key')) db.exec('ALTER TABLE events ADD COLUMN record_key TEXT');
   db.exec(SEARCH_INDEXES);
+  db.transaction(() => db.exec(RECORD_KEYS))();
 }

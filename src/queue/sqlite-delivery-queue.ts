@@ -45,9 +45,9 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
   private holdRecords(rows: DueRow[]): void {
     this.db.transaction(() => {
       for (const row of rows) {
-        this.claimedEvents.set(row.event_id, [row.object_type, row.external_id]);
-        this.statements.markRecordClaimed.run(row.object_type, row.external_id);
-        this.statements.dropFromReadyList.run(row.object_type, row.external_id);
+        this.claimedEvents.set(row.event_id, [row.object_type, row.record_key]);
+        this.statements.markRecordClaimed.run(row.object_type, row.record_key);
+        this.statements.dropFromReadyList.run(row.object_type, row.record_key);
       }
     })();
   }
@@ -84,7 +84,7 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
       const createdFlag = created === null ? null : Number(created);
       this.statements.delivered.run({ eventId, attempts, status, error, crmRecordId, created: createdFlag, now });
       const keepUntil = Math.max(now, row.event_time) + this.recordStateTtlMs;
-      this.statements.recordDelivered.run(row.object_type, row.external_id, row.event_time, keepUntil);
+      this.statements.recordDelivered.run(row.object_type, row.record_key, row.event_time, keepUntil);
       this.recordAttempts(eventId, made);
       this.statements.countMinute.run({ minute: minuteOf(now), delivered: 1, dead: 0 });
     });

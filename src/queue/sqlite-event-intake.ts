@@ -3,6 +3,7 @@ import type { Database } from 'better-sqlite3';
 import { EventIntake } from './event-intake';
 import { GroupCommit } from './sqlite-group-commit';
 import { IntakeStatements, intakeStatements } from './sqlite-statements';
+import { recordKeyOf } from '../shared/dialog-completed-event';
 import { EnqueueResult, NewEvent } from './stored-event';
 import { storedPayload } from './stored-payload';
 
@@ -39,6 +40,7 @@ export class SqliteEventIntake implements EventIntake {
       intent: upsert.intent,
       objectType: upsert.objectType,
       externalId: upsert.externalId,
+      recordKey: recordKeyOf(upsert),
       conversationId: event.event.conversationId,
       eventTime: event.eventTime,
       receivedAt: event.receivedAt,

@@ -1,8 +1,11 @@
 /**
  * `seq` keeps arrival order (it breaks ties between events of equal event time).
  * `dedup_until` ends the window in which the same event id is answered as a duplicate.
+ * `record_key` is the per-record order key (the external id, case-folded for a CRM that matches ids
+ * case-insensitively): events of one (object_type, record_key) go one at a time.
  * `records` remembers the newest event time delivered per CRM record, to recognise stale events,
- * until `keep_until` (RECORD_STATE_TTL_SECONDS after that event time or that delivery, the later).
+ * until `keep_until` (RECORD_STATE_TTL_SECONDS after that event time or that delivery, the later);
+ * its `external_id` holds the record key.
  * `attempts` holds every CRM request of an event; a trigger drops them with the event.
  * `minute_activity` counts deliveries and dead letters per minute for the operators' overview
  * (a counter row per minute, so the overview never scans the events).
@@ -15,6 +18,7 @@ CREATE TABLE IF NOT EXISTS events (
   intent          TEXT    NOT NULL,
   object_type     TEXT    NOT NULL,
   external_id     TEXT    NOT NULL,
+  record_key      TEXT,
   event_time      INTEGER NOT NULL,
   received_at     INTEGER NOT NULL,
   request_id      TEXT    NOT NULL,
@@ -32,7 +36,6 @@ CREATE TABLE IF NOT EXISTS events (
   dedup_until     INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS events_due ON events (state, next_attempt_at);
-CREATE INDEX IF NOT EXISTS events_record ON events (object_type, external_id, state, event_time, seq);
 CREATE TABLE IF NOT EXISTS records (
   object_type     TEXT    NOT NULL,
   external_id     TEXT    NOT NULL,
@@ -92,6 +95,19 @@ export const ADDED_COLUMNS: ReadonlyArray<[name: string, type: string]> = [
 ];
 
 /**
+ * Record keys, at every start. An event without one (written before it existed, or by an older
+ * version after a rollback) is keyed by its external id, as the connectors then compared ids; a
+ * partial index finds those without reading the table. Then the records' queues: a record's
+ * queued events in event-time order, arrival breaking ties. (An older file keeps its unused
+ * `events_record` index: nothing is dropped.)
+ */
+export const RECORD_KEYS = `
+CREATE INDEX IF NOT EXISTS events_without_record_key ON events (seq) WHERE record_key IS NULL;
+UPDATE events SET record_key = external_id WHERE record_key IS NULL;
+CREATE INDEX IF NOT EXISTS events_record_key ON events (object_type, record_key, state, event_time, seq);
+`;
+
+/**
  * The ready list: the head (oldest queued event) of every record that is not being delivered right
  * now, so a claim reads only what it hands out, however many events wait behind their record's
  * head or behind claimed ones. It lives in this connection's in-memory temp schema (claims are held
@@ -100,27 +116,27 @@ export const ADDED_COLUMNS: ReadonlyArray<[name: string, type: string]> = [
  * event in flight: their next head enters the ready list when the claim ends.
  */
 const recomputeHead = (row: 'NEW' | 'OLD') => `
-  DELETE FROM ready WHERE object_type = ${row}.object_type AND external_id = ${row}.external_id;
-  INSERT INTO ready (object_type, external_id, seq, next_attempt_at)
-    SELECT object_type, external_id, seq, next_attempt_at FROM events
-    WHERE object_type = ${row}.object_type AND external_id = ${row}.external_id AND state = 'queued'
+  DELETE FROM ready WHERE object_type = ${row}.object_type AND record_key = ${row}.record_key;
+  INSERT INTO ready (object_type, record_key, seq, next_attempt_at)
+    SELECT object_type, record_key, seq, next_attempt_at FROM events
+    WHERE object_type = ${row}.object_type AND record_key = ${row}.record_key AND state = 'queued'
       AND NOT EXISTS (SELECT 1 FROM claimed c
-        WHERE c.object_type = ${row}.object_type AND c.external_id = ${row}.external_id)
+        WHERE c.object_type = ${row}.object_type AND c.record_key = ${row}.record_key)
     ORDER BY event_time, seq LIMIT 1;`;
 
 export const READY_LIST = `
 CREATE TEMP TABLE ready (
   object_type     TEXT    NOT NULL,
-  external_id     TEXT    NOT NULL,
+  record_key      TEXT    NOT NULL,
   seq             INTEGER NOT NULL,
   next_attempt_at INTEGER NOT NULL,
-  PRIMARY KEY (object_type, external_id)
+  PRIMARY KEY (object_type, record_key)
 ) WITHOUT ROWID;
 CREATE INDEX temp.ready_due ON ready (next_attempt_at, seq);
 CREATE TEMP TABLE claimed (
   object_type     TEXT    NOT NULL,
-  external_id     TEXT    NOT NULL,
-  PRIMARY KEY (object_type, external_id)
+  record_key      TEXT    NOT NULL,
+  PRIMARY KEY (object_type, record_key)
 ) WITHOUT ROWID;
 CREATE TEMP TRIGGER ready_on_insert AFTER INSERT ON main.events WHEN NEW.state = 'queued'
 BEGIN ${recomputeHead('NEW')} END;
@@ -129,10 +145,10 @@ CREATE TEMP TRIGGER ready_on_update AFTER UPDATE OF state, next_attempt_at ON ma
 BEGIN ${recomputeHead('NEW')} END;
 CREATE TEMP TRIGGER ready_on_delete AFTER DELETE ON main.events WHEN OLD.state = 'queued'
 BEGIN ${recomputeHead('OLD')} END;
-INSERT INTO ready (object_type, external_id, seq, next_attempt_at)
-  SELECT e.object_type, e.external_id, e.seq, e.next_attempt_at FROM events e
+INSERT INTO ready (object_type, record_key, seq, next_attempt_at)
+  SELECT e.object_type, e.record_key, e.seq, e.next_attempt_at FROM events e
   WHERE e.state = 'queued'
     AND NOT EXISTS (SELECT 1 FROM events o
-      WHERE o.state = 'queued' AND o.object_type = e.object_type AND o.external_id = e.external_id
+      WHERE o.state = 'queued' AND o.object_type = e.object_type AND o.record_key = e.record_key
         AND (o.event_time < e.event_time OR (o.event_time = e.event_time AND o.seq < e.seq)));
 `;

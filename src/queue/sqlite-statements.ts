@@ -13,6 +13,8 @@ export interface EventRow {
   intent: string;
   object_type: string;
   external_id: string;
+  /** The per-record order key (recordKeyOf): written with every event, filled in for older files. */
+  record_key: string;
   event_time: number;
   received_at: number;
   request_id: string;
@@ -40,14 +42,15 @@ export interface MinuteActivityRow {
   deadLettered: number;
 }
 
-/** A record: its object type and external id, the key of `records`, `ready` and `claimed`. */
-type RecordKey = [objectType: string, externalId: string];
+/** A record: its object type and record key, the key of `records`, `ready` and `claimed`. */
+type RecordKey = [objectType: string, recordKey: string];
 
 interface InsertParams {
   eventId: string;
   intent: string;
   objectType: string;
   externalId: string;
+  recordKey: string;
   conversationId: string;
   eventTime: number;
   receivedAt: number;
@@ -96,9 +99,9 @@ export const intakeStatements = (db: Database) => ({
     `DELETE FROM events WHERE event_id = ? AND dedup_until <= ? AND state IN ('delivered', 'stale')`,
   ),
   insert: db.prepare<InsertParams>(
-    `INSERT OR IGNORE INTO events (event_id, intent, object_type, external_id, conversation_id,
+    `INSERT OR IGNORE INTO events (event_id, intent, object_type, external_id, record_key, conversation_id,
        event_time, received_at, request_id, payload, next_attempt_at, dedup_until)
-     VALUES (@eventId, @intent, @objectType, @externalId, @conversationId, @eventTime, @receivedAt,
+     VALUES (@eventId, @intent, @objectType, @externalId, @recordKey, @conversationId, @eventTime, @receivedAt,
        @requestId, @payload, @receivedAt, @dedupUntil)`,
   ),
   rememberBody: db.prepare<[bodyHash: string, eventId: string, dedupUntil: number]>(
@@ -112,17 +115,17 @@ export const deliveryStatements = (db: Database) => ({
     `SELECT e.*, r.last_event_time AS record_last_time
      FROM ready h
      JOIN events e ON e.seq = h.seq
-     LEFT JOIN records r ON r.object_type = h.object_type AND r.external_id = h.external_id
+     LEFT JOIN records r ON r.object_type = h.object_type AND r.external_id = h.record_key
      WHERE h.next_attempt_at <= ?
      ORDER BY h.next_attempt_at, h.seq LIMIT ?`,
   ),
-  markRecordClaimed: db.prepare<RecordKey>(`INSERT INTO claimed (object_type, external_id) VALUES (?, ?)`),
-  unmarkRecordClaimed: db.prepare<RecordKey>(`DELETE FROM claimed WHERE object_type = ? AND external_id = ?`),
-  dropFromReadyList: db.prepare<RecordKey>(`DELETE FROM ready WHERE object_type = ? AND external_id = ?`),
+  markRecordClaimed: db.prepare<RecordKey>(`INSERT INTO claimed (object_type, record_key) VALUES (?, ?)`),
+  unmarkRecordClaimed: db.prepare<RecordKey>(`DELETE FROM claimed WHERE object_type = ? AND record_key = ?`),
+  dropFromReadyList: db.prepare<RecordKey>(`DELETE FROM ready WHERE object_type = ? AND record_key = ?`),
   readyNextHead: db.prepare<RecordKey>(
-    `INSERT INTO ready (object_type, external_id, seq, next_attempt_at)
-     SELECT object_type, external_id, seq, next_attempt_at FROM events
-     WHERE object_type = ? AND external_id = ? AND state = 'queued'
+    `INSERT INTO ready (object_type, record_key, seq, next_attempt_at)
+     SELECT object_type, record_key, seq, next_attempt_at FROM events
+     WHERE object_type = ? AND record_key = ? AND state = 'queued'
      ORDER BY event_time, seq LIMIT 1`,
   ),
   delivered: db.prepare<OutcomeParams & { crmRecordId: string | null; created: number | null; now: number }>(
@@ -192,7 +195,7 @@ export const purgeStatements = (db: Database) => ({
   // is in its dedup window.
   records: db.prepare<{ now: number }>(
     `DELETE FROM records WHERE keep_until < @now AND NOT EXISTS (SELECT 1 FROM events e
-       WHERE e.object_type = records.object_type AND e.external_id = records.external_id
+       WHERE e.object_type = records.object_type AND e.record_key = records.external_id
          AND (e.state = 'queued' OR e.dedup_until > @now))`,
   ),
 });

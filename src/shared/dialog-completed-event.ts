@@ -22,9 +22,15 @@ export interface DialogCompletedEvent {
 
 interface UpsertCommon {
   intent: string;
-  /** The logical name: metrics label and, with the external id, the per-record order key. */
+  /** The logical name: metrics label and, with the record key (recordKeyOf), the per-record order key. */
   objectType: string;
   externalId: string;
+  /**
+   * The per-record order key, when it is not `externalId` itself: the external id case-folded for
+   * a CRM that matches ids case-insensitively (`C-1` and `c-1` are one record there). Set at
+   * ingest from the connector's rule; rows stored before it have none (their key is the id).
+   */
+  recordKey?: string;
   /** The request body (path upserts), or the record's fields, `/` already nested (record upserts). */
   body: Record<string, unknown>;
 }
@@ -52,3 +58,7 @@ export type CrmUpsert = PathUpsert | RecordUpsert;
 
 /** Whether `upsert` names a CRM record (else a request path); stored rows of both releases tell by `object`. */
 export const isRecordUpsert = (upsert: CrmUpsert): upsert is RecordUpsert => 'object' in upsert;
+
+/** The record an upsert is ordered by (with its object type): events of one key go one at a time, in event-time order. */
+export const recordKeyOf = (upsert: Pick<CrmUpsert, 'externalId' | 'recordKey'>): string =>
+  upsert.recordKey ?? upsert.externalId;

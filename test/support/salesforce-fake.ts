@@ -13,6 +13,8 @@
  * - A create missing a field that is not nillable and has no default (Contact.LastName) answers 400
  *   REQUIRED_FIELD_MISSING (per record in a collection); an update need not carry it:
  *   https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_contact.htm
+ * - External ID fields match case-insensitively unless also "Unique, case sensitive" (not modelled):
+ *   https://help.salesforce.com/s/articleView?id=sf.custom_field_attributes.htm
  * - sObject describe: https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_sobject_describe.htm
  * - An external id in a record URL whose last part is a top-level domain that is also a file
  *   format extension (`example@email.inc`) answers "404 not found"; the body of a collection has
@@ -80,8 +82,10 @@ export class SalesforceFake extends FakeCrm {
     return record;
   }
 
+  /** The records whose `idField` matches `externalId`, case-insensitively as an External ID does. */
   find(object: string, idField: string, externalId: string): SalesforceRecord[] {
-    return (this.records.get(object) ?? []).filter((r) => r[idField] === externalId);
+    const wanted = externalId.toLowerCase();
+    return (this.records.get(object) ?? []).filter((r) => String(r[idField]).toLowerCase() === wanted);
   }
 
   protected isTokenRequest(url: string): boolean {

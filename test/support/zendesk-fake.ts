@@ -1,6 +1,7 @@
 /*
  * A fake Zendesk Support account, after the vendor's documentation:
- * - Create or update user by external_id (201 created, 200 updated):
+ * - Create or update user by external_id (201 created, 200 updated), external_id matched
+ *   case-insensitively ("ian1" and "Ian1" are the same user; `users` is keyed by the first spelling):
  *   https://developer.zendesk.com/api-reference/ticketing/users/users/#create-or-update-user
  * - List tickets by external_id, create (201) and update (200) a ticket; 404 RecordNotFound, 422
  *   RecordInvalid with details: https://developer.zendesk.com/api-reference/ticketing/tickets/tickets/
@@ -93,7 +94,9 @@ export class ZendeskFake extends FakeCrm {
         body: { error: 'InvalidParams', description: 'user.external_id or user.email is required' },
       };
     }
-    const existing = this.users.get(externalId);
+    // external_id is matched case-insensitively ("ian1" and "Ian1" are the same user).
+    const key = [...this.users.keys()].find((k) => k.toLowerCase() === externalId.toLowerCase()) ?? externalId;
+    const existing = this.users.get(key);
     if (!existing && (typeof user.name !== 'string' || user.name === '')) {
       return invalid({ name: [{ description: 'Name:  is too short (minimum is 1 character)', error: 'TooShort' }] });
     }
@@ -101,7 +104,7 @@ export class ZendeskFake extends FakeCrm {
     Object.assign(record, user, {
       user_fields: { ...(existing?.user_fields as object), ...(user.user_fields as object) },
     });
-    this.users.set(externalId, record);
+    this.users.set(key, record);
     return { status: existing ? 200 : 201, body: { user: record } };
   }
 

@@ -1,9 +1,9 @@
 import { splitList } from '../../../config/env-transforms';
 import { unsetVariables } from '../../../config/environment';
 import { ConnectorDefinition, settingsOf } from '../connector-definition';
-import { RecordTargetRules } from '../../../mapping/mapping-rules';
 import { SalesforceConnector } from './salesforce.connector';
 import { instanceUrlOf } from './salesforce.credentials';
+import { SalesforceMappingRules } from './salesforce.mapping-rules';
 import { SalesforceSettings } from './salesforce.settings';
 import { salesforceRendering } from './salesforce.records';
 
@@ -34,7 +34,7 @@ export const salesforceDefinition: ConnectorDefinition = {
       apiBaseOf: (answer) => instanceUrlOf(answer, rule),
     });
   },
-  mappingRules: new RecordTargetRules(NAME),
+  mappingRules: new SalesforceMappingRules(NAME),
   rendering: salesforceRendering,
   connector: SalesforceConnector,
 };
