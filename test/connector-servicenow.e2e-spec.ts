@@ -14,6 +14,8 @@ import { unique } from './support/webhook-cases';
 const CLIENT = { id: 'cognigy-crm-sync', secret: 'sn-client-secret' };
 const SYS_ID = /^[0-9a-f]{32}$/;
 const INCIDENT_PATH = '/api/now/table/incident';
+const EARLIER = { timestamp: '2026-11-26T10:00:00Z' };
+const LATER = { timestamp: '2026-11-26T10:05:00Z' };
 
 describeEachDriver('ServiceNow (%s)', (driver) => {
   const sn = new ServiceNowFake({ client: CLIENT });
@@ -93,6 +95,19 @@ describeEachDriver('ServiceNow (%s)', (driver) => {
       expect.objectContaining({ u_cognigy_customer_id: customerId, u_cognigy_status: 'silver' }),
     ]);
     expect(sn.find('customer_contact', 'u_cognigy_customer_id', customerId)).toHaveLength(1);
+  });
+
+  it('ids differing only in case are one record (ServiceNow matches ignoring case): an older event is stale, never sent', async () => {
+    const customerId = unique('Case');
+    const newer = await sendContact(t, customerId.toLowerCase(), { newStatus: { value: 'gold' } }, LATER);
+    await settledAs(t, [newer], 'delivered');
+    const before = sn.apiRequests().length;
+    const older = await sendContact(t, customerId.toUpperCase(), { newStatus: { value: 'lead' } }, EARLIER);
+    await settledAs(t, [older], 'stale');
+    expect(sn.apiRequests().slice(before)).toEqual([]);
+    expect(sn.find('customer_contact', 'u_cognigy_customer_id', customerId)).toEqual([
+      expect.objectContaining({ u_cognigy_status: 'gold' }),
+    ]);
   });
 
   it('an id with ^ stays one value of one condition (^ doubled): created once, then found and updated', async () => {

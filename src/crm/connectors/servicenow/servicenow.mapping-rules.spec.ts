@@ -38,6 +38,22 @@ describe('ServiceNow mapping rules', () => {
     expect(refused(entry('incident', 'sys_id'))).toContain('.idField: sys_id is the key ServiceNow assigns');
   });
 
+  // The lookup matches case-insensitively (GlideFilter page, "Case sensitivity"):
+  // https://www.servicenow.com/docs/r/api-reference/server-api-reference/c_GlideFilterScopedAPI.html
+  it('folds the record key: ids differing only in case are one record', () => {
+    const key = (externalId: string) =>
+      RULES.recordKey({
+        intent: 'log_support_ticket',
+        objectType: 'ticket',
+        object: 'incident',
+        idField: 'correlation_id',
+        externalId,
+        body: {},
+      });
+    expect(key('T-1001')).toBe('t-1001');
+    expect(key('t-1001')).toBe(key('T-1001'));
+  });
+
   it('refuses a path, as every connector mapping to records does', () => {
     expect(refused({ ...entry('incident', 'correlation_id'), path: '/api/now/table/incident' })).toContain(
       '.path: not used',

@@ -1,4 +1,5 @@
-import { RecordTargetRules } from '../../../mapping/mapping-rules';
+import { caseFolded, RecordTargetRules } from '../../../mapping/mapping-rules';
+import { CrmUpsert } from '../../../shared/dialog-completed-event';
 import { TABLE_OR_COLUMN } from './servicenow.requests';
 
 /**
@@ -7,6 +8,15 @@ import { TABLE_OR_COLUMN } from './servicenow.requests';
  * and queries as they are. `sys_id` is the record key ServiceNow assigns, never a correlation field.
  */
 export class ServiceNowMappingRules extends RecordTargetRules {
+  /**
+   * Case-folded: the lookup's query matches strings case-insensitively ("GlideRecord queries are
+   * case-insensitive", https://www.servicenow.com/docs/r/api-reference/server-api-reference/c_GlideFilterScopedAPI.html),
+   * so `C-1` and `c-1` find one record and are ordered as one.
+   */
+  override recordKey(upsert: CrmUpsert): string {
+    return caseFolded(upsert.externalId);
+  }
+
   override targetProblems(where: string, entry: Readonly<Record<string, unknown>>): string[] {
     const problems = super.targetProblems(where, entry);
     for (const key of ['object', 'idField']) {
