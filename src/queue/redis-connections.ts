@@ -6,20 +6,46 @@ import { RedisConfig } from '../config/redis.config';
 import { COMMAND_TIMEOUT_MS, RedisClient, RedisClients, withTimeout } from './redis-clients';
 import { STORE_SCRIPTS, StoreScript } from './redis-scripts';
 import { ReplicaAcks } from './replica-acks';
+import { DEFAULT_TARGET } from './stored-event';
 
 const STARTUP_TIMEOUT_MS = 10_000;
-const QUEUE_NAME = 'deliveries';
 
-/** BullMQ's job of an event: one per event id, whatever adds it (enqueue or replay). */
-const jobIdOf = (eventId: string) => createHash('sha256').update(eventId).digest('hex');
+/**
+ * BullMQ's queue of a target's deliveries: `deliveries` for `default` (the previous release's
+ * queue), `deliveries-<target>` for another, so one target's backlog is never in another's way.
+ */
+const queueNameOf = (target: string) => (target === DEFAULT_TARGET ? 'deliveries' : `deliveries-${target}`);
+
+/** A delivery's ref (see redis-script-parts.ts): the event id for `default`, else `<id> <target>`. */
+export const deliveryRef = (eventId: string, target: string) =>
+  target === DEFAULT_TARGET ? eventId : `${eventId} ${target}`;
+
+/** A ref's event id and target. */
+export function parseRef(ref: string): { eventId: string; target: string } {
+  const space = ref.indexOf(' ');
+  return space < 0
+    ? { eventId: ref, target: DEFAULT_TARGET }
+    : { eventId: ref.slice(0, space), target: ref.slice(space + 1) };
+}
+
+/** BullMQ's job of a delivery: one per ref, whatever adds it (enqueue or replay); `default`'s as before. */
+const jobIdOf = (eventId: string, target: string) =>
+  createHash('sha256').update(deliveryRef(eventId, target)).digest('hex');
+
+/** A target's BullMQ queue (jobs are added) and worker (jobs are taken, one instance at a time each). */
+interface TargetJobs {
+  queue: Queue;
+  worker?: Worker;
+  ready?: Promise<void>;
+}
 
 /** An argument of a store script (Redis receives strings). */
 type ScriptArgument = string | number;
 
 /**
  * What the Redis store's parts share: the connections (RedisClients makes them: one server,
- * Sentinel or Cluster), BullMQ's queue (one job per queued event) and worker (hands each job to
- * one instance at a time), the store scripts, the replicas' acknowledgement, and the log.
+ * Sentinel or Cluster), per target BullMQ's queue (one job per queued delivery) and worker (hands
+ * each job to one instance at a time), the store scripts, the replicas' acknowledgement, and the log.
  */
 export class RedisConnections {
   readonly logger = new Logger('RedisEventStore');
@@ -35,10 +61,9 @@ export class RedisConnections {
   readonly acked: RedisClient;
   readonly replicas: ReplicaAcks;
   readonly clients: RedisClients;
-  readonly queue: Queue;
-  readonly worker: Worker;
   /** The connections handed to BullMQ: it treats them as shared and never closes them itself. */
   private readonly bullConnections: RedisClient[];
+  private readonly targets = new Map<string, TargetJobs>();
   private lastConnectionError = 0;
   private lastConnectionErrorText = '';
 
@@ -57,37 +82,64 @@ export class RedisConnections {
         : this.redis;
     this.prefix = `${redisConfig.keyPrefix}:store`;
     this.replicas = new ReplicaAcks(this.acked, minReplicasAck, replicaAckTimeoutMs, this.prefix);
-    const bull = { prefix: `${redisConfig.keyPrefix}:bull` };
     this.bullConnections = [
       this.clients.connect('fail-fast', 'bullmq-queue'),
       this.clients.connect('patient', 'bullmq-worker'),
     ];
-    this.queue = new Queue(QUEUE_NAME, {
-      ...bull,
-      connection: this.bullConnections[0],
-      defaultJobOptions: { removeOnComplete: true, removeOnFail: true, attempts: 1 },
-    });
-    this.worker = new Worker(QUEUE_NAME, null, {
-      ...bull,
-      connection: this.bullConnections[1],
-      // BullMQ's lock on a claimed job, like our lock on its record, is a lease renewed while the
-      // delivery runs. A dead instance's job is moved back by the second stalled check after its
-      // lock expired: lease + 2 × lease/3, i.e. within 50 s at the default 30 s lease.
-      lockDuration: config.leaseMs,
-      stalledInterval: Math.max(500, Math.floor(config.leaseMs / 3)),
-      // A job whose instance died goes back to wait, however often that happens: never "failed".
-      maxStalledCount: Number.MAX_SAFE_INTEGER,
-      autorun: false,
-    });
-    const onError = (error: Error) => this.connectionError(error);
-    for (const client of this.connections()) client.on('error', onError);
-    this.queue.on('error', onError);
-    this.worker.on('error', onError);
+    for (const client of this.connections()) client.on('error', this.onError);
+    // The default target's worker is there from the start: it is what connect() waits for.
+    this.workerOf(DEFAULT_TARGET);
     // One key, the store's prefix (hash-tagged on Cluster), routes each script to the master of
     // the service's slot; the scripts build the other keys from it (ARGV[1]), all in that slot.
     for (const client of new Set([this.redis, this.acked])) {
       for (const [name, lua] of Object.entries(STORE_SCRIPTS)) client.defineCommand(name, { numberOfKeys: 1, lua });
     }
+  }
+
+  private readonly onError = (error: Error) => this.connectionError(error);
+
+  private jobsOf(target: string): TargetJobs {
+    let jobs = this.targets.get(target);
+    if (!jobs) {
+      const queue = new Queue(queueNameOf(target), {
+        prefix: `${this.redisConfig.keyPrefix}:bull`,
+        connection: this.bullConnections[0],
+        defaultJobOptions: { removeOnComplete: true, removeOnFail: true, attempts: 1 },
+      });
+      queue.on('error', this.onError);
+      this.targets.set(target, (jobs = { queue }));
+    }
+    return jobs;
+  }
+
+  /** The worker that hands out `target`'s jobs (made on first use: an ingest-only instance has none but default's). */
+  workerOf(target: string): Worker {
+    const jobs = this.jobsOf(target);
+    if (!jobs.worker) {
+      const { leaseMs } = this.config;
+      jobs.worker = new Worker(queueNameOf(target), null, {
+        prefix: `${this.redisConfig.keyPrefix}:bull`,
+        connection: this.bullConnections[1],
+        // BullMQ's lock on a claimed job, like our lock on its record, is a lease renewed while the
+        // delivery runs. A dead instance's job is moved back by the second stalled check after its
+        // lock expired: lease + 2 × lease/3, i.e. within 50 s at the default 30 s lease.
+        lockDuration: leaseMs,
+        stalledInterval: Math.max(500, Math.floor(leaseMs / 3)),
+        // A job whose instance died goes back to wait, however often that happens: never "failed".
+        maxStalledCount: Number.MAX_SAFE_INTEGER,
+        autorun: false,
+      });
+      jobs.worker.on('error', this.onError);
+    }
+    return jobs.worker;
+  }
+
+  /** Resolves once `target`'s worker is connected and checks for jobs of dead instances. */
+  workerReady(target: string): Promise<void> {
+    const jobs = this.jobsOf(target);
+    const worker = this.workerOf(target);
+    jobs.ready ??= worker.waitUntilReady().then(() => worker.startStalledCheckTimer());
+    return jobs.ready;
   }
 
   /** Runs a store script (redis-scripts.ts) under this store's prefix, on the webhook path's connection. */
@@ -119,11 +171,12 @@ export class RedisConnections {
     return this.replicas.confirm(this.replicas.mark());
   }
 
-  /** Adds the event's delivery job (a no-op when it is there already); returns the job's key. */
-  async addJob(eventId: string): Promise<string> {
-    const jobId = jobIdOf(eventId);
-    await this.queue.add('deliver', { eventId }, { jobId });
-    return this.queue.toKey(jobId);
+  /** Adds the job of the event's delivery to `target` (a no-op when it is there already); returns the job's key. */
+  async addJob(eventId: string, target: string): Promise<string> {
+    const jobId = jobIdOf(eventId, target);
+    const { queue } = this.jobsOf(target);
+    await queue.add('deliver', { eventId }, { jobId });
+    return queue.toKey(jobId);
   }
 
   /**
@@ -134,21 +187,26 @@ export class RedisConnections {
    * the persistence check) uses them.
    */
   async connect(): Promise<void> {
-    const connected = Promise.all([this.worker.waitUntilReady(), ...this.connections().map(whenReady)]);
+    const connected = Promise.all([
+      this.workerOf(DEFAULT_TARGET).waitUntilReady(),
+      ...this.connections().map(whenReady),
+    ]);
     await withTimeout(connected, STARTUP_TIMEOUT_MS, () => {
       const cause = this.lastConnectionErrorText ? ` (last error: ${this.lastConnectionErrorText})` : '';
       return new Error(`${this.clients.describe()} did not answer within ${STARTUP_TIMEOUT_MS} ms${cause}`);
     });
     await this.replicas.start();
-    await this.worker.startStalledCheckTimer();
+    await this.workerReady(DEFAULT_TARGET);
     const { keyPrefix, minReplicasAck } = this.redisConfig;
     const acks = this.replicas.enabled ? `, each event confirmed by ${minReplicasAck} replica(s)` : '';
     this.logger.log(`Event store: ${this.clients.describe()}, keys under ${keyPrefix}:${acks}`);
   }
 
   async close(): Promise<void> {
-    await this.worker.close(true);
-    await this.queue.close();
+    for (const { worker, queue } of this.targets.values()) {
+      await worker?.close(true);
+      await queue.close();
+    }
     await this.clients.quitAll();
   }
 

@@ -1,12 +1,13 @@
 import { Job } from 'bullmq';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DeliveryQueue } from './delivery-queue';
+import { DeliveryQueue, targetQueue } from './delivery-queue';
 import { EnqueueSignal } from './enqueue-signal';
-import { RedisConnections } from './redis-connections';
+import { deliveryRef, RedisConnections } from './redis-connections';
 import { RedisEventQueries } from './redis-event-queries';
+import { ClaimVerdict, finishArguments, FinishAction, FinishOutcome } from './redis-finish';
 import { WritesInFlight } from './redis-writes-in-flight';
-import { AttemptRecord, AttemptResult, ClaimedEvent } from './stored-event';
+import { AttemptRecord, AttemptResult, ClaimedEvent, DEFAULT_TARGET } from './stored-event';
 
 /**
  * A job whose event is not written yet, or not replayed yet (enqueue and replay add the job
@@ -28,11 +29,6 @@ interface Claim {
   renew: NodeJS.Timeout;
 }
 
-type Action = 'delivered' | 'retry' | 'release' | 'dead' | 'stale';
-
-/** What the CLAIM script answers: its verdict, with the record's last delivered time (ok) or the head's due time (wait). */
-type ClaimVerdict = [verdict: 'ok' | 'wait' | 'locked' | 'missing' | 'dead' | 'gone', value?: string];
-
 /**
  * The delivery worker's side of the Redis store. BullMQ gives each job to one instance at a time
  * (its lock, with stalled-job takeover when an instance dies); the claim script then locks the
@@ -43,13 +39,29 @@ export class RedisDeliveryQueue implements DeliveryQueue {
   private readonly claims = new Map<string, Claim>();
   /** Set at shutdown: outcomes and give-backs are not tried again any more. */
   private stopped = false;
+  /** The other targets' queues, kept by the `default` one. */
+  private readonly queues = new Map<string, RedisDeliveryQueue>();
 
   constructor(
     private readonly connections: RedisConnections,
     private readonly queries: RedisEventQueries,
     private readonly writes: WritesInFlight,
     private readonly enqueued: EnqueueSignal,
+    readonly target = DEFAULT_TARGET,
+    private readonly first?: RedisDeliveryQueue,
   ) {}
+
+  /** One queue per target, each over its own BullMQ queue (redis-connections.ts). */
+  forTarget(target: string): RedisDeliveryQueue {
+    if (this.first) return this.first.forTarget(target);
+    const { connections, queries, writes, enqueued } = this;
+    const make = (t: string) => new RedisDeliveryQueue(connections, queries, writes, enqueued, t, this);
+    return targetQueue(this, this.queues, target, make);
+  }
+
+  private ref(eventId: string): string {
+    return deliveryRef(eventId, this.target);
+  }
 
   onEnqueued(listener: () => void): void {
     this.enqueued.listen(listener);
@@ -63,6 +75,7 @@ export class RedisDeliveryQueue implements DeliveryQueue {
    * trips. Safe in any order: the claim script hands out only a record's head, and to one claimant.
    */
   async claimDue(limit: number): Promise<ClaimedEvent[]> {
+    await this.connections.workerReady(this.target);
     const claimed: ClaimedEvent[] = [];
     let fetched = 0;
     let size = FIRST_WAVE;
@@ -87,7 +100,7 @@ export class RedisDeliveryQueue implements DeliveryQueue {
   /** The next job's event if it could be claimed, null if not, 'empty' when no job is waiting. */
   private async claimNext(): Promise<ClaimedEvent | null | 'empty'> {
     const token = randomUUID();
-    const job = await this.connections.worker.getNextJob(token, { block: false });
+    const job = await this.connections.workerOf(this.target).getNextJob(token, { block: false });
     if (!job) return 'empty';
     try {
       return await this.claim(job, token);
@@ -104,26 +117,13 @@ export class RedisDeliveryQueue implements DeliveryQueue {
    */
   private giveBack(job: Job, token: string): void {
     const eventId = (job.data as { eventId: string }).eventId;
-    const { leaseMs, dedupTtlSeconds } = this.connections.config;
-    const until = Date.now() + leaseMs;
+    const { config } = this.connections;
+    const until = Date.now() + config.leaseMs;
     void (async () => {
       while (!this.stopped && Date.now() < until) {
         try {
-          const now = Date.now();
-          await this.connections.runScript(
-            'finish',
-            eventId,
-            token,
-            'release',
-            0,
-            now,
-            '',
-            '',
-            now,
-            dedupTtlSeconds * 1000,
-            '',
-            '',
-          );
+          const release = finishArguments(config, this.ref(eventId), token, 'release', { at: Date.now() });
+          await this.connections.runScript('finish', ...release);
           await job.moveToDelayed(Date.now(), token);
           return;
         } catch (error) {
@@ -154,7 +154,7 @@ export class RedisDeliveryQueue implements DeliveryQueue {
       await job.moveToDelayed(retryAt(verdict, value, now), token);
       return null;
     }
-    const event = await this.queries.get(eventId);
+    const event = await this.queries.get(eventId, this.target);
     if (!event) {
       await job.moveToCompleted(null, token, false);
       return null;
@@ -167,44 +167,25 @@ export class RedisDeliveryQueue implements DeliveryQueue {
   }
 
   private async tryClaim(eventId: string, token: string): Promise<ClaimVerdict> {
-    return (await this.connections.runScript('claim', eventId, token, this.connections.config.leaseMs)) as ClaimVerdict;
+    const { leaseMs } = this.connections.config;
+    return (await this.connections.runScript('claim', this.ref(eventId), token, leaseMs)) as ClaimVerdict;
   }
 
   private async renew(eventId: string, job: Job, token: string): Promise<void> {
     const { leaseMs } = this.connections.config;
     try {
       await job.extendLock(token, leaseMs);
-      await this.connections.runScript('extend', eventId, token, leaseMs);
+      await this.connections.runScript('extend', this.ref(eventId), token, leaseMs);
     } catch (error) {
       this.connections.logger.warn(`Lease renewal of ${eventId} failed: ${(error as Error).message}`);
     }
   }
 
-  private async finish(
-    eventId: string,
-    action: Action,
-    attempts = 0,
-    at = 0,
-    result?: AttemptResult,
-    made: AttemptRecord[] = [],
-  ): Promise<void> {
+  private async finish(eventId: string, action: FinishAction, outcome: FinishOutcome = {}): Promise<void> {
     const claim = this.claims.get(eventId);
     const token = claim?.token ?? '';
-    const args = [
-      eventId,
-      token,
-      action,
-      attempts,
-      at,
-      result?.status ?? '',
-      result?.error ?? '',
-      Date.now(),
-      this.connections.config.dedupTtlSeconds * 1000,
-      result?.crmRecordId ?? '',
-      result?.created === undefined || result?.created === null ? '' : String(result.created),
-      this.connections.config.recordStateTtlSeconds * 1000,
-      ...made.map((attempt) => JSON.stringify(attempt)),
-    ];
+    const args = finishArguments(this.connections.config, this.ref(eventId), token, action, outcome);
+    const { at = 0 } = outcome;
     try {
       if (action === 'delivered' || action === 'dead') await this.recordFinal(args);
       else await this.connections.runScript('finish', ...args);
@@ -243,13 +224,14 @@ export class RedisDeliveryQueue implements DeliveryQueue {
     }
   }
 
-  /** Shutdown: outcomes and give-backs still being tried again stop trying. */
+  /** Shutdown: outcomes and give-backs still being tried again stop trying, every target's. */
   stopRetrying(): void {
     this.stopped = true;
+    for (const queue of this.queues.values()) queue.stopRetrying();
   }
 
   markDelivered(eventId: string, attempts: number, result: AttemptResult, made?: AttemptRecord[]): Promise<void> {
-    return this.finish(eventId, 'delivered', attempts, 0, result, made);
+    return this.finish(eventId, 'delivered', { attempts, result, made });
   }
 
   scheduleRetry(
@@ -259,15 +241,15 @@ export class RedisDeliveryQueue implements DeliveryQueue {
     result: AttemptResult,
     made?: AttemptRecord[],
   ): Promise<void> {
-    return this.finish(eventId, 'retry', attempts, at, result, made);
+    return this.finish(eventId, 'retry', { attempts, at, result, made });
   }
 
   release(eventId: string, at: number): Promise<void> {
-    return this.finish(eventId, 'release', 0, at);
+    return this.finish(eventId, 'release', { at });
   }
 
   markDead(eventId: string, attempts: number, result: AttemptResult, made?: AttemptRecord[]): Promise<void> {
-    return this.finish(eventId, 'dead', attempts, 0, result, made);
+    return this.finish(eventId, 'dead', { attempts, result, made });
   }
 
   markStale(eventId: string): Promise<void> {
@@ -275,14 +257,16 @@ export class RedisDeliveryQueue implements DeliveryQueue {
   }
 
   async nextDueAt(): Promise<number | null> {
-    return (await this.queries.countQueued()) > 0 ? Date.now() + POLL_MS : null;
+    return (await this.queries.countQueued(this.target)) > 0 ? Date.now() + POLL_MS : null;
   }
 
   /**
-   * Gives back every claim still held (no attempt counted): at shutdown, deliveries still running
-   * after the grace are given up, as the SQLite store gives up its in-memory claims on a restart.
+   * Gives back every claim still held, of every target (no attempt counted): at shutdown,
+   * deliveries still running after the grace are given up, as the SQLite store gives up its
+   * in-memory claims on a restart.
    */
   async releaseAll(): Promise<void> {
+    await Promise.allSettled([...this.queues.values()].map((queue) => queue.releaseAll()));
     await Promise.allSettled([...this.claims.keys()].map((eventId) => this.release(eventId, Date.now())));
     for (const claim of this.claims.values()) clearInterval(claim.renew);
   }

@@ -1,6 +1,7 @@
 import { RedisConnections } from './redis-connections';
-import { eventArguments } from './redis-event-intake';
+import { deliveryArguments, eventArguments } from './redis-event-intake';
 import { RecordState, TransferredEvent } from './store-transfer-lines';
+import { DEFAULT_TARGET } from './stored-event';
 
 /**
  * The Redis store's side of a move from another store: an event arrives in its state (queued or
@@ -10,14 +11,16 @@ import { RecordState, TransferredEvent } from './store-transfer-lines';
 export class RedisEventImport {
   constructor(private readonly connections: RedisConnections) {}
 
-  /** False when the store holds that event id already (it is left as it is). */
+  /** False when the store holds that delivery already (it is left as it is). */
   async importEvent(event: TransferredEvent): Promise<boolean> {
     const queued = event.state === 'queued';
-    // As on enqueue: the job first, so no queued event is ever without one.
-    if (queued) await this.connections.addJob(event.eventId);
+    const target = event.target ?? DEFAULT_TARGET;
+    // As on enqueue: the job first, so no queued delivery is ever without one.
+    if (queued) await this.connections.addJob(event.eventId, target);
     const imported = await this.connections.runScript(
       'import_event',
-      ...eventArguments(event, this.connections.config.dedupTtlSeconds * 1000),
+      ...eventArguments(event, this.connections.config.dedupTtlSeconds * 1000, ''),
+      ...deliveryArguments(event, { target, upsert: event.upsert }),
       queued ? 'queued' : 'dead',
       event.attempts,
       event.replays,
@@ -33,6 +36,7 @@ export class RedisEventImport {
   async importRecordState(record: RecordState): Promise<void> {
     await this.connections.runScript(
       'import_record',
+      record.target ?? DEFAULT_TARGET,
       record.objectType,
       record.externalId,
       record.lastEventTime,

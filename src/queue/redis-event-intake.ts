@@ -5,7 +5,7 @@ import { withTimeout } from './redis-clients';
 import { RedisConnections } from './redis-connections';
 import { WritesInFlight } from './redis-writes-in-flight';
 import { LatestCommit } from './store-health';
-import { EnqueueResult, NewEvent } from './stored-event';
+import { DEFAULT_SOURCE, EnqueueResult, NewEvent, PlannedDelivery, plannedDeliveries } from './stored-event';
 import { storedPayload } from './stored-payload';
 import { recordKeyOf } from '../shared/dialog-completed-event';
 
@@ -59,38 +59,51 @@ export class RedisEventIntake implements EventIntake {
   }
 
   /**
-   * Job first: a job without its event waits and is dropped; an event without a job would never
-   * be delivered (the script writes nothing when the job is not on this master: a failover lost it).
+   * Jobs first: a job without its delivery waits and is dropped; a delivery without a job would
+   * never be made (the script writes nothing when a job is not on this master: a failover lost it).
    */
   private async addAndWrite(event: NewEvent): Promise<[number, string]> {
-    const jobKey = await this.connections.addJob(event.eventId);
+    const deliveries = plannedDeliveries(event);
+    const jobKeys = await Promise.all(deliveries.map(({ target }) => this.connections.addJob(event.eventId, target)));
     const [verdict, eventId] = (await this.connections.runAcked(
       'enqueue',
-      ...eventArguments(event, this.connections.config.dedupTtlSeconds * 1000),
-      event.bodyHash ?? '',
-      jobKey,
+      ...eventArguments(event, this.connections.config.dedupTtlSeconds * 1000, event.bodyHash ?? ''),
+      ...deliveries.flatMap((delivery, i) => [...deliveryArguments(event, delivery), jobKeys[i]]),
     )) as [number, string];
-    if (verdict === 3) throw new Error('the delivery job was gone before its event was written');
+    if (verdict === 3) throw new Error('a delivery job was gone before its event was written');
     // Confirmed at once (no await before): the WAIT answers for the connection the write came back on.
     await this.connections.confirm(verdict === 1);
     return [verdict, eventId];
   }
 }
 
-/** What the enqueue and import scripts take first (ARGV[2] to ARGV[12]): the event as stored. */
-export function eventArguments(event: NewEvent, dedupTtlMs: number): Array<string | number> {
-  const { upsert } = event;
+/**
+ * What the enqueue and import scripts take first (ARGV[2] to ARGV[10]): the event's own fields.
+ * A stored delivery carries its event's (`upsert` stands for its intent).
+ */
+export function eventArguments(
+  event: Pick<NewEvent, 'eventId' | 'event' | 'eventTime' | 'receivedAt' | 'requestId' | 'upsert' | 'source'>,
+  dedupTtlMs: number,
+  bodyHash: string,
+): Array<string | number> {
   return [
     event.eventId,
     dedupTtlMs,
-    storedPayload(event.event, upsert, event.trace),
-    upsert.intent,
-    upsert.objectType,
-    upsert.externalId,
     event.eventTime,
     event.receivedAt,
     event.requestId,
     event.event.conversationId,
-    recordKeyOf(upsert),
+    bodyHash,
+    event.source ?? DEFAULT_SOURCE,
+    event.upsert.intent,
   ];
+}
+
+/** One delivery as the enqueue and import scripts take it: target, object type, external id, record key, payload. */
+export function deliveryArguments(
+  event: Pick<NewEvent, 'event' | 'trace'>,
+  { target, upsert }: PlannedDelivery,
+): string[] {
+  const { objectType, externalId } = upsert;
+  return [target, objectType, externalId, recordKeyOf(upsert), storedPayload(event.event, upsert, event.trace)];
 }

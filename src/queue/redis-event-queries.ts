@@ -1,12 +1,16 @@
-import { RedisClient } from './redis-clients';
+import { deliveryRef, parseRef } from './redis-connections';
+import { RedisEventCounts } from './redis-event-counts';
 import {
   AttemptRecord,
+  DEFAULT_SOURCE,
+  DEFAULT_TARGET,
   DeadLetterFilter,
   EventPage,
   EventSearch,
   EventState,
-  StoreActivity,
+  routeOf,
   StoredEvent,
+  targetOf,
 } from './stored-event';
 import { fromPayload } from './stored-payload';
 
@@ -18,9 +22,8 @@ const BATCH = 100;
  * or external id use their own index and never hit this).
  */
 const SCAN_BUDGET = 2000;
-const MINUTE_MS = 60_000;
 
-/** A source of candidate events, newest first: `[seq, id]` pairs below `before`. */
+/** A source of candidate deliveries, newest first: `[seq, ref]` pairs below `before`. */
 type Candidates = (before: number, count: number) => Promise<Array<[number, string]>>;
 
 const pad = (seq: number) => String(seq).padStart(15, '0');
@@ -29,28 +32,44 @@ const pad = (seq: number) => String(seq).padStart(15, '0');
  * The reads of the Redis store: one event, search, filtered dead letters, attempt history, counts
  * and per-minute activity, over the keys that the scripts in redis-scripts.ts keep.
  */
-export class RedisEventQueries {
-  constructor(
-    private readonly redis: RedisClient,
-    private readonly prefix: string,
-  ) {}
-
-  async get(eventId: string): Promise<StoredEvent | null> {
-    const hash = await this.redis.hgetall(`${this.prefix}:ev:${eventId}`);
-    return hash.state ? toStored(eventId, hash) : null;
+export class RedisEventQueries extends RedisEventCounts {
+  /** The event's delivery to `target`; without one, its first (route order). */
+  async get(eventId: string, target?: string): Promise<StoredEvent | null> {
+    if (target === undefined) return (await this.deliveriesOf(eventId))[0] ?? null;
+    const ref = deliveryRef(eventId, target);
+    const hash = await this.redis.hgetall(`${this.prefix}:ev:${ref}`);
+    return hash.state ? toStored(ref, hash) : null;
   }
 
-  private async getMany(ids: string[]): Promise<Array<{ id: string; hash: Record<string, string> }>> {
-    if (ids.length === 0) return [];
+  /** In route order (they were stored in it: by seq). */
+  async deliveriesOf(eventId: string): Promise<StoredEvent[]> {
+    const found = await this.getMany((await this.targetsOf(eventId)).map((target) => deliveryRef(eventId, target)));
+    return found
+      .filter(({ hash }) => hash.state)
+      .sort((a, b) => Number(a.hash.seq) - Number(b.hash.seq))
+      .map(({ id, hash }) => toStored(id, hash));
+  }
+
+  /** The targets the event has a delivery for (`dl:<id>`; absent: `default` alone). */
+  private async targetsOf(eventId: string): Promise<string[]> {
+    const listed = await this.redis.smembers(`${this.prefix}:dl:${eventId}`);
+    return listed.length > 0 ? listed : [DEFAULT_TARGET];
+  }
+
+  private async getMany(refs: string[]): Promise<Array<{ id: string; hash: Record<string, string> }>> {
+    if (refs.length === 0) return [];
     const pipeline = this.redis.pipeline();
-    for (const id of ids) pipeline.hgetall(`${this.prefix}:ev:${id}`);
+    for (const ref of refs) pipeline.hgetall(`${this.prefix}:ev:${ref}`);
     const results = (await pipeline.exec()) ?? [];
-    return ids.map((id, i) => ({ id, hash: (results[i]?.[1] ?? {}) as Record<string, string> }));
+    return refs.map((id, i) => ({ id, hash: (results[i]?.[1] ?? {}) as Record<string, string> }));
   }
 
-  async attemptsOf(eventId: string): Promise<AttemptRecord[]> {
-    const entries = await this.redis.lrange(`${this.prefix}:att:${eventId}`, 0, -1);
-    return entries.map((entry) => JSON.parse(entry) as AttemptRecord);
+  async attemptsOf(eventId: string, target?: string): Promise<AttemptRecord[]> {
+    const targets = target === undefined ? (await this.deliveriesOf(eventId)).map(targetOf) : [target];
+    const lists = await Promise.all(
+      targets.map((t) => this.redis.lrange(`${this.prefix}:att:${deliveryRef(eventId, t)}`, 0, -1)),
+    );
+    return lists.flat().map((entry) => JSON.parse(entry) as AttemptRecord);
   }
 
   async search(filter: EventSearch, limit: number, cursor?: string): Promise<EventPage> {
@@ -59,7 +78,8 @@ export class RedisEventQueries {
       (filter.conversationId === undefined || h.conversationId === filter.conversationId) &&
       (filter.externalId === undefined || h.externalId === filter.externalId) &&
       (filter.state === undefined || h.state === filter.state) &&
-      (filter.intent === undefined || h.intent === filter.intent);
+      (filter.intent === undefined || h.intent === filter.intent) &&
+      matchesRoute(h, filter);
     return this.collect(this.candidatesFor(filter), before, limit, matches);
   }
 
@@ -130,6 +150,11 @@ export class RedisEventQueries {
     }
   }
 
+  /** The dead letters of `target` alone (a target other than `default` has its own set), else all. */
+  private deadKey(target: string | undefined): string {
+    return target === undefined || target === DEFAULT_TARGET ? `${this.prefix}:dead` : `${this.prefix}:td:${target}`;
+  }
+
   /** Dead letters matching `filter`, oldest first, from after the seq `after`. */
   async listDead(limit: number, after: number, filter: DeadLetterFilter): Promise<EventPage> {
     const items: StoredEvent[] = [];
@@ -137,7 +162,7 @@ export class RedisEventQueries {
     let from = after;
     for (;;) {
       const flat = await this.redis.zrangebyscore(
-        `${this.prefix}:dead`,
+        this.deadKey(filter.target),
         `(${from}`,
         '+inf',
         'WITHSCORES',
@@ -157,10 +182,10 @@ export class RedisEventQueries {
     }
   }
 
-  /** Ids of every dead letter matching `filter`, oldest first. */
-  async deadIds(filter: DeadLetterFilter): Promise<string[]> {
+  /** Refs of every dead letter matching `filter`, oldest first. */
+  async deadRefs(filter: DeadLetterFilter): Promise<string[]> {
     const matching: string[] = [];
-    const all = await this.redis.zrange(`${this.prefix}:dead`, 0, -1);
+    const all = await this.redis.zrange(this.deadKey(filter.target), 0, -1);
     for (let i = 0; i < all.length; i += BATCH) {
       for (const { id, hash } of await this.getMany(all.slice(i, i + BATCH))) {
         if (hash.state === 'dead' && matchesDead(hash, filter)) matching.push(id);
@@ -168,44 +193,20 @@ export class RedisEventQueries {
     }
     return matching;
   }
+}
 
-  async activity(minutes: number, now: number): Promise<StoreActivity> {
-    const first = now - (now % MINUTE_MS) - (minutes - 1) * MINUTE_MS;
-    const starts = Array.from({ length: minutes }, (_, i) => first + i * MINUTE_MS);
-    const pipeline = this.redis.pipeline();
-    for (const minute of starts) pipeline.hmget(`${this.prefix}:min:${minute}`, 'delivered', 'dead');
-    const counts = (await pipeline.exec()) ?? [];
-    const perMinute = starts.map((minute, i) => {
-      const [delivered, dead] = (counts[i]?.[1] ?? []) as Array<string | null>;
-      return { minute, delivered: Number(delivered ?? 0), deadLettered: Number(dead ?? 0) };
-    });
-    return { perMinute, oldestQueuedAt: await this.oldestQueuedAt() };
-  }
-
-  async countByState(): Promise<Record<EventState, number>> {
-    const [queued, dead, delivered, stale] = await Promise.all([
-      this.countQueued(),
-      this.redis.zcard(`${this.prefix}:dead`),
-      this.redis.get(`${this.prefix}:count:delivered`),
-      this.redis.get(`${this.prefix}:count:stale`),
-    ]);
-    return { queued, dead, delivered: Number(delivered ?? 0), stale: Number(stale ?? 0) };
-  }
-
-  countQueued(): Promise<number> {
-    return this.redis.scard(`${this.prefix}:queued`);
-  }
-
-  /** The lowest score of the queued ids by receipt time: O(log n) in the sorted set. */
-  async oldestQueuedAt(): Promise<number | null> {
-    const [, oldest] = await this.redis.zrange(`${this.prefix}:queued:at`, 0, 0, 'WITHSCORES');
-    return oldest === undefined ? null : Number(oldest);
-  }
+/** The route filters: a hash of the previous release has neither field (its delivery is `default`'s). */
+function matchesRoute(h: Record<string, string>, f: { source?: string; target?: string }): boolean {
+  return (
+    (f.source === undefined || (h.source ?? DEFAULT_SOURCE) === f.source) &&
+    (f.target === undefined || (h.target ?? DEFAULT_TARGET) === f.target)
+  );
 }
 
 function matchesDead(h: Record<string, string>, f: DeadLetterFilter): boolean {
   const failedAt = Number(h.failedAt);
   return (
+    matchesRoute(h, f) &&
     (f.intent === undefined || h.intent === f.intent) &&
     (f.objectType === undefined || h.objectType === f.objectType) &&
     (f.lastStatus === undefined || h.lastStatus === String(f.lastStatus)) &&
@@ -214,10 +215,13 @@ function matchesDead(h: Record<string, string>, f: DeadLetterFilter): boolean {
   );
 }
 
-export function toStored(eventId: string, h: Record<string, string>): StoredEvent {
+/** The delivery `ref` names (see redis-script-parts.ts), as its hash holds it. */
+export function toStored(ref: string, h: Record<string, string>): StoredEvent {
   const num = (v: string | undefined) => (v === undefined || v === '' ? null : Number(v));
+  const { eventId, target } = parseRef(ref);
   return {
     eventId,
+    ...routeOf(target, h.source ?? DEFAULT_SOURCE),
     ...fromPayload(h.payload),
     eventTime: Number(h.eventTime),
     receivedAt: Number(h.receivedAt),

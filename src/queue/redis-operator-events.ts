@@ -1,6 +1,6 @@
 import { EnqueueSignal } from './enqueue-signal';
 import { OperatorEvents } from './operator-events';
-import { RedisConnections } from './redis-connections';
+import { deliveryRef, parseRef, RedisConnections } from './redis-connections';
 import { RedisEventQueries } from './redis-event-queries';
 import {
   AttemptRecord,
@@ -10,6 +10,7 @@ import {
   EventState,
   StoreActivity,
   StoredEvent,
+  targetOf,
 } from './stored-event';
 
 /** The operators' side of the Redis store: reads through RedisEventQueries, replays and deletes by script. */
@@ -20,12 +21,16 @@ export class RedisOperatorEvents implements OperatorEvents {
     private readonly enqueued: EnqueueSignal,
   ) {}
 
-  get(eventId: string): Promise<StoredEvent | null> {
-    return this.queries.get(eventId);
+  get(eventId: string, target?: string): Promise<StoredEvent | null> {
+    return this.queries.get(eventId, target);
   }
 
-  attemptsOf(eventId: string): Promise<AttemptRecord[]> {
-    return this.queries.attemptsOf(eventId);
+  deliveriesOf(eventId: string): Promise<StoredEvent[]> {
+    return this.queries.deliveriesOf(eventId);
+  }
+
+  attemptsOf(eventId: string, target?: string): Promise<AttemptRecord[]> {
+    return this.queries.attemptsOf(eventId, target);
   }
 
   search(filter: EventSearch, limit: number, cursor?: string): Promise<EventPage> {
@@ -38,33 +43,55 @@ export class RedisOperatorEvents implements OperatorEvents {
   }
 
   async countDead(filter: DeadLetterFilter): Promise<number> {
-    return (await this.queries.deadIds(filter)).length;
+    return (await this.queries.deadRefs(filter)).length;
   }
 
-  /** Job first, as for a new event: a replayed event without a job would never be delivered. */
-  async replayDead(eventId: string): Promise<boolean> {
-    const { redis, prefix } = this.connections;
-    if ((await redis.hget(`${prefix}:ev:${eventId}`, 'state')) !== 'dead') return false;
-    await this.connections.addJob(eventId);
-    const replayed = (await this.connections.runScript('replay', eventId, Date.now())) === 1;
-    if (replayed) this.enqueued.notify();
-    return replayed;
-  }
-
-  async replayAllDead(filter: DeadLetterFilter = {}): Promise<number> {
-    let replayed = 0;
-    for (const id of await this.queries.deadIds(filter)) {
-      if (await this.replayDead(id)) replayed += 1;
+  async replayDead(eventId: string, target?: string): Promise<boolean> {
+    let replayed = false;
+    for (const t of await this.deadTargets(eventId, target)) {
+      if (await this.replayDelivery(eventId, t)) replayed = true;
     }
     return replayed;
   }
 
-  async deleteDead(eventId: string): Promise<boolean> {
-    return (await this.connections.runScript('delete_dead', eventId)) === 1;
+  /** Job first, as for a new event: a replayed delivery without a job would never be made. */
+  private async replayDelivery(eventId: string, target: string): Promise<boolean> {
+    await this.connections.addJob(eventId, target);
+    const replayed = (await this.connections.runScript('replay', deliveryRef(eventId, target), Date.now())) === 1;
+    if (replayed) this.enqueued.notify();
+    return replayed;
+  }
+
+  /** The targets of the event's dead deliveries (of `target`'s alone, when given). */
+  private async deadTargets(eventId: string, target?: string): Promise<string[]> {
+    const deliveries = await this.queries.deliveriesOf(eventId);
+    const dead = deliveries.filter((d) => d.state === 'dead').map(targetOf);
+    return target === undefined ? dead : dead.filter((t) => t === target);
+  }
+
+  async replayAllDead(filter: DeadLetterFilter = {}): Promise<number> {
+    let replayed = 0;
+    for (const ref of await this.queries.deadRefs(filter)) {
+      const { eventId, target } = parseRef(ref);
+      if (await this.replayDelivery(eventId, target)) replayed += 1;
+    }
+    return replayed;
+  }
+
+  async deleteDead(eventId: string, target?: string): Promise<boolean> {
+    let deleted = false;
+    for (const t of await this.deadTargets(eventId, target)) {
+      if ((await this.connections.runScript('delete_dead', deliveryRef(eventId, t))) === 1) deleted = true;
+    }
+    return deleted;
   }
 
   countByState(): Promise<Record<EventState, number>> {
     return this.queries.countByState();
+  }
+
+  countByTarget(): Promise<Record<string, Record<EventState, number>>> {
+    return this.queries.countByTarget();
   }
 
   activity(minutes: number, now = Date.now()): Promise<StoreActivity> {

@@ -41,6 +41,10 @@ export class RedisStoreHealth implements StoreHealth {
     return counts;
   }
 
+  countByTarget(): Promise<Record<string, Record<EventState, number>>> {
+    return this.queries.countByTarget();
+  }
+
   oldestQueuedAt(): Promise<number | null> {
     return this.queries.oldestQueuedAt();
   }

@@ -1,20 +1,25 @@
 import type { Database } from 'better-sqlite3';
-import { DeliveryQueue } from './delivery-queue';
+import { DeliveryQueue, targetQueue } from './delivery-queue';
 import { EnqueueSignal } from './enqueue-signal';
 import { minuteOf, SqliteEventReads, toStored } from './sqlite-event-reads';
 import { GroupCommit } from './sqlite-group-commit';
 import { DeliveryStatements, deliveryStatements, DueRow } from './sqlite-statements';
-import { AttemptRecord, AttemptResult, ClaimedEvent } from './stored-event';
+import { AttemptRecord, AttemptResult, ClaimedEvent, DEFAULT_TARGET } from './stored-event';
+
+type RecordKey = [target: string, objectType: string, recordKey: string];
 
 /**
- * The delivery worker's side of the SQLite store. Claims are held in memory (the `claimed` and
- * `ready` tables live in the connection's temp schema): a single process owns the file, and a
- * restart releases them. Outcomes are written in the next group commit, then the claim ends.
+ * The delivery worker's side of the SQLite store, one queue per target (`forTarget`) over one
+ * connection. Claims are held in memory (the `claimed` and `ready` tables live in the connection's
+ * temp schema): a single process owns the file, and a restart releases them. Outcomes are written
+ * in the next group commit, then the claim ends.
  */
 export class SqliteDeliveryQueue implements DeliveryQueue {
   private readonly statements: DeliveryStatements;
-  /** Claimed event id → its record (object type, external id), so ending a claim needs no read. */
-  private readonly claimedEvents = new Map<string, [string, string]>();
+  /** Claimed event id → its record, so ending a claim needs no read. */
+  private readonly claimedEvents = new Map<string, RecordKey>();
+  /** The other targets' queues (the `default` one keeps them): each target's claims in one place. */
+  private readonly queues = new Map<string, SqliteDeliveryQueue>();
 
   constructor(
     private readonly db: Database,
@@ -23,8 +28,17 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
     private readonly reads: SqliteEventReads,
     /** How long a record's newest delivered event time is kept (RECORD_STATE_TTL_SECONDS). */
     private readonly recordStateTtlMs: number,
+    readonly target = DEFAULT_TARGET,
+    private readonly first?: SqliteDeliveryQueue,
   ) {
     this.statements = deliveryStatements(db);
+  }
+
+  forTarget(target: string): SqliteDeliveryQueue {
+    if (this.first) return this.first.forTarget(target);
+    const make = (t: string) =>
+      new SqliteDeliveryQueue(this.db, this.commit, this.enqueued, this.reads, this.recordStateTtlMs, t, this);
+    return targetQueue(this, this.queues, target, make);
   }
 
   onEnqueued(listener: () => void): void {
@@ -33,7 +47,7 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
 
   async claimDue(limit: number, now = Date.now()): Promise<ClaimedEvent[]> {
     if (limit <= 0) return [];
-    const rows = this.statements.due.all(now, limit);
+    const rows = this.statements.due.all(this.target, now, limit);
     if (rows.length > 0) this.holdRecords(rows);
     return rows.map((row) => {
       const event = toStored(row);
@@ -45,9 +59,10 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
   private holdRecords(rows: DueRow[]): void {
     this.db.transaction(() => {
       for (const row of rows) {
-        this.claimedEvents.set(row.event_id, [row.object_type, row.record_key]);
-        this.statements.markRecordClaimed.run(row.object_type, row.record_key);
-        this.statements.dropFromReadyList.run(row.object_type, row.record_key);
+        const record: RecordKey = [row.target, row.object_type, row.record_key];
+        this.claimedEvents.set(row.event_id, record);
+        this.statements.markRecordClaimed.run(...record);
+        this.statements.dropFromReadyList.run(...record);
       }
     })();
   }
@@ -76,17 +91,19 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
   }
 
   markDelivered(eventId: string, attempts: number, result: AttemptResult, made: AttemptRecord[] = []): Promise<void> {
+    const { target } = this;
     return this.writeOutcome(eventId, () => {
-      const row = this.reads.row(eventId);
+      const { statements } = this;
+      const row = this.reads.row(eventId, target);
       if (!row) return;
       const now = Date.now();
       const { status, error, crmRecordId = null, created = null } = result;
       const createdFlag = created === null ? null : Number(created);
-      this.statements.delivered.run({ eventId, attempts, status, error, crmRecordId, created: createdFlag, now });
+      statements.delivered.run({ eventId, target, attempts, status, error, crmRecordId, created: createdFlag, now });
       const keepUntil = Math.max(now, row.event_time) + this.recordStateTtlMs;
-      this.statements.recordDelivered.run(row.object_type, row.record_key, row.event_time, keepUntil);
+      statements.recordDelivered.run(target, row.object_type, row.record_key, row.event_time, keepUntil);
       this.recordAttempts(eventId, made);
-      this.statements.countMinute.run({ minute: minuteOf(now), delivered: 1, dead: 0 });
+      statements.countMinute.run({ minute: minuteOf(now), delivered: 1, dead: 0 });
     });
   }
 
@@ -97,31 +114,34 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
     result: AttemptResult,
     made: AttemptRecord[] = [],
   ): Promise<void> {
+    const { target } = this;
     return this.writeOutcome(eventId, () => {
-      this.statements.retry.run({ eventId, attempts, at, status: result.status, error: result.error });
+      this.statements.retry.run({ eventId, target, attempts, at, status: result.status, error: result.error });
       this.recordAttempts(eventId, made);
     });
   }
 
   release(eventId: string, at: number): Promise<void> {
-    return this.writeOutcome(eventId, () => this.statements.release.run(at, eventId));
+    return this.writeOutcome(eventId, () => this.statements.release.run(at, eventId, this.target));
   }
 
   markDead(eventId: string, attempts: number, result: AttemptResult, made: AttemptRecord[] = []): Promise<void> {
+    const { target } = this;
     return this.writeOutcome(eventId, () => {
       const now = Date.now();
-      this.statements.dead.run({ eventId, attempts, status: result.status, error: result.error, now });
+      const { statements } = this;
+      statements.dead.run({ eventId, target, attempts, status: result.status, error: result.error, now });
       this.recordAttempts(eventId, made);
-      this.statements.countMinute.run({ minute: minuteOf(now), delivered: 0, dead: 1 });
+      statements.countMinute.run({ minute: minuteOf(now), delivered: 0, dead: 1 });
     });
   }
 
   markStale(eventId: string): Promise<void> {
-    return this.writeOutcome(eventId, () => this.statements.stale.run(eventId));
+    return this.writeOutcome(eventId, () => this.statements.stale.run(eventId, this.target));
   }
 
   private recordAttempts(eventId: string, made: AttemptRecord[]): void {
-    for (const attempt of made) this.statements.attempt.run({ eventId, ...attempt });
+    for (const attempt of made) this.statements.attempt.run({ eventId, target: this.target, ...attempt });
   }
 
   /**
@@ -129,6 +149,6 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
    * and none waiting behind an older one of its record.
    */
   async nextDueAt(): Promise<number | null> {
-    return this.statements.nextDue.get()?.at ?? null;
+    return this.statements.nextDue.get(this.target)?.at ?? null;
   }
 }

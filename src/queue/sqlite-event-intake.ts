@@ -4,7 +4,7 @@ import { EventIntake } from './event-intake';
 import { GroupCommit } from './sqlite-group-commit';
 import { IntakeStatements, intakeStatements } from './sqlite-statements';
 import { recordKeyOf } from '../shared/dialog-completed-event';
-import { EnqueueResult, NewEvent } from './stored-event';
+import { DEFAULT_SOURCE, EnqueueResult, NewEvent, plannedDeliveries } from './stored-event';
 import { storedPayload } from './stored-payload';
 
 /** The webhook's side of the SQLite store: an enqueue resolves once its group commit is on disk. */
@@ -29,28 +29,33 @@ export class SqliteEventIntake implements EventIntake {
     });
   }
 
+  /** One row per delivery, all in this write's savepoint: every target gets the event, or none does. */
   private insert(event: NewEvent, now: number): EnqueueResult {
-    const { upsert, bodyHash } = event;
+    const { bodyHash } = event;
     const first = bodyHash ? this.statements.bodySeen.get(bodyHash, now) : undefined;
     if (first) return { outcome: 'duplicate', eventId: first.event_id };
     this.statements.expire.run(event.eventId, now);
-    const dedupUntil = event.receivedAt + this.dedupTtlMs;
-    const { changes } = this.statements.insert.run({
-      eventId: event.eventId,
-      intent: upsert.intent,
-      objectType: upsert.objectType,
-      externalId: upsert.externalId,
-      recordKey: recordKeyOf(upsert),
-      conversationId: event.event.conversationId,
-      eventTime: event.eventTime,
-      receivedAt: event.receivedAt,
-      requestId: event.requestId,
-      payload: storedPayload(event.event, upsert, event.trace),
-      dedupUntil,
-    });
-    if (changes === 0) {
+    if (this.statements.known.get(event.eventId)) {
       if (bodyHash) this.logger.warn(`Event id ${event.eventId} reused with a different body: the first body wins`);
       return { outcome: 'duplicate', eventId: event.eventId };
+    }
+    const dedupUntil = event.receivedAt + this.dedupTtlMs;
+    for (const { target, upsert } of plannedDeliveries(event)) {
+      this.statements.insert.run({
+        eventId: event.eventId,
+        target,
+        source: event.source ?? DEFAULT_SOURCE,
+        intent: upsert.intent,
+        objectType: upsert.objectType,
+        externalId: upsert.externalId,
+        recordKey: recordKeyOf(upsert),
+        conversationId: event.event.conversationId,
+        eventTime: event.eventTime,
+        receivedAt: event.receivedAt,
+        requestId: event.requestId,
+        payload: storedPayload(event.event, upsert, event.trace),
+        dedupUntil,
+      });
     }
     if (bodyHash) this.statements.rememberBody.run(bodyHash, event.eventId, dedupUntil);
     return { outcome: 'accepted', eventId: event.eventId };

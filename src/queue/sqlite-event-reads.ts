@@ -1,7 +1,10 @@
 import type { Database } from 'better-sqlite3';
 import { EventRow, EventReadStatements, eventReadStatements } from './sqlite-statements';
-import { EVENT_STATES, EventPage, EventState, StoredEvent } from './stored-event';
+import { EVENT_STATES, EventPage, EventState, routeOf, StoredEvent } from './stored-event';
 import { fromPayload } from './stored-payload';
+
+/** Every state at 0: what a count starts from. */
+export const noEvents = () => Object.fromEntries(EVENT_STATES.map((s) => [s, 0])) as Record<EventState, number>;
 
 export const MINUTE_MS = 60_000;
 export const minuteOf = (ms: number) => ms - (ms % MINUTE_MS);
@@ -14,18 +17,31 @@ export class SqliteEventReads {
     this.statements = eventReadStatements(db);
   }
 
-  row(eventId: string): EventRow | undefined {
-    return this.statements.get.get(eventId);
+  /** The event's delivery to `target`; without one, its first delivery (route order). */
+  row(eventId: string, target?: string): EventRow | undefined {
+    return target === undefined
+      ? this.statements.deliveries.get(eventId)
+      : this.statements.delivery.get(eventId, target);
   }
 
-  get(eventId: string): StoredEvent | null {
-    const row = this.row(eventId);
+  get(eventId: string, target?: string): StoredEvent | null {
+    const row = this.row(eventId, target);
     return row ? toStored(row) : null;
   }
 
+  deliveriesOf(eventId: string): StoredEvent[] {
+    return this.statements.deliveries.all(eventId).map(toStored);
+  }
+
   countByState(): Record<EventState, number> {
-    const counts = Object.fromEntries(EVENT_STATES.map((s) => [s, 0])) as Record<EventState, number>;
-    for (const { state, n } of this.statements.counts.all()) counts[state] = n;
+    const counts = noEvents();
+    for (const { state, n } of this.statements.counts.all()) counts[state] += n;
+    return counts;
+  }
+
+  countByTarget(): Record<string, Record<EventState, number>> {
+    const counts: Record<string, Record<EventState, number>> = {};
+    for (const { target, state, n } of this.statements.counts.all()) (counts[target] ??= noEvents())[state] = n;
     return counts;
   }
 
@@ -44,6 +60,7 @@ export function page(rows: EventRow[], limit: number): EventPage {
 export function toStored(row: EventRow): StoredEvent {
   return {
     eventId: row.event_id,
+    ...routeOf(row.target, row.source),
     ...fromPayload(row.payload),
     eventTime: row.event_time,
     receivedAt: row.received_at,

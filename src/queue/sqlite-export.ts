@@ -26,12 +26,12 @@ export async function* exportSqliteStore(config: QueueConfig, logger: LoggerServ
     } while (cursor);
     // search() is newest first: the new store numbers them in arrival order again.
     for (const event of queued.reverse())
-      yield { kind: 'event', event: { ...event, history: await operators.attemptsOf(event.eventId) } };
+      yield { kind: 'event', event: { ...event, history: await operators.attemptsOf(event.eventId, event.target) } };
     cursor = undefined;
     do {
       const page = await operators.listDead(PAGE, cursor);
       for (const event of page.items)
-        yield { kind: 'event', event: { ...event, history: await operators.attemptsOf(event.eventId) } };
+        yield { kind: 'event', event: { ...event, history: await operators.attemptsOf(event.eventId, event.target) } };
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
   } finally {
@@ -45,9 +45,10 @@ function* recordStates(config: QueueConfig): Generator<TransferLine> {
   try {
     const rows = db
       .prepare(
-        'SELECT object_type AS objectType, external_id AS externalId, last_event_time AS lastEventTime FROM records',
+        `SELECT target, object_type AS objectType, external_id AS externalId, last_event_time AS lastEventTime
+         FROM records`,
       )
-      .iterate() as IterableIterator<{ objectType: string; externalId: string; lastEventTime: number }>;
+      .iterate() as IterableIterator<{ target: string; objectType: string; externalId: string; lastEventTime: number }>;
     for (const record of rows) yield { kind: 'record', record };
   } finally {
     db.close();

@@ -26,12 +26,17 @@ export class SqliteOperatorEvents implements OperatorEvents {
     this.statements = operatorStatements(db);
   }
 
-  async get(eventId: string): Promise<StoredEvent | null> {
-    return this.reads.get(eventId);
+  async get(eventId: string, target?: string): Promise<StoredEvent | null> {
+    return this.reads.get(eventId, target);
   }
 
-  async attemptsOf(eventId: string): Promise<AttemptRecord[]> {
-    return this.statements.attemptsOf.all(eventId);
+  async deliveriesOf(eventId: string): Promise<StoredEvent[]> {
+    return this.reads.deliveriesOf(eventId);
+  }
+
+  async attemptsOf(eventId: string, target?: string): Promise<AttemptRecord[]> {
+    if (target === undefined) return this.statements.attemptsOf.all(eventId);
+    return this.statements.attemptsOfTarget.all(eventId, target);
   }
 
   async search(filter: EventSearch, limit: number, cursor?: string): Promise<EventPage> {
@@ -49,8 +54,8 @@ export class SqliteOperatorEvents implements OperatorEvents {
     return this.statements.deadCount.get(deadMatch(filter))?.n ?? 0;
   }
 
-  async replayDead(eventId: string): Promise<boolean> {
-    const replayed = this.statements.replay.run(Date.now(), eventId).changes === 1;
+  async replayDead(eventId: string, target?: string): Promise<boolean> {
+    const replayed = this.statements.replay.run({ now: Date.now(), eventId, target: target ?? null }).changes > 0;
     if (replayed) this.enqueued.notify();
     return replayed;
   }
@@ -62,19 +67,23 @@ export class SqliteOperatorEvents implements OperatorEvents {
   }
 
   /**
-   * Its id and its body are forgotten with it (the same id or bytes are a new event again): a
-   * duplicate answer must name an event that exists.
+   * An event whose last delivery goes forgets its id and its body with it (the same id or bytes
+   * are a new event again): a duplicate answer must name an event that exists.
    */
-  async deleteDead(eventId: string): Promise<boolean> {
+  async deleteDead(eventId: string, target?: string): Promise<boolean> {
     return this.db.transaction(() => {
-      if (this.statements.deleteDead.run(eventId).changes !== 1) return false;
-      this.statements.forgetBodies.run(eventId);
+      if (this.statements.deleteDead.run({ eventId, target: target ?? null }).changes === 0) return false;
+      this.statements.forgetBodies.run(eventId, eventId);
       return true;
     })();
   }
 
   async countByState(): Promise<Record<EventState, number>> {
     return this.reads.countByState();
+  }
+
+  async countByTarget(): Promise<Record<string, Record<EventState, number>>> {
+    return this.reads.countByTarget();
   }
 
   async activity(minutes: number, now = Date.now()): Promise<StoreActivity> {
@@ -91,6 +100,8 @@ export class SqliteOperatorEvents implements OperatorEvents {
 }
 
 const deadMatch = (f: DeadLetterFilter): DeadMatchParams => ({
+  target: f.target ?? null,
+  source: f.source ?? null,
   intent: f.intent ?? null,
   objectType: f.objectType ?? null,
   lastStatus: f.lastStatus ?? null,

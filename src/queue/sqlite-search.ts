@@ -6,6 +6,8 @@ const COLUMNS: Record<keyof EventSearch, string> = {
   externalId: 'external_id',
   state: 'state',
   intent: 'intent',
+  source: 'source',
+  target: 'target',
 };
 
 const cache = new WeakMap<Database, Map<string, Statement>>();

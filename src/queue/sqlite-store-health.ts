@@ -30,6 +30,10 @@ export class SqliteStoreHealth implements StoreHealth {
     return this.reads.countByState();
   }
 
+  async countByTarget(): Promise<Record<string, Record<EventState, number>>> {
+    return this.reads.countByTarget();
+  }
+
   async oldestQueuedAt(): Promise<number | null> {
     return this.reads.oldestQueuedAt();
   }

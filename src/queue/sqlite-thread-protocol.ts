@@ -14,8 +14,13 @@ import type {
   StoredEvent,
 } from './stored-event';
 
+/** Names one target's delivery queue (DeliveryQueue.forTarget). */
+interface OfTarget {
+  target: string;
+}
+
 /** A claimed event's outcome, as the delivery worker reports it. */
-interface Outcome {
+interface Outcome extends OfTarget {
   eventId: string;
   attempts: number;
   result: AttemptResult;
@@ -30,25 +35,27 @@ interface StoreCalls {
   // EventIntake
   enqueue: { carries: { event: NewEvent }; answer: EnqueueResult };
   // DeliveryQueue
-  claimDue: { carries: { limit: number; now?: number }; answer: ClaimedEvent[] };
+  claimDue: { carries: OfTarget & { limit: number; now?: number }; answer: ClaimedEvent[] };
   markDelivered: { carries: Outcome; answer: void };
   scheduleRetry: { carries: Outcome & { at: number }; answer: void };
-  release: { carries: { eventId: string; at: number }; answer: void };
+  release: { carries: OfTarget & { eventId: string; at: number }; answer: void };
   markDead: { carries: Outcome; answer: void };
-  markStale: { carries: { eventId: string }; answer: void };
-  nextDueAt: { carries: object; answer: number | null };
+  markStale: { carries: OfTarget & { eventId: string }; answer: void };
+  nextDueAt: { carries: OfTarget; answer: number | null };
   // OperatorEvents
-  get: { carries: { eventId: string }; answer: StoredEvent | null };
-  attemptsOf: { carries: { eventId: string }; answer: AttemptRecord[] };
+  get: { carries: { eventId: string; target?: string }; answer: StoredEvent | null };
+  deliveriesOf: { carries: { eventId: string }; answer: StoredEvent[] };
+  attemptsOf: { carries: { eventId: string; target?: string }; answer: AttemptRecord[] };
   search: { carries: { filter: EventSearch; limit: number; cursor?: string }; answer: EventPage };
   listDead: { carries: { limit: number; cursor?: string; filter?: DeadLetterFilter }; answer: EventPage };
   countDead: { carries: { filter: DeadLetterFilter }; answer: number };
-  replayDead: { carries: { eventId: string }; answer: boolean };
+  replayDead: { carries: { eventId: string; target?: string }; answer: boolean };
   replayAllDead: { carries: { filter?: DeadLetterFilter }; answer: number };
-  deleteDead: { carries: { eventId: string }; answer: boolean };
+  deleteDead: { carries: { eventId: string; target?: string }; answer: boolean };
   activity: { carries: { minutes: number; now?: number }; answer: StoreActivity };
   // StoreHealth (countByState: OperatorEvents too)
   countByState: { carries: object; answer: Record<EventState, number> };
+  countByTarget: { carries: object; answer: Record<string, Record<EventState, number>> };
   checkWritable: { carries: object; answer: void };
   latestCommit: { carries: object; answer: CommitOutcome | null };
   oldestQueuedAt: { carries: object; answer: number | null };

@@ -30,6 +30,8 @@ export abstract class StoreHealth {
    */
   abstract latestCommit(): Promise<CommitOutcome | null>;
   abstract countByState(): Promise<Record<EventState, number>>;
+  /** Deliveries by state, per target that has any stored (queue depth per target). */
+  abstract countByTarget(): Promise<Record<string, Record<EventState, number>>>;
   /** Receipt time (epoch ms) of the oldest queued event, null when nothing is queued. An index read. */
   abstract oldestQueuedAt(): Promise<number | null>;
 }

@@ -2,11 +2,16 @@ import { AttemptRecord, StoredEvent } from './stored-event';
 
 /** What a store export holds, line by line (JSON lines, after a header naming the format). */
 
-export interface TransferredEvent extends StoredEvent {
+/** One delivery and its attempts (`target` and `source` absent from an export of the previous release). */
+export interface TransferredEvent extends Omit<StoredEvent, 'target' | 'source'> {
+  target?: string;
+  source?: string;
   history: AttemptRecord[];
 }
 
 export interface RecordState {
+  /** Absent from an export of the previous release: `default`. */
+  target?: string;
   objectType: string;
   externalId: string;
   lastEventTime: number;

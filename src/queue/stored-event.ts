@@ -3,7 +3,21 @@ import { CrmUpsert, DialogCompletedEvent } from '../shared/dialog-completed-even
 export type EventState = 'queued' | 'delivered' | 'dead' | 'stale';
 export const EVENT_STATES: readonly EventState[] = ['queued', 'delivered', 'dead', 'stale'];
 
-/** What the webhook hands over: the normalised event and the CRM request it maps to. */
+/** The target of a store without routing, and of every delivery the previous release stored. */
+export const DEFAULT_TARGET = 'default';
+/** The source of the unnamed webhook routes, and of every event the previous release stored. */
+export const DEFAULT_SOURCE = 'default';
+
+/** One target of an event's route and the upsert its mappings made for it. */
+export interface PlannedDelivery {
+  target: string;
+  upsert: CrmUpsert;
+}
+
+/**
+ * What the webhook hands over: the normalised event and the CRM request it maps to, for each
+ * target of its route (`deliveries`), or for the target `default` alone (`upsert`).
+ */
 export interface NewEvent {
   eventId: string;
   event: DialogCompletedEvent;
@@ -20,6 +34,13 @@ export interface NewEvent {
   bodyHash?: string;
   /** The trace the event was stored in (tracing on): its deliveries join it. */
   trace?: StoredTraceContext;
+  /** The source it arrived on; `default` when unset. */
+  source?: string;
+  /**
+   * One delivery per target, in route order (at least one, each target once); unset: one delivery
+   * of `upsert` to `default`. When set, `upsert` is its first delivery's.
+   */
+  deliveries?: PlannedDelivery[];
 }
 
 /**
@@ -31,7 +52,13 @@ export interface StoredTraceContext {
   tracestate?: string;
 }
 
-export interface StoredEvent extends NewEvent {
+/**
+ * One delivery of an event: the event's fields, the upsert for one target and that delivery's
+ * state. An event routed to several targets is stored as one of these per target.
+ */
+export interface StoredEvent extends Omit<NewEvent, 'deliveries'> {
+  /** Absent for the target `default` (`targetOf` reads it). */
+  target?: string;
   state: EventState;
   attempts: number;
   /** How often an operator replayed it from the dead letters. */
@@ -45,6 +72,39 @@ export interface StoredEvent extends NewEvent {
   created: boolean | null;
   deliveredAt: number | null;
   failedAt: number | null;
+}
+
+/** The target of a stored delivery. */
+export const targetOf = (delivery: Pick<StoredEvent, 'target'>): string => delivery.target ?? DEFAULT_TARGET;
+
+/** The source a stored event arrived on. */
+export const sourceOf = (event: Pick<StoredEvent, 'source'>): string => event.source ?? DEFAULT_SOURCE;
+
+/**
+ * What a stored delivery says of its route: nothing for the `default` target and source (so a store
+ * without routing answers exactly as before), else the names.
+ */
+export function routeOf(target: string, source: string): Pick<StoredEvent, 'target' | 'source'> {
+  return {
+    ...(target === DEFAULT_TARGET ? {} : { target }),
+    ...(source === DEFAULT_SOURCE ? {} : { source }),
+  };
+}
+
+/** The deliveries `event` asks for: its planned ones, or one of its upsert to `default`. */
+export function plannedDeliveries(event: NewEvent): PlannedDelivery[] {
+  return event.deliveries ?? [{ target: DEFAULT_TARGET, upsert: event.upsert }];
+}
+
+/**
+ * An event's state, derived from its deliveries: dead when any is dead, else queued when any is
+ * queued, else delivered when any is delivered (a stale one beside it is done too), else stale.
+ */
+export function eventStateOf(deliveries: ReadonlyArray<Pick<StoredEvent, 'state'>>): EventState {
+  for (const state of ['dead', 'queued', 'delivered'] as const) {
+    if (deliveries.some((d) => d.state === state)) return state;
+  }
+  return 'stale';
 }
 
 /** A claimed event: held by this instance until it is marked. */
@@ -83,15 +143,19 @@ export interface AttemptRecord {
   durationMs: number;
 }
 
-/** Filters of the operators' event search; at least one is set. */
+/** Filters of the operators' event search; at least one is set. Each matches a delivery. */
 export interface EventSearch {
   conversationId?: string;
   externalId?: string;
   state?: EventState;
   intent?: string;
+  source?: string;
+  target?: string;
 }
 
 export interface DeadLetterFilter {
+  source?: string;
+  target?: string;
   intent?: string;
   objectType?: string;
   lastStatus?: number;

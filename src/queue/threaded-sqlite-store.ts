@@ -1,6 +1,6 @@
 import { OnApplicationShutdown } from '@nestjs/common';
 import { QueueConfig } from '../config/queue.config';
-import { DeliveryQueue } from './delivery-queue';
+import { DeliveryQueue, targetQueue } from './delivery-queue';
 import { EventIntake } from './event-intake';
 import { EventStoreDriver } from './event-store-driver';
 import { OperatorEvents } from './operator-events';
@@ -10,6 +10,7 @@ import {
   AttemptRecord,
   AttemptResult,
   ClaimedEvent,
+  DEFAULT_TARGET,
   DeadLetterFilter,
   EnqueueResult,
   EventPage,
@@ -61,14 +62,26 @@ export class ThreadedEventIntake implements EventIntake {
 }
 
 export class ThreadedDeliveryQueue implements DeliveryQueue {
-  constructor(private readonly thread: SqliteThreadClient) {}
+  /** The other targets' queues, kept by the `default` one. */
+  private readonly queues = new Map<string, ThreadedDeliveryQueue>();
+
+  constructor(
+    private readonly thread: SqliteThreadClient,
+    readonly target = DEFAULT_TARGET,
+    private readonly first?: ThreadedDeliveryQueue,
+  ) {}
+
+  forTarget(target: string): ThreadedDeliveryQueue {
+    if (this.first) return this.first.forTarget(target);
+    return targetQueue(this, this.queues, target, (t) => new ThreadedDeliveryQueue(this.thread, t, this));
+  }
 
   claimDue(limit: number, now?: number): Promise<ClaimedEvent[]> {
-    return this.thread.call({ op: 'claimDue', limit, now });
+    return this.thread.call({ op: 'claimDue', target: this.target, limit, now });
   }
 
   markDelivered(eventId: string, attempts: number, result: AttemptResult, made?: AttemptRecord[]): Promise<void> {
-    return this.thread.call({ op: 'markDelivered', eventId, attempts, result, made });
+    return this.thread.call({ op: 'markDelivered', target: this.target, eventId, attempts, result, made });
   }
 
   scheduleRetry(
@@ -78,23 +91,23 @@ export class ThreadedDeliveryQueue implements DeliveryQueue {
     result: AttemptResult,
     made?: AttemptRecord[],
   ): Promise<void> {
-    return this.thread.call({ op: 'scheduleRetry', eventId, attempts, at, result, made });
+    return this.thread.call({ op: 'scheduleRetry', target: this.target, eventId, attempts, at, result, made });
   }
 
   release(eventId: string, at: number): Promise<void> {
-    return this.thread.call({ op: 'release', eventId, at });
+    return this.thread.call({ op: 'release', target: this.target, eventId, at });
   }
 
   markDead(eventId: string, attempts: number, result: AttemptResult, made?: AttemptRecord[]): Promise<void> {
-    return this.thread.call({ op: 'markDead', eventId, attempts, result, made });
+    return this.thread.call({ op: 'markDead', target: this.target, eventId, attempts, result, made });
   }
 
   markStale(eventId: string): Promise<void> {
-    return this.thread.call({ op: 'markStale', eventId });
+    return this.thread.call({ op: 'markStale', target: this.target, eventId });
   }
 
   nextDueAt(): Promise<number | null> {
-    return this.thread.call({ op: 'nextDueAt' });
+    return this.thread.call({ op: 'nextDueAt', target: this.target });
   }
 
   /** Listeners stay on this side: the thread signals each commit that stored new events. */
@@ -106,12 +119,16 @@ export class ThreadedDeliveryQueue implements DeliveryQueue {
 export class ThreadedOperatorEvents implements OperatorEvents {
   constructor(private readonly thread: SqliteThreadClient) {}
 
-  get(eventId: string): Promise<StoredEvent | null> {
-    return this.thread.call({ op: 'get', eventId });
+  get(eventId: string, target?: string): Promise<StoredEvent | null> {
+    return this.thread.call({ op: 'get', eventId, target });
   }
 
-  attemptsOf(eventId: string): Promise<AttemptRecord[]> {
-    return this.thread.call({ op: 'attemptsOf', eventId });
+  deliveriesOf(eventId: string): Promise<StoredEvent[]> {
+    return this.thread.call({ op: 'deliveriesOf', eventId });
+  }
+
+  attemptsOf(eventId: string, target?: string): Promise<AttemptRecord[]> {
+    return this.thread.call({ op: 'attemptsOf', eventId, target });
   }
 
   search(filter: EventSearch, limit: number, cursor?: string): Promise<EventPage> {
@@ -126,20 +143,24 @@ export class ThreadedOperatorEvents implements OperatorEvents {
     return this.thread.call({ op: 'countDead', filter });
   }
 
-  replayDead(eventId: string): Promise<boolean> {
-    return this.thread.call({ op: 'replayDead', eventId });
+  replayDead(eventId: string, target?: string): Promise<boolean> {
+    return this.thread.call({ op: 'replayDead', eventId, target });
   }
 
   replayAllDead(filter?: DeadLetterFilter): Promise<number> {
     return this.thread.call({ op: 'replayAllDead', filter });
   }
 
-  deleteDead(eventId: string): Promise<boolean> {
-    return this.thread.call({ op: 'deleteDead', eventId });
+  deleteDead(eventId: string, target?: string): Promise<boolean> {
+    return this.thread.call({ op: 'deleteDead', eventId, target });
   }
 
   countByState(): Promise<Record<EventState, number>> {
     return this.thread.call({ op: 'countByState' });
+  }
+
+  countByTarget(): Promise<Record<string, Record<EventState, number>>> {
+    return this.thread.call({ op: 'countByTarget' });
   }
 
   activity(minutes: number, now?: number): Promise<StoreActivity> {
@@ -160,6 +181,10 @@ export class ThreadedStoreHealth implements StoreHealth {
 
   countByState(): Promise<Record<EventState, number>> {
     return this.thread.call({ op: 'countByState' });
+  }
+
+  countByTarget(): Promise<Record<string, Record<EventState, number>>> {
+    return this.thread.call({ op: 'countByTarget' });
   }
 
   oldestQueuedAt(): Promise<number | null> {
