@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parseSamples } from './support/prometheus-text';
 import { RedisFleet, RedisNode } from './support/redis-processes';
 import { describeWithRedisBinaries, postEvent } from './support/redis-suites';
-import { call, freePort, ServiceProcess, serviceEnv, startService } from './support/service-process';
+import { call, freePort, ServiceProcess, serviceEnv, startService, waitForOutput } from './support/service-process';
 import { waitFor } from './support/wait-for';
 
 /**
@@ -56,8 +56,8 @@ describeWithRedisBinaries('a Redis that lost its data is noticed', () => {
     return { status: answer.status, body: JSON.parse(answer.body) };
   };
 
-  it('warns at startup that this Redis keeps nothing across a restart', () => {
-    expect(service.output()).toContain('Redis has neither AOF nor snapshots');
+  it('warns at startup that this Redis keeps nothing across a restart', async () => {
+    await waitForOutput(service, /Redis has neither AOF nor snapshots/);
   });
 
   it('after a restart that lost 5 queued events: an error naming them, the counter, readiness details; new events accepted', async () => {
@@ -74,6 +74,7 @@ describeWithRedisBinaries('a Redis that lost its data is noticed', () => {
       what: 'queue_store_resets_total 1',
       timeoutMs: 30_000,
     });
+    await waitForOutput(service, /Redis lost the event store's keys[^\n]*\n/);
     const error = service
       .output()
       .split('\n')
@@ -89,7 +90,7 @@ describeWithRedisBinaries('a Redis that lost its data is noticed', () => {
       resets: { count: 1, latest: { believedQueued: 5 } },
     });
     // The restarted server is checked again (persistence warned a second time), and takes events.
-    expect(service.output().split('Redis has neither AOF nor snapshots').length - 1).toBeGreaterThanOrEqual(2);
+    await waitForOutput(service, /Redis has neither AOF nor snapshots[^]*Redis has neither AOF nor snapshots/);
     expect((await postEvent(port, SECRET, 'after-reset')).status).toBe(202);
     expect(await sample('queue_events', 'queued')).toBe(1);
   }, 60_000);

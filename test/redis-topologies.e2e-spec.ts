@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { join } from 'node:path';
 import { RedisFleet } from './support/redis-processes';
 import { applications, describeWithRedisBinaries, postEvent, redisServiceSuite } from './support/redis-suites';
@@ -8,7 +9,7 @@ import {
   startTlsRedis,
   waitForReplicas,
 } from './support/redis-topologies';
-import { call, exitWithin } from './support/service-process';
+import { call, exitWithin, waitForOutput } from './support/service-process';
 import { makeTestPki } from './support/test-certificates';
 import { waitFor } from './support/wait-for';
 
@@ -43,7 +44,7 @@ describeWithRedisBinaries('the service on Sentinel, Cluster and TLS Redis', () =
       REDIS_PASSWORD: auth.password,
       REDIS_SENTINEL_PASSWORD: auth.sentinelPassword,
     });
-    expect(service.output()).toContain(`Redis master ${topology.masterName} (redis) via Sentinels`);
+    await waitForOutput(service, new RegExp(`Redis master ${topology.masterName} \\(redis\\) via Sentinels`));
     await acceptedAndDelivered(port, 'sentinel-before');
 
     await command(
@@ -86,7 +87,7 @@ describeWithRedisBinaries('the service on Sentinel, Cluster and TLS Redis', () =
   it('Cluster: delivers, every key of the service (BullMQ included) in the one slot of its hash-tagged prefix', async () => {
     const cluster = track(await startRedisCluster());
     const { service, port } = await start({ REDIS_CLUSTER_NODES: cluster.nodeList, REDIS_KEY_PREFIX: 'crm' });
-    expect(service.output()).toContain('keys under {crm}:');
+    await waitForOutput(service, /keys under \{crm\}:/);
     await acceptedAndDelivered(port, 'cluster-1');
     await acceptedAndDelivered(port, 'cluster-2');
 
@@ -117,7 +118,7 @@ describeWithRedisBinaries('the service on Sentinel, Cluster and TLS Redis', () =
       REDIS_TLS_CERT_FILE: tls.client.cert,
       REDIS_TLS_KEY_FILE: tls.client.key,
     });
-    expect(service.output()).toContain(`Redis at rediss://127.0.0.1:${tls.node.port}`);
+    await waitForOutput(service, new RegExp(`Redis at rediss://127\\.0\\.0\\.1:${tls.node.port}`));
     await acceptedAndDelivered(port, 'tls-1');
   }, 60_000);
 
@@ -126,6 +127,10 @@ describeWithRedisBinaries('the service on Sentinel, Cluster and TLS Redis', () =
     const service = await suite.run(redis);
     const exit = await exitWithin(service, 30_000);
     expect(exit.code).not.toBe(0);
+    // 'exit' may come before the last of its output: read once both streams ended.
+    for (const stream of [service.child.stdout, service.child.stderr]) {
+      if (stream && !stream.readableEnded) await once(stream, 'end');
+    }
     return service.output();
   }
 
@@ -155,10 +160,11 @@ describeWithRedisBinaries('the service on Sentinel, Cluster and TLS Redis', () =
       REDIS_REPLICA_ACK_TIMEOUT_MS: '300',
       ADMIN_TOKEN: 'topology-admin',
     });
-    expect(service.output()).toMatch(
+    await waitForOutput(
+      service,
       new RegExp(`Redis replica 127\\.0\\.0\\.1:${replica.port} has neither AOF nor snapshots`),
     );
-    expect(service.output()).toContain('each event confirmed by 1 replica(s)');
+    await waitForOutput(service, /each event confirmed by 1 replica\(s\)/);
     await acceptedAndDelivered(port, 'acked-1');
 
     replica.pause();

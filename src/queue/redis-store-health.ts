@@ -36,8 +36,11 @@ export class RedisStoreHealth implements StoreHealth {
 
   /** Also what a reset of the store reports as the events believed queued. */
   async countByState(): Promise<Record<EventState, number>> {
-    const counts = await this.queries.countByState();
-    this.watch.noteQueued(counts.queued);
+    const [counts, marker] = await Promise.all([
+      this.queries.countByState(),
+      this.connections.redis.get(this.watch.markerKey),
+    ]);
+    this.watch.noteQueued(counts.queued, marker);
     return counts;
   }
 

@@ -78,8 +78,22 @@ export class RedisStoreWatch {
     return { count: this.resets, latest: this.latest };
   }
 
-  /** A count of queued events read elsewhere (the queue gauge): the figure a reset reports. */
-  noteQueued(queued: number): void {
+  /** The key this watch keeps (read it with a count, for noteQueued). */
+  get markerKey(): string {
+    return `${this.storePrefix}:marker`;
+  }
+
+  /**
+   * A count of queued events read elsewhere (the queue gauge), with the marker read beside it: the
+   * figure a reset reports. A count from a server that no longer holds this instance's marker (read
+   * after a reset, before this watch noticed it) is not what was lost, and is left out.
+   */
+  noteQueued(queued: number, marker: string | null): void {
+    if (marker === null || marker !== this.marker) return;
+    this.record(queued);
+  }
+
+  private record(queued: number): void {
     this.believedQueued = queued;
     this.countedAt = Date.now();
   }
@@ -109,7 +123,7 @@ export class RedisStoreWatch {
     const node = await this.masterNode();
     const runId = /run_id:(\w+)/.exec(await node.info('server'))?.[1] ?? null;
     const fresh = randomUUID();
-    const keys = [`${this.storePrefix}:marker`, `${this.storePrefix}:queued`, `${this.storePrefix}:dead`];
+    const keys = [this.markerKey, `${this.storePrefix}:queued`, `${this.storePrefix}:dead`];
     const run = this.client as unknown as { ccsReadMarker(...args: string[]): Promise<[string, number, number]> };
     const [before, queued] = await run.ccsReadMarker(...keys, fresh);
     const now = Date.now();
@@ -118,7 +132,7 @@ export class RedisStoreWatch {
     if (known !== null && before !== known) this.reportReset(now, runId);
     const serverChanged = runId !== this.runId;
     this.runId = runId;
-    this.noteQueued(queued);
+    this.record(queued);
     if (serverChanged || reconnected) await this.checkPersistence(node);
   }
 
