@@ -4,6 +4,7 @@ import { MappingConfig } from './mapping.config';
 import { MetricsConfig } from './metrics.config';
 import { QueueConfig } from './queue.config';
 import { RedisConfig } from './redis.config';
+import { RoutingConfig } from './routing.config';
 import { WebhookConfig } from './webhook.config';
 
 /** The shape behind `ConfigService<AllConfig, true>`. */
@@ -15,4 +16,5 @@ export interface AllConfig {
   mapping: MappingConfig;
   crm: CrmConfig;
   metrics: MetricsConfig;
+  routing: RoutingConfig;
 }

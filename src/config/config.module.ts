@@ -8,6 +8,7 @@ import { mappingConfig } from './mapping.config';
 import { metricsConfig } from './metrics.config';
 import { queueConfig } from './queue.config';
 import { redisConfig } from './redis.config';
+import { routingConfig } from './routing.config';
 import { webhookConfig } from './webhook.config';
 
 /**
@@ -17,7 +18,16 @@ import { webhookConfig } from './webhook.config';
 @Module({})
 export class AppConfigModule {
   static forRoot(env: EnvironmentWithCrm): DynamicModule {
-    const namespaces = [appConfig, webhookConfig, queueConfig, redisConfig, mappingConfig, crmConfig, metricsConfig];
+    const namespaces = [
+      appConfig,
+      webhookConfig,
+      queueConfig,
+      redisConfig,
+      mappingConfig,
+      crmConfig,
+      metricsConfig,
+      routingConfig,
+    ];
     return {
       module: AppConfigModule,
       imports: [
