@@ -18,6 +18,16 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> =>
  */
 export const isExactNumber = (value: number): boolean => Number.isSafeInteger(value) || !Number.isInteger(value);
 
+/**
+ * Where a string holds half of a UTF-16 surrogate pair on its own (`"\ud800"` sent as a JSON
+ * escape), or -1. Such a string is no Unicode text: it cannot be put in a URL (encodeURIComponent
+ * throws) or a UTF-8 body, so a CRM request built from it fails on every attempt.
+ */
+export const loneSurrogateAt = (value: string): number => /\p{Cs}/u.exec(value)?.index ?? -1;
+
+const loneSurrogate = (at: string, value: string, index: number) =>
+  `${at} must be well-formed Unicode: a lone surrogate \\u${value.charCodeAt(index).toString(16)} at character ${index}`;
+
 const inexactNumber = (at: string) =>
   `${at} must be an integer within ±${Number.MAX_SAFE_INTEGER} (2^53 - 1) to be kept exactly; send larger numbers as strings`;
 
@@ -63,6 +73,8 @@ export function entityProblems(entities: unknown, path: string): string[] {
         problems.push(inexactNumber(`${at}.value`));
       } else if (typeof value === 'string' && value.length > MAX_STRING) {
         problems.push(`${at}.value must be shorter than or equal to ${MAX_STRING} characters`);
+      } else if (typeof value === 'string' && loneSurrogateAt(value) >= 0) {
+        problems.push(loneSurrogate(`${at}.value`, value, loneSurrogateAt(value)));
       }
       if (confidence !== undefined && !(typeof confidence === 'number' && confidence >= 0 && confidence <= 1)) {
         problems.push(`${at}.confidence must be a number between 0 and 1`);
@@ -74,8 +86,9 @@ export function entityProblems(entities: unknown, path: string): string[] {
 
 /**
  * The problems of a metadata object: it must be a plain object, no string in it (value or key, at
- * any depth) may exceed MAX_STRING characters, and no number in it may be one JSON.parse rounded
- * (any metadata value may be mapped into the CRM). Walked without recursion.
+ * any depth) may exceed MAX_STRING characters, no string value may hold a lone surrogate, and no
+ * number in it may be one JSON.parse rounded (any metadata value may be mapped into the CRM).
+ * Walked without recursion.
  */
 export function metadataProblems(metadata: unknown, path: string): string[] {
   if (!isPlainObject(metadata)) return [`${path} must be an object`];
@@ -85,6 +98,7 @@ export function metadataProblems(metadata: unknown, path: string): string[] {
     const [value, at] = stack.pop()!;
     if (typeof value === 'string') {
       if (value.length > MAX_STRING) problems.push(`${at} must be shorter than or equal to ${MAX_STRING} characters`);
+      else if (loneSurrogateAt(value) >= 0) problems.push(loneSurrogate(at, value, loneSurrogateAt(value)));
     } else if (typeof value === 'number') {
       if (!isExactNumber(value)) problems.push(inexactNumber(at));
     } else if (typeof value === 'object' && value !== null) {
@@ -108,7 +122,7 @@ const ENTITY_SCHEMA = {
     value: {
       oneOf: [{ type: 'string', maxLength: MAX_STRING }, { type: 'number' }, { type: 'boolean' }],
       description:
-        'Kept as a string. A number must be a fraction or an integer within ±(2^53 - 1): larger ones as strings',
+        'Kept as a string. A number must be a fraction or an integer within ±(2^53 - 1): larger ones as strings. A string must be well-formed Unicode (no lone surrogate)',
     },
     confidence: { type: 'number', minimum: 0, maximum: 1, default: 0 },
   },
