@@ -3,6 +3,7 @@ import { Counter, Histogram, Registry } from 'prom-client';
 import { IntentMapper } from '../mapping/intent-mapper';
 import { CRM_CODES_AT_START, InitialSeries, labelSetsAtStart } from './initial-series';
 import { METRIC } from './prometheus-metrics';
+import { RouteLabels } from './route-labels';
 
 const HISTOGRAMS = new Set<string>([METRIC.ack, METRIC.delivery, METRIC.requestSeconds]);
 const LABELS: Record<string, string[]> = {
@@ -16,6 +17,8 @@ const LABELS: Record<string, string[]> = {
   [METRIC.upserts]: ['object', 'result'],
 };
 
+const UNROUTED = { perSource: (sets: unknown[]) => sets, perTarget: (sets: unknown[]) => sets };
+
 /** The provider in a Nest module, with real prom-client series in the application's registry. */
 async function started(objectTypes: string[], before?: (series: Map<string, Counter | Histogram>) => void) {
   const registry = new Registry();
@@ -28,7 +31,12 @@ async function started(objectTypes: string[], before?: (series: Map<string, Coun
   before?.(series);
   const mapper = { objectTypes: () => objectTypes } as unknown as IntentMapper;
   const moduleRef = await Test.createTestingModule({
-    providers: [InitialSeries, { provide: IntentMapper, useValue: mapper }, { provide: Registry, useValue: registry }],
+    providers: [
+      InitialSeries,
+      { provide: IntentMapper, useValue: mapper },
+      { provide: Registry, useValue: registry },
+      { provide: RouteLabels, useValue: UNROUTED },
+    ],
   }).compile();
   await moduleRef.init();
   expect(moduleRef.get(InitialSeries)).toBeInstanceOf(InitialSeries);
@@ -54,6 +62,31 @@ describe('labelSetsAtStart', () => {
     expect(sets[METRIC.requests]).toContainEqual({ object: 'ticket', code: '429' });
     expect(sets[METRIC.requests]).toContainEqual({ object: 'contact', code: 'timeout' });
     expect(sets[METRIC.upserts]).toContainEqual({ object: 'ticket', result: 'unknown' });
+  });
+});
+
+describe('labelSetsAtStart with routing', () => {
+  const routes = {
+    perSource: (sets: Record<string, string>[]) =>
+      ['default', 'chat'].flatMap((source) => sets.map((l) => ({ ...l, source }))),
+    perTarget: (sets: Record<string, string>[]) =>
+      ['crm', 'desk'].flatMap((target) => sets.map((l) => ({ ...l, target }))),
+  };
+  const sets = labelSetsAtStart(['contact', 'ticket'], routes);
+
+  it('repeats the webhook sets per source and every other set per target', () => {
+    expect(sets[METRIC.webhooks]).toHaveLength(2 * 2 * 10);
+    expect(sets[METRIC.webhooks]).toContainEqual({ route: 'endpoint-output', outcome: 'error', source: 'chat' });
+    expect(sets[METRIC.ack]).toContainEqual({ route: 'dialog-complete', source: 'default' });
+    expect(sets[METRIC.tokenRequests]).toContainEqual({ outcome: 'failure', target: 'desk' });
+    expect(sets[METRIC.requests]).toHaveLength(2 * 2 * CRM_CODES_AT_START.length);
+    expect(sets[METRIC.requests]).toContainEqual({ object: 'ticket', code: '429', target: 'crm' });
+    expect(sets[METRIC.deadLetters]).toEqual([
+      { object: 'contact', target: 'crm' },
+      { object: 'ticket', target: 'crm' },
+      { object: 'contact', target: 'desk' },
+      { object: 'ticket', target: 'desk' },
+    ]);
   });
 });
 

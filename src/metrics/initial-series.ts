@@ -3,6 +3,7 @@ import { Counter, Histogram, Registry } from 'prom-client';
 import { IntentMapper } from '../mapping/intent-mapper';
 import { TOKEN_OUTCOMES, WEBHOOK_ANSWER_KINDS, WEBHOOK_ROUTE_LABELS } from '../telemetry/telemetry-signals';
 import { METRIC } from './prometheus-metrics';
+import { RouteLabels } from './route-labels';
 
 /**
  * The CRM answers whose series exist from the start: every status a connector's verdict table
@@ -23,23 +24,30 @@ type Labels = Record<string, string>;
 const each = (name: string, values: readonly string[]): Labels[] => values.map((value) => ({ [name]: value }));
 const combined = (left: Labels[], right: Labels[]): Labels[] => left.flatMap((l) => right.map((r) => ({ ...l, ...r })));
 
+/** The label sets as they are, for series without routing labels. */
+const UNROUTED: Pick<RouteLabels, 'perSource' | 'perTarget'> = { perSource: (sets) => sets, perTarget: (sets) => sets };
+
 /**
  * Every labelled series an alert or dashboard panel reads with `increase()` or `rate()`, with the
  * label sets known at startup: the webhook routes and answer kinds, the token outcomes, and per
- * object type of the mappings the CRM codes and upsert results.
+ * object type of the mappings the CRM codes and upsert results; with routing, each of them per
+ * source (webhook series) or per target (the others) of the configuration.
  */
-export function labelSetsAtStart(objectTypes: string[]): Record<string, Labels[]> {
+export function labelSetsAtStart(
+  objectTypes: string[],
+  { perSource, perTarget }: Pick<RouteLabels, 'perSource' | 'perTarget'> = UNROUTED,
+): Record<string, Labels[]> {
   const routes = each('route', WEBHOOK_ROUTE_LABELS);
   const objects = each('object', objectTypes);
   return {
-    [METRIC.webhooks]: combined(routes, each('outcome', [...WEBHOOK_ANSWER_KINDS, 'error'])),
-    [METRIC.ack]: routes,
-    [METRIC.tokenRequests]: each('outcome', TOKEN_OUTCOMES),
-    [METRIC.deadLetters]: objects,
-    [METRIC.delivery]: objects,
-    [METRIC.requestSeconds]: objects,
-    [METRIC.requests]: combined(objects, each('code', CRM_CODES_AT_START)),
-    [METRIC.upserts]: combined(objects, each('result', UPSERT_RESULTS)),
+    [METRIC.webhooks]: perSource(combined(routes, each('outcome', [...WEBHOOK_ANSWER_KINDS, 'error']))),
+    [METRIC.ack]: perSource(routes),
+    [METRIC.tokenRequests]: perTarget(each('outcome', TOKEN_OUTCOMES)),
+    [METRIC.deadLetters]: perTarget(objects),
+    [METRIC.delivery]: perTarget(objects),
+    [METRIC.requestSeconds]: perTarget(objects),
+    [METRIC.requests]: perTarget(combined(objects, each('code', CRM_CODES_AT_START))),
+    [METRIC.upserts]: perTarget(combined(objects, each('result', UPSERT_RESULTS))),
   };
 }
 
@@ -54,10 +62,11 @@ export class InitialSeries implements OnApplicationBootstrap {
   constructor(
     private readonly mapper: IntentMapper,
     private readonly registry: Registry,
+    private readonly routes: RouteLabels,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    for (const [name, labelSets] of Object.entries(labelSetsAtStart(this.mapper.objectTypes()))) {
+    for (const [name, labelSets] of Object.entries(labelSetsAtStart(this.mapper.objectTypes(), this.routes))) {
       const series = this.registry.getSingleMetric(name);
       if (series instanceof Histogram) await zeroNew(series, labelSets);
       else if (series instanceof Counter) for (const labels of labelSets) series.inc(labels, 0);

@@ -17,6 +17,7 @@ import { LatencyService } from './latency.service';
 import { MetricsRecorder } from './metrics-recorder';
 import { metricsRegistryProvider } from './metrics-registry';
 import { RecordedSeries } from './prometheus-metrics';
+import { RouteLabels } from './route-labels';
 import { MetricsController } from './prometheus.controller';
 import { ScrapeTimeGauges } from './scrape-time-gauges';
 
@@ -33,6 +34,7 @@ import { ScrapeTimeGauges } from './scrape-time-gauges';
   controllers: [MetricsController, LatencyController, HealthController],
   providers: [
     metricsRegistryProvider,
+    RouteLabels,
     RecordedSeries,
     LatencyService,
     { provide: LatencyReport, useExisting: LatencyService },

@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Histogram, Registry } from 'prom-client';
+import { RouteLabels } from './route-labels';
 
 /**
  * Every series the service documents (docs/operations.md). Labels are bounded (route, outcome,
- * object type, status code); never an id.
+ * object type, status code, and with ROUTES_FILE target and source names); never an id.
  */
 export const METRIC = {
   webhooks: 'cognigy_webhooks_total',
@@ -27,67 +28,69 @@ export const METRIC = {
  */
 @Injectable()
 export class RecordedSeries {
-  readonly webhooks: Counter<'route' | 'outcome'>;
-  readonly ack: Histogram<'route'>;
-  readonly delivery: Histogram<'object'>;
-  readonly requests: Counter<'object' | 'code'>;
-  readonly requestSeconds: Histogram<'object'>;
-  readonly tokenRequests: Counter<'outcome'>;
-  readonly deadLetters: Counter<'object'>;
-  readonly upserts: Counter<'object' | 'result'>;
+  readonly webhooks: Counter<'route' | 'outcome' | 'source'>;
+  readonly ack: Histogram<'route' | 'source'>;
+  readonly delivery: Histogram<'object' | 'target'>;
+  readonly requests: Counter<'object' | 'code' | 'target'>;
+  readonly requestSeconds: Histogram<'object' | 'target'>;
+  readonly tokenRequests: Counter<'outcome' | 'target'>;
+  readonly deadLetters: Counter<'object' | 'target'>;
+  readonly upserts: Counter<'object' | 'result' | 'target'>;
   readonly storeResets: Counter;
 
-  constructor(registry: Registry) {
+  constructor(registry: Registry, routes: RouteLabels) {
     const registers = [registry];
+    const source = routes.sourceNames();
+    const target = routes.targetNames();
     this.webhooks = new Counter({
       name: METRIC.webhooks,
       help: 'Webhooks answered, by route and outcome',
-      labelNames: ['route', 'outcome'],
+      labelNames: ['route', 'outcome', ...source],
       registers,
     });
     this.ack = new Histogram({
       name: METRIC.ack,
       help: 'Webhook receipt to answer, in seconds',
-      labelNames: ['route'],
+      labelNames: ['route', ...source],
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
       registers,
     });
     this.delivery = new Histogram({
       name: METRIC.delivery,
       help: 'Webhook receipt to confirmed CRM upsert, in seconds (outages make it long)',
-      labelNames: ['object'],
+      labelNames: ['object', ...target],
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 900, 1800, 3600],
       registers,
     });
     this.requests = new Counter({
       name: METRIC.requests,
       help: 'CRM requests made, by object type and HTTP status (or timeout / network)',
-      labelNames: ['object', 'code'],
+      labelNames: ['object', 'code', ...target],
       registers,
     });
     this.requestSeconds = new Histogram({
       name: METRIC.requestSeconds,
       help: 'Duration of one CRM request, in seconds',
-      labelNames: ['object'],
+      labelNames: ['object', ...target],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30],
       registers,
     });
     this.tokenRequests = new Counter({
       name: METRIC.tokenRequests,
       help: 'OAuth2 token requests, by outcome',
-      labelNames: ['outcome'],
+      labelNames: ['outcome', ...target],
       registers,
     });
     this.deadLetters = new Counter({
       name: METRIC.deadLetters,
       help: 'Events dead-lettered, by object type',
-      labelNames: ['object'],
+      labelNames: ['object', ...target],
       registers,
     });
     this.upserts = new Counter({
       name: METRIC.upserts,
       help: 'Upserts the CRM confirmed, by object type and result (created, updated, unknown)',
-      labelNames: ['object', 'result'],
+      labelNames: ['object', 'result', ...target],
       registers,
     });
     this.storeResets = new Counter({

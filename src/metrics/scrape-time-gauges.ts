@@ -5,6 +5,7 @@ import { StoreHealth } from '../queue/store-health';
 import { BreakerState } from '../telemetry/telemetry-signals';
 import { ReadinessCheck } from './health/readiness-check';
 import { METRIC } from './prometheus-metrics';
+import { RouteLabels } from './route-labels';
 
 const CIRCUIT_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
 
@@ -15,11 +16,11 @@ const CIRCUIT_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1,
 @Injectable()
 export class ScrapeTimeGauges {
   readonly circuit: Gauge;
-  readonly queue: Gauge<'state'>;
+  readonly queue: Gauge<'state' | 'target'>;
   readonly oldestQueuedAge: Gauge;
   readonly ready: Gauge;
 
-  constructor(registry: Registry, store: StoreHealth, crm: CrmStatus, readiness: ReadinessCheck) {
+  constructor(registry: Registry, store: StoreHealth, crm: CrmStatus, readiness: ReadinessCheck, routes: RouteLabels) {
     const registers = [registry];
     this.circuit = new Gauge({
       name: METRIC.circuit,
@@ -31,11 +32,11 @@ export class ScrapeTimeGauges {
     });
     this.queue = new Gauge({
       name: METRIC.queue,
-      help: 'Events in the store by state, read at scrape time',
-      labelNames: ['state'],
+      help: 'Events in the store by state (with routing: deliveries by target and state), read at scrape time',
+      labelNames: ['state', ...routes.targetNames()],
       registers,
       async collect() {
-        await readQueueDepths(this, store);
+        await (routes.routed ? readTargetQueueDepths(this, store, routes.targets) : readQueueDepths(this, store));
       },
     });
     this.oldestQueuedAge = new Gauge({
@@ -66,6 +67,22 @@ async function readQueueDepths(gauge: Gauge<'state'>, store: StoreHealth): Promi
     // The store is away: every other series still matters most right now; depth is unknown.
     gauge.set({ state: 'queued' }, Number.NaN);
     gauge.set({ state: 'dead' }, Number.NaN);
+  }
+}
+
+const DEPTH_STATES = ['queued', 'dead'] as const;
+
+/** Per target of the configuration (0 for one with nothing stored; NaN while the store is away). */
+async function readTargetQueueDepths(
+  gauge: Gauge<'state' | 'target'>,
+  store: StoreHealth,
+  targets: readonly string[],
+): Promise<void> {
+  const counts = await store.countByTarget().catch(() => null);
+  for (const target of targets) {
+    for (const state of DEPTH_STATES) {
+      gauge.set({ state, target }, counts === null ? Number.NaN : (counts[target]?.[state] ?? 0));
+    }
   }
 }
 

@@ -25,12 +25,16 @@ export type BreakerState = 'closed' | 'half-open' | 'open';
 /** A webhook answer was written; `seconds` from receipt to answer. */
 export interface WebhookAnswered {
   route: WebhookRoute;
+  /** The source whose route it came on (`POST /webhooks/cognigy/<source>/…`); unset: `default`. */
+  source?: string;
   kind: WebhookAnswerKind;
   seconds: number;
 }
 
 /** One HTTP exchange with the CRM API ended. */
 export interface CrmRequestMade {
+  /** The target it was for (a name of the routing configuration); unset: `default`. */
+  target?: string;
   objectType: string;
   /** HTTP status, or `timeout` / `network`. */
   code: string;
@@ -39,6 +43,8 @@ export interface CrmRequestMade {
 
 /** The CRM confirmed an event's upsert. */
 export interface EventDelivered {
+  /** The target it was for (a name of the routing configuration); unset: `default`. */
+  target?: string;
   objectType: string;
   /** Receipt time of the webhook, epoch milliseconds. */
   receivedAt: number;
@@ -48,10 +54,14 @@ export interface EventDelivered {
 
 /** An event was given up on and kept as a dead letter. */
 export interface EventDeadLettered {
+  /** The target it was for (a name of the routing configuration); unset: `default`. */
+  target?: string;
   objectType: string;
 }
 
 export interface BreakerStateChanged {
+  /** The target it was for (a name of the routing configuration); unset: `default`. */
+  target?: string;
   state: BreakerState;
 }
 
@@ -67,5 +77,7 @@ export interface StoreResetNoticed {
 
 /** One request to the OAuth2 token endpoint ended. */
 export interface TokenRequested {
+  /** The target it was for (a name of the routing configuration); unset: `default`. */
+  target?: string;
   result: (typeof TOKEN_OUTCOMES)[number];
 }

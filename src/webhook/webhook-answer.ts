@@ -31,6 +31,12 @@ const REFUSAL_KINDS: Record<number, WebhookAnswerKind> = {
 /** What a refusal said, by its status (`error` for a status no refusal of the routes has). */
 export const refusalKind = (status: number): WebhookAnswerKind => REFUSAL_KINDS[status] ?? 'error';
 
+/** `/webhooks/cognigy/<source>/<route>`: the source's name; the unnamed routes have none. */
+const NAMED_SOURCE_PATH = /^\/webhooks\/cognigy\/([^/]+)\/(?:dialog-complete|endpoint-output)\/?$/;
+
+/** The source a webhook path names, or undefined for the unnamed routes (the source `default`). */
+export const sourceOfPath = (path: string): string | undefined => NAMED_SOURCE_PATH.exec(path)?.[1];
+
 /** Reports the answer once written (`webhookAnswered`): its route, what it said, seconds since receipt. */
 export function reportWhenWritten(
   telemetry: Telemetry,
@@ -41,10 +47,9 @@ export function reportWhenWritten(
   res.once('finish', () => {
     const said = kind(res.statusCode);
     if (said === undefined) return;
-    const route: WebhookRoute = req.originalUrl.split('?')[0].endsWith('endpoint-output')
-      ? 'endpoint-output'
-      : 'dialog-complete';
+    const path = req.originalUrl.split('?')[0];
+    const route: WebhookRoute = path.endsWith('endpoint-output') ? 'endpoint-output' : 'dialog-complete';
     const seconds = Number(process.hrtime.bigint() - req.receivedAtHr) / 1e9;
-    telemetry.emit('webhookAnswered', { route, kind: said, seconds });
+    telemetry.emit('webhookAnswered', { route, kind: said, seconds, source: sourceOfPath(path) });
   });
 }

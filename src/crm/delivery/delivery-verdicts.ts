@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { crmConfig } from '../../config/crm.config';
 import { DeliveryQueue } from '../../queue/delivery-queue';
-import { AttemptRecord, ClaimedEvent } from '../../queue/stored-event';
+import { AttemptRecord, ClaimedEvent, targetOf } from '../../queue/stored-event';
 import { Telemetry } from '../../telemetry/telemetry';
 import { backoffDelay } from './retry-policy';
 import { connectorErrorReason, EventVerdict, retryVerdict } from '../connectors/verdict';
@@ -51,13 +51,14 @@ export class DeliveryVerdicts {
         objectType: event.upsert.objectType,
         receivedAt: event.receivedAt,
         created,
+        target: targetOf(event),
       });
       this.logger.log({ ...ids(event), attempts, status: verdict.attempt.status, msg: 'event delivered' });
       return;
     }
     if (verdict.action === 'dead' || attempts >= this.config.maxAttempts) {
       await this.store.markDead(event.eventId, attempts, verdict.attempt, history);
-      this.telemetry.emit('eventDeadLettered', { objectType: event.upsert.objectType });
+      this.telemetry.emit('eventDeadLettered', { objectType: event.upsert.objectType, target: targetOf(event) });
       this.logger.warn({ ...ids(event), attempts, status: verdict.attempt.status, msg: 'event dead-lettered' });
       this.logger.debug({ ...ids(event), error: verdict.attempt.error, msg: 'dead letter cause' });
       return;

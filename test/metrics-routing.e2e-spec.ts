@@ -1,0 +1,151 @@
+import request from 'supertest';
+import { DeliveryQueue } from '../src/queue/delivery-queue';
+import { EventIntake } from '../src/queue/event-intake';
+import { dueEvent } from '../src/queue/stored-event.fixture';
+import { CrmSandbox } from '../src/dev/sandbox/crm-sandbox';
+import { Telemetry } from '../src/telemetry/telemetry';
+import { WEBHOOK_ANSWER_KINDS } from '../src/telemetry/telemetry-signals';
+import { cleanRedis, describeEachDriver, Driver, driverEnv } from './support/drivers';
+import { itWithPromtool, parseSamples, promtool, Sample, sum } from './support/prometheus-text';
+import { routedAs, startRoutedApp } from './support/routed-app';
+import { sandboxEnv } from './support/sandbox-env';
+import { TestApp } from './support/test-app';
+import { contactDialog, DIALOG_ROUTE, postSigned, unique } from './support/webhook-cases';
+
+/**
+ * `target` and `source` labels with routing (docs/routing.md, What operators see): every name of
+ * the configuration has its series at 0 from the first scrape, counts land on their own names'
+ * series, and a name the configuration does not hold never becomes a label value. Deliveries for
+ * the targets are written through the store's ports (the webhook fans out once the routing file
+ * is read); the Crm module's signals are emitted as its delivery worker emits them.
+ */
+
+const SECRET = 's';
+const TARGETS = ['crm', 'desk'];
+const SOURCES = ['default', 'chat'];
+
+const valuesOf = (samples: Sample[], label: string) =>
+  new Set(samples.filter((s) => label in s.labels).map((s) => s.labels[label]));
+
+describeEachDriver('metrics with routing (%s driver)', (driver: Driver) => {
+  const sandbox = new CrmSandbox({ port: 0 });
+  const env = driverEnv(driver);
+  let t: TestApp;
+  let startText: string;
+
+  const scrape = async () => {
+    const res = await request(t.server).get('/metrics');
+    expect(res.status).toBe(200);
+    return res.text;
+  };
+
+  beforeAll(async () => {
+    await sandbox.start();
+    t = await startRoutedApp(
+      sandboxEnv(sandbox, { ...env, COGNIGY_WEBHOOK_SECRETS: SECRET }),
+      routedAs(TARGETS, SOURCES),
+    );
+    startText = await scrape();
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await sandbox.stop();
+    await cleanRedis(env);
+  });
+
+  it('starts every source and target series at 0, and no other name', () => {
+    const samples = parseSamples(startText);
+    for (const source of SOURCES) {
+      for (const outcome of [...WEBHOOK_ANSWER_KINDS, 'error']) {
+        const labels = { route: 'dialog-complete', outcome, source };
+        expect(samples).toContainEqual({ name: 'cognigy_webhooks_total', labels, value: 0 });
+      }
+      const ackCount = { route: 'endpoint-output', source };
+      expect(samples).toContainEqual({ name: 'cognigy_webhook_ack_seconds_count', labels: ackCount, value: 0 });
+    }
+    for (const target of TARGETS) {
+      for (const [name, labels] of [
+        ['crm_dead_letters_total', { object: 'contact', target }],
+        ['crm_requests_total', { object: 'ticket', code: '503', target }],
+        ['crm_token_requests_total', { outcome: 'failure', target }],
+        ['crm_upserts_total', { object: 'contact', result: 'created', target }],
+        ['crm_delivery_seconds_count', { object: 'contact', target }],
+        ['crm_request_seconds_count', { object: 'ticket', target }],
+        ['queue_events', { state: 'queued', target }],
+        ['queue_events', { state: 'dead', target }],
+      ] as const) {
+        expect(samples).toContainEqual({ name, labels, value: 0 });
+      }
+    }
+    expect(valuesOf(samples, 'target')).toEqual(new Set(TARGETS));
+    expect(valuesOf(samples, 'source')).toEqual(new Set(SOURCES));
+    // Every webhook series has a source, every delivery series a target.
+    for (const s of samples) {
+      if (s.name.startsWith('cognigy_webhook')) expect(s.labels.source).toBeDefined();
+      if (/^(crm_(dead|requests|request_seconds|token|upserts|delivery)|queue_events)/.test(s.name)) {
+        expect(s.labels.target).toBeDefined();
+      }
+    }
+  });
+
+  it('counts webhooks under the source of their route', async () => {
+    const before = parseSamples(await scrape());
+    const res = await postSigned(t, SECRET, DIALOG_ROUTE, contactDialog(unique('C-SRC')));
+    expect(res.status).toBe(202);
+    const after = parseSamples(await scrape());
+    const accepted = (samples: Sample[], source: string) =>
+      sum(samples, 'cognigy_webhooks_total', { route: 'dialog-complete', outcome: 'accepted', source });
+    expect(accepted(after, 'default') - accepted(before, 'default')).toBe(1);
+    expect(accepted(after, 'chat') - accepted(before, 'chat')).toBe(0);
+  });
+
+  it('reads queue depth per target from the store at scrape time', async () => {
+    const intake = t.app.get(EventIntake);
+    const event = dueEvent({ eventId: unique('ev-fan') });
+    const deliveries = TARGETS.map((target) => ({ target, upsert: event.upsert }));
+    await intake.enqueue({ ...event, source: 'chat', deliveries });
+    await intake.enqueue({
+      ...dueEvent({ eventId: unique('ev-desk') }),
+      deliveries: [{ target: 'desk', upsert: event.upsert }],
+    });
+    const desk = t.app.get(DeliveryQueue).forTarget('desk');
+    const [claimed] = await desk.claimDue(1);
+    await desk.markDead(claimed.eventId, 1, { status: 400, error: 'refused' });
+
+    const samples = parseSamples(await scrape());
+    expect(sum(samples, 'queue_events', { state: 'queued', target: 'crm' })).toBe(1);
+    expect(sum(samples, 'queue_events', { state: 'queued', target: 'desk' })).toBe(1);
+    expect(sum(samples, 'queue_events', { state: 'dead', target: 'desk' })).toBe(1);
+    expect(sum(samples, 'queue_events', { state: 'dead', target: 'crm' })).toBe(0);
+  });
+
+  it("counts the Crm module's signals under their target, and leaves out a name it does not know", async () => {
+    const telemetry = t.app.get(Telemetry);
+    const before = parseSamples(await scrape());
+    telemetry.emit('eventDeadLettered', { objectType: 'contact', target: 'desk' });
+    telemetry.emit('crmRequestMade', { objectType: 'contact', code: '503', seconds: 0.01, target: 'crm' });
+    telemetry.emit('tokenRequested', { result: 'failure', target: 'desk' });
+    telemetry.emit('eventDelivered', { objectType: 'ticket', receivedAt: Date.now(), created: true, target: 'crm' });
+    telemetry.emit('eventDeadLettered', { objectType: 'contact', target: 'retired' });
+    telemetry.emit('webhookAnswered', { route: 'dialog-complete', kind: 'error', seconds: 0.001, source: 'bogus' });
+    const after = parseSamples(await scrape());
+    const delta = (name: string, labels: Record<string, string>) =>
+      sum(after, name, labels) - sum(before, name, labels);
+
+    expect(delta('crm_dead_letters_total', { target: 'desk' })).toBe(1);
+    expect(delta('crm_dead_letters_total', { target: 'crm' })).toBe(0);
+    expect(delta('crm_dead_letters_total', {})).toBe(1);
+    expect(delta('crm_requests_total', { code: '503', target: 'crm' })).toBe(1);
+    expect(delta('crm_token_requests_total', { outcome: 'failure', target: 'desk' })).toBe(1);
+    expect(delta('crm_upserts_total', { object: 'ticket', result: 'created', target: 'crm' })).toBe(1);
+    expect(delta('crm_delivery_seconds_count', { object: 'ticket', target: 'crm' })).toBe(1);
+    expect(delta('cognigy_webhooks_total', { outcome: 'error' })).toBe(0);
+    expect(valuesOf(after, 'target')).toEqual(new Set(TARGETS));
+    expect(valuesOf(after, 'source')).toEqual(new Set(SOURCES));
+  });
+
+  itWithPromtool('passes `promtool check metrics`', async () => {
+    expect(promtool(['check', 'metrics'], { input: await scrape() }).status).toBe(0);
+  });
+});
