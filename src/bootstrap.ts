@@ -6,15 +6,11 @@ import { Server } from 'node:http';
 import { resolve } from 'node:path';
 import { AppModule, ModuleImport } from './app.module';
 import { AppLogger } from './logging/app-logger';
-import {
-  Environment,
-  hasCrm,
-  insecureCrmUrls,
-  lacksWebhookSecret,
-  openApiEnabled,
-  withWebhookSecret,
-} from './config/environment';
+import { insecureCrmUrls } from './config/crm-environment';
+import { Environment, hasCrm, withWebhookSecret } from './config/environment';
 import { loadEnvironment } from './config/load-environment';
+import { openApiEnabled } from './config/service-environment';
+import { lacksWebhookSecret } from './config/webhook-environment';
 import { CONNECTORS } from './crm/connector-registry';
 import type { DevNotice } from './dev/dev-notice';
 import { pageSecurityHeaders } from './shared/security-headers';

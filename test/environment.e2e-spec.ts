@@ -1,11 +1,6 @@
-import {
-  ConfigValidationError,
-  Environment,
-  openApiEnabled,
-  pendingBytesPerClient,
-  requireTimestamp,
-  validateEnvironment as validateWith,
-} from '../src/config/environment';
+import { ConfigValidationError, Environment, validateEnvironment as validateWith } from '../src/config/environment';
+import { openApiEnabled } from '../src/config/service-environment';
+import { pendingBytesPerClient, requireTimestamp } from '../src/config/webhook-environment';
 import { splitList } from '../src/config/env-transforms';
 import { CONNECTORS } from '../src/crm/connector-registry';
 

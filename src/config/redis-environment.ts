@@ -31,7 +31,7 @@ export function hostPorts(list: string | undefined): HostPort[] {
 /**
  * The variables of the Redis driver (QUEUE_DRIVER=redis): where Redis is (one server, Sentinel or
  * Cluster), how to authenticate and encrypt, and how many replicas must hold an event before its
- * 202. Environment extends this class; docs/scaling.md#high-availability says how they combine.
+ * 202. One of Environment's concerns; docs/scaling.md#high-availability says how they combine.
  */
 export class RedisEnvironment {
   @Transform(toTrimmed)

@@ -1,6 +1,6 @@
 import { configNamespace } from './config-namespace';
 import { splitList } from './env-transforms';
-import { pendingBytesPerClient, requireTimestamp } from './environment';
+import { pendingBytesPerClient, requireTimestamp } from './webhook-environment';
 
 export interface WebhookConfig {
   /** Each one of the spellings validation allows, once. */
