@@ -29,7 +29,7 @@ const TABLE: ModuleTable = {
       exposes: '*',
     },
     telemetry: {
-      owns: 'the typed signals Webhook, Crm and Queue emit and Metrics observes',
+      owns: 'the typed signals Webhook, Crm and Queue emit and Metrics observes; the tracer (OpenTelemetry) their spans start from',
       uses: [],
       exposes: '*',
     },
@@ -40,7 +40,7 @@ const TABLE: ModuleTable = {
     },
     logging: {
       owns: 'structured logs (pino) with secrets redacted',
-      uses: [],
+      uses: ['telemetry'],
       exposes: ['logging.module', 'app-logger'],
     },
     queue: {

@@ -5,6 +5,7 @@ import { MetricsConfig } from './metrics.config';
 import { QueueConfig } from './queue.config';
 import { RedisConfig } from './redis.config';
 import { RoutingConfig } from './routing.config';
+import { TracingConfig } from './tracing.config';
 import { WebhookConfig } from './webhook.config';
 
 /** The shape behind `ConfigService<AllConfig, true>`. */
@@ -17,4 +18,5 @@ export interface AllConfig {
   crm: CrmConfig;
   metrics: MetricsConfig;
   routing: RoutingConfig;
+  tracing: TracingConfig;
 }

@@ -9,6 +9,7 @@ import { metricsConfig } from './metrics.config';
 import { queueConfig } from './queue.config';
 import { redisConfig } from './redis.config';
 import { routingConfig } from './routing.config';
+import { tracingConfig } from './tracing.config';
 import { webhookConfig } from './webhook.config';
 
 /**
@@ -27,6 +28,7 @@ export class AppConfigModule {
       crmConfig,
       metricsConfig,
       routingConfig,
+      tracingConfig,
     ];
     return {
       module: AppConfigModule,

@@ -6,6 +6,7 @@ import { QueueEnvironment, queueProblems } from './queue-environment';
 import { RedisEnvironment, redisProblems } from './redis-environment';
 import { RoutingEnvironment } from './routing-environment';
 import { ServiceEnvironment } from './service-environment';
+import { TracingEnvironment, tracingProblems } from './tracing-environment';
 import { WebhookEnvironment, webhookProblems } from './webhook-environment';
 
 /**
@@ -19,6 +20,7 @@ const CONCERNS = [
   RoutingEnvironment,
   CrmEnvironment,
   MetricsEnvironment,
+  TracingEnvironment,
   RedisEnvironment,
 ] as const;
 
@@ -32,6 +34,7 @@ export type Environment = ServiceEnvironment &
   RoutingEnvironment &
   CrmEnvironment &
   MetricsEnvironment &
+  TracingEnvironment &
   RedisEnvironment & {
     /** The chosen CRM connector's own variables, validated (see ConnectorEnvironment); not a variable. */
     connectorSettings?: object;
@@ -165,6 +168,7 @@ export function validateEnvironment(
     ...queueProblems(env),
     ...crmProblems(env),
     ...connectorProblems(env, failed, connectors),
+    ...tracingProblems(env),
     ...(env.QUEUE_DRIVER === 'redis' ? redisProblems(env, failed, env.WEBHOOK_BODY_TIMEOUT_MS) : []),
   ];
   problems.push(...crossField.filter((p) => !failed.has(p.split(':')[0])));

@@ -4,6 +4,7 @@ import { ConfigType } from '@nestjs/config';
 import { crmConfig } from '../config/crm.config';
 import { QueueModule } from '../queue/queue.module';
 import { TelemetryModule } from '../telemetry/telemetry.module';
+import { Tracing } from '../telemetry/tracing';
 import { CrmBreaker } from './client/crm-breaker';
 import { CrmClient } from './client/crm-client';
 import { createCrmHttp } from './client/crm-http.factory';
@@ -26,9 +27,13 @@ import { TokenProvider } from './token/token-provider';
     CrmBreaker,
     {
       provide: HttpService,
-      inject: [crmConfig.KEY, TokenProvider, CrmBreaker],
-      useFactory: (config: ConfigType<typeof crmConfig>, tokens: TokenProvider, breaker: CrmBreaker) =>
-        createCrmHttp({ baseUrl: config.baseUrl, timeoutMs: config.timeoutMs, tokens, breaker }),
+      inject: [crmConfig.KEY, TokenProvider, CrmBreaker, Tracing],
+      useFactory: (
+        config: ConfigType<typeof crmConfig>,
+        tokens: TokenProvider,
+        breaker: CrmBreaker,
+        tracing: Tracing,
+      ) => createCrmHttp({ baseUrl: config.baseUrl, timeoutMs: config.timeoutMs, tokens, breaker, tracing }),
     },
     CrmClient,
     ...chosenConnectorProviders,

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { QueueConfig, queueConfig } from '../config/queue.config';
 import { redisConfig } from '../config/redis.config';
+import { tracingConfig } from '../config/tracing.config';
 import { DeliveryQueue } from './delivery-queue';
 import { EventIntake } from './event-intake';
 import { OperatorEvents } from './operator-events';
@@ -42,8 +43,10 @@ describe('QueueModule', () => {
         { provide: queueConfig.KEY, useValue: config },
         // Read only when QUEUE_DRIVER=redis.
         { provide: redisConfig.KEY, useValue: {} },
+        // The Telemetry module's tracer: off.
+        { provide: tracingConfig.KEY, useValue: { enabled: false } },
       ],
-      exports: [queueConfig.KEY, redisConfig.KEY],
+      exports: [queueConfig.KEY, redisConfig.KEY, tracingConfig.KEY],
     })
     class QueueConfigModule {}
     return QueueConfigModule;

@@ -1,6 +1,24 @@
 import { Module } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
+import { tracingConfig } from '../config/tracing.config';
+import { OtelTracing } from './otel-tracing';
 import { Telemetry } from './telemetry';
+import { NoTracing, Tracing } from './tracing';
 
-/** Owns the typed signals Webhook and Crm emit and Metrics observes; depends on nothing. */
-@Module({ providers: [Telemetry], exports: [Telemetry] })
+/**
+ * Owns the typed signals Webhook, Crm and Queue emit and Metrics observes, and the tracer they
+ * start their spans with (the SDK only when tracing is on); depends on config only.
+ */
+@Module({
+  providers: [
+    Telemetry,
+    {
+      provide: Tracing,
+      inject: [tracingConfig.KEY],
+      useFactory: (config: ConfigType<typeof tracingConfig>): Tracing =>
+        config.enabled ? new OtelTracing(config) : new NoTracing(),
+    },
+  ],
+  exports: [Telemetry, Tracing],
+})
 export class TelemetryModule {}

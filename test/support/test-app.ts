@@ -37,6 +37,7 @@ const OWN_PREFIXES = [
   'LOG_',
   'SHUTDOWN_',
   'NODE_ENV',
+  'OTEL_',
 ];
 
 /**

@@ -1,6 +1,8 @@
 import { HttpService } from '@nestjs/axios';
 import axios from 'axios';
+import { Tracing } from '../../telemetry/tracing';
 import { outboundHttpOptions } from '../outbound/outbound-http';
+import { TracingInterceptor } from '../outbound/tracing.interceptor';
 import { TokenProvider } from '../token/token-provider';
 import { BreakerInterceptor } from './breaker.interceptor';
 import { CrmBreaker } from './crm-breaker';
@@ -19,6 +21,8 @@ export interface CrmHttpParts {
   tokens: TokenProvider;
   /** Its own circuit breaker. */
   breaker: CrmBreaker;
+  /** With tracing on, each exchange is a client span and sends its `traceparent`. */
+  tracing?: Tracing;
 }
 
 /**
@@ -26,9 +30,10 @@ export interface CrmHttpParts {
  * carrying its own token and breaker interceptors, registered here and nowhere else. axios runs
  * request interceptors last registered first, and response interceptors in registration order:
  * a request meets the breaker (refused while open, before any token is fetched), then the token;
- * an answer meets the token (a 401 replayed once), whose replay meets both again.
+ * an answer meets the token (a 401 replayed once), whose replay meets both again. With tracing on,
+ * the tracing interceptor runs first and wraps the exchange inside the breaker's.
  */
-export function createCrmHttp({ baseUrl, timeoutMs, tokens, breaker }: CrmHttpParts): HttpService {
+export function createCrmHttp({ baseUrl, timeoutMs, tokens, breaker, tracing }: CrmHttpParts): HttpService {
   const instance = axios.create({
     ...outboundHttpOptions(timeoutMs, UNLIMITED),
     baseURL: baseUrl,
@@ -38,6 +43,7 @@ export function createCrmHttp({ baseUrl, timeoutMs, tokens, breaker }: CrmHttpPa
   const token = new TokenInterceptor(tokens, instance);
   instance.interceptors.request.use(token.attach);
   instance.interceptors.request.use(new BreakerInterceptor(breaker).intercept);
+  if (tracing?.enabled) instance.interceptors.request.use(new TracingInterceptor(tracing, 'api').intercept);
   instance.interceptors.response.use(token.replayAfter401);
   return new HttpService(instance);
 }

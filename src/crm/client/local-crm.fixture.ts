@@ -5,6 +5,7 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import { AddressInfo, Socket } from 'node:net';
 import { CrmConfig } from '../../config/crm.config';
 import { Telemetry } from '../../telemetry/telemetry';
+import { Tracing } from '../../telemetry/tracing';
 import { ClientCredentialsTokenProvider } from '../token/client-credentials-token.provider';
 import { TokenProvider } from '../token/token-provider';
 import { CrmBreaker } from './crm-breaker';
@@ -14,6 +15,7 @@ import { createCrmHttp } from './crm-http.factory';
 export interface Received {
   path: string;
   authorization: string | undefined;
+  traceparent: string | undefined;
 }
 
 /**
@@ -27,6 +29,8 @@ export interface Received {
 export class LocalCrm {
   readonly received: Received[] = [];
   tokenRequests = 0;
+  /** The `traceparent` each token request carried. */
+  readonly tokenTraceparents: Array<string | undefined> = [];
   tokenStatus = 200;
   private readonly held: Array<() => void> = [];
   private readonly sockets = new Set<Socket>();
@@ -70,9 +74,16 @@ export class LocalCrm {
   private answer(req: IncomingMessage, res: ServerResponse): void {
     req.resume();
     const path = req.url ?? '';
-    if (path === '/token') return this.issueToken(res);
-    this.received.push({ path, authorization: req.headers.authorization });
-    const [, kind, arg, otherwise = '200'] = path.split('/');
+    if (path === '/token') {
+      this.tokenTraceparents.push(req.headers.traceparent as string | undefined);
+      return this.issueToken(res);
+    }
+    this.received.push({
+      path,
+      authorization: req.headers.authorization,
+      traceparent: req.headers.traceparent as string | undefined,
+    });
+    const [, kind, arg, otherwise = '200'] = path.split('?')[0].split('/');
     if (kind === 'status') return void res.writeHead(Number(arg)).end('{}');
     if (kind === 'reject') {
       return void res.writeHead(req.headers.authorization === `Bearer ${arg}` ? 401 : Number(otherwise)).end();
@@ -98,8 +109,8 @@ export function breakerOf(
 }
 
 /** OAuth2 client credentials at the local CRM's token endpoint (refreshable after a 401). */
-export function clientCredentialsAt(crm: LocalCrm): TokenProvider {
-  return new ClientCredentialsTokenProvider(new HttpService(axios.create()), {
+export function clientCredentialsAt(crm: LocalCrm, http = new HttpService(axios.create())): TokenProvider {
+  return new ClientCredentialsTokenProvider(http, {
     tokenUrl: `${crm.url}/token`,
     clientId: 'spec',
     clientSecret: 'spec-secret',
@@ -110,8 +121,14 @@ export function clientCredentialsAt(crm: LocalCrm): TokenProvider {
 }
 
 /** A CRM client instance's HTTP client (the interceptors as the Crm module registers them). */
-export function crmHttpFor(crm: LocalCrm, tokens: TokenProvider, breaker: CrmBreaker, timeoutMs = 5000): HttpService {
-  return createCrmHttp({ baseUrl: crm.url, timeoutMs, tokens, breaker });
+export function crmHttpFor(
+  crm: LocalCrm,
+  tokens: TokenProvider,
+  breaker: CrmBreaker,
+  timeoutMs = 5000,
+  tracing?: Tracing,
+): HttpService {
+  return createCrmHttp({ baseUrl: crm.url, timeoutMs, tokens, breaker, tracing });
 }
 
 /** One POST through `http`, every status resolved (as CrmClient asks). */

@@ -9,6 +9,7 @@ import { SqliteEventStore } from '../../queue/sqlite-event-store';
 import { ClaimedEvent } from '../../queue/stored-event';
 import { dueEvent } from '../../queue/stored-event.fixture';
 import { Telemetry } from '../../telemetry/telemetry';
+import { NoTracing } from '../../telemetry/tracing';
 import { CrmBreaker } from '../client/crm-breaker';
 import { CrmConnector } from '../connectors/crm-connector';
 import { DeliveryVerdicts } from './delivery-verdicts';
@@ -123,7 +124,7 @@ describe('DeliveryWorker: every event it claims reaches the store', () => {
     const telemetry = new Telemetry();
     const breaker = new CrmBreaker(config, telemetry);
     const verdicts = new DeliveryVerdicts(config, store.delivery, telemetry);
-    worker = new DeliveryWorker(config, store.delivery, connector, breaker, verdicts);
+    worker = new DeliveryWorker(config, store.delivery, connector, breaker, verdicts, new NoTracing());
     worker.onApplicationBootstrap();
   }
 

@@ -9,11 +9,13 @@ import {
 import { ConfigType } from '@nestjs/config';
 import { crmConfig } from '../../config/crm.config';
 import { DeliveryQueue } from '../../queue/delivery-queue';
+import { Tracing } from '../../telemetry/tracing';
 import { ClaimedEvent } from '../../queue/stored-event';
 import { CrmBreaker } from '../client/crm-breaker';
 import { batchKey, CrmConnector } from '../connectors/crm-connector';
 import { planBatches } from './batch-plan';
 import { DeliveryBudget, EventLoopDelay } from './delivery-budget';
+import { recordVerdicts, startDeliverySpan } from './delivery-span';
 import { DeliveryVerdicts } from './delivery-verdicts';
 import { RateLimiter } from './rate-limiter';
 import { EventVerdict } from '../connectors/verdict';
@@ -48,6 +50,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy, 
     private readonly connector: CrmConnector,
     private readonly breaker: CrmBreaker,
     private readonly verdicts: DeliveryVerdicts,
+    private readonly tracing: Tracing,
   ) {
     this.limiter = new RateLimiter(config.rateLimitPerSecond);
     this.budget = new DeliveryBudget(config.concurrency, this.loopDelay);
@@ -201,13 +204,22 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy, 
 
   /**
    * One CRM request (one event, or a batch of one mapping); every event gets its own verdict, and
-   * every claimed event reaches the store's mark/schedule/release, the one way its claim ends.
+   * every claimed event reaches the store's mark/schedule/release, the one way its claim ends. All
+   * of it runs in the attempt's span (delivery-span.ts), which the CRM requests' spans are under.
    */
   private async deliver(batch: ClaimedEvent[]): Promise<void> {
-    const verdicts = await this.judged(batch);
-    const recorded = await Promise.allSettled(batch.map((event, i) => this.verdicts.apply(event, verdicts[i])));
-    const failed = recorded.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw failed.reason;
+    const span = startDeliverySpan(this.tracing, batch);
+    try {
+      await this.tracing.withSpan(span, async () => {
+        const verdicts = await this.judged(batch);
+        recordVerdicts(span, batch, verdicts);
+        const recorded = await Promise.allSettled(batch.map((event, i) => this.verdicts.apply(event, verdicts[i])));
+        const failed = recorded.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+        if (failed) throw failed.reason;
+      });
+    } finally {
+      span.end();
+    }
   }
 
   /** The connector's verdicts, one per event; a failed attempt for each when it threw. */
