@@ -1,13 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EventView } from './support/admin-api';
-import { CONNECTOR_SECRET, sendContact, settledAs, startConnectorApp, view } from './support/connector-app';
+import { CONNECTOR_SECRET, sendContact, settledAs, startConnectorApp } from './support/connector-app';
 import { cleanRedis, describeEachDriver, Driver, driverEnv } from './support/drivers';
 import { HubspotFake } from './support/hubspot-fake';
+import { expectExplained, expectRecordMovesOn, LATER, settled } from './support/record-moves-on';
 import { SalesforceFake } from './support/salesforce-fake';
 import { TestApp } from './support/test-app';
-import { waitFor } from './support/wait-for';
 import { sendAccepted, ticketDialog, unique } from './support/webhook-cases';
 import { ZendeskFake } from './support/zendesk-fake';
 
@@ -36,41 +35,12 @@ const zendeskEnv = () => ({
 });
 const hubspotEnv = () => ({ CRM_BASE_URL: hs.url, CRM_ACCESS_TOKEN: HS_TOKEN });
 
-/** An event time after the sample's (2026-11-26T10:00:00Z): the record's next event. */
-const LATER = { timestamp: '2026-11-26T10:05:00Z' };
-
 /** A body whose nesting overflows JSON.stringify (JSON.parse reads it: V8 parses iteratively). */
 const deepDetails = (depth: number) =>
   `{"error":"RecordInvalid","description":"Record validation errors","details":${'['.repeat(depth)}${']'.repeat(depth)}}`;
 
 beforeAll(() => Promise.all([sf.start(), zd.start(), hs.start()]));
 afterAll(() => Promise.all([sf.stop(), zd.stop(), hs.stop()]));
-
-/** Waits until the event has left `queued` (delivered or dead); resolves with its view. */
-const settled = (t: TestApp, eventId: string): Promise<EventView> =>
-  waitFor(
-    async () => {
-      const event = await view(t, eventId);
-      return event.state === 'delivered' || event.state === 'dead' ? event : undefined;
-    },
-    { timeoutMs: 10000, what: `${eventId} delivered or dead` },
-  );
-
-/** Delivered or dead, every attempt in the history, and the history saying `why`. */
-function expectExplained(event: EventView, why: RegExp): void {
-  expect(['delivered', 'dead']).toContain(event.state);
-  expect(event.attempts).toBeGreaterThanOrEqual(1);
-  expect(event.attemptHistory).toHaveLength(event.attempts);
-  expect(event.attemptHistory.map((a) => a.error ?? '').join('\n')).toMatch(why);
-}
-
-/** The first event ends explained, then the record's next event (waiting behind it) is delivered. */
-async function expectRecordMovesOn(t: TestApp, first: string, next: string, why: RegExp): Promise<EventView> {
-  const event = await settled(t, first);
-  expectExplained(event, why);
-  await settledAs(t, [next], 'delivered');
-  return event;
-}
 
 describeEachDriver('malformed CRM answers never freeze a record, %s driver', (driver: Driver) => {
   /** A store of its own for each app: events one app left queued are never another's. */

@@ -8,8 +8,9 @@ import { DIALOG_ROUTE, freshDialog, postSigned, sendAccepted, unique } from './s
 /**
  * A strategy written as code (docs/mappings.md, "A strategy in code"), added to the application as
  * a module of its own, works with any connector: its CRM-neutral ticket change is rendered onto
- * each connector's default ticket record. Run against two CRMs of different shapes: Salesforce (a
- * Case upserted by external id) and Zendesk (a ticket found by external_id, then created).
+ * each connector's default ticket record. Run against three CRMs of different shapes: Salesforce (a
+ * Case upserted by external id), Zendesk (a ticket found by external_id, then created) and
+ * ServiceNow (an incident found by correlation_id through the Table API, then created).
  */
 
 @Module({ providers: [EscalateComplaintStrategy] })
@@ -30,6 +31,11 @@ const complaint = (complaintId: string, customerId: string, sentiment: number) =
 const TICKET_FIELDS: Record<string, (priority: string) => object> = {
   salesforce: (priority) => ({ Priority: priority, Subject: 'billed twice', Description: 'billed twice' }),
   zendesk: (priority) => ({ priority, subject: 'billed twice', comment: { body: 'billed twice' } }),
+  servicenow: (priority) => ({
+    u_cognigy_priority: priority,
+    short_description: 'billed twice',
+    description: 'billed twice',
+  }),
 };
 
 describe.each(Object.keys(TICKET_FIELDS))('a custom strategy with CRM_CONNECTOR=%s', (connector) => {
