@@ -32,12 +32,11 @@
  *   node bench/e2e.js [--concurrency 16,64] [--sync full,normal] [--rate 200] [--skip-mixed] [--json out.json]
  */
 const fs = require('node:fs');
-const path = require('node:path');
 const { performance } = require('node:perf_hooks');
 const { parseArgs } = require('node:util');
 const c = require('./lib/common');
+const { drainBacklog, preloadBacklog, sampler, rateBetween, crmRequestFigures } = require('./lib/drain');
 const { paced } = require('./lib/paced');
-const { summariseProfile } = require('./lib/profile');
 
 const { values: args } = parseArgs({
   options: {
@@ -86,55 +85,6 @@ c.timeLimit(
     phases * attempts * (drain + warmup + duration + 2 * quietWait + 80) +
     (args['skip-rate'] ? 0 : 3 * (rateDuration + DRAIN_LIMIT_S) + quietWait * 2 + 60),
 );
-
-/** Polls the sandbox's applied counter every 250 ms into `samples` until stop(). */
-function sampler(sandbox) {
-  const samples = [];
-  let running = true;
-  const loop = (async () => {
-    while (running) {
-      const t = performance.now();
-      try {
-        const { applied } = await sandbox.stats();
-        samples.push({ t: (t + performance.now()) / 2, applied });
-      } catch {
-        /* a missed sample */
-      }
-      await c.sleep(250);
-    }
-  })();
-  return {
-    samples,
-    async stop() {
-      running = false;
-      await loop;
-    },
-  };
-}
-
-/** Events/s applied between two moments (ms, performance.now()), from the samples nearest inside. */
-function rateBetween(samples, from, to) {
-  const inside = samples.filter((s) => s.t >= from && s.t <= to);
-  if (inside.length < 2) return NaN;
-  const first = inside[0];
-  const last = inside[inside.length - 1];
-  return (last.applied - first.applied) / ((last.t - first.t) / 1000);
-}
-
-async function crmRequestFigures(url) {
-  const text = await c.getText(`${url}/metrics`);
-  const codes = {};
-  for (const line of text.split('\n')) {
-    const m = /^crm_requests_total\{([^}]*)\}\s+(\S+)/.exec(line);
-    if (m) {
-      const code = /code="([^"]*)"/.exec(m[1])?.[1];
-      codes[code] = (codes[code] ?? 0) + Number(m[2]);
-    }
-  }
-  const sum = c.promValue(text, 'crm_request_seconds_sum');
-  const count = c.promValue(text, 'crm_request_seconds_count');
-  return { crmRequestsByCode: codes, crmRequestMeanMs: count ? c.round((sum / count) * 1000, 1) : null };
-}
 
 /**
  * Webhooks pushed as fast as --connections allow while the service delivers: ingest and delivery
@@ -194,95 +144,14 @@ async function mixed(concurrency, sync, pool) {
   }
 }
 
-/** A backlog of `count` stored events made by the service with delivery off: a template DATA_DIR. */
-async function preload(pool, count) {
-  c.log(`(a) preloading ${count} events (delivery off)`);
-  const service = await c.startService({ label: 'preload', keepData: true, env: { SQLITE_SYNCHRONOUS: 'full' } });
-  try {
-    const pids = { server: service.pid };
-    const quiet = await c.waitQuiet({ maxWaitS: quietWait, threshold: quietThreshold, pids });
-    pool.reset();
-    const meter = c.cpuMeter(pids);
-    meter.start();
-    const ack = c.summarise(await c.fire(service.url, pool, { connections, amount: count }));
-    const cpu = meter.stop();
-    if ((ack.statusCodes['202'] ?? 0) !== count) throw new Error(`preload: ${JSON.stringify(ack.statusCodes)}, expected ${count} x 202`);
-    c.log(`(a) preload: ${ack.acceptedPerSec} accepted/s with delivery off (other processes: ${cpu.foreignCores} cores)`);
-    return { dataDir: service.dataDir, count, ackOnlyPerSec: ack.acceptedPerSec, ackP99Ms: ack.latencyMs.p99, cpu, quietBefore: quiet };
-  } finally {
-    await service.stop();
-  }
+const quiet = { maxWaitS: quietWait, threshold: quietThreshold };
+
+function preload(pool, count) {
+  return preloadBacklog({ pool, count, connections, quiet });
 }
 
-/**
- * Delivery alone: a copy of the preloaded store, delivery on, no webhooks coming in; delivered
- * events/s over up to --drain s while the backlog lasts (the first second, token and warm-up, left out).
- */
-async function drainOnly(concurrency, sync, backlog) {
-  const label = `c${concurrency}-${sync}`;
-  const dataDir = c.makeTempDir(`drain-${label}`);
-  for (const file of fs.readdirSync(backlog.dataDir).filter((f) => f.startsWith('events.sqlite'))) {
-    fs.copyFileSync(path.join(backlog.dataDir, file), path.join(dataDir, file));
-  }
-  c.log(`(a) drain ${label}: ${backlog.count} stored events, sandbox (${crmLatency} ms), CRM_CONCURRENCY=${concurrency}, SQLITE_SYNCHRONOUS=${sync}`);
-  const sandbox = await c.startSandbox({ latencyMs: crmLatency });
-  const quiet = await c.waitQuiet({ maxWaitS: quietWait, threshold: quietThreshold, pids: { sandbox: sandbox.pid } });
-  const profileDir = args.profile ? c.makeTempDir('prof') : undefined;
-  const service = await c.startService({
-    crm: sandbox,
-    label,
-    dataDir,
-    profileDir,
-    env: { CRM_CONCURRENCY: String(concurrency), SQLITE_SYNCHRONOUS: sync },
-  });
-  let row;
-  let window;
-  try {
-    const sampling = sampler(sandbox);
-    const meter = c.cpuMeter({ server: service.pid, sandbox: sandbox.pid });
-    const t0 = performance.now();
-    await c.sleep(1000);
-    meter.start();
-    const from = c.nowUs();
-    let lastSaturated = t0;
-    while (performance.now() < t0 + (1 + drain) * 1000) {
-      await c.sleep(250);
-      const last = sampling.samples[sampling.samples.length - 1];
-      if (!last) continue;
-      if (backlog.count - last.applied > concurrency) lastSaturated = last.t;
-      else break;
-    }
-    const cpu = meter.stop();
-    window = { from, to: c.nowUs() };
-    await sampling.stop();
-    const delivered = rateBetween(sampling.samples, t0 + 1000, lastSaturated);
-    const ceiling = (concurrency * 1000) / crmLatency;
-    const crm = await crmRequestFigures(service.url);
-    const cpuMs = (cpu.cpuSeconds.server * 1000) / (delivered * cpu.wallS);
-    row = {
-      label,
-      concurrency,
-      sync,
-      ceilingPerSec: ceiling,
-      deliveredPerSec: c.round(delivered, 0),
-      ratioToCeiling: c.round(delivered / ceiling, 3),
-      measuredS: c.round((lastSaturated - t0 - 1000) / 1000, 1),
-      serverCpuMsPerDelivery: c.round(cpuMs, 2),
-      ...crm,
-      cpu,
-      quietBefore: quiet,
-    };
-    c.log(`(a) drain ${label}: ${row.deliveredPerSec} delivered/s (ceiling ${ceiling}/s, ratio ${row.ratioToCeiling}); CRM request mean ${crm.crmRequestMeanMs} ms`);
-    return row;
-  } finally {
-    await service.stop();
-    await sandbox.stop();
-    if (profileDir) {
-      const file = fs.readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
-      if (file && row) row.profile = summariseProfile(path.join(profileDir, file), { window });
-      fs.rmSync(profileDir, { recursive: true, force: true });
-    }
-  }
+function drainOnly(concurrency, sync, backlog) {
+  return drainBacklog({ backlog, concurrency, sync, crmLatency, drainS: drain, quiet, profile: args.profile });
 }
 
 async function belowSaturation(rate, pool) {

@@ -70,10 +70,10 @@ function timeLimit(seconds) {
   }, seconds * 1000).unref();
 }
 
-function requireBuild() {
+function requireBuild(dist = DIST) {
   for (const file of ['main.js', 'dev/sandbox/sandbox-main.js']) {
-    if (!fs.existsSync(path.join(DIST, file))) {
-      throw new Error(`${path.join(DIST, file)} is missing: run \`npm run build\` first`);
+    if (!fs.existsSync(path.join(dist, file))) {
+      throw new Error(`${path.join(dist, file)} is missing: run \`npm run build\` first`);
     }
   }
 }
@@ -171,8 +171,9 @@ function makeTempDir(label) {
  * `node dist/main.js` with a fresh DATA_DIR (SQLite file in a new temp directory), HMAC auth with
  * the benchmark's secret, LOG_LEVEL=warn, delivery off unless `crm` (a started sandbox) is given.
  * A clean environment: nothing of the caller's CRM_* or .env leaks in (cwd is the temp directory).
+ * `dist`: another build's dist/ (bench/builds.js compares builds in one run).
  */
-async function startService({ env = {}, crm, label = 'service', profileDir, dataDir = makeTempDir(label), keepData = false, readyTimeoutMs = 30000 } = {}) {
+async function startService({ env = {}, crm, label = 'service', dist = DIST, profileDir, dataDir = makeTempDir(label), keepData = false, readyTimeoutMs = 30000 } = {}) {
   const port = await freePort();
   const crmEnv = crm
     ? {
@@ -201,7 +202,7 @@ async function startService({ env = {}, crm, label = 'service', profileDir, data
     ...env,
   };
   const nodeArgs = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
-  const child = spawnNode([path.join(DIST, 'main.js')], {
+  const child = spawnNode([path.join(dist, 'main.js')], {
     env: fullEnv,
     cwd: dataDir,
     logFile: path.join(dataDir, 'service.log'),
@@ -226,9 +227,9 @@ async function startService({ env = {}, crm, label = 'service', profileDir, data
 }
 
 /** `node dist/dev/sandbox/sandbox-main.js 0`, every upsert answered after latencyMs. */
-async function startSandbox({ latencyMs = 20, fault } = {}) {
+async function startSandbox({ latencyMs = 20, fault, dist = DIST } = {}) {
   const dir = makeTempDir('sandbox');
-  const child = spawnNode([path.join(DIST, 'dev', 'sandbox', 'sandbox-main.js'), '0'], {
+  const child = spawnNode([path.join(dist, 'dev', 'sandbox', 'sandbox-main.js'), '0'], {
     env: { PATH: process.env.PATH, HOME: process.env.HOME },
     cwd: dir,
     logFile: path.join(dir, 'sandbox.log'),
