@@ -53,7 +53,8 @@ export async function createApp(added: ModuleImport[] = []): Promise<INestApplic
 }
 
 async function withDevWebhookSecret(env: Environment, notices: DevNotice[]): Promise<Environment> {
-  if (!lacksWebhookSecret(env)) return env;
+  // A routing file's sources each have their own secrets.
+  if (env.routing || !lacksWebhookSecret(env)) return env;
   const { loadOrCreateDevSecret } = await import('./dev/dev-webhook-secret');
   const { secret, notice } = loadOrCreateDevSecret(resolve(env.DATA_DIR));
   notices.push(notice);

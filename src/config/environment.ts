@@ -4,6 +4,7 @@ import { CrmEndpoint, CrmEnvironment, crmProblems } from './crm-environment';
 import { MetricsEnvironment } from './metrics-environment';
 import { QueueEnvironment, queueProblems } from './queue-environment';
 import { RedisEnvironment, redisProblems } from './redis-environment';
+import type { RoutingConfig } from './routing.config';
 import { RoutingEnvironment } from './routing-environment';
 import { ServiceEnvironment } from './service-environment';
 import { TracingEnvironment, tracingProblems } from './tracing-environment';
@@ -38,6 +39,8 @@ export type Environment = ServiceEnvironment &
   RedisEnvironment & {
     /** The chosen CRM connector's own variables, validated (see ConnectorEnvironment); not a variable. */
     connectorSettings?: object;
+    /** ROUTES_FILE, validated (see load-environment.ts); not a variable. */
+    routing?: RoutingConfig;
   };
 
 /** `new Environment()`: every variable at its default. */
@@ -52,7 +55,8 @@ export type EnvironmentWithCrm = Environment & { CRM_BASE_URL: string };
 
 export function hasCrm(env: Environment): env is EnvironmentWithCrm {
   // The sandbox speaks the generic API only; another connector names its CRM (or has it named in its token answer).
-  return env.CRM_BASE_URL !== undefined || env.CRM_CONNECTOR !== 'generic';
+  // A routing file's targets each name their own.
+  return env.CRM_BASE_URL !== undefined || env.CRM_CONNECTOR !== 'generic' || env.routing !== undefined;
 }
 
 /** `env` checking hmac signatures against `secret`, as if it had been configured. */
@@ -79,7 +83,7 @@ export class ConfigValidationError extends Error {
 }
 
 /** Messages name the variable and the rule, never the value (it may be a secret). */
-function variableProblems(errors: ValidationError[]): string[] {
+export function variableProblems(errors: ValidationError[]): string[] {
   return errors.map((error) => {
     const rules = Object.values(error.constraints ?? {}).map((m) => m.replace(new RegExp(`^${error.property} `), ''));
     return `${error.property}: ${rules.join('; ')}`;
@@ -92,7 +96,7 @@ function setVariables(raw: Record<string, unknown>, names: string[]): Record<str
 }
 
 /** `Variables`' instance from the variables of `raw` it declares (defaults for the unset), and what is wrong with it. */
-function validated<T extends object>(Variables: new () => T, raw: Record<string, unknown>) {
+export function validated<T extends object>(Variables: new () => T, raw: Record<string, unknown>) {
   const instance = plainToInstance(Variables, setVariables(raw, Object.keys(new Variables())), {
     exposeDefaultValues: true,
   });
@@ -133,7 +137,7 @@ function connectorSettings(raw: Record<string, unknown>, connectors: readonly Co
 }
 
 /** The chosen connector's requirements and batch limit. */
-function connectorProblems(env: Environment, failed: Set<string>, connectors: readonly ConnectorEnvironment[]) {
+export function connectorProblems(env: Environment, failed: Set<string>, connectors: readonly ConnectorEnvironment[]) {
   const connector = connectors.find(({ name }) => name === env.CRM_CONNECTOR);
   if (!connector) return [`CRM_CONNECTOR: must be one of ${connectors.map(({ name }) => name).join(', ')}`];
   const problems = connector.problems(env, failed);
@@ -146,13 +150,13 @@ function connectorProblems(env: Environment, failed: Set<string>, connectors: re
 }
 
 /**
- * Validates the raw environment, with the rules of every CRM connector in `connectors`; throws one
- * error naming every bad variable. The chosen connector's own variables are `connectorSettings`.
+ * The raw environment validated with the rules of every CRM connector in `connectors`, and every
+ * problem found, each naming its variable. The chosen connector's own variables are `connectorSettings`.
  */
-export function validateEnvironment(
+export function checkEnvironment(
   raw: Record<string, unknown>,
   connectors: readonly ConnectorEnvironment[],
-): Environment {
+): { env: Environment; problems: string[] } {
   const env = new Environment();
   const problems: string[] = [];
   for (const Concern of CONCERNS) {
@@ -172,7 +176,16 @@ export function validateEnvironment(
     ...(env.QUEUE_DRIVER === 'redis' ? redisProblems(env, failed, env.WEBHOOK_BODY_TIMEOUT_MS) : []),
   ];
   problems.push(...crossField.filter((p) => !failed.has(p.split(':')[0])));
-  if (problems.length > 0) throw new ConfigValidationError(problems);
   env.connectorSettings = own.settings;
+  return { env, problems };
+}
+
+/** `checkEnvironment`, throwing one error naming every bad variable. */
+export function validateEnvironment(
+  raw: Record<string, unknown>,
+  connectors: readonly ConnectorEnvironment[],
+): Environment {
+  const { env, problems } = checkEnvironment(raw, connectors);
+  if (problems.length > 0) throw new ConfigValidationError(problems);
   return env;
 }

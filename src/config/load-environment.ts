@@ -1,5 +1,24 @@
 import { existsSync } from 'node:fs';
-import { ConnectorEnvironment, Environment, validateEnvironment } from './environment';
+import { checkEnvironment, ConfigValidationError, ConnectorEnvironment, Environment } from './environment';
+import { routingFromFile } from './routes-file';
+
+/**
+ * The environment, and ROUTES_FILE when it names one, validated together: one error naming every
+ * bad variable and every problem of the file (by its path in the file).
+ */
+export function validateConfiguration(
+  raw: Record<string, unknown>,
+  connectors: readonly ConnectorEnvironment[],
+): Environment {
+  const { env, problems } = checkEnvironment(raw, connectors);
+  if (env.ROUTES_FILE !== undefined && !problems.some((p) => p.startsWith('ROUTES_FILE:'))) {
+    const file = routingFromFile(env.ROUTES_FILE, raw, env, connectors);
+    problems.push(...file.problems);
+    env.routing = file.routing;
+  }
+  if (problems.length > 0) throw new ConfigValidationError(problems);
+  return env;
+}
 
 /**
  * The one place the process environment is read: once, at bootstrap, after a `.env` file in the
@@ -8,5 +27,5 @@ import { ConnectorEnvironment, Environment, validateEnvironment } from './enviro
  */
 export function loadEnvironment(connectors: readonly ConnectorEnvironment[]): Environment {
   if (existsSync('.env')) process.loadEnvFile('.env');
-  return validateEnvironment(process.env, connectors);
+  return validateConfiguration(process.env, connectors);
 }

@@ -40,10 +40,15 @@ export interface RoutingConfig {
   routes: RouteConfig[];
 }
 
+/** The part of a webhook configuration that is one source's. */
+export function sourceAuthOf(webhook: WebhookConfig): SourceAuth {
+  const { authModes, hmacSecrets, requireTimestamp, basicUser, basicPassword, apiKeys, standardSecrets } = webhook;
+  return { authModes, hmacSecrets, requireTimestamp, basicUser, basicPassword, apiKeys, standardSecrets };
+}
+
 /** Today's environment as routing: source `default` → every intent → target `default`. */
 export function routingFromEnvironment(webhook: WebhookConfig, mapping: MappingConfig, crm: CrmConfig): RoutingConfig {
-  const { authModes, hmacSecrets, requireTimestamp, basicUser, basicPassword, apiKeys, standardSecrets } = webhook;
-  const auth = { authModes, hmacSecrets, requireTimestamp, basicUser, basicPassword, apiKeys, standardSecrets };
+  const auth = sourceAuthOf(webhook);
   return {
     fromFile: false,
     sources: [{ name: DEFAULT_ROUTE_NAME, auth, mapping }],
@@ -52,6 +57,7 @@ export function routingFromEnvironment(webhook: WebhookConfig, mapping: MappingC
   };
 }
 
+/** ROUTES_FILE's routing (validated with the environment, load-environment.ts), else the environment's. */
 export const routingConfig = configNamespace('routing', (env): RoutingConfig => {
-  return routingFromEnvironment(webhookConfig(env), mappingConfig(env), crmConfig(env));
+  return env.routing ?? routingFromEnvironment(webhookConfig(env), mappingConfig(env), crmConfig(env));
 });

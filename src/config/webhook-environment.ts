@@ -121,8 +121,12 @@ function pendingBudgetProblems(env: WebhookEnvironment): string[] {
   return problems;
 }
 
-/** Each enabled auth mode's credentials, and their form. */
-function authProblems(env: WebhookVariables): string[] {
+/**
+ * Each enabled auth mode's credentials, and their form. hmac's secret: required in production
+ * (elsewhere bootstrap provides a development secret), always for a routing file's source
+ * (`hmacSecretRequired`).
+ */
+export function authProblems(env: WebhookVariables, hmacSecretRequired = env.NODE_ENV === 'production'): string[] {
   const problems: string[] = [];
   const modes = splitList(env.WEBHOOK_AUTH_MODES);
   if (modes.length === 0) problems.push('WEBHOOK_AUTH_MODES: must list at least one mode');
@@ -134,8 +138,10 @@ function authProblems(env: WebhookVariables): string[] {
   const missing = (name: keyof WebhookEnvironment, why: string) => {
     if (env[name] === undefined) problems.push(`${name}: required ${why}`);
   };
-  if (modes.includes('hmac') && env.NODE_ENV === 'production')
-    missing('COGNIGY_WEBHOOK_SECRETS', 'when hmac auth is enabled in production');
+  if (modes.includes('hmac') && hmacSecretRequired) {
+    const where = env.NODE_ENV === 'production' ? ' in production' : '';
+    missing('COGNIGY_WEBHOOK_SECRETS', `when hmac auth is enabled${where}`);
+  }
   if (modes.includes('basic')) {
     missing('WEBHOOK_BASIC_USER', 'when basic auth is enabled');
     missing('WEBHOOK_BASIC_PASSWORD', 'when basic auth is enabled');
