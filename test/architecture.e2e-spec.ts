@@ -80,9 +80,16 @@ const TABLE: ModuleTable = {
         'auth/ and dto/ import the request, error and event-id files beside webhook.module.ts, which imports them',
     },
     crm: {
-      owns: 'delivery: the worker, its verdicts, the CRM client (token, breaker), the connectors and their registry',
+      owns: "delivery: one runtime per target (its worker, its verdicts, its CRM client with token and breaker, its connector) and the connectors' registry",
       uses: ['queue', 'mapping', 'telemetry'],
-      exposes: ['crm.module', 'crm-status', 'crm-check', 'connectors/mapping-check', 'connector-registry'],
+      exposes: [
+        'crm.module',
+        'crm-status',
+        'target-status',
+        'crm-check',
+        'connectors/mapping-check',
+        'connector-registry',
+      ],
     },
     metrics: {
       owns: 'Prometheus series, the latency report, health probes',

@@ -63,7 +63,7 @@ describe('the application graph with and without CRM_BASE_URL (the built service
       const graph = await probe({ ...CRM, NODE_ENV: mode, CRM_SANDBOX_PORT: String(sandboxPort) });
 
       expect(graph.classes).toEqual(
-        expect.arrayContaining(['AppModule', 'CrmModule', 'CrmClient', 'WebhookController']),
+        expect.arrayContaining(['AppModule', 'CrmModule', 'TargetRuntimes', 'WebhookController']),
       );
       expect(graph.classes.filter((name) => /sandbox/i.test(name))).toEqual([]);
       expect(graph.devFiles).toEqual([]);

@@ -1,47 +1,44 @@
-import { HttpService } from '@nestjs/axios';
-import { Module } from '@nestjs/common';
-import { ConfigType } from '@nestjs/config';
-import { crmConfig } from '../config/crm.config';
+import { Module, Provider } from '@nestjs/common';
 import { QueueModule } from '../queue/queue.module';
 import { TelemetryModule } from '../telemetry/telemetry.module';
-import { Tracing } from '../telemetry/tracing';
 import { CrmBreaker } from './client/crm-breaker';
 import { CrmClient } from './client/crm-client';
-import { createCrmHttp } from './client/crm-http.factory';
-import { chosenConnectorProviders } from './connector-registry';
+import { CrmConnector } from './connectors/crm-connector';
 import { ConnectorCheck, CrmCheck } from './crm-check';
 import { CrmStatus, LiveCrmStatus } from './crm-status';
-import { DeliveryVerdicts } from './delivery/delivery-verdicts';
 import { DeliveryWorker } from './delivery/delivery-worker';
-import { TokenModule } from './token/token.module';
+import { TargetRuntime } from './target-runtime';
+import { TargetRuntimes } from './target-runtimes';
+import { TargetStatus } from './target-status';
 import { TokenProvider } from './token/token-provider';
 
+/** One piece of the primary target's runtime, as the single-CRM provider it has always been. */
+const primary = <T>(provide: abstract new (...args: never[]) => T, piece: (runtime: TargetRuntime) => T): Provider => ({
+  provide,
+  inject: [TargetRuntimes],
+  useFactory: (runtimes: TargetRuntimes) => piece(runtimes.primary),
+});
+
 /**
- * CRM delivery: the API client (its @nestjs/axios client with the token and breaker interceptors:
- * one retry after a 401), the connector CRM_CONNECTOR chose from the registry with its credential
- * flow, and the delivery worker.
+ * CRM delivery: one target runtime per routing target (TargetRuntimes), each with its own API
+ * client (an @nestjs/axios client with the token and breaker interceptors: one retry after a
+ * 401), the connector its settings chose from the registry with its credential flow, and its
+ * delivery worker. The primary target's pieces stay providers (CrmStatus, CrmCheck and `app.get`
+ * see the one CRM there is without ROUTES_FILE); TargetStatus reports every target.
  */
 @Module({
-  imports: [QueueModule, TelemetryModule, TokenModule],
+  imports: [QueueModule, TelemetryModule],
   providers: [
-    CrmBreaker,
-    {
-      provide: HttpService,
-      inject: [crmConfig.KEY, TokenProvider, CrmBreaker, Tracing],
-      useFactory: (
-        config: ConfigType<typeof crmConfig>,
-        tokens: TokenProvider,
-        breaker: CrmBreaker,
-        tracing: Tracing,
-      ) => createCrmHttp({ baseUrl: config.baseUrl, timeoutMs: config.timeoutMs, tokens, breaker, tracing }),
-    },
-    CrmClient,
-    ...chosenConnectorProviders,
-    DeliveryVerdicts,
-    DeliveryWorker,
+    TargetRuntimes,
+    { provide: TargetStatus, useExisting: TargetRuntimes },
+    primary(CrmBreaker, (runtime) => runtime.breaker),
+    primary(TokenProvider, (runtime) => runtime.tokens),
+    primary(CrmClient, (runtime) => runtime.client),
+    primary(CrmConnector, (runtime) => runtime.connector),
+    primary(DeliveryWorker, (runtime) => runtime.worker),
     { provide: CrmStatus, useClass: LiveCrmStatus },
     { provide: CrmCheck, useClass: ConnectorCheck },
   ],
-  exports: [CrmStatus, CrmCheck],
+  exports: [CrmStatus, CrmCheck, TargetStatus],
 })
 export class CrmModule {}

@@ -1,7 +1,6 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { ConfigType } from '@nestjs/config';
+import { Logger } from '@nestjs/common';
 import CircuitBreaker from 'opossum';
-import { crmConfig } from '../../config/crm.config';
+import { CrmConfig } from '../../config/crm.config';
 import { Telemetry } from '../../telemetry/telemetry';
 import { BreakerState } from '../../telemetry/telemetry-signals';
 
@@ -14,18 +13,17 @@ export class BreakerOpenError extends Error {
 }
 
 /**
- * The CRM circuit breaker. opossum runs the state machine: open for the cooldown,
+ * The circuit breaker of one target's CRM. opossum runs the state machine: open for the cooldown,
  * then half-open with exactly one trial call, closed on its success, open again on its failure.
  * Its own trip rule is a failure percentage over a time window; ours is N consecutive failures,
  * so the percentage rule is switched off (volume threshold never reached) and we open it.
  */
-@Injectable()
-export class CrmBreaker implements OnApplicationShutdown {
+export class CrmBreaker {
   private readonly breaker: CircuitBreaker<[() => Promise<unknown>], unknown>;
   private consecutiveFailures = 0;
 
   constructor(
-    @Inject(crmConfig.KEY) private readonly config: ConfigType<typeof crmConfig>,
+    private readonly config: CrmConfig,
     telemetry: Telemetry,
   ) {
     this.breaker = new CircuitBreaker((call: () => Promise<unknown>) => call(), {
@@ -78,8 +76,8 @@ export class CrmBreaker implements OnApplicationShutdown {
     }
   }
 
-  // Last phase: in-flight CRM calls drain through the breaker before it goes.
-  onApplicationShutdown(): void {
+  /** Last shutdown phase: in-flight CRM calls drain through the breaker before it goes. */
+  shutdown(): void {
     this.breaker.shutdown();
   }
 }

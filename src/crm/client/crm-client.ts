@@ -1,9 +1,7 @@
 import { HttpService } from '@nestjs/axios';
-import { Inject, Injectable } from '@nestjs/common';
-import { ConfigType } from '@nestjs/config';
 import axios, { AxiosResponse, InternalAxiosRequestConfig } from 'axios';
 import { Readable } from 'node:stream';
-import { crmConfig } from '../../config/crm.config';
+import { CrmConfig } from '../../config/crm.config';
 import { AttemptRecord } from '../../queue/stored-event';
 import { Telemetry } from '../../telemetry/telemetry';
 import { TokenUnavailableError } from '../token/token-provider';
@@ -46,17 +44,16 @@ const answerError = (status: number, text: string) =>
   status >= 200 && status < 300 ? null : `CRM answered ${status}: ${excerpt(text)}`;
 
 /**
- * The CRM API client. One call reads top to bottom in `send`: the breaker interceptor refuses it
+ * The API client of one target's CRM. One call reads top to bottom in `send`: the breaker interceptor refuses it
  * while the breaker is open (nothing sent, no token fetched); the token interceptor adds the
  * credential; `exchange` sends it and reads the answer within CRM_TIMEOUT_MS, inside the breaker,
  * and records it. On a 401 to a refreshable credential the token interceptor drops it and sends
  * the request once more through both interceptors: refused if the breaker opened meanwhile (after
  * one request), a failed attempt if no new token can be had. Interceptors: crm-http.factory.ts.
  */
-@Injectable()
 export class CrmClient {
   constructor(
-    @Inject(crmConfig.KEY) private readonly config: ConfigType<typeof crmConfig>,
+    private readonly config: CrmConfig,
     private readonly http: HttpService,
     private readonly telemetry: Telemetry,
   ) {}

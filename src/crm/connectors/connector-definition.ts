@@ -1,12 +1,15 @@
-import { Type } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
-import { crmConfig } from '../../config/crm.config';
+import { CrmConfig, crmConfig } from '../../config/crm.config';
 import { ConnectorEnvironment } from '../../config/environment';
 import { ChangeRendering } from '../../mapping/change-rendering';
 import { MappingRules } from '../../mapping/mapping-rules';
+import { CrmClient } from '../client/crm-client';
 import { CredentialFlows } from '../token/credential-flows';
 import { TokenProvider } from '../token/token-provider';
 import { CrmConnector } from './crm-connector';
+
+/** A connector is made per target, from that target's CRM client and settings. */
+export type ConnectorClass = new (client: CrmClient, config: CrmConfig) => CrmConnector;
 
 /**
  * Everything one kind of CRM means, in its own folder (`src/crm/connectors/<name>/`), listed once in
@@ -17,7 +20,7 @@ import { CrmConnector } from './crm-connector';
  */
 export interface ConnectorDefinition extends ConnectorEnvironment {
   /** Delivers and checks mappings (`crm:check`) for this CRM. */
-  readonly connector: Type<CrmConnector>;
+  readonly connector: ConnectorClass;
   /** Signs its requests: one of the shared flows, with its quirks. */
   credentials(config: ConfigType<typeof crmConfig>, flows: CredentialFlows): TokenProvider;
   /** What a mappings-file entry must carry for it (checked at startup, naming the entry). */

@@ -1,19 +1,17 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { ConfigType } from '@nestjs/config';
-import { crmConfig } from '../../config/crm.config';
+import { Logger } from '@nestjs/common';
+import { CrmConfig } from '../../config/crm.config';
 import { DeliveryQueue } from '../../queue/delivery-queue';
 import { AttemptRecord, ClaimedEvent, targetOf } from '../../queue/stored-event';
 import { Telemetry } from '../../telemetry/telemetry';
 import { backoffDelay } from './retry-policy';
 import { connectorErrorReason, EventVerdict, retryVerdict } from '../connectors/verdict';
 
-/** Applies each event's delivery verdict: the store, the telemetry, the log. */
-@Injectable()
+/** Applies each event's delivery verdict for one target: the store, the telemetry, the log. */
 export class DeliveryVerdicts {
   private readonly logger = new Logger('Delivery');
 
   constructor(
-    @Inject(crmConfig.KEY) private readonly config: ConfigType<typeof crmConfig>,
+    private readonly config: CrmConfig,
     private readonly store: DeliveryQueue,
     private readonly telemetry: Telemetry,
   ) {}
@@ -91,8 +89,9 @@ function agreeing(requests: AttemptRecord[], error: string | null): AttemptRecor
   return [...requests.slice(0, -1), { ...last, error }];
 }
 
-/** The ids every delivery log line carries; entity values stay out. */
+/** The ids every delivery log line carries (the target unless `default`); entity values stay out. */
 const ids = (event: ClaimedEvent) => ({
+  ...(event.target === undefined ? {} : { target: event.target }),
   eventId: event.eventId,
   conversationId: event.event.conversationId,
   objectType: event.upsert.objectType,

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout } from 'node:timers/promises';
 import { CrmConfig } from '../../config/crm.config';
+import { crmSettings } from '../../config/crm-config.fixture';
 import { QueueConfig } from '../../config/queue.config';
 import { SqliteEventStore } from '../../queue/sqlite-event-store';
 import { ClaimedEvent } from '../../queue/stored-event';
@@ -58,26 +59,7 @@ class ThrowingConnector extends AcceptingConnector {
   }
 }
 
-const crm = (overrides: Partial<CrmConfig>): CrmConfig => ({
-  baseUrl: 'http://127.0.0.1:1',
-  deliveryEnabled: true,
-  shutdownGraceMs: 1000,
-  connector: 'generic',
-  auth: 'static',
-  connectorSettings: {},
-  batchSize: 1,
-  batchWaitMs: 0,
-  clientAuth: 'basic',
-  scopes: '',
-  timeoutMs: 1000,
-  retryBaseMs: 10,
-  retryMaxMs: 40,
-  maxAttempts: 3,
-  breakerThreshold: 5,
-  breakerCooldownMs: 30_000,
-  concurrency: 4,
-  ...overrides,
-});
+const crm = crmSettings;
 
 async function stateOf(store: SqliteEventStore, eventId: string, wanted: string): Promise<string | undefined> {
   for (let i = 0; i < 500; i++) {
@@ -114,8 +96,8 @@ describe('DeliveryWorker: every event it claims reaches the store', () => {
     );
   });
   afterEach(async () => {
-    await worker?.onModuleDestroy();
-    await worker?.beforeApplicationShutdown();
+    await worker?.stop();
+    await worker?.drain();
     store.close();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -125,7 +107,7 @@ describe('DeliveryWorker: every event it claims reaches the store', () => {
     const breaker = new CrmBreaker(config, telemetry);
     const verdicts = new DeliveryVerdicts(config, store.delivery, telemetry);
     worker = new DeliveryWorker(config, store.delivery, connector, breaker, verdicts, new NoTracing());
-    worker.onApplicationBootstrap();
+    worker.start();
   }
 
   it('a connector that throws: each delivery a failed attempt in the history, then a dead letter', async () => {

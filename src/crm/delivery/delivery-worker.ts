@@ -1,16 +1,8 @@
-import {
-  BeforeApplicationShutdown,
-  Inject,
-  Injectable,
-  Logger,
-  OnApplicationBootstrap,
-  OnModuleDestroy,
-} from '@nestjs/common';
-import { ConfigType } from '@nestjs/config';
-import { crmConfig } from '../../config/crm.config';
+import { Logger } from '@nestjs/common';
+import { CrmConfig } from '../../config/crm.config';
 import { DeliveryQueue } from '../../queue/delivery-queue';
 import { Tracing } from '../../telemetry/tracing';
-import { ClaimedEvent } from '../../queue/stored-event';
+import { ClaimedEvent, DEFAULT_TARGET } from '../../queue/stored-event';
 import { CrmBreaker } from '../client/crm-breaker';
 import { batchKey, CrmConnector } from '../connectors/crm-connector';
 import { planBatches } from './batch-plan';
@@ -31,10 +23,10 @@ const MORE_DUE = Symbol('more due');
  * request, waiting up to CRM_BATCH_WAIT_MS for a batch to fill. While the breaker is open
  * nothing is claimed (events wait in the store, no attempt is used); half-open lets one through.
  * Sleeps until the next event is due, woken early by new events, freed slots and breaker changes.
+ * One per target, claiming only that target's deliveries; its target runtime starts and stops it.
  */
-@Injectable()
-export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy, BeforeApplicationShutdown {
-  private readonly logger = new Logger(DeliveryWorker.name);
+export class DeliveryWorker {
+  private readonly logger: Logger;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly limiter: RateLimiter;
   private readonly loopDelay = new EventLoopDelay();
@@ -45,19 +37,21 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy, 
   private woken = false;
 
   constructor(
-    @Inject(crmConfig.KEY) private readonly config: ConfigType<typeof crmConfig>,
+    private readonly config: CrmConfig,
     private readonly store: DeliveryQueue,
     private readonly connector: CrmConnector,
     private readonly breaker: CrmBreaker,
     private readonly verdicts: DeliveryVerdicts,
     private readonly tracing: Tracing,
   ) {
+    this.logger = new Logger(store.target === DEFAULT_TARGET ? DeliveryWorker.name : `DeliveryWorker ${store.target}`);
     this.limiter = new RateLimiter(config.rateLimitPerSecond);
     this.budget = new DeliveryBudget(config.concurrency, this.loopDelay);
     breaker.onStateChange(() => this.poke());
   }
 
-  onApplicationBootstrap(): void {
+  /** Starts claiming (at application bootstrap). */
+  start(): void {
     if (!this.config.deliveryEnabled) {
       this.logger.warn('DELIVERY_ENABLED=false: this instance stores events but does not deliver them');
       return;
@@ -68,7 +62,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy, 
   }
 
   /** First shutdown phase: take no new events. */
-  async onModuleDestroy(): Promise<void> {
+  async stop(): Promise<void> {
     this.running = false;
     this.poke();
     await this.loop;
@@ -76,7 +70,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy, 
   }
 
   /** Then, with the listener still answering, let in-flight CRM calls finish (SHUTDOWN_GRACE_MS). */
-  async beforeApplicationShutdown(): Promise<void> {
+  async drain(): Promise<void> {
     if (this.inFlight.size === 0) return;
     this.logger.log(`Waiting for ${this.inFlight.size} CRM call(s) to finish`);
     let timer: NodeJS.Timeout | undefined;

@@ -1,8 +1,10 @@
 import { HttpService } from '@nestjs/axios';
-import { Inject, Injectable } from '@nestjs/common';
-import { ConfigType } from '@nestjs/config';
-import { crmConfig } from '../../config/crm.config';
+import axios from 'axios';
+import { CrmConfig } from '../../config/crm.config';
 import { Telemetry } from '../../telemetry/telemetry';
+import { Tracing } from '../../telemetry/tracing';
+import { outboundHttpOptions } from '../outbound/outbound-http';
+import { TracingInterceptor } from '../outbound/tracing.interceptor';
 import { BasicCredentialsProvider } from './basic-credentials.provider';
 import { ClientCredentials, ClientCredentialsTokenProvider } from './client-credentials-token.provider';
 import { StaticTokenProvider } from './static-token.provider';
@@ -15,18 +17,30 @@ function validated(value: string | undefined, variable: string): string {
   return value;
 }
 
+const MAX_TOKEN_ANSWER_BYTES = 64 * 1024;
+
 /**
- * The credential flows a connector chooses from (its definition's `credentials`), built from the
- * shared CRM_* variables: OAuth2 client credentials (with the CRM's quirks), a static token, HTTP
- * Basic. The token endpoint has its own axios instance (TokenModule).
+ * The credential flows a connector chooses from (its definition's `credentials`), built from one
+ * target's CRM settings (the shared CRM_* variables without ROUTES_FILE): OAuth2 client
+ * credentials (with the CRM's quirks), a static token, HTTP Basic.
  */
-@Injectable()
 export class CredentialFlows {
   constructor(
-    @Inject(crmConfig.KEY) private readonly config: ConfigType<typeof crmConfig>,
+    private readonly config: CrmConfig,
     private readonly http: HttpService,
     private readonly telemetry: Telemetry,
   ) {}
+
+  /**
+   * The flows of one target: its token endpoint gets an axios instance of its own, with the same
+   * connect timeout and deadline as its CRM API's; with tracing on, each token request is a client
+   * span of its own.
+   */
+  static of(config: CrmConfig, telemetry: Telemetry, tracing: Tracing): CredentialFlows {
+    const instance = axios.create(outboundHttpOptions(config.timeoutMs, MAX_TOKEN_ANSWER_BYTES));
+    if (tracing.enabled) instance.interceptors.request.use(new TracingInterceptor(tracing, 'token').intercept);
+    return new CredentialFlows(config, new HttpService(instance), telemetry);
+  }
 
   /** CRM_TOKEN_URL, CRM_CLIENT_ID, CRM_CLIENT_SECRET, CRM_CLIENT_AUTH, CRM_SCOPES, unless `overrides` says otherwise. */
   clientCredentials(overrides: Partial<ClientCredentials> = {}): TokenProvider {

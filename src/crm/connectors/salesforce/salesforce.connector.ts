@@ -1,6 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { ConfigType } from '@nestjs/config';
-import { crmConfig } from '../../../config/crm.config';
+import { Injectable } from '@nestjs/common';
+import { CrmConfig } from '../../../config/crm.config';
 import { RecordUpsert } from '../../../shared/dialog-completed-event';
 import { CrmClient } from '../../client/crm-client';
 import { settingsOf } from '../connector-definition';
@@ -29,8 +28,8 @@ export class SalesforceConnector extends RecordConnector {
   private readonly api: string;
 
   constructor(
-    @Inject(crmConfig.KEY) config: ConfigType<typeof crmConfig>,
     private readonly client: CrmClient,
+    config: CrmConfig,
   ) {
     super();
     this.api = `/services/data/v${settingsOf(config, SalesforceSettings).SALESFORCE_API_VERSION}`;
