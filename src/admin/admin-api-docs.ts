@@ -2,7 +2,7 @@ import type { SecuritySchemeObject } from '@nestjs/swagger/dist/interfaces/open-
 import { StoredEvent } from '../queue/stored-event';
 import type { SwaggerApi } from '../shared/api-docs';
 import { errorResponses, VALIDATION_ANSWER } from '../shared/error-answer-docs';
-import { AdminErrorAnswers } from './admin-errors';
+import { AdminErrorAnswers, RouteFilterErrorAnswers } from './admin-errors';
 import { activityView, deadLetterView, eventDetailView, eventView } from './event-views';
 
 export const ADMIN_SECURITY = 'admin';
@@ -71,7 +71,7 @@ interface Answer {
 
 /**
  * An /admin route's documentation: the bearer token, its answers, and the admin error answers
- * (plus the validation pipe's 400 for a route with query parameters).
+ * (plus, for a route with query filters, the validation pipe's 400 and the unknown route name's).
  */
 export function adminRouteDocs(
   api: SwaggerApi,
@@ -90,6 +90,9 @@ export function adminRouteDocs(
         ...(example === undefined ? {} : { content: { 'application/json': { example } } }),
       }),
     ),
-    ...errorResponses(api, validated ? [AdminErrorAnswers, VALIDATION_ANSWER] : [AdminErrorAnswers]),
+    ...errorResponses(
+      api,
+      validated ? [AdminErrorAnswers, VALIDATION_ANSWER, RouteFilterErrorAnswers] : [AdminErrorAnswers],
+    ),
   ];
 }

@@ -23,6 +23,14 @@ export class NotFoundError extends DomainError<AdminErrorCode> {
   }
 }
 
+/** A `source` or `target` filter naming no source or target of the routing configuration. */
+export class UnknownRouteNameError extends DomainError<'UNKNOWN_ROUTE_NAME'> {
+  readonly code = 'UNKNOWN_ROUTE_NAME';
+  constructor(problems: string[]) {
+    super(problems[0], problems);
+  }
+}
+
 @Injectable()
 export class AdminErrorAnswers extends ErrorAnswers<AdminErrorCode> {
   readonly answers = {
@@ -31,6 +39,19 @@ export class AdminErrorAnswers extends ErrorAnswers<AdminErrorCode> {
       status: 404,
       error: 'Not Found',
       description: 'Not found; every /admin and /console route answers 404 while ADMIN_TOKEN is unset',
+    },
+  };
+}
+
+/** The filters' answer, documented on the routes that take `source` and `target` filters. */
+@Injectable()
+export class RouteFilterErrorAnswers extends ErrorAnswers<'UNKNOWN_ROUTE_NAME'> {
+  readonly answers = {
+    UNKNOWN_ROUTE_NAME: {
+      status: 400,
+      error: 'Bad Request',
+      description: 'A source or target filter names no source or target of the routing configuration',
+      listDetails: true,
     },
   };
 }

@@ -38,12 +38,43 @@ class PageQuery {
   cursor?: string;
 }
 
+/** A name of the routing configuration (checked against it by RouteNames). */
+const ROUTE_NAME_MAX = 200;
+
+/** `base` with the `source` and `target` filters (names of the routing configuration). */
+function withRouteFilters<Base extends Constructor>(base: Base) {
+  class RouteFilterQuery extends base {
+    /** Only deliveries of events that arrived on this source */
+    @IsOptional()
+    @IsString()
+    @MaxLength(ROUTE_NAME_MAX)
+    source?: string;
+
+    /** Only deliveries to this target */
+    @IsOptional()
+    @IsString()
+    @MaxLength(ROUTE_NAME_MAX)
+    target?: string;
+  }
+  return RouteFilterQuery;
+}
+
+/**
+ * One delivery of an event: its target (unset: every delivery of the event). Not validated here: a
+ * name the configuration does not hold is no delivery of the event, a 404 naming the targets.
+ */
+export class DeliveryQuery {
+  /** Only the delivery to this target */
+  @IsOptional()
+  target?: string;
+}
+
 /**
  * `base` with the dead-letter filters, which the list and the bulk replay share (a class of its
  * own each, so that each keeps its own other parameters).
  */
 function withDeadLetterFilters<Base extends Constructor>(base: Base) {
-  class DeadLetterFilterQuery extends base {
+  class DeadLetterFilterQuery extends withRouteFilters(base) {
     /** Only this intent */
     @IsOptional()
     @IsString()
@@ -89,7 +120,8 @@ export class ReplayQuery extends withDeadLetterFilters(Object) {
 const SEARCH_FILTERS = ['conversationId', 'externalId', 'state', 'intent'] as const;
 const noFilter = (query: EventSearchQuery) => SEARCH_FILTERS.every((name) => query[name] === undefined);
 
-export class EventSearchQuery extends PageQuery {
+/** `source` and `target` narrow a search; they do not make one on their own. */
+export class EventSearchQuery extends withRouteFilters(PageQuery) {
   // Not optional while every filter is missing: then it names them all in its 400.
   /** Conversation id */
   @ValidateIf((query: EventSearchQuery) => noFilter(query) || query.conversationId !== undefined)
@@ -119,6 +151,8 @@ export class EventSearchQuery extends PageQuery {
 /** Query times to epoch milliseconds for the store. */
 export function deadLetterFilter(query: DeadLetterQuery | ReplayQuery) {
   return {
+    source: query.source,
+    target: query.target,
     intent: query.intent,
     objectType: query.objectType,
     lastStatus: query.lastStatus,

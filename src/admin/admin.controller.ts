@@ -3,12 +3,14 @@ import { Response } from 'express';
 import { CrmStatus } from '../crm/crm-status';
 import { LatencyReport } from '../metrics/latency-report';
 import { OperatorEvents } from '../queue/operator-events';
+import { EVENT_STATES, EventState, StoredEvent, targetOf } from '../queue/stored-event';
 import { ApiDocs } from '../shared/api-docs';
 import { ADMIN_EXAMPLES, adminRouteDocs } from './admin-api-docs';
 import { NotFoundError } from './admin-errors';
-import { DeadLetterQuery, deadLetterFilter, EventSearchQuery, ReplayQuery } from './admin-queries';
+import { DeadLetterQuery, deadLetterFilter, DeliveryQuery, EventSearchQuery, ReplayQuery } from './admin-queries';
 import { AdminTokenGuard } from './admin-token.guard';
-import { activityView, deadLetterView, eventDetailView, eventView } from './event-views';
+import { activityView, deadLetterView, eventDetailView, eventView, routedEventView, routeView } from './event-views';
+import { RouteNames } from './route-names';
 
 /** The overview's chart covers this many minutes. */
 const STATS_MINUTES = 60;
@@ -21,7 +23,14 @@ export class AdminController {
     private readonly store: OperatorEvents,
     private readonly crm: CrmStatus,
     private readonly latency: LatencyReport,
+    private readonly routes: RouteNames,
   ) {}
+
+  /** A list item: with routing, with the source and target of its delivery. */
+  private item<V>(view: (delivery: StoredEvent) => V) {
+    return (delivery: StoredEvent) =>
+      this.routes.routed ? { ...view(delivery), ...routeView(delivery) } : view(delivery);
+  }
 
   @Get('dead-letters')
   @ApiDocs((api) =>
@@ -33,8 +42,9 @@ export class AdminController {
     ),
   )
   async deadLetters(@Query() query: DeadLetterQuery) {
+    this.routes.check(query);
     const page = await this.store.listDead(query.limit, query.cursor, deadLetterFilter(query));
-    return { items: page.items.map(deadLetterView), nextCursor: page.nextCursor };
+    return { items: page.items.map(this.item(deadLetterView)), nextCursor: page.nextCursor };
   }
 
   /** 202 with what it replayed; with dryRun=true 200 with what it would replay, changing nothing. */
@@ -52,6 +62,7 @@ export class AdminController {
   )
   async replayAll(@Query() query: ReplayQuery, @Res() res: Response): Promise<void> {
     // The status depends on dryRun, so this one route answers by itself.
+    this.routes.check(query);
     const filter = deadLetterFilter(query);
     if (query.dryRun === 'true') {
       res.status(HttpStatus.OK).json({ wouldReplay: await this.store.countDead(filter) });
@@ -67,9 +78,10 @@ export class AdminController {
       { status: 202, description: 'Queued again', example: { eventId: '3f7c9a…', state: 'queued' } },
     ]),
   )
-  async replay(@Param('eventId') eventId: string) {
-    if (!(await this.store.replayDead(eventId))) throw new NotFoundError('Dead letter');
-    return { eventId, state: 'queued' };
+  async replay(@Param('eventId') eventId: string, @Query() query: DeliveryQuery) {
+    const target = this.routes.deliveryTarget('Dead letter', query.target);
+    if (!(await this.store.replayDead(eventId, target))) throw new NotFoundError('Dead letter');
+    return { eventId, state: 'queued', ...(target === undefined ? {} : { target }) };
   }
 
   @Delete('dead-letters/:eventId')
@@ -79,8 +91,9 @@ export class AdminController {
       { status: 204, description: 'Deleted, its id and body forgotten: the same id or bytes are a new event again' },
     ]),
   )
-  async remove(@Param('eventId') eventId: string): Promise<void> {
-    if (!(await this.store.deleteDead(eventId))) throw new NotFoundError('Dead letter');
+  async remove(@Param('eventId') eventId: string, @Query() query: DeliveryQuery): Promise<void> {
+    const target = this.routes.deliveryTarget('Dead letter', query.target);
+    if (!(await this.store.deleteDead(eventId, target))) throw new NotFoundError('Dead letter');
   }
 
   @Get('events')
@@ -93,9 +106,11 @@ export class AdminController {
     ),
   )
   async search(@Query() query: EventSearchQuery) {
-    const { conversationId, externalId, state, intent } = query;
-    const page = await this.store.search({ conversationId, externalId, state, intent }, query.limit, query.cursor);
-    return { items: page.items.map(eventView), nextCursor: page.nextCursor };
+    this.routes.check(query);
+    const { conversationId, externalId, state, intent, source, target } = query;
+    const filter = { conversationId, externalId, state, intent, source, target };
+    const page = await this.store.search(filter, query.limit, query.cursor);
+    return { items: page.items.map(this.item(eventView)), nextCursor: page.nextCursor };
   }
 
   @Get('events/:eventId')
@@ -104,10 +119,20 @@ export class AdminController {
       { status: 200, description: 'The event', example: ADMIN_EXAMPLES.event },
     ]),
   )
-  async event(@Param('eventId') eventId: string) {
-    const event = await this.store.get(eventId);
+  async event(@Param('eventId') eventId: string, @Query() query: DeliveryQuery) {
+    const target = this.routes.deliveryTarget('Event', query.target);
+    if (this.routes.routed && target === undefined) return this.eventWithDeliveries(eventId);
+    const event = await this.store.get(eventId, target);
     if (!event) throw new NotFoundError('Event');
-    return eventDetailView(event, await this.store.attemptsOf(eventId));
+    const view = eventDetailView(event, await this.store.attemptsOf(eventId, target));
+    return this.routes.routed ? { ...view, ...routeView(event) } : view;
+  }
+
+  private async eventWithDeliveries(eventId: string) {
+    const deliveries = await this.store.deliveriesOf(eventId);
+    if (deliveries.length === 0) throw new NotFoundError('Event');
+    const histories = await Promise.all(deliveries.map((d) => this.store.attemptsOf(eventId, targetOf(d))));
+    return routedEventView(deliveries, histories);
   }
 
   @Get('stats')
@@ -127,6 +152,16 @@ export class AdminController {
       breaker: this.crm.breakerState(),
       token: this.crm.tokenState(),
       sla: this.latency.report(),
+      ...(this.routes.routed ? { targets: await this.targetStats() } : {}),
     };
+  }
+
+  /** Per target of the configuration: its deliveries by state (0 for one with none stored). */
+  private async targetStats() {
+    const counts = await this.store.countByTarget();
+    const zero = Object.fromEntries(EVENT_STATES.map((state) => [state, 0])) as Record<EventState, number>;
+    return Object.fromEntries(
+      this.routes.targets.map((target) => [target, { states: { ...zero, ...counts[target] } }]),
+    );
   }
 }

@@ -4,10 +4,11 @@ import { CrmModule } from '../crm/crm.module';
 import { MetricsModule } from '../metrics/metrics.module';
 import { QueueModule } from '../queue/queue.module';
 import { AdminController } from './admin.controller';
-import { AdminErrorAnswers } from './admin-errors';
+import { AdminErrorAnswers, RouteFilterErrorAnswers } from './admin-errors';
 import { AdminTokenGuard } from './admin-token.guard';
 import { ConsoleController } from './console.controller';
 import { DeadLetterRetention } from './dead-letter-retention';
+import { RouteNames } from './route-names';
 
 /**
  * The operators' JSON API under /admin, behind the ADMIN_TOKEN bearer token, and the console page
@@ -27,7 +28,7 @@ function noStore(_req: Request, res: Response, next: NextFunction): void {
 @Module({
   imports: [QueueModule, CrmModule, MetricsModule],
   controllers: [AdminController, ConsoleController],
-  providers: [AdminTokenGuard, AdminErrorAnswers, DeadLetterRetention],
+  providers: [AdminTokenGuard, AdminErrorAnswers, RouteFilterErrorAnswers, DeadLetterRetention, RouteNames],
 })
 export class AdminModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {

@@ -61,3 +61,16 @@ export function routingFromEnvironment(webhook: WebhookConfig, mapping: MappingC
 export const routingConfig = configNamespace('routing', (env): RoutingConfig => {
   return env.routing ?? routingFromEnvironment(webhookConfig(env), mappingConfig(env), crmConfig(env));
 });
+
+/** What operators see of the routing: whether a routing file is loaded, its sources' and targets' names. */
+export interface RouteNameLists {
+  routed: boolean;
+  sources: readonly string[];
+  targets: readonly string[];
+}
+
+export const routeNamesOf = (routing: RoutingConfig): RouteNameLists => ({
+  routed: routing.fromFile,
+  sources: routing.sources.map((source) => source.name),
+  targets: routing.targets.map((target) => target.name),
+});

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
-import { routingConfig } from '../config/routing.config';
+import { routeNamesOf, routingConfig } from '../config/routing.config';
 import { DEFAULT_SOURCE, DEFAULT_TARGET } from '../queue/stored-event';
 
 type Labels = Record<string, string>;
@@ -19,9 +19,7 @@ export class RouteLabels {
   readonly sources: readonly string[];
 
   constructor(@Inject(routingConfig.KEY) routing: ConfigType<typeof routingConfig>) {
-    this.routed = routing.fromFile;
-    this.targets = routing.targets.map((target) => target.name);
-    this.sources = routing.sources.map((source) => source.name);
+    ({ routed: this.routed, sources: this.sources, targets: this.targets } = routeNamesOf(routing));
   }
 
   /** The label names a delivery series adds to its own. */
