@@ -9,6 +9,7 @@ import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { LoggingModule } from './logging/logging.module';
 import { MappingModule } from './mapping/mapping.module';
 import { ChangeRendering } from './mapping/change-rendering';
+import { ConnectorMappings } from './mapping/connector-mappings';
 import { MappingRules } from './mapping/mapping-rules';
 import { MetricsModule } from './metrics/metrics.module';
 import { QueueModule } from './queue/queue.module';
@@ -19,9 +20,17 @@ import { WebhookModule } from './webhook/webhook.module';
 /** A module the application imports besides its own. */
 export type ModuleImport = Type<unknown> | DynamicModule;
 
+/** Each connector's mapping rules and rendering by name, from the registry: a routing file's targets choose theirs. */
+const connectorMappings: ConnectorMappings = {
+  of: (name) => {
+    const { mappingRules: rules, rendering } = connectorNamed(name);
+    return { rules, rendering };
+  },
+};
+
 /**
  * The chosen CRM connector's rules for mapping entries, for Mapping to check its file by, and its
- * rendering of the strategies' record changes.
+ * rendering of the strategies' record changes; every connector's, for the routing file's targets.
  */
 @Module({})
 class ChosenConnectorModule {
@@ -33,8 +42,9 @@ class ChosenConnectorModule {
       providers: [
         { provide: MappingRules, useValue: mappingRules },
         { provide: ChangeRendering, useValue: rendering },
+        { provide: ConnectorMappings, useValue: connectorMappings },
       ],
-      exports: [MappingRules, ChangeRendering],
+      exports: [MappingRules, ChangeRendering, ConnectorMappings],
     };
   }
 }

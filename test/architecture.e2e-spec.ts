@@ -59,11 +59,13 @@ const TABLE: ModuleTable = {
       ],
     },
     mapping: {
-      owns: 'one strategy per intent, found through DI, making CRM-neutral record changes; the mappings file',
+      owns: 'one strategy per intent, found through DI, making CRM-neutral record changes; the mappings file; the mappings of each route target',
       uses: [],
       exposes: [
         'mapping.module',
         'intent-mapper',
+        'route-mapper',
+        'connector-mappings',
         'intent-strategy',
         'record-change',
         'mapping-errors',

@@ -157,6 +157,8 @@ describe('OpenAPI document', () => {
     expect(withBody.map((route) => route.key).sort()).toEqual([
       'POST /webhooks/cognigy/dialog-complete',
       'POST /webhooks/cognigy/endpoint-output',
+      'POST /webhooks/cognigy/{source}/dialog-complete',
+      'POST /webhooks/cognigy/{source}/endpoint-output',
     ]);
     const problems = routes.flatMap((route) => {
       const body = operationOf(route).requestBody;
@@ -214,7 +216,7 @@ describe('OpenAPI document', () => {
 
   it('lists every webhook answer and every admin answer', () => {
     const dialog = document.paths['/webhooks/cognigy/dialog-complete'].post.responses;
-    expect(Object.keys(dialog).sort()).toEqual(['200', '202', '400', '401', '408', '413', '415', '422', '503']);
+    expect(Object.keys(dialog).sort()).toEqual(['200', '202', '400', '401', '404', '408', '413', '415', '422', '503']);
     const endpoint = JSON.stringify(document.paths['/webhooks/cognigy/endpoint-output'].post.responses['200']);
     expect(endpoint).toContain('"ignored"');
     expect(Object.keys(document.paths['/admin/dead-letters/{eventId}/replay'].post.responses).sort()).toEqual([

@@ -108,9 +108,14 @@ export function parseMappingsFile(file: string, text: string, rules: MappingRule
   } catch (error) {
     throw new MappingsFileError(file, [`not valid JSON: ${(error as Error).message}`]);
   }
+  return checkMappingsDocument(file, document, rules);
+}
+
+/** Checks a parsed mappings document (`where` names it in the error), entries by a connector's `rules`. */
+export function checkMappingsDocument(where: string, document: unknown, rules: MappingRules): MappingDefinition[] {
   const problems: string[] = [];
   if (!isObject(document) || !Array.isArray(document.mappings)) {
-    throw new MappingsFileError(file, ['must be an object with a "mappings" array']);
+    throw new MappingsFileError(where, ['must be an object with a "mappings" array']);
   }
   const unknown = Object.keys(document).filter((k) => k !== 'mappings');
   if (unknown.length > 0) problems.push(`unknown key(s) ${unknown.join(', ')}`);
@@ -121,7 +126,7 @@ export function parseMappingsFile(file: string, text: string, rules: MappingRule
     if (intent && seen.has(intent)) problems.push(`mappings[${i}]: intent "${intent}" is mapped twice`);
     if (intent) seen.add(intent);
   });
-  if (problems.length > 0) throw new MappingsFileError(file, problems);
+  if (problems.length > 0) throw new MappingsFileError(where, problems);
   return (document.mappings as MappingDefinition[]).map((entry) => ({
     ...entry,
     minConfidence: entry.minConfidence ?? 0,

@@ -5,7 +5,8 @@ import { dialogEvent, entities } from '../shared/dialog-completed-event.fixture'
 import { MissingEntityError, UnsupportedIntentError } from './mapping-errors';
 import { IntentMapping, IntentStrategy } from './intent-strategy';
 import { MappingsFileError } from './mapping-definition';
-import { MappingRegistry, StrategyRegistryError } from './mapping-registry';
+import { MappingRegistry } from './mapping-registry';
+import { StrategyRegistryError } from './strategy-discovery';
 import { registry, startedRegistries } from './mapping-registry.fixture';
 import { RecordChange } from './record-change';
 

@@ -1,24 +1,13 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { DiscoveryService } from '@nestjs/core';
-import { readFile } from 'node:fs/promises';
 import { mappingConfig } from '../config/mapping.config';
 import { CrmUpsert, DialogCompletedEvent } from '../shared/dialog-completed-event';
 import { ChangeRendering } from './change-rendering';
-import { UnsupportedIntentError } from './mapping-errors';
 import { IntentMapper, MappingTarget } from './intent-mapper';
-import { IntentMapping, IntentStrategy } from './intent-strategy';
-import { MappingsFileError, parseMappingsFile } from './mapping-definition';
-import { MappingEntry } from './mapping-entry';
+import { IntentMappings, loadDefinitions } from './intent-mappings';
 import { MappingRules } from './mapping-rules';
-import { isLogicalObject, LOGICAL_FIELDS } from './record-change';
-
-export class StrategyRegistryError extends Error {
-  constructor(problem: string) {
-    super(`Intent strategies: ${problem}`);
-    this.name = 'StrategyRegistryError';
-  }
-}
+import { discoverStrategies } from './strategy-discovery';
 
 /**
  * Finds every `@IntentMapping` provider through DI, then lays the MAPPINGS_FILE entries over
@@ -28,9 +17,7 @@ export class StrategyRegistryError extends Error {
 @Injectable()
 export class MappingRegistry extends IntentMapper implements OnModuleInit {
   private readonly logger = new Logger(MappingRegistry.name);
-  private strategies = new Map<string, IntentStrategy>();
-  private readonly entries = new Map<string, MappingEntry>();
-  private readonly mappingTargets: MappingTarget[] = [];
+  private mappings?: IntentMappings;
 
   constructor(
     private readonly discovery: DiscoveryService,
@@ -42,93 +29,30 @@ export class MappingRegistry extends IntentMapper implements OnModuleInit {
   }
 
   async onModuleInit(): Promise<void> {
-    const strategies = this.discoverStrategies();
-    if (this.config.mappingsFile) {
-      for (const definition of await this.loadFile(this.config.mappingsFile)) {
-        strategies.delete(definition.intent);
-        this.entries.set(definition.intent, new MappingEntry(definition));
-        if ('object' in definition) {
-          const { intent, object, idField, fields } = definition;
-          const binds = Object.entries(fields).flatMap(([field, source]) =>
-            'bind' in source ? [{ field, entitySet: source.bind.entitySet, key: source.bind.key }] : [],
-          );
-          this.mappingTargets.push({ intent, object, idField, fields: Object.keys(fields), binds });
-        }
-      }
-    }
-    for (const [intent, strategy] of strategies) {
-      const target = this.rendering.targetOf(strategy.objectType);
-      if (target) this.mappingTargets.push({ intent, ...target });
-    }
-    this.strategies = strategies;
+    const strategies = discoverStrategies(this.discovery);
+    const definitions = await loadDefinitions(this.config, this.rules);
+    this.mappings = new IntentMappings(strategies, definitions, this.rules, this.rendering);
     this.logger.log(`Intents mapped: ${this.intents().join(', ')}`);
   }
 
-  private discoverStrategies(): Map<string, IntentStrategy> {
-    const found = new Map<string, IntentStrategy>();
-    for (const wrapper of this.discovery.getProviders({ metadataKey: IntentMapping.KEY })) {
-      const intent = this.discovery.getMetadataByDecorator(IntentMapping, wrapper);
-      const strategy = wrapper.instance as IntentStrategy;
-      const name = wrapper.metatype?.name ?? String(wrapper.token);
-      if (!intent) throw new StrategyRegistryError(`${name} has no intent`);
-      if (typeof strategy?.map !== 'function') {
-        throw new StrategyRegistryError(`${name} (${intent}) has no map() method`);
-      }
-      // Read as written: a strategy in plain JavaScript may name anything.
-      const objectType: unknown = strategy.objectType;
-      if (typeof objectType !== 'string' || objectType === '') {
-        throw new StrategyRegistryError(`${name} (${intent}) names no objectType`);
-      }
-      if (!isLogicalObject(objectType)) {
-        const logical = Object.keys(LOGICAL_FIELDS).join(' or ');
-        throw new StrategyRegistryError(
-          `${name} (${intent}) makes "${objectType}" changes; a strategy changes a ${logical}, which every connector writes (map other records in MAPPINGS_FILE)`,
-        );
-      }
-      if (found.has(intent)) throw new StrategyRegistryError(`intent "${intent}" has two strategies`);
-      found.set(intent, strategy);
-    }
-    return found;
+  private get loaded(): IntentMappings {
+    if (!this.mappings) throw new Error('MappingRegistry used before the module was initialised');
+    return this.mappings;
   }
 
-  private async loadFile(file: string) {
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (error) {
-      throw new MappingsFileError(file, [`cannot be read: ${(error as NodeJS.ErrnoException).code}`]);
-    }
-    return parseMappingsFile(file, text, this.rules);
-  }
-
-  /**
-   * The file entry's upsert, or the strategy's change rendered onto the connector's records; with
-   * its record key when the connector's is not the external id itself.
-   */
   map(event: DialogCompletedEvent): CrmUpsert {
-    const upsert = this.mapped(event);
-    const recordKey = this.rules.recordKey(upsert);
-    return recordKey === upsert.externalId ? upsert : { ...upsert, recordKey };
-  }
-
-  private mapped(event: DialogCompletedEvent): CrmUpsert {
-    const entry = this.entries.get(event.intent);
-    if (entry) return entry.map(event);
-    const strategy = this.strategies.get(event.intent);
-    if (!strategy) throw new UnsupportedIntentError(event.intent);
-    return this.rendering.render(strategy.map(event));
+    return this.loaded.map(event);
   }
 
   targets(): MappingTarget[] {
-    return [...this.mappingTargets];
+    return this.loaded.targets();
   }
 
   intents(): string[] {
-    return [...this.strategies.keys(), ...this.entries.keys()];
+    return this.loaded.intents();
   }
 
   objectTypes(): string[] {
-    const mappers = [...this.strategies.values(), ...this.entries.values()];
-    return [...new Set(mappers.map((mapper) => mapper.objectType))];
+    return this.loaded.objectTypes();
   }
 }

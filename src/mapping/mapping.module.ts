@@ -4,6 +4,8 @@ import { IntentMapper } from './intent-mapper';
 import { LogSupportTicketStrategy } from './log-support-ticket.strategy';
 import { MappingErrorAnswers } from './mapping-errors';
 import { MappingRegistry } from './mapping-registry';
+import { RouteMapper } from './route-mapper';
+import { RouteMappings } from './route-mappings';
 import { UpdateCustomerProfileStrategy } from './update-customer-profile.strategy';
 
 @Module({
@@ -13,7 +15,8 @@ import { UpdateCustomerProfileStrategy } from './update-customer-profile.strateg
     LogSupportTicketStrategy,
     MappingErrorAnswers,
     { provide: IntentMapper, useClass: MappingRegistry },
+    { provide: RouteMapper, useClass: RouteMappings },
   ],
-  exports: [IntentMapper],
+  exports: [IntentMapper, RouteMapper],
 })
 export class MappingModule {}

@@ -6,6 +6,8 @@ import { QueueErrorAnswers } from '../queue/queue-error-answers';
 import type { SwaggerApi } from '../shared/api-docs';
 import { errorResponses } from '../shared/error-answer-docs';
 import { WebhookAuthMode } from './auth/webhook-auth-mode';
+import { DialogCompleteDto } from './dto/dialog-complete.dto';
+import { EndpointOutputDto } from './dto/endpoint-output.dto';
 import { MAX_EVENT_ID } from './event-id';
 import { WebhookErrorAnswers } from './webhook-errors';
 
@@ -87,6 +89,14 @@ export const DUPLICATE_ANSWER = {
   examples: { duplicate: receipt('duplicate') },
 };
 
+/** The `source` path parameter of a named source's routes. */
+export const SOURCE_PARAM = (api: SwaggerApi): MethodDecorator =>
+  api.ApiParam({
+    name: 'source',
+    description: "A source of ROUTES_FILE, authenticated with that source's auth modes and secrets only",
+    example: 'chat',
+  });
+
 export const DIALOG_COMPLETE_EXAMPLE = {
   conversationId: 'conv-8f2c',
   botId: 'bot-support-eu',
@@ -111,5 +121,22 @@ export const ENDPOINT_OUTPUT_EXAMPLE = {
     },
     traceId: 'endpoint-httpIncomingMessage-83b5',
     source: 'bot',
+  },
+};
+
+export const DIALOG_COMPLETE_DOCS: WebhookRouteDocs = {
+  summary: 'A dialog completed (HTTP Request node at the end of a flow)',
+  body: DialogCompleteDto,
+  example: DIALOG_COMPLETE_EXAMPLE,
+  ok: DUPLICATE_ANSWER,
+};
+
+export const ENDPOINT_OUTPUT_DOCS: WebhookRouteDocs = {
+  summary: "A Webhook Endpoint's bot output (a dialog completion when AIOutput.data.intent is present)",
+  body: EndpointOutputDto,
+  example: ENDPOINT_OUTPUT_EXAMPLE,
+  ok: {
+    description: `${DUPLICATE_ANSWER.description}; or an output that is not a dialog completion (plain chat text)`,
+    examples: { ...DUPLICATE_ANSWER.examples, ignored: { status: 'ignored' } },
   },
 };

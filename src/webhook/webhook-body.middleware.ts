@@ -16,6 +16,7 @@ import {
 } from './webhook-errors';
 import { WebhookResponse } from './webhook-answer';
 import { header, WebhookRequest } from './webhook-request';
+import { WebhookSources } from './webhook-sources';
 
 const JSON_TYPE = /^application\/json\s*(;.*)?$/i;
 /** After a 408 the sender may still be writing; its connection is cut this long after the answer. */
@@ -23,7 +24,8 @@ const DROP_AFTER_ANSWER_MS = 1000;
 
 /**
  * Reads a webhook's body within its limits, in the documented order, before the guard
- * authenticates it: shutting down (503), size (413), content type (415). Keeps the raw bytes for
+ * authenticates it: shutting down (503), the source the path names (404, resolved here once for
+ * every later step), size (413), content type (415). Keeps the raw bytes for
  * the signature check and the JSON parse (WebhookBodyPipe). A body is read only if the
  * pending-bytes budget has room for it (else 503, before reading), and must arrive within
  * WEBHOOK_BODY_TIMEOUT_MS (else 408, dropped). The one exception to the order of Nest's steps:
@@ -36,13 +38,15 @@ export class WebhookBodyMiddleware implements NestMiddleware {
     private readonly shutdown: ShutdownState,
     private readonly authenticator: WebhookAuthenticator,
     private readonly pending: PendingBodyBudget,
+    private readonly sources: WebhookSources,
   ) {}
 
   async use(req: WebhookRequest, res: WebhookResponse, next: NextFunction): Promise<void> {
     try {
       if (this.shutdown.shuttingDown) throw new ShuttingDownError();
+      req.webhookSource = this.sources.of(req);
       this.checkDeclaredLength(req);
-      if (this.authenticator.decidesFromHeaders) this.authenticateBeforeReading(req);
+      if (this.authenticator.decidesFromHeaders(req)) this.authenticateBeforeReading(req);
       else this.reservePendingBytes(req, res);
       req.rawBody = await this.read(req, res);
       this.checkContentType(req);
@@ -53,7 +57,7 @@ export class WebhookBodyMiddleware implements NestMiddleware {
   }
 
   /**
-   * The exception: when every enabled auth mode decides from the headers alone, the sender is
+   * The exception: when every auth mode of the request's source decides from the headers alone, the sender is
    * authenticated (401) here, after the content type (415), before a byte of its body is read or
    * held; the guard then finds it authenticated. So an unauthenticated sender cannot make the
    * service buffer or wait for anything.

@@ -8,7 +8,8 @@ type WebhookErrorCode =
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'WEBHOOK_UNAUTHORIZED'
   | 'INVALID_PAYLOAD'
-  | 'PENDING_BODIES_FULL';
+  | 'PENDING_BODIES_FULL'
+  | 'UNKNOWN_SOURCE';
 
 export class PayloadTooLargeError extends DomainError<WebhookErrorCode> {
   readonly code = 'PAYLOAD_TOO_LARGE';
@@ -51,6 +52,14 @@ export class PendingBodiesFullError extends DomainError<WebhookErrorCode> {
   }
 }
 
+/** `/webhooks/cognigy/<source>/…` names no source of the routing (ROUTES_FILE's, or `default`). */
+export class UnknownSourceError extends DomainError<WebhookErrorCode> {
+  readonly code = 'UNKNOWN_SOURCE';
+  constructor(source: string) {
+    super(`Unknown source: ${source.slice(0, 100)}`);
+  }
+}
+
 export class InvalidPayloadError extends DomainError<WebhookErrorCode> {
   readonly code = 'INVALID_PAYLOAD';
   constructor(problems: string[]) {
@@ -79,6 +88,11 @@ export class WebhookErrorAnswers extends ErrorAnswers<WebhookErrorCode> {
       error: 'Bad Request',
       listDetails: true,
       description: 'Bad JSON, body or id header: every problem named',
+    },
+    UNKNOWN_SOURCE: {
+      status: 404,
+      error: 'Not Found',
+      description: 'The path names no source of ROUTES_FILE (the unnamed routes are the source `default`)',
     },
     // Held bodies are answered within WEBHOOK_BODY_TIMEOUT_MS; room comes back as they are.
     PENDING_BODIES_FULL: {

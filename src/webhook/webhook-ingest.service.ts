@@ -1,8 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { createHash } from 'node:crypto';
+import { routingConfig } from '../config/routing.config';
 import { webhookConfig } from '../config/webhook.config';
 import { IntentMapper } from '../mapping/intent-mapper';
+import { RoutedUpsert, RouteMapper } from '../mapping/route-mapper';
 import { EventIntake } from '../queue/event-intake';
 import { CrmUpsert, DialogCompletedEvent } from '../shared/dialog-completed-event';
 import { parseEventTime } from '../shared/event-time';
@@ -18,13 +20,17 @@ const TIMESTAMP_FIELD: Record<DialogCompletedEvent['source'], string> = {
 
 /**
  * Map first (an unmappable event is refused with 422 before anything is stored), then store
- * durably. Delivery happens later, in the Crm module.
+ * durably. Delivery happens later, in the Crm module. With ROUTES_FILE the event is mapped once
+ * per target of its source's route, and stored as one delivery per target in one write: accepted
+ * for all of them or, if any mapping fails, for none.
  */
 @Injectable()
 export class WebhookIngestService {
   constructor(
     @Inject(webhookConfig.KEY) private readonly config: ConfigType<typeof webhookConfig>,
+    @Inject(routingConfig.KEY) private readonly routing: ConfigType<typeof routingConfig>,
     private readonly mapper: IntentMapper,
+    private readonly routes: RouteMapper,
     private readonly store: EventIntake,
   ) {}
 
@@ -39,9 +45,11 @@ export class WebhookIngestService {
     (req.res as WebhookResponse).locals.logged = logged;
     let eventTime: number;
     let upsert: CrmUpsert;
+    let deliveries: RoutedUpsert[] | undefined;
     try {
       eventTime = this.checkedEventTime(event, receivedAt);
-      upsert = this.mapper.map(event);
+      deliveries = this.routing.fromFile ? this.routes.map(req.webhookSource.name, event) : undefined;
+      upsert = deliveries ? deliveries[0].upsert : this.mapper.map(event);
       logged.externalId = upsert.externalId;
     } finally {
       if (req.log.isLevelEnabled('debug')) {
@@ -56,6 +64,7 @@ export class WebhookIngestService {
       receivedAt,
       requestId: req.id,
       bodyHash: createHash('sha256').update(req.rawBody).digest('hex'),
+      ...(deliveries ? { source: req.webhookSource.name, deliveries } : {}),
     });
     if (eventId !== event.eventId) Object.assign(logged, { eventId, replayEventId: event.eventId });
     return { status: outcome, eventId };

@@ -1,4 +1,5 @@
 import { Request } from 'express';
+import { SourceConfig } from '../config/routing.config';
 import { WebhookAuthMode } from './auth/webhook-auth-mode';
 
 /** What the auth guard learnt about the caller. */
@@ -15,6 +16,8 @@ export interface WebhookRequest extends Request {
   /** Monotonic receipt time (ns) for the ack latency. */
   receivedAtHr: bigint;
   webhookAuth?: WebhookAuthentication;
+  /** The source the path names (`default` for the unnamed routes), resolved once by WebhookBodyMiddleware. */
+  webhookSource: SourceConfig;
   id: string;
 }
 

@@ -13,6 +13,7 @@ import { WebhookErrorAnswers } from './webhook-errors';
 import { WebhookController } from './webhook.controller';
 import { WebhookIngestService } from './webhook-ingest.service';
 import { WebhookReceiptMiddleware } from './webhook-receipt.middleware';
+import { WebhookSources } from './webhook-sources';
 
 @Module({
   imports: [MappingModule, QueueModule, TelemetryModule],
@@ -26,6 +27,7 @@ import { WebhookReceiptMiddleware } from './webhook-receipt.middleware';
     StandardWebhooksVerifier,
     WebhookErrorAnswers,
     PendingBodyBudget,
+    WebhookSources,
   ],
 })
 export class WebhookModule implements NestModule {

@@ -1,6 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { ConfigType } from '@nestjs/config';
-import { webhookConfig } from '../../config/webhook.config';
+import { Injectable } from '@nestjs/common';
+import { SourceAuth } from '../../config/routing.config';
 import { safeEqualsAny } from '../../shared/safe-equal';
 import { header, WebhookRequest } from '../webhook-request';
 import { WebhookVerifier } from './webhook-verifier';
@@ -11,12 +10,8 @@ export class ApiKeyVerifier extends WebhookVerifier {
   readonly mode = 'apikey' as const;
   readonly headersOnly = true;
 
-  constructor(@Inject(webhookConfig.KEY) private readonly config: ConfigType<typeof webhookConfig>) {
-    super();
-  }
-
-  verify(req: WebhookRequest) {
+  verify(req: WebhookRequest, _now: number, auth: SourceAuth) {
     const key = header(req, 'x-api-key');
-    return key && safeEqualsAny(key, this.config.apiKeys) ? { mode: this.mode } : null;
+    return key && safeEqualsAny(key, auth.apiKeys) ? { mode: this.mode } : null;
   }
 }

@@ -1,6 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { ConfigType } from '@nestjs/config';
-import { webhookConfig } from '../../config/webhook.config';
+import { Injectable } from '@nestjs/common';
+import { SourceAuth } from '../../config/routing.config';
 import { safeEqual } from '../../shared/safe-equal';
 import { header, WebhookRequest } from '../webhook-request';
 import { WebhookVerifier } from './webhook-verifier';
@@ -11,19 +10,15 @@ export class BasicVerifier extends WebhookVerifier {
   readonly mode = 'basic' as const;
   readonly headersOnly = true;
 
-  constructor(@Inject(webhookConfig.KEY) private readonly config: ConfigType<typeof webhookConfig>) {
-    super();
-  }
-
-  verify(req: WebhookRequest) {
+  verify(req: WebhookRequest, _now: number, auth: SourceAuth) {
     const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header(req, 'authorization') ?? '');
     if (!match) return null;
     const decoded = Buffer.from(match[1], 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
     if (colon < 0) return null;
     // Both halves are always compared, so timing says nothing about which one was wrong.
-    const user = safeEqual(decoded.slice(0, colon), this.config.basicUser ?? '');
-    const password = safeEqual(decoded.slice(colon + 1), this.config.basicPassword ?? '');
+    const user = safeEqual(decoded.slice(0, colon), auth.basicUser ?? '');
+    const password = safeEqual(decoded.slice(colon + 1), auth.basicPassword ?? '');
     return user && password ? { mode: this.mode } : null;
   }
 }

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { createHmac } from 'node:crypto';
+import { SourceAuth } from '../../config/routing.config';
 import { webhookConfig } from '../../config/webhook.config';
 import { safeEqualsAny } from '../../shared/safe-equal';
 import { header, WebhookRequest } from '../webhook-request';
@@ -8,7 +9,7 @@ import { WebhookVerifier, withinTolerance } from './webhook-verifier';
 
 /**
  * `X-Cognigy-Signature`: hex HMAC-SHA256 of the raw body (or of `<timestamp>.<raw body>` when
- * `X-Cognigy-Timestamp` is sent), with any of the configured secrets.
+ * `X-Cognigy-Timestamp` is sent), with any of the source's secrets.
  */
 @Injectable()
 export class HmacVerifier extends WebhookVerifier {
@@ -19,18 +20,18 @@ export class HmacVerifier extends WebhookVerifier {
     super();
   }
 
-  verify(req: WebhookRequest, now: number) {
+  verify(req: WebhookRequest, now: number, auth: SourceAuth) {
     const signature = header(req, 'x-cognigy-signature')
       ?.trim()
       .replace(/^sha256=/i, '')
       .toLowerCase();
     if (!signature) return null;
     const timestamp = header(req, 'x-cognigy-timestamp')?.trim();
-    if (timestamp === undefined && this.config.requireTimestamp) return null;
+    if (timestamp === undefined && auth.requireTimestamp) return null;
     if (timestamp !== undefined && !withinTolerance(timestamp, now, this.config.toleranceSeconds)) {
       return null;
     }
-    const expected = this.config.hmacSecrets.map((secret) => {
+    const expected = auth.hmacSecrets.map((secret) => {
       const hmac = createHmac('sha256', secret);
       if (timestamp !== undefined) hmac.update(`${timestamp}.`);
       return hmac.update(req.rawBody).digest('hex');

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { createHmac } from 'node:crypto';
+import { SourceAuth } from '../../config/routing.config';
 import { webhookConfig } from '../../config/webhook.config';
 import { safeEqualsAny } from '../../shared/safe-equal';
 import { header, WebhookRequest } from '../webhook-request';
@@ -21,7 +22,7 @@ export class StandardWebhooksVerifier extends WebhookVerifier {
     super();
   }
 
-  verify(req: WebhookRequest, now: number) {
+  verify(req: WebhookRequest, now: number, auth: SourceAuth) {
     const id = standardHeader(req, 'id')?.trim();
     const timestamp = standardHeader(req, 'timestamp')?.trim();
     const signatures = (standardHeader(req, 'signature') ?? '')
@@ -30,7 +31,7 @@ export class StandardWebhooksVerifier extends WebhookVerifier {
       .map((entry) => entry.slice(3));
     if (!id || signatures.length === 0) return null;
     if (!withinTolerance(timestamp, now, this.config.toleranceSeconds)) return null;
-    const expected = this.config.standardSecrets.map((key) =>
+    const expected = auth.standardSecrets.map((key) =>
       createHmac('sha256', key).update(`${id}.${timestamp}.`).update(req.rawBody).digest('base64'),
     );
     const match = signatures.some((signature) => safeEqualsAny(signature, expected));
