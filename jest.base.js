@@ -15,8 +15,13 @@ const project = {
   moduleFileExtensions: ['js', 'json', 'ts'],
   transform: { '^.+\\.ts$': 'ts-jest' },
   testEnvironment: 'node',
-  // Builds dist/ when src/ is newer (the store thread and the child-process suites run the build).
-  globalSetup: '<rootDir>/test/support/global-setup.js',
 };
 
-module.exports = { run, project };
+/**
+ * A project whose suites run the build (the store thread, the service as a child process) or Redis:
+ * dist/ is rebuilt first when src/ is newer, and Redis is looked for. The unit specs need neither,
+ * so an edit under src/ does not make `npm run test:unit` wait for a build.
+ */
+const builtProject = { ...project, globalSetup: '<rootDir>/test/support/global-setup.js' };
+
+module.exports = { run, project, builtProject };

@@ -3,6 +3,6 @@
  * events/s while a Sentinel or Cluster master is killed, on redis-server / redis-sentinel processes
  * the tests start. About a minute each, so not in `npm test`; .ci/run runs them.
  */
-const { run, project } = require('./jest.base');
+const { run, builtProject } = require('./jest.base');
 
-module.exports = { ...run, ...project, roots: ['<rootDir>/test/ha'], testRegex: '.*\\.ha-spec\\.ts$' };
+module.exports = { ...run, ...builtProject, roots: ['<rootDir>/test/ha'], testRegex: '.*\\.ha-spec\\.ts$' };

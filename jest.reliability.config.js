@@ -1,9 +1,9 @@
 /** `npm run test:reliability`: the reliability suite (test/reliability), against the built service. */
-const { run, project } = require('./jest.base');
+const { run, builtProject } = require('./jest.base');
 
 module.exports = {
   ...run,
-  ...project,
+  ...builtProject,
   roots: ['<rootDir>/test/reliability'],
   testRegex: '.*\\.reliability-spec\\.ts$',
 };

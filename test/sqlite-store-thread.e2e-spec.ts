@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 
-const DIST_QUEUE = join(__dirname, '..', '..', 'dist', 'queue');
+const DIST_QUEUE = join(__dirname, '..', 'dist', 'queue');
 
 /**
  * The store thread is a second V8 instance in the process: every package it loads costs memory

@@ -4,22 +4,22 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { QueueConfig, queueConfig } from '../config/queue.config';
-import { redisConfig } from '../config/redis.config';
-import { tracingConfig } from '../config/tracing.config';
-import { DeliveryQueue } from './delivery-queue';
-import { EventIntake } from './event-intake';
-import { OperatorEvents } from './operator-events';
-import { StoreUnavailableError } from './queue-errors';
-import { QueueModule } from './queue.module';
-import { StoreHealth } from './store-health';
-import { dueEvent } from './stored-event.fixture';
+import { QueueConfig, queueConfig } from '../src/config/queue.config';
+import { redisConfig } from '../src/config/redis.config';
+import { tracingConfig } from '../src/config/tracing.config';
+import { DeliveryQueue } from '../src/queue/delivery-queue';
+import { EventIntake } from '../src/queue/event-intake';
+import { OperatorEvents } from '../src/queue/operator-events';
+import { StoreUnavailableError } from '../src/queue/queue-errors';
+import { QueueModule } from '../src/queue/queue.module';
+import { StoreHealth } from '../src/queue/store-health';
+import { dueEvent } from '../src/queue/stored-event.fixture';
 import {
   ThreadedDeliveryQueue,
   ThreadedEventIntake,
   ThreadedOperatorEvents,
   ThreadedStoreHealth,
-} from './threaded-sqlite-store';
+} from '../src/queue/threaded-sqlite-store';
 
 describe('QueueModule', () => {
   let dataDir: string;
