@@ -246,3 +246,54 @@ describe('a routing file with several mistakes (the built service)', () => {
     expect(service.output()).not.toMatch(/Nest application successfully started/);
   });
 });
+
+describe("a routing file's mappings, checked against each target's connector at startup", () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'ccs-routing-maps-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('names every failing mapping set in one error', async () => {
+    const file = join(dir, 'routes.yaml');
+    const ticket = { intent: 'log_support_ticket', objectType: 'ticket', idEntity: 'ticketId' };
+    writeFileSync(
+      file,
+      stringify({
+        sources: { chat: { secrets: { COGNIGY_WEBHOOK_SECRETS: 'ROUTING_CHAT_SECRET' } } },
+        targets: {
+          crm: {
+            connector: 'salesforce',
+            settings: { CRM_TOKEN_URL: 'http://127.0.0.1:9/token', CRM_CLIENT_ID: 'sf-app' },
+            secrets: { CRM_CLIENT_SECRET: 'ROUTING_SF_SECRET' },
+          },
+          desk: {
+            connector: 'generic',
+            settings: { CRM_BASE_URL: 'http://127.0.0.1:9', CRM_AUTH: 'static' },
+            secrets: { CRM_ACCESS_TOKEN: 'ROUTING_SN_SECRET' },
+          },
+        },
+        routes: [
+          {
+            source: 'chat',
+            targets: [
+              // A path is the generic connector's; Salesforce needs an object and its id field.
+              { target: 'crm', mappings: [{ ...ticket, path: '/tickets', fields: { s: { entity: 'issue' } } }] },
+              {
+                target: 'desk',
+                mappings: [{ ...ticket, object: 'Case', idField: 'Id', fields: { s: { entity: 'issue' } } }],
+              },
+            ],
+          },
+        ],
+      }),
+    );
+    const failure = startTestApp({ ...SECRETS, ROUTES_FILE: file });
+    await expect(failure).rejects.toThrow(
+      /ROUTES_FILE routes\[0\]\.targets\[0\]\.mappings[^]*mappings\[0\] \(log_support_ticket\)\.path: not used with CRM_CONNECTOR=salesforce/,
+    );
+    await expect(failure).rejects.toThrow(
+      /ROUTES_FILE routes\[0\]\.targets\[1\]\.mappings[^]*mappings\[0\] \(log_support_ticket\)\.path: must be a string starting with "\/"/,
+    );
+  });
+});
