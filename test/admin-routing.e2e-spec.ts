@@ -1,60 +1,65 @@
 import request from 'supertest';
 import { CrmSandbox } from '../src/dev/sandbox/crm-sandbox';
-import { DeliveryQueue } from '../src/queue/delivery-queue';
 import { EventIntake } from '../src/queue/event-intake';
 import { dueEvent } from '../src/queue/stored-event.fixture';
 import { cleanRedis, describeEachDriver, Driver, driverEnv } from './support/drivers';
-import { routedAs, startRoutedApp } from './support/routed-app';
+import { routedAs, sandboxTarget, startRoutedApp } from './support/routed-app';
 import { sandboxEnv } from './support/sandbox-env';
 import { TestApp } from './support/test-app';
+import { waitFor } from './support/wait-for';
 import { unique } from './support/webhook-cases';
 
 /**
  * The admin API with routing (docs/routing.md, What operators see), on both drivers: `source` and
  * `target` filters (a name the configuration does not hold is a 400 naming the filter), the event
- * view with its deliveries, dead letters replayed and deleted per delivery, per-target stats. The
- * deliveries are written and settled through the store's ports, as the per-target workers do.
+ * view with its deliveries, dead letters replayed and deleted per delivery, per-target stats.
+ * Two targets, each its own CRM sandbox delivered to by its own runtime: crm accepts, desk
+ * refuses with 400 (its deliveries dead-letter). Events are fanned out through the store's
+ * intake port as the webhook does.
  */
 
 const ADMIN = 'routing-admin';
 const AUTH = { authorization: `Bearer ${ADMIN}` };
 const TARGETS = ['crm', 'desk'];
 const SOURCES = ['default', 'chat'];
-const OK = { status: 200, error: null };
-const REFUSED = { status: 400, error: 'CRM answered 400: invalid field' };
 
 describeEachDriver('admin API with routing (%s driver)', (driver: Driver) => {
-  const sandbox = new CrmSandbox({ port: 0 });
+  const crmSandbox = new CrmSandbox({ port: 0 });
+  const deskSandbox = new CrmSandbox({ port: 0 });
   const env = driverEnv(driver);
   let t: TestApp;
   const get = (path: string) => request(t.server).get(path).set(AUTH);
   const post = (path: string) => request(t.server).post(path).set(AUTH);
 
-  /** One event from `chat` to crm (delivered, one 200) and desk (dead after a 400). */
+  const deliveryStates = async (id: string) => {
+    const res = await get(`/admin/events/${id}`);
+    return res.status === 200 ? (res.body.deliveries as { target: string; state: string }[]) : [];
+  };
+  const settled = (id: string, states: string[]) =>
+    waitFor(async () => JSON.stringify((await deliveryStates(id)).map((d) => d.state)) === JSON.stringify(states), {
+      what: `event ${id}: ${states.join(', ')}`,
+    });
+
+  /** One event from `chat` to crm (delivered) and desk (dead after its CRM's 400). */
   async function fannedOut(): Promise<string> {
     // A record of its own: a replayed delivery of another record never holds its claim back.
     const event = dueEvent({ eventId: unique('ev'), externalId: unique('C') });
     const deliveries = TARGETS.map((target) => ({ target, upsert: event.upsert }));
     await t.app.get(EventIntake).enqueue({ ...event, source: 'chat', deliveries });
-    const queue = t.app.get(DeliveryQueue);
-    const at = Date.now();
-    const crm = queue.forTarget('crm');
-    const desk = queue.forTarget('desk');
-    expect((await crm.claimDue(10)).map((e) => e.eventId)).toContain(event.eventId);
-    await crm.markDelivered(event.eventId, 1, OK, [{ at, status: 200, error: null, durationMs: 5 }]);
-    expect((await desk.claimDue(10)).map((e) => e.eventId)).toContain(event.eventId);
-    await desk.markDead(event.eventId, 1, REFUSED, [{ at, status: 400, error: REFUSED.error, durationMs: 7 }]);
+    await settled(event.eventId, ['delivered', 'dead']);
     return event.eventId;
   }
 
   beforeAll(async () => {
-    await sandbox.start();
-    t = await startRoutedApp(sandboxEnv(sandbox, { ...env, ADMIN_TOKEN: ADMIN }), routedAs(TARGETS, SOURCES));
+    await Promise.all([crmSandbox.start(), deskSandbox.start()]);
+    deskSandbox.inject({ status: 400, count: -1, body: { error: 'invalid_field' } });
+    const targets = { crm: sandboxTarget(crmSandbox), desk: sandboxTarget(deskSandbox) };
+    t = await startRoutedApp(sandboxEnv(crmSandbox, { ...env, ADMIN_TOKEN: ADMIN }), routedAs(targets, SOURCES));
   });
 
   afterAll(async () => {
     await t?.close();
-    await sandbox.stop();
+    await Promise.all([crmSandbox.stop(), deskSandbox.stop()]);
     await cleanRedis(env);
   });
 
@@ -66,9 +71,18 @@ describeEachDriver('admin API with routing (%s driver)', (driver: Driver) => {
     expect(res.body.deliveries).toHaveLength(2);
     const [crm, desk] = res.body.deliveries;
     expect(crm).toMatchObject({ target: 'crm', state: 'delivered', attempts: 1, lastStatus: 200 });
-    expect(crm.attemptHistory).toEqual([{ at: expect.any(String), status: 200, error: null, durationMs: 5 }]);
+    expect(crm.attemptHistory).toEqual([
+      { at: expect.any(String), status: 200, error: null, durationMs: expect.any(Number) },
+    ]);
     expect(desk).toMatchObject({ target: 'desk', state: 'dead', attempts: 1, lastStatus: 400 });
-    expect(desk.attemptHistory).toEqual([{ at: expect.any(String), status: 400, error: REFUSED.error, durationMs: 7 }]);
+    expect(desk.attemptHistory).toEqual([
+      {
+        at: expect.any(String),
+        status: 400,
+        error: expect.stringContaining('invalid_field'),
+        durationMs: expect.any(Number),
+      },
+    ]);
     expect(desk.failedAt).toEqual(expect.any(String));
 
     const one = await get(`/admin/events/${id}?target=desk`);
@@ -137,12 +151,17 @@ describeEachDriver('admin API with routing (%s driver)', (driver: Driver) => {
   it('replays and deletes one delivery of an event, leaving the other', async () => {
     const id = await fannedOut();
     expect((await post(`/admin/dead-letters/${id}/replay?target=crm`)).status).toBe(404);
-    const replayed = await post(`/admin/dead-letters/${id}/replay?target=desk`);
-    expect(replayed.status).toBe(202);
-    expect(replayed.body).toEqual({ eventId: id, state: 'queued', target: 'desk' });
-    const view = (await get(`/admin/events/${id}`)).body;
-    expect(view.state).toBe('queued');
-    expect(view.deliveries.map((d: { state: string }) => d.state)).toEqual(['delivered', 'queued']);
+    deskSandbox.clearFaults();
+    try {
+      const replayed = await post(`/admin/dead-letters/${id}/replay?target=desk`);
+      expect(replayed.status).toBe(202);
+      expect(replayed.body).toEqual({ eventId: id, state: 'queued', target: 'desk' });
+      await settled(id, ['delivered', 'delivered']);
+      expect(crmSandbox.stats().applied).toBeGreaterThan(0);
+    } finally {
+      deskSandbox.inject({ status: 400, count: -1, body: { error: 'invalid_field' } });
+    }
+    expect((await get(`/admin/events/${id}`)).body.state).toBe('delivered');
 
     const other = await fannedOut();
     expect((await request(t.server).delete(`/admin/dead-letters/${other}?target=crm`).set(AUTH)).status).toBe(404);
@@ -162,5 +181,35 @@ describeEachDriver('admin API with routing (%s driver)', (driver: Driver) => {
     expect(after.crm.states.delivered - before.crm.states.delivered).toBe(1);
     expect(after.desk.states.dead - before.desk.states.dead).toBe(1);
     expect(Object.keys(after.desk.states).sort()).toEqual(['dead', 'delivered', 'queued', 'stale']);
+    for (const target of TARGETS) {
+      expect(after[target]).toMatchObject({
+        connector: 'generic',
+        breaker: 'closed',
+        token: { mode: 'client_credentials', cached: true, lastError: null },
+        activeDeliveries: 0,
+        concurrency: expect.any(Number),
+      });
+    }
+  });
+
+  it('shows each target in the readiness details: breaker, token, in flight, queue depth', async () => {
+    await fannedOut();
+    const open = await request(t.server).get('/health/ready');
+    expect(open.status).toBe(200);
+    const targets = open.body.details.crm.targets;
+    expect(Object.keys(targets)).toEqual(TARGETS);
+    expect(targets.desk).toMatchObject({ connector: 'generic', breaker: 'closed', inFlight: 0, queued: 0 });
+    expect(targets.desk.dead).toBeGreaterThanOrEqual(1);
+    expect(targets.crm.dead).toBe(0);
+    // Error texts of a token endpoint only for the admin.
+    expect(targets.crm.token).toEqual({
+      mode: 'client_credentials',
+      cached: true,
+      expiresAt: expect.any(String),
+      failing: false,
+    });
+    const admin = await request(t.server).get('/health/ready').set(AUTH);
+    expect(admin.body.details.crm.targets.crm.token).toMatchObject({ lastError: null });
+    expect(admin.body.details.crm.targets.crm.token.failing).toBeUndefined();
   });
 });

@@ -1,5 +1,4 @@
 import request from 'supertest';
-import { DeliveryQueue } from '../src/queue/delivery-queue';
 import { EventIntake } from '../src/queue/event-intake';
 import { dueEvent } from '../src/queue/stored-event.fixture';
 import { CrmSandbox } from '../src/dev/sandbox/crm-sandbox';
@@ -7,17 +6,18 @@ import { Telemetry } from '../src/telemetry/telemetry';
 import { WEBHOOK_ANSWER_KINDS } from '../src/telemetry/telemetry-signals';
 import { cleanRedis, describeEachDriver, Driver, driverEnv } from './support/drivers';
 import { itWithPromtool, parseSamples, promtool, Sample, sum } from './support/prometheus-text';
-import { routedAs, startRoutedApp } from './support/routed-app';
+import { routedAs, sandboxTarget, startRoutedApp } from './support/routed-app';
 import { sandboxEnv } from './support/sandbox-env';
 import { TestApp } from './support/test-app';
+import { waitFor } from './support/wait-for';
 import { contactDialog, DIALOG_ROUTE, postSigned, unique } from './support/webhook-cases';
 
 /**
  * `target` and `source` labels with routing (docs/routing.md, What operators see): every name of
  * the configuration has its series at 0 from the first scrape, counts land on their own names'
- * series, and a name the configuration does not hold never becomes a label value. Deliveries for
- * the targets are written through the store's ports (the webhook fans out once the routing file
- * is read); the Crm module's signals are emitted as its delivery worker emits them.
+ * series, and a name the configuration does not hold never becomes a label value. Two targets,
+ * each its own CRM sandbox and runtime: crm accepts, desk refuses with 400; an event is fanned out
+ * to both through the store's intake port, as the webhook does.
  */
 
 const SECRET = 's';
@@ -29,6 +29,7 @@ const valuesOf = (samples: Sample[], label: string) =>
 
 describeEachDriver('metrics with routing (%s driver)', (driver: Driver) => {
   const sandbox = new CrmSandbox({ port: 0 });
+  const deskSandbox = new CrmSandbox({ port: 0 });
   const env = driverEnv(driver);
   let t: TestApp;
   let startText: string;
@@ -40,17 +41,19 @@ describeEachDriver('metrics with routing (%s driver)', (driver: Driver) => {
   };
 
   beforeAll(async () => {
-    await sandbox.start();
+    await Promise.all([sandbox.start(), deskSandbox.start()]);
+    deskSandbox.inject({ status: 400, count: -1 });
+    const targets = { crm: sandboxTarget(sandbox), desk: sandboxTarget(deskSandbox) };
     t = await startRoutedApp(
       sandboxEnv(sandbox, { ...env, COGNIGY_WEBHOOK_SECRETS: SECRET }),
-      routedAs(TARGETS, SOURCES),
+      routedAs(targets, SOURCES),
     );
     startText = await scrape();
   });
 
   afterAll(async () => {
     await t?.close();
-    await sandbox.stop();
+    await Promise.all([sandbox.stop(), deskSandbox.stop()]);
     await cleanRedis(env);
   });
 
@@ -100,29 +103,43 @@ describeEachDriver('metrics with routing (%s driver)', (driver: Driver) => {
     expect(accepted(after, 'chat') - accepted(before, 'chat')).toBe(0);
   });
 
-  it('reads queue depth per target from the store at scrape time', async () => {
-    const intake = t.app.get(EventIntake);
-    const event = dueEvent({ eventId: unique('ev-fan') });
+  it('counts each delivery under its target, and reads breaker and queue depth per target', async () => {
+    const before = parseSamples(await scrape());
+    const event = dueEvent({ eventId: unique('ev-fan'), externalId: unique('C') });
     const deliveries = TARGETS.map((target) => ({ target, upsert: event.upsert }));
-    await intake.enqueue({ ...event, source: 'chat', deliveries });
-    await intake.enqueue({
-      ...dueEvent({ eventId: unique('ev-desk') }),
-      deliveries: [{ target: 'desk', upsert: event.upsert }],
-    });
-    const desk = t.app.get(DeliveryQueue).forTarget('desk');
-    const [claimed] = await desk.claimDue(1);
-    await desk.markDead(claimed.eventId, 1, { status: 400, error: 'refused' });
-
-    const samples = parseSamples(await scrape());
-    expect(sum(samples, 'queue_events', { state: 'queued', target: 'crm' })).toBe(1);
-    expect(sum(samples, 'queue_events', { state: 'queued', target: 'desk' })).toBe(1);
-    expect(sum(samples, 'queue_events', { state: 'dead', target: 'desk' })).toBe(1);
-    expect(sum(samples, 'queue_events', { state: 'dead', target: 'crm' })).toBe(0);
+    await t.app.get(EventIntake).enqueue({ ...event, source: 'chat', deliveries });
+    const after = await waitFor(
+      async () => {
+        const samples = parseSamples(await scrape());
+        return sum(samples, 'queue_events', { state: 'dead', target: 'desk' }) === 1 &&
+          sum(samples, 'crm_upserts_total', { target: 'crm' }) === 1
+          ? samples
+          : null;
+      },
+      { what: 'crm delivered and desk dead-lettered' },
+    );
+    const delta = (name: string, labels: Record<string, string>) =>
+      sum(after, name, labels) - sum(before, name, labels);
+    expect(delta('crm_upserts_total', { target: 'crm' })).toBe(1);
+    expect(delta('crm_upserts_total', { target: 'desk' })).toBe(0);
+    expect(delta('crm_delivery_seconds_count', { object: 'contact', target: 'crm' })).toBe(1);
+    expect(delta('crm_dead_letters_total', { object: 'contact', target: 'desk' })).toBe(1);
+    expect(delta('crm_dead_letters_total', { target: 'crm' })).toBe(0);
+    expect(delta('crm_requests_total', { code: '200', target: 'crm' })).toBe(1);
+    expect(delta('crm_requests_total', { code: '400', target: 'desk' })).toBe(1);
+    expect(delta('crm_requests_total', { target: 'desk', code: '200' })).toBe(0);
+    expect(delta('crm_token_requests_total', { outcome: 'success', target: 'desk' })).toBe(1);
+    expect(sum(after, 'queue_events', { state: 'dead', target: 'crm' })).toBe(0);
+    expect(sum(after, 'queue_events', { state: 'queued', target: 'crm' })).toBe(0);
+    expect(after.filter((s) => s.name === 'crm_circuit_state')).toEqual(
+      TARGETS.map((target) => ({ name: 'crm_circuit_state', labels: { target }, value: 0 })),
+    );
   });
 
   it("counts the Crm module's signals under their target, and leaves out a name it does not know", async () => {
     const telemetry = t.app.get(Telemetry);
     const before = parseSamples(await scrape());
+    // As the runtimes emit them; then names no runtime has.
     telemetry.emit('eventDeadLettered', { objectType: 'contact', target: 'desk' });
     telemetry.emit('crmRequestMade', { objectType: 'contact', code: '503', seconds: 0.01, target: 'crm' });
     telemetry.emit('tokenRequested', { result: 'failure', target: 'desk' });

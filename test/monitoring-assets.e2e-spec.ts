@@ -6,6 +6,8 @@ import request from 'supertest';
 import { parse as parseYaml } from 'yaml';
 import { OperatorEvents } from '../src/queue/operator-events';
 import { itWithPromtool, parseSamples, promtool, Sample, sum } from './support/prometheus-text';
+import { routedAs, sandboxTarget, startRoutedApp } from './support/routed-app';
+import { sandboxEnv } from './support/sandbox-env';
 import { sandboxedApp, TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
 import { contactDialog, DIALOG_ROUTE, postSigned, ticketDialog, unique } from './support/webhook-cases';
@@ -224,7 +226,20 @@ describe('deploy/prometheus and deploy/grafana against the app', () => {
     expect(dead.status).toBe(202);
     await reached(dead.body.eventId, 'dead');
     afterEvents = await scrape(t);
-    for (const sample of afterEvents) {
+    // With ROUTES_FILE the series gain target and source labels: the per-target panels and
+    // alerts group by them. An app with two targets at its start shows every one of them.
+    const targets = { crm: sandboxTarget(sandbox), desk: sandboxTarget(sandbox) };
+    const routed = await startRoutedApp(
+      sandboxEnv(sandbox, { COGNIGY_WEBHOOK_SECRETS: SECRET }),
+      routedAs(targets, ['default', 'chat']),
+    );
+    let routedSamples: Sample[];
+    try {
+      routedSamples = await scrape(routed);
+    } finally {
+      await routed.close();
+    }
+    for (const sample of [...afterEvents, ...routedSamples]) {
       const labels = exported.get(sample.name) ?? new Set<string>();
       Object.keys(sample.labels).forEach((label) => labels.add(label));
       exported.set(sample.name, labels);

@@ -1,6 +1,7 @@
 import { Controller, Delete, Get, HttpCode, HttpStatus, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
 import { Response } from 'express';
 import { CrmStatus } from '../crm/crm-status';
+import { TargetStatus } from '../crm/target-status';
 import { LatencyReport } from '../metrics/latency-report';
 import { OperatorEvents } from '../queue/operator-events';
 import { EVENT_STATES, EventState, StoredEvent, targetOf } from '../queue/stored-event';
@@ -24,6 +25,7 @@ export class AdminController {
     private readonly crm: CrmStatus,
     private readonly latency: LatencyReport,
     private readonly routes: RouteNames,
+    private readonly targets: TargetStatus,
   ) {}
 
   /** A list item: with routing, with the source and target of its delivery. */
@@ -156,12 +158,19 @@ export class AdminController {
     };
   }
 
-  /** Per target of the configuration: its deliveries by state (0 for one with none stored). */
+  /**
+   * Per target of the configuration: its deliveries by state (0 for one with none stored), its
+   * connector, breaker and token, and its deliveries in flight against its concurrency.
+   */
   private async targetStats() {
     const counts = await this.store.countByTarget();
     const zero = Object.fromEntries(EVENT_STATES.map((state) => [state, 0])) as Record<EventState, number>;
+    const reports = new Map(this.targets.targets().map((report) => [report.name, report]));
     return Object.fromEntries(
-      this.routes.targets.map((target) => [target, { states: { ...zero, ...counts[target] } }]),
+      this.routes.targets.map((target) => {
+        const { name: _name, ...report } = reports.get(target) ?? { name: target };
+        return [target, { states: { ...zero, ...counts[target] }, ...report }];
+      }),
     );
   }
 }

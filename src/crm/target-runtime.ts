@@ -1,5 +1,6 @@
 import { TargetConfig } from '../config/routing.config';
 import { DeliveryQueue } from '../queue/delivery-queue';
+import { TargetTelemetry } from '../telemetry/target-telemetry';
 import { Telemetry } from '../telemetry/telemetry';
 import { Tracing } from '../telemetry/tracing';
 import { CrmBreaker } from './client/crm-breaker';
@@ -43,14 +44,15 @@ export class TargetRuntime {
     const { crm } = target;
     const definition = connectorNamed(crm.connector);
     this.name = target.name;
-    this.breaker = new CrmBreaker(crm, telemetry);
-    this.tokens = definition.credentials(crm, CredentialFlows.of(crm, telemetry, tracing));
+    const signals = new TargetTelemetry(telemetry, target.name);
+    this.breaker = new CrmBreaker(crm, signals);
+    this.tokens = definition.credentials(crm, CredentialFlows.of(crm, signals, tracing));
     const { baseUrl, timeoutMs } = crm;
     const http = createCrmHttp({ baseUrl, timeoutMs, tokens: this.tokens, breaker: this.breaker, tracing });
-    this.client = new CrmClient(crm, http, telemetry);
+    this.client = new CrmClient(crm, http, signals);
     this.connector = new definition.connector(this.client, crm);
     const ownQueue = queue.forTarget(target.name);
-    const verdicts = new DeliveryVerdicts(crm, ownQueue, telemetry);
+    const verdicts = new DeliveryVerdicts(crm, ownQueue, signals);
     this.worker = new DeliveryWorker(crm, ownQueue, this.connector, this.breaker, verdicts, tracing);
   }
 

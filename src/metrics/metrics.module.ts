@@ -10,6 +10,7 @@ import { LifecycleHealthIndicator } from './health/lifecycle.health';
 import { ReadinessCheck } from './health/readiness-check';
 import { StoreHealthIndicator } from './health/store.health';
 import { StoreResets } from './health/store-resets';
+import { TargetDepths } from './health/target-depths';
 import { LatencyController } from './latency.controller';
 import { LatencyReport } from './latency-report';
 import { InitialSeries } from './initial-series';
@@ -26,7 +27,7 @@ import { ScrapeTimeGauges } from './scrape-time-gauges';
     TerminusModule.forRoot({ errorLogStyle: 'json' }),
     TelemetryModule,
     QueueModule,
-    // For the abstract CrmStatus only (health details, circuit gauge): its one export.
+    // For the abstract CrmStatus and TargetStatus (health details, circuit gauge).
     CrmModule,
     // For the object types the mappings produce: their series start at 0 (initial-series.ts).
     MappingModule,
@@ -45,6 +46,7 @@ import { ScrapeTimeGauges } from './scrape-time-gauges';
     StoreResets,
     LifecycleHealthIndicator,
     CrmHealthIndicator,
+    TargetDepths,
     ReadinessCheck,
   ],
   exports: [LatencyReport],

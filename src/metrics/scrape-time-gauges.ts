@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Gauge, Registry } from 'prom-client';
 import { CrmStatus } from '../crm/crm-status';
+import { TargetStatus } from '../crm/target-status';
 import { StoreHealth } from '../queue/store-health';
 import { BreakerState } from '../telemetry/telemetry-signals';
 import { ReadinessCheck } from './health/readiness-check';
@@ -15,19 +16,30 @@ const CIRCUIT_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1,
  */
 @Injectable()
 export class ScrapeTimeGauges {
-  readonly circuit: Gauge;
+  readonly circuit: Gauge<'target'>;
   readonly queue: Gauge<'state' | 'target'>;
   readonly oldestQueuedAge: Gauge;
   readonly ready: Gauge;
 
-  constructor(registry: Registry, store: StoreHealth, crm: CrmStatus, readiness: ReadinessCheck, routes: RouteLabels) {
+  constructor(
+    registry: Registry,
+    store: StoreHealth,
+    crm: CrmStatus,
+    readiness: ReadinessCheck,
+    routes: RouteLabels,
+    targets: TargetStatus,
+  ) {
     const registers = [registry];
     this.circuit = new Gauge({
       name: METRIC.circuit,
-      help: 'CRM circuit breaker: 0 closed, 1 half-open, 2 open',
+      help: 'CRM circuit breaker: 0 closed, 1 half-open, 2 open (with routing: per target)',
+      labelNames: routes.targetNames(),
       registers,
       collect() {
-        this.set(CIRCUIT_VALUE[crm.breakerState()]);
+        if (!routes.routed) return this.set(CIRCUIT_VALUE[crm.breakerState()]);
+        for (const { name, breaker } of targets.targets()) {
+          if (routes.target(name)) this.set({ target: name }, CIRCUIT_VALUE[breaker]);
+        }
       },
     });
     this.queue = new Gauge({

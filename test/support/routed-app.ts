@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { AppModule } from '../../src/app.module';
 import { hasCrm } from '../../src/config/environment';
 import { loadEnvironment } from '../../src/config/load-environment';
+import { CrmConfig } from '../../src/config/crm.config';
 import { RoutingConfig, routingConfig } from '../../src/config/routing.config';
+import { CrmSandbox } from '../../src/dev/sandbox/crm-sandbox';
 import { CONNECTORS } from '../../src/crm/connector-registry';
 import { AppLogger } from '../../src/logging/app-logger';
 import { FIXTURE_RECORD_STATE_TTL } from './fixture-times';
@@ -56,18 +58,27 @@ export async function startRoutedApp(
 }
 
 /**
- * A routing like a file's: `sources` and `targets` by name, each with the environment's settings,
- * every intent of every source going to every target.
+ * A routing like a file's: `targets` by name, each with the environment's CRM settings and its
+ * own overrides (its own CRM), `sources` by name with the environment's; every intent of every
+ * source goes to every target.
  */
 export const routedAs =
-  (targets: string[], sources: string[]) =>
+  (targets: Record<string, Partial<CrmConfig>>, sources: string[]) =>
   (defaults: RoutingConfig): RoutingConfig => ({
     fromFile: true,
     sources: sources.map((name) => ({ ...defaults.sources[0], name })),
-    targets: targets.map((name) => ({ ...defaults.targets[0], name })),
+    targets: Object.entries(targets).map(([name, crm]) => ({ name, crm: { ...defaults.targets[0].crm, ...crm } })),
     routes: sources.map((source) => ({
       source,
       intent: '*',
-      targets: targets.map((target) => ({ target, mapping: defaults.sources[0].mapping })),
+      targets: Object.keys(targets).map((target) => ({ target, mapping: defaults.sources[0].mapping })),
     })),
   });
+
+/** A target's CRM settings pointing at `sandbox`. */
+export const sandboxTarget = (sandbox: CrmSandbox): Partial<CrmConfig> => ({
+  baseUrl: sandbox.url,
+  tokenUrl: sandbox.tokenUrl,
+  clientId: sandbox.clientId,
+  clientSecret: sandbox.clientSecret,
+});

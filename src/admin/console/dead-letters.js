@@ -102,16 +102,21 @@ export function loadDeadLetters(section, ctx) {
     return null;
   }
 
+  /** The selected dead letters: their event ids, and with routing their deliveries' targets. */
   function selected() {
-    return [...list.querySelectorAll('input[name="select"]:checked')].map((box) => box.value);
+    return [...list.querySelectorAll('input[name="select"]:checked')].map((box) => ({
+      id: box.value,
+      target: box.dataset.target,
+    }));
   }
 
   async function act(action) {
     const ids = selected();
     if (ids.length === 0) return notice(status, 'error', 'Select at least one dead letter first.');
-    for (const id of ids) {
-      if (action === 'replay') await api('POST', `/admin/dead-letters/${encodeURIComponent(id)}/replay`);
-      else await api('DELETE', `/admin/dead-letters/${encodeURIComponent(id)}`);
+    for (const { id, target } of ids) {
+      const path = `/admin/dead-letters/${encodeURIComponent(id)}`;
+      if (action === 'replay') await api('POST', `${path}/replay`, { target });
+      else await api('DELETE', path, { target });
     }
     notice(status, 'ok', `${action === 'replay' ? 'Replayed' : 'Deleted'} ${ids.length} dead letter(s).`);
     await refresher.now();
@@ -155,6 +160,12 @@ export function loadDeadLetters(section, ctx) {
   return refresher.now();
 }
 
+/** With routing, the items name their target: a column for it. */
+const targetColumn = (items) =>
+  items.some((d) => d.target !== undefined)
+    ? [{ label: 'Target', class: 'text', cell: (d) => breakable(d.target) }]
+    : [];
+
 function deadLetterTable(items) {
   const all = el('input', { type: 'checkbox', 'aria-label': 'Select all on this page' });
   all.addEventListener('change', () => {
@@ -166,9 +177,16 @@ function deadLetterTable(items) {
         label: '',
         class: 'select',
         cell: (d) =>
-          el('input', { type: 'checkbox', name: 'select', value: d.eventId, 'aria-label': `Select ${d.eventId}` }),
+          el('input', {
+            type: 'checkbox',
+            name: 'select',
+            value: d.eventId,
+            dataset: d.target === undefined ? {} : { target: d.target },
+            'aria-label': `Select ${d.eventId}${d.target === undefined ? '' : ` for ${d.target}`}`,
+          }),
       },
       { label: 'Event', class: 'id', cell: (d) => idLink(d.eventId, 'event id') },
+      ...targetColumn(items),
       { label: 'Intent', class: 'text', cell: (d) => breakable(d.intent) },
       { label: 'Object', class: 'text', cell: (d) => breakable(d.objectType) },
       { label: 'External id', class: 'text', cell: (d) => breakable(d.externalId) },

@@ -46,6 +46,9 @@ export async function loadEventLookup(section, ctx, params) {
     table(
       [
         { label: 'Event', class: 'id', cell: (e) => idLink(e.eventId, 'event id') },
+        ...(body.items.some((e) => e.target !== undefined)
+          ? [{ label: 'Target', class: 'text', cell: (e) => breakable(e.target) }]
+          : []),
         { label: 'State', cell: (e) => el('span', { class: `state state-${e.state}` }, e.state) },
         { label: 'Intent', class: 'text', cell: (e) => breakable(e.intent) },
         { label: 'External id', class: 'text', cell: (e) => breakable(e.externalId) },
@@ -117,6 +120,8 @@ async function showEvent(result, status, eventId, ctx) {
       ['Last status', event.lastStatus === null ? '—' : String(event.lastStatus)],
       ['Last error', event.lastError ?? '—'],
     ]),
+    event.deliveries ? el('h3', {}, 'Deliveries') : null,
+    event.deliveries ? deliveryTable(event.deliveries, path, act) : null,
     el('h3', {}, 'Attempts'),
     table(
       [
@@ -131,5 +136,48 @@ async function showEvent(result, status, eventId, ctx) {
     ),
     el('h3', {}, 'Mapped upsert body'),
     el('pre', { class: 'body', id: 'upsert-body' }, JSON.stringify(event.upsert, null, 2)),
+  );
+}
+
+/** With routing: each delivery of the event, its state, and replay or delete of a dead one. */
+function deliveryTable(deliveries, path, act) {
+  const actions = (d) => {
+    if (d.state !== 'dead') return '';
+    const query = `?target=${encodeURIComponent(d.target)}`;
+    return el(
+      'span',
+      { class: 'row-actions' },
+      el(
+        'button',
+        { type: 'button', onclick: () => act('POST', `${path}/replay${query}`, `Replayed for ${d.target}.`) },
+        'Replay',
+      ),
+      el(
+        'button',
+        {
+          type: 'button',
+          class: 'danger',
+          onclick: () => act('DELETE', `${path}${query}`, `Deleted for ${d.target}.`),
+        },
+        'Delete',
+      ),
+    );
+  };
+  return el(
+    'div',
+    { id: 'deliveries' },
+    table(
+      [
+        { label: 'Target', class: 'text', cell: (d) => breakable(d.target) },
+        { label: 'State', cell: (d) => el('span', { class: `state state-${d.state}` }, d.state) },
+        { label: 'Attempts', class: 'num', cell: (d) => d.attempts },
+        { label: 'Last status', class: 'num', cell: (d) => d.lastStatus ?? '—' },
+        { label: 'Last error', class: 'excerpt', cell: (d) => d.lastError ?? '' },
+        { label: 'Done at', class: 'time', cell: (d) => time(d.deliveredAt ?? d.failedAt) },
+        { label: '', class: 'text', cell: actions },
+      ],
+      deliveries,
+      { rowProps: (d) => ({ dataset: { target: d.target } }) },
+    ),
   );
 }

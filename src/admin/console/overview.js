@@ -1,6 +1,6 @@
 import { api } from './api.js';
 import { minuteChart } from './chart.js';
-import { ago, el, facts, fill, table, time } from './dom.js';
+import { ago, breakable, el, facts, fill, table, time } from './dom.js';
 
 const STATES = ['queued', 'delivered', 'dead', 'stale'];
 const FIGURES = [
@@ -31,6 +31,26 @@ function latencyTable(sla) {
   );
 }
 
+/** With routing: one row per target, its queue, breaker and token (the stats' `targets`). */
+function targetTable(targets) {
+  const token = (t) => (!t ? '—' : t.lastError ? 'failing' : t.cached ? 'cached' : 'none cached');
+  return table(
+    [
+      { label: 'Target', class: 'text', cell: ([name]) => breakable(name) },
+      { label: 'Connector', class: 'text', cell: ([, t]) => t.connector ?? '—' },
+      ...STATES.map((state) => ({ label: state, class: 'num', cell: ([, t]) => t.states[state] })),
+      {
+        label: 'Breaker',
+        cell: ([, t]) => el('span', { class: `breaker-${t.breaker}` }, t.breaker ?? '—'),
+      },
+      { label: 'Token', class: 'text', cell: ([, t]) => token(t.token) },
+      { label: 'In flight', class: 'num', cell: ([, t]) => `${t.activeDeliveries ?? 0} / ${t.concurrency ?? '—'}` },
+    ],
+    Object.entries(targets),
+    { empty: 'No target', rowProps: ([name]) => ({ dataset: { target: name } }) },
+  );
+}
+
 function card(title, ...body) {
   return el('article', { class: 'card' }, el('h3', {}, title), ...body);
 }
@@ -56,6 +76,8 @@ function renderOverview(body, stats) {
         ]),
       ),
     ),
+    stats.targets ? el('h3', {}, 'Targets') : null,
+    stats.targets ? el('div', { id: 'targets' }, targetTable(stats.targets)) : null,
     el('h3', {}, 'Delivered and dead-lettered per minute (last hour)'),
     el(
       'div',
