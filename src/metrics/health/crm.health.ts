@@ -1,13 +1,13 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { CrmStatus } from '../../crm/crm-status';
-import { TargetStatus } from '../../crm/target-status';
-import { TokenState } from '../../crm/token/token-provider';
-import { RouteLabels } from '../route-labels';
+import { routingConfig } from '../../config/routing.config';
+import { TargetReport, TargetStatus } from '../../crm/target-status';
 import { TargetDepths } from './target-depths';
 
 /** The token state as shown: its error text only to the admin, else whether it is failing. */
-const tokenView = ({ lastError, ...token }: TokenState, withErrors: boolean) =>
+const tokenView = ({ lastError, ...token }: TargetReport['token'], withErrors: boolean) =>
   withErrors ? { ...token, lastError } : { ...token, failing: lastError !== null };
 
 /**
@@ -22,13 +22,13 @@ export class CrmHealthIndicator {
     private readonly health: HealthIndicatorService,
     private readonly crm: CrmStatus,
     private readonly targets: TargetStatus,
-    private readonly routes: RouteLabels,
+    @Inject(routingConfig.KEY) private readonly routing: ConfigType<typeof routingConfig>,
     private readonly depths: TargetDepths,
   ) {}
 
   async check(key: string, withErrors: boolean) {
     const primary = { breaker: this.crm.breakerState(), token: tokenView(this.crm.tokenState(), withErrors) };
-    if (!this.routes.routed) return this.health.check(key).up(primary);
+    if (!this.routing.fromFile) return this.health.check(key).up(primary);
     const counts = await this.depths.read();
     const targets = Object.fromEntries(
       this.targets.targets().map(({ name, connector, breaker, token, activeDeliveries }) => [
