@@ -1,0 +1,99 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import request from 'supertest';
+import { stringify } from 'yaml';
+import { CrmSandbox } from '../src/dev/sandbox/crm-sandbox';
+import { cleanRedis, describeEachDriver, driverEnv } from './support/drivers';
+import { parseSamples, sum } from './support/prometheus-text';
+import { startTestApp, TestApp } from './support/test-app';
+import { waitFor } from './support/wait-for';
+import { contactDialog, postSigned, unique } from './support/webhook-cases';
+
+/**
+ * What operators see, through a real ROUTES_FILE: a signed event on source `chat`'s route fanned
+ * out to two targets (two CRM sandboxes, generic connector) is counted under source="chat", each
+ * delivery under its target, and the admin API shows the event with both deliveries.
+ */
+
+const ADMIN = 'routes-file-admin';
+const SECRETS = { OPS_CHAT_SECRET: 'ops-chat-secret' };
+
+describeEachDriver('operators with a routing file (%s driver)', (driver) => {
+  const a = new CrmSandbox({ port: 0 });
+  const b = new CrmSandbox({ port: 0 });
+  const env = driverEnv(driver);
+  let dir: string;
+  let t: TestApp;
+
+  const target = (sandbox: CrmSandbox, secret: string) => ({
+    connector: 'generic',
+    settings: { CRM_BASE_URL: sandbox.url, CRM_TOKEN_URL: sandbox.tokenUrl, CRM_CLIENT_ID: sandbox.clientId },
+    secrets: { CRM_CLIENT_SECRET: secret },
+  });
+
+  beforeAll(async () => {
+    await Promise.all([a.start(), b.start()]);
+    dir = mkdtempSync(join(tmpdir(), 'ccs-ops-routes-'));
+    const file = join(dir, 'routes.yaml');
+    const routes = {
+      sources: { chat: { auth: ['hmac'], secrets: { COGNIGY_WEBHOOK_SECRETS: 'OPS_CHAT_SECRET' } } },
+      targets: { crm: target(a, 'OPS_A_SECRET'), desk: target(b, 'OPS_B_SECRET') },
+      routes: [{ source: 'chat', targets: [{ target: 'crm' }, { target: 'desk' }] }],
+    };
+    writeFileSync(file, stringify(routes));
+    t = await startTestApp({
+      ...env,
+      ...SECRETS,
+      OPS_A_SECRET: a.clientSecret,
+      OPS_B_SECRET: b.clientSecret,
+      ROUTES_FILE: file,
+      ADMIN_TOKEN: ADMIN,
+      COGNIGY_WEBHOOK_SECRETS: 'unnamed-route-secret',
+      CRM_BASE_URL: a.url,
+      CRM_TOKEN_URL: a.tokenUrl,
+      CRM_CLIENT_ID: a.clientId,
+      CRM_CLIENT_SECRET: a.clientSecret,
+    });
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await Promise.all([a.stop(), b.stop()]);
+    await cleanRedis(env);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('counts the webhook under its source and each delivery under its target; the admin API lists both', async () => {
+    const scrape = async () => parseSamples((await request(t.server).get('/metrics')).text);
+    const before = await scrape();
+    const res = await postSigned(
+      t,
+      SECRETS.OPS_CHAT_SECRET,
+      '/webhooks/cognigy/chat/dialog-complete',
+      contactDialog(unique('C-OPS')),
+    );
+    expect(res.status).toBe(202);
+    const id = res.body.eventId as string;
+    const view = await waitFor(
+      async () => {
+        const got = await request(t.server).get(`/admin/events/${id}`).set('authorization', `Bearer ${ADMIN}`);
+        return got.body.state === 'delivered' ? got.body : null;
+      },
+      { what: `${id} delivered to both targets` },
+    );
+    expect(view.source).toBe('chat');
+    expect(view.deliveries.map((d: { target: string; state: string }) => [d.target, d.state])).toEqual([
+      ['crm', 'delivered'],
+      ['desk', 'delivered'],
+    ]);
+    const after = await scrape();
+    const delta = (name: string, labels: Record<string, string>) =>
+      sum(after, name, labels) - sum(before, name, labels);
+    expect(delta('cognigy_webhooks_total', { source: 'chat', outcome: 'accepted' })).toBe(1);
+    expect(delta('crm_upserts_total', { target: 'crm' })).toBe(1);
+    expect(delta('crm_upserts_total', { target: 'desk' })).toBe(1);
+    const targets = new Set(after.filter((s) => 'target' in s.labels).map((s) => s.labels.target));
+    expect(targets).toEqual(new Set(['crm', 'desk']));
+  });
+});
