@@ -11,6 +11,12 @@ export function validateConfiguration(
   connectors: readonly ConnectorEnvironment[],
 ): Environment {
   const { env, problems } = checkEnvironment(raw, connectors);
+  if (env.ROUTES_FILE !== undefined && env.MAPPINGS_FILE !== undefined) {
+    // It would be checked against the environment's connector, which delivers nothing then.
+    problems.push(
+      "MAPPINGS_FILE: not read with ROUTES_FILE: name the mappings in the file (a source's or a route target's)",
+    );
+  }
   if (env.ROUTES_FILE !== undefined && !problems.some((p) => p.startsWith('ROUTES_FILE:'))) {
     const file = routingFromFile(env.ROUTES_FILE, raw, env, connectors);
     problems.push(...file.problems);

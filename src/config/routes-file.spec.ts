@@ -226,6 +226,12 @@ routes:
     );
   });
 
+  it('refuses MAPPINGS_FILE beside it (the file names its own mappings)', () => {
+    expect(() => load(GOOD, 'routes.yaml', { MAPPINGS_FILE: 'mappings.json' })).toThrow(
+      /MAPPINGS_FILE: not read with ROUTES_FILE/,
+    );
+  });
+
   it('leaves the environment as it was without ROUTES_FILE', () => {
     expect(validateConfiguration({}, CONNECTORS).routing).toBeUndefined();
   });
