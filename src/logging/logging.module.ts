@@ -5,6 +5,8 @@ import { IncomingMessage, ServerResponse } from 'node:http';
 import { LevelWithSilent, Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { AllConfig } from '../config/all-config';
+import { TelemetryModule } from '../telemetry/telemetry.module';
+import { Tracing } from '../telemetry/tracing';
 import { AppLogger } from './app-logger';
 
 const REQUEST_ID = /^[\w.:-]{1,200}$/;
@@ -82,20 +84,35 @@ const prettyTransport = () => ({
 });
 
 /**
- * What a request learnt that its access line should carry (event, conversation and record ids):
- * the route leaves them in `res.locals.logged`, read when the line is written.
+ * What a request learnt that its access line should carry (event, conversation and record ids;
+ * with tracing on, its span's trace_id and span_id): the route leaves them in `res.locals.logged`
+ * and `res.locals.trace`, read when the line is written.
  */
-type WithLoggedFields = ServerResponse & { locals?: { logged?: object } };
-const loggedFields = (res: ServerResponse) => (res as WithLoggedFields).locals?.logged;
+type WithLoggedFields = ServerResponse & { locals?: { logged?: object; trace?: object } };
+const loggedFields = (res: ServerResponse) => {
+  const locals = (res as WithLoggedFields).locals;
+  return locals?.trace ? { ...locals.trace, ...locals.logged } : locals?.logged;
+};
+
+const NO_FIELDS = {};
+
+/**
+ * With tracing on, every line written inside a span (a delivery attempt's, a token request's)
+ * carries its trace_id and span_id. With tracing off the lines are as they were: no mixin at all.
+ */
+function traceMixin(tracing: Tracing): (() => object) | undefined {
+  return tracing.enabled ? () => tracing.logFields() ?? NO_FIELDS : undefined;
+}
 
 /**
  * One access line per request, with its request id. No AsyncLocalStorage: on Node 20 it turns
  * on promise hooks for the whole process. Code that logs during a request and wants its id uses
  * the request's logger (`req.log`).
  */
-function httpLogger(config: ConfigService<AllConfig, true>) {
+function httpLogger(config: ConfigService<AllConfig, true>, tracing: Tracing) {
   return pinoHttp({
     level: config.get('app.logLevel', { infer: true }),
+    mixin: traceMixin(tracing),
     transport: config.get('app.logFormat', { infer: true }) === 'pretty' ? prettyTransport() : undefined,
     genReqId: requestId,
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
@@ -120,11 +137,13 @@ class AccessLog {
 }
 
 @Module({
+  imports: [TelemetryModule],
   providers: [
     {
       provide: AccessLog,
-      inject: [ConfigService],
-      useFactory: (config: ConfigService<AllConfig, true>) => new AccessLog(httpLogger(config)),
+      inject: [ConfigService, Tracing],
+      useFactory: (config: ConfigService<AllConfig, true>, tracing: Tracing) =>
+        new AccessLog(httpLogger(config, tracing)),
     },
     {
       provide: AppLogger,

@@ -2,6 +2,7 @@ import { Response } from 'express';
 import { Telemetry } from '../telemetry/telemetry';
 import { WebhookAnswerKind, WebhookRoute } from '../telemetry/telemetry-signals';
 import { WebhookRequest } from './webhook-request';
+import { spanAnswer, WebhookTraceIds } from './webhook-span';
 
 /** What a webhook route answers when it takes the request: the body of its 202 or 200. */
 export type WebhookReceipt = { status: 'accepted' | 'duplicate'; eventId: string } | { status: 'ignored' };
@@ -16,7 +17,7 @@ export interface WebhookLogIds {
   replayEventId?: string;
 }
 
-export type WebhookResponse = Response<unknown, { logged?: WebhookLogIds }>;
+export type WebhookResponse = Response<unknown, { logged?: WebhookLogIds; trace?: WebhookTraceIds }>;
 
 const REFUSAL_KINDS: Record<number, WebhookAnswerKind> = {
   400: 'invalid',
@@ -47,6 +48,7 @@ export function reportWhenWritten(
   res.once('finish', () => {
     const said = kind(res.statusCode);
     if (said === undefined) return;
+    spanAnswer(req, said);
     const path = req.originalUrl.split('?')[0];
     const route: WebhookRoute = path.endsWith('endpoint-output') ? 'endpoint-output' : 'dialog-complete';
     const seconds = Number(process.hrtime.bigint() - req.receivedAtHr) / 1e9;

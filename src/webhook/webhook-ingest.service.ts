@@ -6,11 +6,14 @@ import { webhookConfig } from '../config/webhook.config';
 import { IntentMapper } from '../mapping/intent-mapper';
 import { RoutedUpsert, RouteMapper } from '../mapping/route-mapper';
 import { EventIntake } from '../queue/event-intake';
+import { EnqueueResult } from '../queue/stored-event';
+import { Tracing } from '../telemetry/tracing';
 import { CrmUpsert, DialogCompletedEvent } from '../shared/dialog-completed-event';
 import { parseEventTime } from '../shared/event-time';
 import { InvalidPayloadError } from './webhook-errors';
 import { WebhookLogIds, WebhookReceipt, WebhookResponse } from './webhook-answer';
 import { WebhookRequest } from './webhook-request';
+import { endWriteSpan, spanEvent, startWriteSpan } from './webhook-span';
 
 /** Where each route carries the event time, as a 400 names it. */
 const TIMESTAMP_FIELD: Record<DialogCompletedEvent['source'], string> = {
@@ -20,9 +23,10 @@ const TIMESTAMP_FIELD: Record<DialogCompletedEvent['source'], string> = {
 
 /**
  * Map first (an unmappable event is refused with 422 before anything is stored), then store
- * durably. Delivery happens later, in the Crm module. With ROUTES_FILE the event is mapped once
- * per target of its source's route, and stored as one delivery per target in one write: accepted
- * for all of them or, if any mapping fails, for none.
+ * durably (with tracing on, in a span whose trace context is stored with the event). Delivery
+ * happens later, in the Crm module. With ROUTES_FILE the event is mapped once per target of its
+ * source's route, and stored as one delivery per target in one write: accepted for all of them or,
+ * if any mapping fails, for none.
  */
 @Injectable()
 export class WebhookIngestService {
@@ -32,6 +36,7 @@ export class WebhookIngestService {
     private readonly mapper: IntentMapper,
     private readonly routes: RouteMapper,
     private readonly store: EventIntake,
+    private readonly tracing: Tracing,
   ) {}
 
   async ingest(event: DialogCompletedEvent, req: WebhookRequest): Promise<WebhookReceipt> {
@@ -43,6 +48,7 @@ export class WebhookIngestService {
       intent: event.intent,
     };
     (req.res as WebhookResponse).locals.logged = logged;
+    spanEvent(req, event);
     let eventTime: number;
     let upsert: CrmUpsert;
     let deliveries: RoutedUpsert[] | undefined;
@@ -56,16 +62,26 @@ export class WebhookIngestService {
         req.log.debug({ context: WebhookIngestService.name, ...logged, entities: event.entities }, 'event entities');
       }
     }
-    const { outcome, eventId } = await this.store.enqueue({
-      eventId: event.eventId,
-      event,
-      upsert,
-      eventTime,
-      receivedAt,
-      requestId: req.id,
-      bodyHash: createHash('sha256').update(req.rawBody).digest('hex'),
-      ...(deliveries ? { source: req.webhookSource.name, deliveries } : {}),
-    });
+    const write = startWriteSpan(this.tracing, req, event.eventId);
+    let stored: EnqueueResult;
+    try {
+      stored = await this.store.enqueue({
+        eventId: event.eventId,
+        event,
+        upsert,
+        eventTime,
+        receivedAt,
+        requestId: req.id,
+        bodyHash: createHash('sha256').update(req.rawBody).digest('hex'),
+        ...(deliveries ? { source: req.webhookSource.name, deliveries } : {}),
+        ...(write && { trace: this.tracing.headersOf(write) }),
+      });
+    } catch (error) {
+      endWriteSpan(write, { failed: error });
+      throw error;
+    }
+    endWriteSpan(write, { stored: stored.outcome });
+    const { outcome, eventId } = stored;
     if (eventId !== event.eventId) Object.assign(logged, { eventId, replayEventId: event.eventId });
     return { status: outcome, eventId };
   }

@@ -1,3 +1,4 @@
+import { Span } from '@opentelemetry/api';
 import { Request } from 'express';
 import { SourceConfig } from '../config/routing.config';
 import { WebhookAuthMode } from './auth/webhook-auth-mode';
@@ -19,6 +20,8 @@ export interface WebhookRequest extends Request {
   /** The source the path names (`default` for the unnamed routes), resolved once by WebhookBodyMiddleware. */
   webhookSource: SourceConfig;
   id: string;
+  /** Its server span, with tracing on (webhook-span.ts). */
+  span?: Span;
 }
 
 export function header(req: Request, name: string): string | undefined {
