@@ -50,13 +50,7 @@ const quiet = { maxWaitS: Number(args['quiet-wait']), threshold: Number(args['qu
 const drainS = Number(args.drain);
 c.timeLimit(120 + dists.length * (quiet.maxWaitS + 60 + count / 200) + rounds * dists.length * (drainS + 2 * quiet.maxWaitS + 40));
 
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
-const spread = (values, digits) =>
-  `${c.round(median(values), digits)} (${c.round(Math.min(...values), digits)}–${c.round(Math.max(...values), digits)})`;
+const { median, spread } = c;
 
 /** The build's commit, when dist/ sits in a git checkout. */
 function commitOf(dist) {

@@ -618,6 +618,18 @@ function pct(sorted, p) {
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
 }
 
+/** The median of a list of numbers. */
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** "median (min–max)" of a list of numbers, rounded to `digits`. */
+function spread(values, digits) {
+  return `${round(median(values), digits)} (${round(Math.min(...values), digits)}–${round(Math.max(...values), digits)})`;
+}
+
 function round(value, digits) {
   if (typeof value !== 'number' || !Number.isFinite(value)) return value;
   const f = 10 ** digits;
@@ -678,6 +690,8 @@ function log(message) {
 }
 
 module.exports = {
+  median,
+  spread,
   ROOT,
   DIST,
   HOST,
