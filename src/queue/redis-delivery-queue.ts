@@ -139,15 +139,16 @@ export class RedisDeliveryQueue implements DeliveryQueue {
     const eventId = (job.data as { eventId: string }).eventId;
     let [verdict, value] = await this.tryClaim(eventId, token);
     const written = this.writes.of(eventId);
-    if (verdict === 'missing' && written) {
-      // Our own write is on its way: wait for it rather than put the job off for MISSING_RETRY_MS.
+    if ((verdict === 'missing' || verdict === 'gone') && written) {
+      // Our own write is on its way: wait for it rather than put the job off for MISSING_RETRY_MS,
+      // or complete the job the write is about to need (it found an earlier delivery of the id).
       await written.catch(() => undefined);
       [verdict, value] = await this.tryClaim(eventId, token);
     }
     const now = Date.now();
     const pending = verdict === 'missing' || verdict === 'dead';
     if (verdict === 'gone' || (pending && now - job.timestamp > MISSING_GIVE_UP_MS)) {
-      await job.moveToCompleted(null, token, false);
+      await this.complete(job, token, eventId);
       return null;
     }
     if (verdict !== 'ok') {
@@ -156,7 +157,7 @@ export class RedisDeliveryQueue implements DeliveryQueue {
     }
     const event = await this.queries.get(eventId, this.target);
     if (!event) {
-      await job.moveToCompleted(null, token, false);
+      await this.complete(job, token, eventId);
       return null;
     }
     const renew = setInterval(() => void this.renew(eventId, job, token), this.connections.config.leaseMs / 3);
@@ -164,6 +165,20 @@ export class RedisDeliveryQueue implements DeliveryQueue {
     this.claims.set(eventId, { job, token, renew });
     const last = value ? Number(value) : null;
     return { ...event, stale: last !== null && event.eventTime < last };
+  }
+
+  /**
+   * Completing removes the job, whose id is its delivery's ref: an enqueue or replay of that ref
+   * while the job was still there added none of its own (BullMQ ignores a job id it holds), so a
+   * delivery queued again meanwhile gets its job back here. One queued after the removal finds no
+   * job: its enqueue adds one (or, if the job went between its add and its write, answers 503).
+   */
+  private async complete(job: Job, token: string, eventId: string): Promise<void> {
+    await job.moveToCompleted(null, token, false);
+    const { redis, prefix } = this.connections;
+    if ((await redis.hget(`${prefix}:ev:${this.ref(eventId)}`, 'state')) === 'queued') {
+      await this.connections.addJob(eventId, this.target);
+    }
   }
 
   private async tryClaim(eventId: string, token: string): Promise<ClaimVerdict> {
@@ -196,7 +211,7 @@ export class RedisDeliveryQueue implements DeliveryQueue {
     }
     if (!claim) return;
     if (action === 'retry' || action === 'release') return claim.job.moveToDelayed(at, token);
-    await claim.job.moveToCompleted(null, token, false).catch((error: Error) => {
+    await this.complete(claim.job, token, eventId).catch((error: Error) => {
       // The job's lock lapsed meanwhile (an outage outlasting the lease): BullMQ's stalled check
       // moves it back, and its next claim finds the outcome recorded and completes it.
       if (!/Missing lock for job/.test(error.message)) throw error;
