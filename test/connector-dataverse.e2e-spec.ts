@@ -13,6 +13,8 @@ import { unique } from './support/webhook-cases';
  */
 
 const CLIENT_ID = 'app-registration';
+const EARLIER = { timestamp: '2026-11-26T10:00:00Z' };
+const LATER = { timestamp: '2026-11-26T10:05:00Z' };
 const CLIENT_SECRET = 'entra-secret';
 const dv = new DataverseFake(CLIENT_ID, CLIENT_SECRET);
 
@@ -54,6 +56,20 @@ describe('Dataverse', () => {
     await settledAs(t, [await sendContact(t, customerId, { newStatus: { value: 'silver' } })], 'delivered');
     expect(dv.rows.get('contacts')!.size).toBeGreaterThanOrEqual(1);
     expect(dv.row('contacts', customerId)).toMatchObject({ id: row.id, cognigy_status: 'silver' });
+  });
+
+  it('ids differing only in case are one row (a case-insensitive key): an older event is stale, never sent', async () => {
+    const customerId = unique('Case');
+    const newer = await sendContact(t, customerId.toLowerCase(), { newStatus: { value: 'gold' } }, LATER);
+    await settledAs(t, [newer], 'delivered');
+    const before = dv.apiRequests().length;
+    const older = await sendContact(t, customerId.toUpperCase(), { newStatus: { value: 'lead' } }, EARLIER);
+    await settledAs(t, [older], 'stale');
+    expect(dv.apiRequests().slice(before)).toEqual([]);
+    expect(dv.row('contacts', customerId)).toMatchObject({
+      cognigy_customerid: customerId.toLowerCase(),
+      cognigy_status: 'gold',
+    });
   });
 
   it("doubles a ' in the key and percent-encodes the rest", async () => {

@@ -8,14 +8,15 @@ import { sleep, waitFor } from '../support/wait-for';
 
 /**
  * Strangers holding unauthenticated bodies open against the BUILT service with its default limits
- * (hmac: a body is read before its signature can be checked): 2,000 connections, each declaring
- * 262,000 bytes with a bogus signature and sending all but the last byte, reopened as soon as the
- * service drops them. The service's peak RSS stays under 300 MiB, and signed webhooks sent from
+ * (hmac: a body is read before its signature can be checked): 2,000 connections (500 in the short
+ * profile), each declaring 262,000 bytes with a bogus signature and sending all but the last byte,
+ * reopened as soon as the service drops them. The service's peak RSS stays under 300 MiB, and signed webhooks sent from
  * another address meanwhile are answered 202 (docs/reliability.md records the latencies measured).
  */
 
 const LONG = process.env.RELIABILITY_PROFILE === 'long';
-const CONNECTIONS = 2_000;
+/** Held bodies: 2,000 as the issue measured in the long profile; fewer, still four times the budget, in CI's short one. */
+const CONNECTIONS = LONG ? 2_000 : 500;
 const ATTACK_MS = LONG ? 60_000 : 15_000;
 const SECRET = 'memory-hold-secret';
 const DIALOG = '/webhooks/cognigy/dialog-complete';
@@ -114,7 +115,7 @@ describe(`unauthenticated bodies held open (${LONG ? 'long' : 'short'} profile, 
     console.log(`quiet: 20 signed webhooks, latency median ${median(webhooks.map((w) => w.ms)).toFixed(0)} ms`);
   });
 
-  it('2,000 held bodies from one address: RSS under 300 MiB, signed webhooks from another answered 202', async () => {
+  it(`${CONNECTIONS} held bodies from one address: RSS under 300 MiB, signed webhooks from another answered 202`, async () => {
     const { peak, webhooks, counts } = await during(['127.0.0.1'], '127.0.0.2', 'one-address');
     expect(webhooks.length).toBeGreaterThan(0);
     expect(webhooks.filter((w) => w.status !== 202)).toEqual([]);
@@ -123,7 +124,7 @@ describe(`unauthenticated bodies held open (${LONG ? 'long' : 'short'} profile, 
     expect(counts.answers[503]).toBeGreaterThan(0);
   });
 
-  it('2,000 held bodies from 16 addresses: RSS under 300 MiB, every signed webhook answered 202 or 503 with Retry-After', async () => {
+  it(`${CONNECTIONS} held bodies from 16 addresses: RSS under 300 MiB, every signed webhook answered 202 or 503 with Retry-After`, async () => {
     const addresses = Array.from({ length: 16 }, (_, i) => `127.0.1.${i + 1}`);
     const { peak, webhooks } = await during(addresses, '127.0.0.3', 'sixteen-addresses');
     expect(webhooks.filter((w) => !(w.status === 202 || (w.status === 503 && w.retryAfter)))).toEqual([]);

@@ -21,6 +21,10 @@
  *   not valid for resource ...":
  *   https://learn.microsoft.com/power-apps/developer/data-platform/webapi/associate-disassociate-entities-using-web-api
  *   and https://learn.microsoft.com/power-apps/developer/data-platform/use-alternate-key-reference-record
+ * - Alternate key values match ignoring case: a key is a unique index of the SQL database, whose
+ *   collation is case-insensitive in every language:
+ *   https://learn.microsoft.com/power-apps/developer/data-platform/define-alternate-keys-entity
+ *   and https://learn.microsoft.com/power-platform/admin/language-collations
  * - Error codes: RecordNotFoundByEntityKey 0x80060891 "A record with the specified key values does
  *   not exist in {0} entity" (404, the record a bind names does not exist); a case (incident)
  *   created without its customer lookup: 0x80044410 "You should specify a parent contact or
@@ -99,8 +103,9 @@ export class DataverseFake extends FakeCrm {
     return `${this.url}/tenant-0000/oauth2/v2.0/token`;
   }
 
+  /** The row whose alternate key holds `key`, matched ignoring case as Dataverse's collation does. */
   row(set: string, key: string) {
-    return this.rows.get(set)?.get(key);
+    return this.rows.get(set)?.get(key.toLowerCase());
   }
 
   protected isTokenRequest(url: string): boolean {
@@ -195,7 +200,7 @@ export class DataverseFake extends FakeCrm {
       links[`_${lookup.column}_value`] = bound.id;
     }
     const rows = this.rows.get(set) ?? new Map<string, Record<string, unknown>>();
-    const existing = rows.get(value);
+    const existing = rows.get(value.toLowerCase());
     // A case needs its customer when it is created; an update may leave it as it is.
     if (!existing && entity.logicalName === 'incident' && !('_customerid_value' in links)) {
       return { status: 400, body: odataError('0x80044410', 'You should specify a parent contact or account.') };
@@ -203,7 +208,7 @@ export class DataverseFake extends FakeCrm {
     this.rows.set(set, rows);
     const row = existing ?? { id: randomUUID(), [key]: value };
     Object.assign(row, fields, links);
-    rows.set(value, row);
+    rows.set(value.toLowerCase(), row);
     return {
       status: 204,
       headers: { 'OData-EntityId': `${this.url}/api/data/v9.2/${set}(${row.id as string})`, 'OData-Version': '4.0' },

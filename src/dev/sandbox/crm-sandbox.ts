@@ -28,10 +28,12 @@ export interface SandboxOptions {
   clientId?: string;
   clientSecret?: string;
   tokenTtlSeconds?: number;
+  /** Requests kept in the log `requests()` returns, the oldest dropped first (default 1000). */
+  requestLogSize?: number;
 }
 
 const DEFAULT_SCOPE = 'crm:contacts:write crm:contacts:read';
-const REQUEST_LOG_SIZE = 1000;
+const DEFAULT_REQUEST_LOG_SIZE = 1000;
 
 export class CrmSandbox {
   readonly clientId: string;
@@ -39,6 +41,7 @@ export class CrmSandbox {
   private readonly port: number;
   private readonly host: string;
   private readonly tokenTtlSeconds: number;
+  private readonly requestLogSize: number;
   private state = freshState();
   private server?: Server;
   private baseUrl?: string;
@@ -51,6 +54,7 @@ export class CrmSandbox {
     this.clientId = options.clientId ?? `sandbox-${randomBytes(6).toString('hex')}`;
     this.clientSecret = options.clientSecret ?? randomBytes(24).toString('base64url');
     this.tokenTtlSeconds = options.tokenTtlSeconds ?? 3600;
+    this.requestLogSize = options.requestLogSize ?? DEFAULT_REQUEST_LOG_SIZE;
   }
 
   get url(): string {
@@ -237,7 +241,7 @@ export class CrmSandbox {
       answeredAt: null,
     };
     log.push(entry);
-    if (log.length > REQUEST_LOG_SIZE) log.shift();
+    if (log.length > this.requestLogSize) log.shift();
     res.on('finish', () => {
       entry.status = res.statusCode;
       entry.answeredAt = new Date().toISOString();

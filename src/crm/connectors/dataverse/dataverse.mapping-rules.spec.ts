@@ -1,4 +1,5 @@
 import { MappingsFileError, parseMappingsFile } from '../../../mapping/mapping-definition';
+import { RecordUpsert } from '../../../shared/dialog-completed-event';
 import { DataverseMappingRules } from './dataverse.mapping-rules';
 
 const RULES = new DataverseMappingRules('dataverse');
@@ -54,5 +55,29 @@ describe('Dataverse mapping rules: bind sources', () => {
       'mappings[0] (log_support_ticket).path: not used with CRM_CONNECTOR=dataverse',
     );
     expect(refused({ mappings: [entry] })).toContain('.idField: required with CRM_CONNECTOR=dataverse');
+  });
+});
+
+describe('Dataverse record key', () => {
+  const upsert = (externalId: string): RecordUpsert => ({
+    intent: 'update_customer_profile',
+    objectType: 'contact',
+    object: 'contacts',
+    idField: 'cognigy_customerid',
+    externalId,
+    body: {},
+  });
+
+  // Alternate keys are unique indexes under a case-insensitive collation (every language):
+  // https://learn.microsoft.com/power-platform/admin/language-collations
+  it('folds the case: ids differing only in case name one row', () => {
+    expect(RULES.recordKey(upsert('C-1001'))).toBe('c-1001');
+    expect(RULES.recordKey(upsert('c-1001'))).toBe(RULES.recordKey(upsert('C-1001')));
+  });
+
+  // Accent sensitivity depends on the environment's language (_AS in some): kept apart.
+  it('keeps accents', () => {
+    expect(RULES.recordKey(upsert('Café-1'))).toBe('café-1');
+    expect(RULES.recordKey(upsert('Cafe-1'))).not.toBe(RULES.recordKey(upsert('Café-1')));
   });
 });

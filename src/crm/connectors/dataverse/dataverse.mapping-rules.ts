@@ -1,4 +1,5 @@
-import { RecordTargetRules } from '../../../mapping/mapping-rules';
+import { caseFolded, RecordTargetRules } from '../../../mapping/mapping-rules';
+import { CrmUpsert } from '../../../shared/dialog-completed-event';
 
 const BIND_KEYS = ['entitySet', 'key', 'entity'];
 /** Dataverse names (entity sets, columns, navigation properties): letters, digits and `_`. */
@@ -12,6 +13,17 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  * incident's customer) is a `bind` source in a field named `<navigation property>@odata.bind`.
  */
 export class DataverseMappingRules extends RecordTargetRules {
+  /**
+   * Case-folded: an alternate key is a unique index of the environment's SQL database
+   * (https://learn.microsoft.com/power-apps/developer/data-platform/define-alternate-keys-entity),
+   * whose collation is case-insensitive in every language ("Cafe" and "cafe" are the same,
+   * https://learn.microsoft.com/power-platform/admin/language-collations), so `C-1` and `c-1` name
+   * one row and are ordered as one. Accents are kept: only some languages' collations ignore them.
+   */
+  override recordKey(upsert: CrmUpsert): string {
+    return caseFolded(upsert.externalId);
+  }
+
   override bindProblems(where: string, field: string, bind: unknown): string[] {
     const problems: string[] = [];
     if (!BIND_FIELD.test(field)) {
