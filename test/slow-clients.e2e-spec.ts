@@ -64,31 +64,43 @@ describe('slow clients, logged headers, DATA_DIR (built service)', () => {
         COGNIGY_WEBHOOK_SECRETS: SECRET,
         CRM_SANDBOX_PORT: '0',
         SHUTDOWN_GRACE_MS: '500',
-        // Longer than the wait below: the body deadline must not be what frees these connections.
+        // Not what frees these connections: its answer (a 408) would show on them.
         WEBHOOK_BODY_TIMEOUT_MS: '120000',
       }),
       root,
       running,
     );
+    /** Each socket's bytes from the service, and a promise of its close. */
+    const watched = (socket: Socket) => {
+      let received = '';
+      socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+      const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+      return { received: () => received, closed };
+    };
     const raw = JSON.stringify(keyedDialog('slow'));
-    const halfSent = await Promise.all(Array.from({ length: 20 }, () => open(port)));
-    for (const socket of halfSent) {
+    const halfSent = (await Promise.all(Array.from({ length: 20 }, () => open(port)))).map((socket) => {
       socket.write(
         `POST ${DIALOG} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${raw.length}\r\n` +
           `X-Cognigy-Signature: ${cognigySignature(SECRET, raw)}\r\n\r\n${raw.slice(0, 10)}`,
       );
-    }
-    const idle = await Promise.all(Array.from({ length: 5 }, () => open(port)));
-    for (const socket of idle) socket.write('GET /health/live HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n');
-    const closed = [...halfSent, ...idle].map(
-      (socket) => new Promise<void>((resolve) => socket.once('close', () => resolve())),
-    );
+      return watched(socket);
+    });
+    const idle = (await Promise.all(Array.from({ length: 5 }, () => open(port)))).map((socket) => {
+      socket.write('GET /health/live HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n');
+      return watched(socket);
+    });
+    // Idle: answered, the connection kept open.
+    await waitFor(() => idle.every(({ received }) => /\r\n\r\n/.test(received())) || undefined, {
+      timeoutMs: 60_000,
+      what: 'the keep-alive answers',
+    });
 
     service.child.kill('SIGTERM');
-    // Below the 30 s request timeout and the 120 s body deadline that would otherwise free them.
-    const exit = await exitWithin(service, 25_000);
-    expect(exit).toEqual({ code: 0, signal: null });
-    await Promise.all(closed);
+    expect(await exitWithin(service)).toEqual({ code: 0, signal: null });
+    await Promise.all([...halfSent, ...idle].map(({ closed }) => closed));
+    // Closed by the shutdown: the request timeout and the body deadline would have answered 408 first.
+    expect(halfSent.map(({ received }) => received()).filter((text) => text.startsWith('HTTP/1.1 408'))).toEqual([]);
+    for (const { received } of idle) expect(received()).toMatch(/^HTTP\/1\.1 200 /);
   });
 
   it('logs request headers from an allowlist only: no unknown header, no oversized value', async () => {
