@@ -236,6 +236,15 @@ describeEachDriver('admin API for the console (%s driver)', (driver: Driver) => 
       ).toBe(true);
     });
 
+    it.each(['', '?limit=5', '?source=default'])(
+      'answers %j with one 400 message naming the filters',
+      async (query) => {
+        const res = await get(`/admin/events${query}`);
+        expect(res.status).toBe(400);
+        expect(res.body.message).toEqual(['at least one of conversationId, externalId, state, intent is required']);
+      },
+    );
+
     it.each([
       ['', /at least one of conversationId, externalId, state, intent/],
       ['?limit=5', /at least one of conversationId, externalId, state, intent/],

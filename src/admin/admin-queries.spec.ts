@@ -1,6 +1,6 @@
 import { BadRequestException, ValidationPipe } from '@nestjs/common';
 import { VALIDATION_OPTIONS } from '../shared/validation.pipe';
-import { DeadLetterQuery, deadLetterFilter, EventSearchQuery, ReplayQuery } from './admin-queries';
+import { DeadLetterQuery, deadLetterFilter, EventSearchQuery, ReplayQuery, requireSearchFilter } from './admin-queries';
 
 type QueryClass = typeof DeadLetterQuery | typeof ReplayQuery | typeof EventSearchQuery;
 
@@ -73,11 +73,20 @@ describe('ReplayQuery', () => {
 });
 
 describe('EventSearchQuery', () => {
-  it('needs one filter, and names them all when none is given', async () => {
-    // (conversationId's own rules are listed too: it is the property that carries this one.)
-    expect(await problems(EventSearchQuery, { limit: '10' })).toContain(
-      'at least one of conversationId, externalId, state, intent is required',
-    );
+  it('needs one filter: without one, a 400 naming them all and nothing else', async () => {
+    for (const query of [{}, { limit: '10' }, { source: 'default', target: 'default' }]) {
+      const parsed = await parse(EventSearchQuery, query);
+      expect(() => requireSearchFilter(parsed)).toThrow(BadRequestException);
+      try {
+        requireSearchFilter(parsed);
+      } catch (error) {
+        expect((error as BadRequestException).getResponse()).toEqual({
+          statusCode: 400,
+          error: 'Bad Request',
+          message: ['at least one of conversationId, externalId, state, intent is required'],
+        });
+      }
+    }
   });
 
   it('takes any one filter alone', async () => {
@@ -88,7 +97,9 @@ describe('EventSearchQuery', () => {
       { intent: 'i' },
     ];
     for (const filter of filters) {
-      expect(await parse(EventSearchQuery, filter)).toEqual({ limit: 50, ...filter });
+      const parsed = await parse(EventSearchQuery, filter);
+      expect(parsed).toEqual({ limit: 50, ...filter });
+      expect(() => requireSearchFilter(parsed)).not.toThrow();
     }
   });
 

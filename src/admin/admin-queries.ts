@@ -1,17 +1,6 @@
+import { BadRequestException } from '@nestjs/common';
 import { Type } from 'class-transformer';
-import {
-  IsDefined,
-  IsIn,
-  IsInt,
-  IsISO8601,
-  IsOptional,
-  IsString,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-  ValidateIf,
-} from 'class-validator';
+import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { EVENT_STATES, EventState } from '../queue/stored-event';
 import { ApiDocs } from '../shared/api-docs';
 
@@ -118,14 +107,11 @@ export class ReplayQuery extends withDeadLetterFilters(Object) {
 }
 
 const SEARCH_FILTERS = ['conversationId', 'externalId', 'state', 'intent'] as const;
-const noFilter = (query: EventSearchQuery) => SEARCH_FILTERS.every((name) => query[name] === undefined);
 
-/** `source` and `target` narrow a search; they do not make one on their own. */
+/** `source` and `target` narrow a search; they do not make one on their own (see requireSearchFilter). */
 export class EventSearchQuery extends withRouteFilters(PageQuery) {
-  // Not optional while every filter is missing: then it names them all in its 400.
   /** Conversation id */
-  @ValidateIf((query: EventSearchQuery) => noFilter(query) || query.conversationId !== undefined)
-  @IsDefined({ message: `at least one of ${SEARCH_FILTERS.join(', ')} is required` })
+  @IsOptional()
   @IsString()
   @MaxLength(TEXT_MAX)
   conversationId?: string;
@@ -146,6 +132,17 @@ export class EventSearchQuery extends withRouteFilters(PageQuery) {
   @IsString()
   @MaxLength(TEXT_MAX)
   intent?: string;
+}
+
+/**
+ * A search names at least one of SEARCH_FILTERS: a 400 saying so, alone, when it names none. Checked
+ * on the validated query (a class-validator rule would sit on one filter and add its type rules'
+ * messages to this one).
+ */
+export function requireSearchFilter(query: EventSearchQuery): void {
+  if (SEARCH_FILTERS.every((name) => query[name] === undefined)) {
+    throw new BadRequestException([`at least one of ${SEARCH_FILTERS.join(', ')} is required`]);
+  }
 }
 
 /** Query times to epoch milliseconds for the store. */

@@ -8,7 +8,14 @@ import { EVENT_STATES, EventState, StoredEvent, targetOf } from '../queue/stored
 import { ApiDocs } from '../shared/api-docs';
 import { ADMIN_EXAMPLES, adminRouteDocs } from './admin-api-docs';
 import { NotFoundError } from './admin-errors';
-import { DeadLetterQuery, deadLetterFilter, DeliveryQuery, EventSearchQuery, ReplayQuery } from './admin-queries';
+import {
+  DeadLetterQuery,
+  deadLetterFilter,
+  DeliveryQuery,
+  EventSearchQuery,
+  ReplayQuery,
+  requireSearchFilter,
+} from './admin-queries';
 import { AdminTokenGuard } from './admin-token.guard';
 import { activityView, deadLetterView, eventDetailView, eventView, routedEventView, routeView } from './event-views';
 import { RouteNames } from './route-names';
@@ -108,6 +115,7 @@ export class AdminController {
     ),
   )
   async search(@Query() query: EventSearchQuery) {
+    requireSearchFilter(query);
     this.routes.check(query);
     const { conversationId, externalId, state, intent, source, target } = query;
     const filter = { conversationId, externalId, state, intent, source, target };
