@@ -74,7 +74,8 @@ describe('ReplayQuery', () => {
 
 describe('EventSearchQuery', () => {
   it('needs one filter: without one, a 400 naming them all and nothing else', async () => {
-    for (const query of [{}, { limit: '10' }, { source: 'default', target: 'default' }]) {
+    const queries: Record<string, string>[] = [{}, { limit: '10' }, { source: 'default', target: 'default' }];
+    for (const query of queries) {
       const parsed = await parse(EventSearchQuery, query);
       expect(() => requireSearchFilter(parsed)).toThrow(BadRequestException);
       try {
