@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { InvalidPayloadError } from './webhook-errors';
-import { canonicalJson, derivedEventId, headerEventId, MAX_EVENT_ID, outputEventId } from './event-id';
-import { WebhookRequest } from './webhook-request';
+import { InvalidPayloadError } from './request/webhook-errors';
+import { MAX_EVENT_ID } from './dto/body-limits';
+import { canonicalJson, derivedEventId, headerEventId, outputEventId } from './event-id';
+import { WebhookRequest } from './request/webhook-request';
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 

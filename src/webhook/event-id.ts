@@ -1,13 +1,8 @@
 import { createHash } from 'node:crypto';
-import { InvalidPayloadError } from './webhook-errors';
-import { header, WebhookRequest } from './webhook-request';
+import { EVENT_ID_PATTERN, MAX_EVENT_ID } from './dto/body-limits';
+import { InvalidPayloadError } from './request/webhook-errors';
+import { header, WebhookRequest } from './request/webhook-request';
 
-export const MAX_EVENT_ID = 200;
-/**
- * Visible ASCII only: the id travels in the CRM's Idempotency-Key header, where other characters
- * would be dropped or rejected and two different ids could end up as one key.
- */
-export const EVENT_ID_PATTERN = /^[\x21-\x7e]+$/;
 const ID_HEADERS = ['idempotency-key', 'x-cognigy-event-id'];
 
 /** SHA-256 hex of conversation id, intent and timestamp (as received), joined by newlines. */

@@ -2,7 +2,7 @@ import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nes
 import { Observable, tap } from 'rxjs';
 import { Telemetry } from '../telemetry/telemetry';
 import { reportWhenWritten, WebhookReceipt, WebhookResponse } from './webhook-answer';
-import { WebhookRequest } from './webhook-request';
+import { WebhookRequest } from './request/webhook-request';
 
 /**
  * A webhook route's answer: 202 for an accepted event, 200 for a duplicate or an ignored output,

@@ -1,7 +1,7 @@
 import { Response } from 'express';
 import { Telemetry } from '../telemetry/telemetry';
 import { WebhookAnswerKind, WebhookRoute } from '../telemetry/telemetry-signals';
-import { WebhookRequest } from './webhook-request';
+import { WebhookRequest } from './request/webhook-request';
 import { spanAnswer, WebhookTraceIds } from './webhook-span';
 
 /** What a webhook route answers when it takes the request: the body of its 202 or 200. */

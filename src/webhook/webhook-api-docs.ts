@@ -5,11 +5,12 @@ import { MappingErrorAnswers } from '../mapping/mapping-errors';
 import { QueueErrorAnswers } from '../queue/queue-error-answers';
 import type { SwaggerApi } from '../shared/api-docs';
 import { errorResponses } from '../shared/error-answer-docs';
-import { WebhookAuthMode } from './auth/webhook-auth-mode';
+import { WebhookAuthMode } from './request/webhook-auth-mode';
+import { MAX_EVENT_ID } from './dto/body-limits';
+import { DIALOG_COMPLETE_EXAMPLE, ENDPOINT_OUTPUT_EXAMPLE } from './dto/body-examples';
 import { DialogCompleteDto } from './dto/dialog-complete.dto';
 import { EndpointOutputDto } from './dto/endpoint-output.dto';
-import { MAX_EVENT_ID } from './event-id';
-import { WebhookErrorAnswers } from './webhook-errors';
+import { WebhookErrorAnswers } from './request/webhook-errors';
 
 /** How each auth mode proves the sender (the document's security schemes, named after the modes). */
 export const WEBHOOK_SECURITY_SCHEMES: Record<WebhookAuthMode, SecuritySchemeObject> = {
@@ -96,33 +97,6 @@ export const SOURCE_PARAM = (api: SwaggerApi): MethodDecorator =>
     description: "A source of ROUTES_FILE, authenticated with that source's auth modes and secrets only",
     example: 'chat',
   });
-
-export const DIALOG_COMPLETE_EXAMPLE = {
-  conversationId: 'conv-8f2c',
-  botId: 'bot-support-eu',
-  status: 'completed',
-  intent: 'update_customer_profile',
-  entities: { customerId: { value: 'C-1001', confidence: 0.98 }, newStatus: { value: 'gold', confidence: 0.91 } },
-  timestamp: '2026-11-26T10:00:00Z',
-  metadata: { channel: 'voice' },
-};
-
-export const ENDPOINT_OUTPUT_EXAMPLE = {
-  userId: 'user123',
-  sessionId: 'session123',
-  AIOutput: {
-    text: 'Your ticket is logged.',
-    data: {
-      intent: 'log_support_ticket',
-      entities: { ticketId: { value: 'T-77' } },
-      status: 'completed',
-      timestamp: '2026-11-26T10:00:00Z',
-      botId: 'bot-1',
-    },
-    traceId: 'endpoint-httpIncomingMessage-83b5',
-    source: 'bot',
-  },
-};
 
 export const DIALOG_COMPLETE_DOCS: WebhookRouteDocs = {
   summary: 'A dialog completed (HTTP Request node at the end of a flow)',

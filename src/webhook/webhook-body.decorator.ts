@@ -1,6 +1,6 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
-import { WebhookBodyPipe } from './webhook-body.pipe';
-import { WebhookRequest } from './webhook-request';
+import { WebhookBodyPipe } from './dto/webhook-body.pipe';
+import { WebhookRequest } from './request/webhook-request';
 
 const RawWebhookBody = createParamDecorator(
   (_: unknown, ctx: ExecutionContext) => ctx.switchToHttp().getRequest<WebhookRequest>().rawBody,

@@ -13,10 +13,10 @@ import {
   PayloadTooLargeError,
   PendingBodiesFullError,
   UnsupportedMediaTypeError,
-} from './webhook-errors';
+} from './request/webhook-errors';
 import { WebhookResponse } from './webhook-answer';
-import { header, WebhookRequest } from './webhook-request';
-import { WebhookSources } from './webhook-sources';
+import { header, WebhookRequest } from './request/webhook-request';
+import { WebhookSources } from './request/webhook-sources';
 
 const JSON_TYPE = /^application\/json\s*(;.*)?$/i;
 /** After a 408 the sender may still be writing; its connection is cut this long after the answer. */

@@ -10,9 +10,9 @@ import { EnqueueResult } from '../queue/stored-event';
 import { Tracing } from '../telemetry/tracing';
 import { CrmUpsert, DialogCompletedEvent } from '../shared/dialog-completed-event';
 import { parseEventTime } from '../shared/event-time';
-import { InvalidPayloadError } from './webhook-errors';
+import { InvalidPayloadError } from './request/webhook-errors';
 import { WebhookLogIds, WebhookReceipt, WebhookResponse } from './webhook-answer';
-import { WebhookRequest } from './webhook-request';
+import { WebhookRequest } from './request/webhook-request';
 import { endWriteSpan, spanEvent, startWriteSpan } from './webhook-span';
 
 /** Where each route carries the event time, as a 400 names it. */

@@ -3,7 +3,7 @@ import { NextFunction } from 'express';
 import { Telemetry } from '../telemetry/telemetry';
 import { Tracing } from '../telemetry/tracing';
 import { refusalKind, reportWhenWritten, WebhookResponse } from './webhook-answer';
-import { WebhookRequest } from './webhook-request';
+import { WebhookRequest } from './request/webhook-request';
 import { startReceiveSpan } from './webhook-span';
 
 /**

@@ -11,7 +11,7 @@ import { DialogCompletedEvent } from '../shared/dialog-completed-event';
 import { Tracing } from '../telemetry/tracing';
 import { WebhookAnswerKind } from '../telemetry/telemetry-signals';
 import { Response } from 'express';
-import { WebhookRequest } from './webhook-request';
+import { WebhookRequest } from './request/webhook-request';
 
 /** The ids of a request's span, for its access line. */
 export interface WebhookTraceIds {

@@ -9,7 +9,7 @@ import { WebhookReceipt } from './webhook-answer';
 import { WebhookIngestService } from './webhook-ingest.service';
 import { DIALOG_COMPLETE_DOCS, ENDPOINT_OUTPUT_DOCS, SOURCE_PARAM, webhookRouteDocs } from './webhook-api-docs';
 import { WebhookBody } from './webhook-body.decorator';
-import { WebhookRequest } from './webhook-request';
+import { WebhookRequest } from './request/webhook-request';
 
 /**
  * The Cognigy webhooks, on the unnamed routes (the source `default`) and on each source's

@@ -9,11 +9,11 @@ import { StandardWebhooksVerifier } from './auth/standard-webhooks.verifier';
 import { WebhookAuthenticator } from './auth/webhook-authenticator';
 import { PendingBodyBudget } from './pending-body-budget';
 import { WebhookBodyMiddleware } from './webhook-body.middleware';
-import { WebhookErrorAnswers } from './webhook-errors';
+import { WebhookErrorAnswers } from './request/webhook-errors';
 import { WebhookController } from './webhook.controller';
 import { WebhookIngestService } from './webhook-ingest.service';
 import { WebhookReceiptMiddleware } from './webhook-receipt.middleware';
-import { WebhookSources } from './webhook-sources';
+import { WebhookSources } from './request/webhook-sources';
 
 @Module({
   imports: [MappingModule, QueueModule, TelemetryModule],

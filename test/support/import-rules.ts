@@ -12,11 +12,6 @@ export interface ModuleRule {
   exposes: string[] | '*';
   /** Development-only code: production code never imports it. */
   devOnly?: boolean;
-  /**
-   * Why its folders still import each other in a cycle, until that is undone: the one exception to
-   * the rule that they do not (the architecture test fails once the cycle is gone, so this goes too).
-   */
-  folderCycle?: string;
 }
 
 export interface ModuleTable {
@@ -130,7 +125,7 @@ export function violations(table: ModuleTable, files: SourceFile[]): string[] {
   }
   const cycle = findCycle(edges);
   if (cycle) problems.push(`modules import each other in a cycle: ${cycle.join(' → ')}`);
-  problems.push(...folderCycleProblems(table, files));
+  problems.push(...folderCycleProblems(files));
   return problems;
 }
 
@@ -139,7 +134,7 @@ export function violations(table: ModuleTable, files: SourceFile[]): string[] {
  * by module: each found cycle's closing import is set aside and the search goes on until none is
  * left, so the list is complete enough to break them all.
  */
-export function folderCycles(files: SourceFile[]): Map<string, string[][]> {
+function folderCycles(files: SourceFile[]): Map<string, string[][]> {
   const edges = folderEdges(files);
   const cycles = new Map<string, string[][]>();
   for (const name of new Set([...edges.keys()].map((folder) => moduleOf(`${folder}/x`)))) {
@@ -154,12 +149,10 @@ export function folderCycles(files: SourceFile[]): Map<string, string[][]> {
   return cycles;
 }
 
-function folderCycleProblems(table: ModuleTable, files: SourceFile[]): string[] {
-  return [...folderCycles(files)]
-    .filter(([name]) => !table.modules[name]?.folderCycle)
-    .flatMap(([name, cycles]) =>
-      cycles.map((cycle) => `folders of ${name} import each other in a cycle: ${cycle.join(' → ')}`),
-    );
+function folderCycleProblems(files: SourceFile[]): string[] {
+  return [...folderCycles(files)].flatMap(([name, cycles]) =>
+    cycles.map((cycle) => `folders of ${name} import each other in a cycle: ${cycle.join(' → ')}`),
+  );
 }
 
 /** A file's folder relative to src/ (`crm/connectors`), or the root's name for files directly in src/. */

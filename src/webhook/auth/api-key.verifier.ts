@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { SourceAuth } from '../../config/routing.config';
 import { safeEqualsAny } from '../../shared/safe-equal';
-import { header, WebhookRequest } from '../webhook-request';
+import { header, WebhookRequest } from '../request/webhook-request';
 import { WebhookVerifier } from './webhook-verifier';
 
 /** `X-API-Key`, the HTTP Request node's "API Key - X-API-Key" option. */

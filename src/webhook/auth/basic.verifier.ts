@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { SourceAuth } from '../../config/routing.config';
 import { safeEqual } from '../../shared/safe-equal';
-import { header, WebhookRequest } from '../webhook-request';
+import { header, WebhookRequest } from '../request/webhook-request';
 import { WebhookVerifier } from './webhook-verifier';
 
 /** `Authorization: Basic`, as the Webhook Endpoint and the HTTP Request node send natively. */

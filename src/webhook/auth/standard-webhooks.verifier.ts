@@ -4,7 +4,7 @@ import { createHmac } from 'node:crypto';
 import { SourceAuth } from '../../config/routing.config';
 import { webhookConfig } from '../../config/webhook.config';
 import { safeEqualsAny } from '../../shared/safe-equal';
-import { header, WebhookRequest } from '../webhook-request';
+import { header, WebhookRequest } from '../request/webhook-request';
 import { WebhookVerifier, withinTolerance } from './webhook-verifier';
 
 /**

@@ -1,5 +1,5 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
-import { WebhookRequest } from '../webhook-request';
+import { WebhookRequest } from '../request/webhook-request';
 import { WebhookAuthenticator } from './webhook-authenticator';
 
 /**

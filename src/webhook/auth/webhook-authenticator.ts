@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { WebhookUnauthorizedError } from '../webhook-errors';
-import { WebhookRequest } from '../webhook-request';
-import { WebhookSources } from '../webhook-sources';
+import { WebhookUnauthorizedError } from '../request/webhook-errors';
+import { WebhookRequest } from '../request/webhook-request';
+import { WebhookSources } from '../request/webhook-sources';
 import { ApiKeyVerifier } from './api-key.verifier';
 import { BasicVerifier } from './basic.verifier';
 import { HmacVerifier } from './hmac.verifier';

@@ -1,6 +1,6 @@
 import { SourceAuth } from '../../config/routing.config';
-import { WebhookAuthMode } from './webhook-auth-mode';
-import { WebhookAuthentication, WebhookRequest } from '../webhook-request';
+import { WebhookAuthMode } from '../request/webhook-auth-mode';
+import { WebhookAuthentication, WebhookRequest } from '../request/webhook-request';
 
 /** One authentication mode, checked with the secrets of the request's source; returns null when the request does not satisfy it. */
 export abstract class WebhookVerifier {

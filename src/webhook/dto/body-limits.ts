@@ -13,3 +13,10 @@ export const MAX_JSON_DEPTH = 32;
 export const MAX_JSON_VALUES = 10_000;
 /** Problems of one free-form object listed as messages of their own; the last one counts the rest. */
 export const MAX_LISTED_PROBLEMS = 25;
+/** Characters of an event id (Idempotency-Key, X-Cognigy-Event-Id, an endpoint output's traceId). */
+export const MAX_EVENT_ID = 200;
+/**
+ * Visible ASCII only: the id travels in the CRM's Idempotency-Key header, where other characters
+ * would be dropped or rejected and two different ids could end up as one key.
+ */
+export const EVENT_ID_PATTERN = /^[\x21-\x7e]+$/;

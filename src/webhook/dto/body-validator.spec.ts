@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { isDeepStrictEqual } from 'node:util';
-import { parseJsonBody, WebhookBodyPipe } from '../webhook-body.pipe';
-import { InvalidPayloadError } from '../webhook-errors';
+import { parseJsonBody, WebhookBodyPipe } from './webhook-body.pipe';
+import { InvalidPayloadError } from '../request/webhook-errors';
 import { MAX_ENTITY_NAME, MAX_STRING } from './body-limits';
 import { BodyValidator } from './body-validator';
 import { DialogCompleteDto } from './dialog-complete.dto';

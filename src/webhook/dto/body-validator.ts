@@ -1,6 +1,6 @@
 import { BadRequestException, Type, ValidationPipe } from '@nestjs/common';
 import { VALIDATION_OPTIONS } from '../../shared/validation.pipe';
-import { InvalidPayloadError } from '../webhook-errors';
+import { InvalidPayloadError } from '../request/webhook-errors';
 import { fastAcceptor } from './fast-accept';
 import { FreeFormProperty, freeFormProblems, freeFormProperties, putBack, setAside } from './free-form';
 

@@ -1,7 +1,7 @@
 import { Transform } from 'class-transformer';
 import { IsString } from 'class-validator';
-import { WebhookBodyPipe } from '../webhook-body.pipe';
-import { InvalidPayloadError } from '../webhook-errors';
+import { WebhookBodyPipe } from './webhook-body.pipe';
+import { InvalidPayloadError } from '../request/webhook-errors';
 import { MAX_STRING } from './body-limits';
 import { BodyValidator } from './body-validator';
 import { DialogCompleteDto } from './dialog-complete.dto';

@@ -9,7 +9,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
-import { EVENT_ID_PATTERN, MAX_EVENT_ID } from '../event-id';
+import { EVENT_ID_PATTERN, MAX_EVENT_ID } from './body-limits';
 import { RawEntities } from './dialog-complete.dto';
 import { MAX_STRING } from './body-limits';
 import { IsEntityMap, IsEventTime, IsMetadata } from './validators';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { DomainError } from '../shared/domain-error';
-import { ErrorAnswers } from '../shared/error-answers';
+import { DomainError } from '../../shared/domain-error';
+import { ErrorAnswers } from '../../shared/error-answers';
 
 type WebhookErrorCode =
   | 'PAYLOAD_TOO_LARGE'

@@ -1,7 +1,7 @@
 import { ArgumentMetadata, Injectable, PipeTransform } from '@nestjs/common';
-import { MAX_JSON_DEPTH, MAX_JSON_VALUES } from './dto/body-limits';
-import { BodyValidator } from './dto/body-validator';
-import { InvalidPayloadError } from './webhook-errors';
+import { MAX_JSON_DEPTH, MAX_JSON_VALUES } from './body-limits';
+import { BodyValidator } from './body-validator';
+import { InvalidPayloadError } from '../request/webhook-errors';
 
 /** The first limit a parsed body breaks, or null. Walked without recursion, stopping early. */
 function shapeProblem(value: unknown): string | null {

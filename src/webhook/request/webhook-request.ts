@@ -1,7 +1,7 @@
 import { Span } from '@opentelemetry/api';
 import { Request } from 'express';
-import { SourceConfig } from '../config/routing.config';
-import { WebhookAuthMode } from './auth/webhook-auth-mode';
+import { SourceConfig } from '../../config/routing.config';
+import { WebhookAuthMode } from './webhook-auth-mode';
 
 /** What the auth guard learnt about the caller. */
 export interface WebhookAuthentication {

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
-import { DEFAULT_ROUTE_NAME, routingConfig, SourceConfig } from '../config/routing.config';
+import { DEFAULT_ROUTE_NAME, routingConfig, SourceConfig } from '../../config/routing.config';
 import { UnknownSourceError } from './webhook-errors';
 import { WebhookRequest } from './webhook-request';
 
