@@ -101,12 +101,15 @@ describe(`unauthenticated bodies held open (${LONG ? 'long' : 'short'} profile, 
       `${key}: ${counts.opened} attack connections opened, answers ${JSON.stringify(counts.answers)}; ` +
         `RSS ${mib(rssBefore)} MiB before, peak ${mib(peak)} MiB; service CPU ${cpu.toFixed(2)} s/s; ${webhooks.length} signed webhooks, statuses ` +
         `${JSON.stringify(webhooks.map((w) => w.status).reduce<Record<number, number>>((m, s) => ({ ...m, [s]: (m[s] ?? 0) + 1 }), {}))}, ` +
-        `latency median ${median(latencies)?.toFixed(0)} ms, max ${Math.max(...latencies).toFixed(0)} ms`,
+        `latency median ${median(latencies)?.toFixed(0)} ms, p99 ${percentile(latencies, 0.99).toFixed(0)} ms, max ${Math.max(...latencies).toFixed(0)} ms, ` +
+        `over 1 s: ${latencies.filter((ms) => ms > 1000).length} (at ${webhooks.flatMap((w, i) => (w.ms > 1000 ? [`#${i}`] : [])).join(' ') || '-'})`,
     );
     return { peak, webhooks, counts };
   }
 
-  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  const percentile = (values: number[], p: number) =>
+    [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))];
+  const median = (values: number[]) => percentile(values, 0.5);
 
   it('without an attack: signed webhooks answered 202 (the latency to compare with)', async () => {
     const webhooks = [];
