@@ -6,7 +6,8 @@ import { contactDialog, sendAccepted, ticketDialog, unique } from './support/web
 
 /**
  * The admin API the console uses, end to end over real HTTP for each queue driver:
- * attempt history and mapped body, search, dead-letter filters, the replay dry run and the stats.
+ * attempt history and mapped body, search, dead-letter filters, the replay dry run, the stats and
+ * the route names (without ROUTES_FILE, `default` alone).
  * Dead letters are made by the CRM sandbox answering 400 or 422; every new route and filter is
  * called with a missing, a wrong and the right token, and without ADMIN_TOKEN.
  */
@@ -65,6 +66,7 @@ describeEachDriver('admin API for the console (%s driver)', (driver: Driver) => 
       ['GET /admin/events?conversationId=', 'get', () => '/admin/events?conversationId=x'],
       ['GET /admin/events?state=', 'get', () => '/admin/events?state=dead'],
       ['GET /admin/stats', 'get', () => '/admin/stats'],
+      ['GET /admin/route-names', 'get', () => '/admin/route-names'],
       [
         'GET /admin/dead-letters?intent=&objectType=&lastStatus=',
         'get',
@@ -396,6 +398,12 @@ describeEachDriver('admin API for the console (%s driver)', (driver: Driver) => 
     });
   });
 
+  it('GET /admin/route-names: without ROUTES_FILE the one source and target, both default', async () => {
+    const res = await get('/admin/route-names');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ routed: false, sources: ['default'], targets: ['default'] });
+  });
+
   describe('with delivery off (events stay queued)', () => {
     const queuedApp = sandboxedApp({
       COGNIGY_WEBHOOK_SECRETS: SECRET,
@@ -431,6 +439,7 @@ describeEachDriver('admin API for the console without ADMIN_TOKEN (%s driver)', 
     ['get', '/admin/events?conversationId=x'],
     ['get', '/admin/events'],
     ['get', '/admin/stats'],
+    ['get', '/admin/route-names'],
     ['get', '/admin/dead-letters?intent=x&lastStatus=400'],
     ['post', '/admin/dead-letters/replay?dryRun=true'],
     ['get', '/console'],

@@ -10,9 +10,10 @@ import { waitFor } from './support/wait-for';
 import { unique } from './support/webhook-cases';
 
 /**
- * The admin API with routing (docs/routing.md, What operators see), on both drivers: `source` and
- * `target` filters (a name the configuration does not hold is a 400 naming the filter), the event
- * view with its deliveries, dead letters replayed and deleted per delivery, per-target stats.
+ * The admin API with routing (docs/routing.md, What operators see), on both drivers: the names
+ * GET /admin/route-names gives, `source` and `target` filters (a name the configuration does not
+ * hold is a 400 naming the filter), the event view with its deliveries, dead letters replayed and
+ * deleted per delivery, per-target stats.
  * Two targets, each its own CRM sandbox delivered to by its own runtime: crm accepts, desk
  * refuses with 400 (its deliveries dead-letter). Events are fanned out through the store's
  * intake port as the webhook does.
@@ -171,6 +172,12 @@ describeEachDriver('admin API with routing (%s driver)', (driver: Driver) => {
       ['crm', 'delivered'],
     ]);
     expect(left.state).toBe('delivered');
+  });
+
+  it("names the routing's sources and targets, the values the filters take", async () => {
+    const res = await get('/admin/route-names');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ routed: true, sources: SOURCES, targets: TARGETS });
   });
 
   it('counts deliveries per target in the stats, every target of the configuration listed', async () => {

@@ -61,6 +61,7 @@ export const ADMIN_EXAMPLES = {
     token: { mode: 'client_credentials', cached: true },
     sla: { status: 'no_data' },
   },
+  routeNames: { routed: true, sources: ['chat', 'voice'], targets: ['salesforce', 'servicenow'] },
 };
 
 interface Answer {

@@ -145,6 +145,17 @@ export class AdminController {
     return routedEventView(deliveries, histories);
   }
 
+  /** What the console's source and target filters offer; without ROUTES_FILE `default` alone. */
+  @Get('route-names')
+  @ApiDocs((api) =>
+    adminRouteDocs(api, 'The sources and targets of the routing: the names the source and target filters take', [
+      { status: 200, description: 'Whether ROUTES_FILE is loaded, and the names', example: ADMIN_EXAMPLES.routeNames },
+    ]),
+  )
+  routeNames() {
+    return this.routes.lists();
+  }
+
   @Get('stats')
   @ApiDocs((api) =>
     adminRouteDocs(

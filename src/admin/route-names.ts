@@ -23,6 +23,11 @@ export class RouteNames {
     return this.names.targets;
   }
 
+  /** Whether a routing file is loaded, and the names its `source` and `target` filters take. */
+  lists(): RouteNameLists {
+    return { routed: this.names.routed, sources: [...this.names.sources], targets: [...this.targets] };
+  }
+
   /** Throws a 400 naming every filter whose name the configuration does not hold. */
   check(filters: { source?: string; target?: string }): void {
     const problems = [
