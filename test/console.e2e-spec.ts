@@ -164,6 +164,10 @@ describe('operator console in a browser', () => {
       timeoutMs: 20_000,
       what: 'two rows',
     });
+    // The filter is in the address; without ROUTES_FILE the one source and target are `default`:
+    // no source or target to choose.
+    expect(page.url()).toBe(`${harness.base()}/console#dead-letters?lastStatus=422`);
+    expect(await page.$$('#dead-letter-filters select')).toHaveLength(0);
     // Every column on the page; ids shortened with the whole id on hover; the long error wrapped.
     await fits(page);
     const links = await page.$$eval('#dead-letter-list td.id a', (as) => as.map((a) => [a.textContent, a.title]));
@@ -181,6 +185,7 @@ describe('operator console in a browser', () => {
     expect(await page.textContent('#replay-all-count')).toBe(
       '2 dead letter(s) match these filters and will be replayed.',
     );
+    expect(await page.textContent('#replay-all-filters')).toBe('Filters: last status 422.');
     // The count came from a dry run: nothing was replayed yet.
     for (const id of ids) expect(await stateOf(id)).toBe('dead');
     await page.click('#replay-all-confirm-button');

@@ -7,7 +7,7 @@ import { autoRefresh } from './refresh.js';
 
 const SCREENS = {
   overview: (section, ctx) => loadOverview(section, ctx),
-  'dead-letters': (section, ctx) => loadDeadLetters(section, ctx),
+  'dead-letters': (section, ctx, params) => loadDeadLetters(section, ctx, params),
   event: (section, ctx, params) => loadEventLookup(section, ctx, params),
 };
 

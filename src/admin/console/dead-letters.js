@@ -1,40 +1,19 @@
 import { api } from './api.js';
+import { filterForm } from './dead-letter-filters.js';
 import { breakable, el, fill, idLink, notice, table, time } from './dom.js';
 
-const FILTERS = [
-  { name: 'intent', label: 'Intent', type: 'text' },
-  { name: 'objectType', label: 'Object type', type: 'text' },
-  { name: 'lastStatus', label: 'Last status', type: 'number' },
-  { name: 'failedAfter', label: 'Failed after', type: 'datetime-local' },
-  { name: 'failedBefore', label: 'Failed before', type: 'datetime-local' },
-];
 const PAGE_SIZE = 25;
 
-/** The filters as the API wants them (times in ISO-8601 UTC). */
-function filtersOf(form) {
-  const query = {};
-  for (const { name, type } of FILTERS) {
-    const value = form.elements[name].value.trim();
-    if (!value) continue;
-    query[name] = type === 'datetime-local' ? new Date(value).toISOString() : value;
-  }
-  return query;
-}
-
-export function loadDeadLetters(section, ctx) {
-  const form = el(
-    'form',
-    { class: 'filters panel', id: 'dead-letter-filters' },
-    FILTERS.map(({ name, label, type }) =>
-      el(
-        'label',
-        {},
-        label,
-        el('input', { name, type, min: type === 'number' ? 100 : undefined, max: type === 'number' ? 599 : undefined }),
-      ),
-    ),
-    el('button', { type: 'submit' }, 'Apply filters'),
-  );
+/**
+ * `params`: the filters in the address (#dead-letters?target=crm&…). Everything the screen lists,
+ * counts and replays in bulk is what those filters match: the list shown.
+ */
+export async function loadDeadLetters(section, ctx, params) {
+  const address = window.location.hash;
+  const routing = (await api('GET', '/admin/route-names')).body;
+  // Left, signed out or other filters chosen while the names were asked for: not this screen's to fill.
+  if (section.hidden || window.location.hash !== address) return;
+  const { form, query, describe } = filterForm(params, routing, ctx);
   const status = el('p', { class: 'notice', role: 'status', hidden: true });
   const confirmBox = el('div', { class: 'confirm', id: 'replay-all-confirm', hidden: true });
   const list = el('div', { id: 'dead-letter-list' });
@@ -69,7 +48,7 @@ export function loadDeadLetters(section, ctx) {
 
   async function show() {
     const { body } = await api('GET', '/admin/dead-letters', {
-      ...filtersOf(form),
+      ...query,
       limit: PAGE_SIZE,
       cursor: current(),
     });
@@ -124,8 +103,7 @@ export function loadDeadLetters(section, ctx) {
 
   /** Shows how many it would replay (dry run) and waits for the operator to confirm. */
   async function askReplayAll() {
-    const filters = filtersOf(form);
-    const { body } = await api('POST', '/admin/dead-letters/replay', { ...filters, dryRun: 'true' });
+    const { body } = await api('POST', '/admin/dead-letters/replay', { ...query, dryRun: 'true' });
     const count = body.wouldReplay;
     const cancel = () => {
       fill(confirmBox);
@@ -134,6 +112,7 @@ export function loadDeadLetters(section, ctx) {
     fill(
       confirmBox,
       el('p', { id: 'replay-all-count' }, `${count} dead letter(s) match these filters and will be replayed.`),
+      el('p', { class: 'hint', id: 'replay-all-filters' }, describe),
       el(
         'button',
         { type: 'button', id: 'replay-all-confirm-button', disabled: count === 0, onclick: () => ctx.run(replayAll) },
@@ -144,7 +123,7 @@ export function loadDeadLetters(section, ctx) {
     confirmBox.hidden = false;
 
     async function replayAll() {
-      const { body: done } = await api('POST', '/admin/dead-letters/replay', filters);
+      const { body: done } = await api('POST', '/admin/dead-letters/replay', query);
       cancel();
       notice(status, 'ok', `Replayed ${done.replayed} dead letter(s).`);
       cursors = [undefined];
@@ -152,11 +131,6 @@ export function loadDeadLetters(section, ctx) {
     }
   }
 
-  form.addEventListener('submit', (event) => {
-    event.preventDefault();
-    cursors = [undefined];
-    refresher.now();
-  });
   return refresher.now();
 }
 
