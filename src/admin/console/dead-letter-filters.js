@@ -59,9 +59,7 @@ export function filterForm(params, routing, ctx) {
   );
   const all = [...choices, ...FIELDS];
   const valuesOf = () =>
-    all
-      .map(({ name }) => [name, form.elements[name].value.trim()])
-      .filter(([, value]) => value !== '');
+    all.map(({ name }) => [name, form.elements[name].value.trim()]).filter(([, value]) => value !== '');
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const search = new URLSearchParams(valuesOf()).toString();
