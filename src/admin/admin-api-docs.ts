@@ -61,7 +61,7 @@ export const ADMIN_EXAMPLES = {
     token: { mode: 'client_credentials', cached: true },
     sla: { status: 'no_data' },
   },
-  routeNames: { routed: true, sources: ['chat', 'voice'], targets: ['salesforce', 'servicenow'] },
+  routeNames: { routed: true, sources: ['chat', 'voice'], targets: ['crm', 'desk'] },
 };
 
 interface Answer {
