@@ -270,7 +270,11 @@ describe('operator console with routing, in a browser', () => {
       await fits();
     }
     await page.goto(`${base}/console#dead-letters?target=crm&source=chat`);
-    await page.waitForSelector('#dead-letter-filters select[name=source] option[value=chat]:checked', DEADLINE);
+    // An option is never visible by itself: the one chosen is waited for in the document.
+    await page.waitForSelector('#dead-letter-filters select[name=source] option[value=chat]:checked', {
+      ...DEADLINE,
+      state: 'attached',
+    });
     await fits();
     await page.goto(`${base}/console#event?eventId=${eventId}`);
     await page.waitForSelector('#deliveries', DEADLINE);
