@@ -92,4 +92,9 @@ export class IntentMappings {
     const mappers = [...this.strategies.values(), ...this.entries.values()];
     return [...new Set(mappers.map((mapper) => mapper.objectType))];
   }
+
+  /** The `objectType` of what `intent` is mapped to; undefined when it is not mapped. */
+  objectTypeOf(intent: string): string | undefined {
+    return (this.entries.get(intent) ?? this.strategies.get(intent))?.objectType;
+  }
 }

@@ -1,27 +1,7 @@
 import { CrmUpsert } from '../shared/dialog-completed-event';
 import { dialogEvent, entities } from '../shared/dialog-completed-event.fixture';
-import { DefaultRecordRendering } from './default-records';
-import { registry, startedRegistries } from './mapping-registry.fixture';
+import { RECORDS, registry, startedRegistries } from './mapping-registry.fixture';
 import { caseFolded, RecordTargetRules } from './mapping-rules';
-
-/** A connector mapping to records, its own objects and field names. */
-const RECORDS = new DefaultRecordRendering({
-  contact: {
-    object: 'Person',
-    idField: 'Person_Key',
-    fields: { Name: { externalId: true }, Tier: { field: 'status' } },
-    unwritten: { notes: 'no notes', last_interaction: 'no time' },
-  },
-  ticket: {
-    object: 'Issue',
-    idField: 'Issue_Key',
-    fields: {
-      Title: { field: 'description' },
-      'Detail/Priority': { field: 'priority' },
-      Person: { bind: { entitySet: 'people', key: 'Person_Key', field: 'customer' } },
-    },
-  },
-});
 
 describe('MappingRegistry', () => {
   const { start, file } = startedRegistries();

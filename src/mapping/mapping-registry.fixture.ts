@@ -15,7 +15,7 @@ import { RecordChange } from './record-change';
 import { UpdateCustomerProfileStrategy } from './update-customer-profile.strategy';
 
 /** A connector mapping to paths, its own paths and body fields. */
-const PATHS = new DefaultRecordRendering({
+export const PATHS = new DefaultRecordRendering({
   contact: {
     path: '/people',
     fields: { id: { externalId: true }, status: { field: 'status' } },
@@ -25,6 +25,25 @@ const PATHS = new DefaultRecordRendering({
     path: '/issues',
     fields: { id: { externalId: true }, text: { field: 'description' } },
     unwritten: { priority: 'no priority', customer: 'no people' },
+  },
+});
+
+/** A connector mapping to records, its own objects and field names. */
+export const RECORDS = new DefaultRecordRendering({
+  contact: {
+    object: 'Person',
+    idField: 'Person_Key',
+    fields: { Name: { externalId: true }, Tier: { field: 'status' } },
+    unwritten: { notes: 'no notes', last_interaction: 'no time' },
+  },
+  ticket: {
+    object: 'Issue',
+    idField: 'Issue_Key',
+    fields: {
+      Title: { field: 'description' },
+      'Detail/Priority': { field: 'priority' },
+      Person: { bind: { entitySet: 'people', key: 'Person_Key', field: 'customer' } },
+    },
   },
 });
 

@@ -1,9 +1,19 @@
 import { CrmUpsert, DialogCompletedEvent } from '../shared/dialog-completed-event';
+import { MappingTarget } from './intent-mapper';
 
 /** One target of an event's route and the upsert that target's mappings made of the event. */
 export interface RoutedUpsert {
   target: string;
   upsert: CrmUpsert;
+}
+
+/** What the routes deliver to one target: the intents they send there, mapped by that target's mappings. */
+export interface TargetMappings {
+  target: string;
+  /** Every `objectType` of those intents, once each (the `object` label of the target's series). */
+  objectTypes: string[];
+  /** The CRM object and id field each of them writes (connectors mapping to records), once each. */
+  records: MappingTarget[];
 }
 
 /** What the webhook uses, with a routing file, to map an event for each target of its route. */
@@ -14,4 +24,10 @@ export abstract class RouteMapper {
    * intent, or the first mapping error of a target (nothing is mapped for some targets only).
    */
   abstract map(source: string, event: DialogCompletedEvent): RoutedUpsert[];
+
+  /**
+   * Every target of the routing, in its order, with what its routes take there (a target no route
+   * names: nothing). Without a routing file, the one target `default` with IntentMapper's mappings.
+   */
+  abstract targetMappings(): TargetMappings[];
 }

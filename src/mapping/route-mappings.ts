@@ -3,13 +3,14 @@ import { ConfigType } from '@nestjs/config';
 import { DiscoveryService } from '@nestjs/core';
 import { MappingConfig } from '../config/mapping.config';
 import { ANY_INTENT } from '../config/routes-file';
-import { routingConfig } from '../config/routing.config';
+import { DEFAULT_ROUTE_NAME, routingConfig } from '../config/routing.config';
 import { DialogCompletedEvent } from '../shared/dialog-completed-event';
 import { ConnectorMappings } from './connector-mappings';
+import { IntentMapper, MappingTarget } from './intent-mapper';
 import { IntentMappings, loadDefinitions } from './intent-mappings';
 import { MappingsFileError } from './mapping-definition';
 import { UnsupportedIntentError } from './mapping-errors';
-import { RoutedUpsert, RouteMapper } from './route-mapper';
+import { RoutedUpsert, RouteMapper, TargetMappings } from './route-mapper';
 import { discoverStrategies } from './strategy-discovery';
 import { IntentStrategy } from './intent-strategy';
 
@@ -23,6 +24,9 @@ export class RouteMappingsError extends Error {
 
 type RouteTargets = Array<{ target: string; mappings: IntentMappings }>;
 
+/** What one target's routes take there: the intents of each mapping set sent to it. */
+type Taken = Array<{ mappings: IntentMappings; intents: ReadonlySet<string> }>;
+
 const mappingKey = (mapping: MappingConfig, connector: string) =>
   `${connector} ${mapping.inline?.where ?? mapping.mappingsFile ?? ''}`;
 
@@ -30,7 +34,8 @@ const mappingKey = (mapping: MappingConfig, connector: string) =>
  * The routing file's routes with the mappings of each route target: its mappings (the source's by
  * default) checked against its target's connector and rendered by it. Built and checked once, at
  * startup; every mapping set that fails is named in one error. Without a routing file it holds
- * nothing (the webhook maps with IntentMapper, as before).
+ * nothing (the webhook maps with IntentMapper, as before) and tells IntentMapper's mappings as
+ * those of the one target `default`.
  */
 @Injectable()
 export class RouteMappings extends RouteMapper implements OnModuleInit {
@@ -42,6 +47,7 @@ export class RouteMappings extends RouteMapper implements OnModuleInit {
     private readonly discovery: DiscoveryService,
     @Inject(routingConfig.KEY) private readonly routing: ConfigType<typeof routingConfig>,
     private readonly connectors: ConnectorMappings,
+    private readonly mapper: IntentMapper,
   ) {
     super();
   }
@@ -91,4 +97,41 @@ export class RouteMappings extends RouteMapper implements OnModuleInit {
     if (!targets) throw new UnsupportedIntentError(event.intent);
     return targets.map(({ target, mappings }) => ({ target, upsert: mappings.map(event) }));
   }
+
+  targetMappings(): TargetMappings[] {
+    if (!this.routing.fromFile) {
+      const { mapper } = this;
+      return [{ target: DEFAULT_ROUTE_NAME, objectTypes: mapper.objectTypes(), records: mapper.targets() }];
+    }
+    const taken = new Map<string, Taken>(this.routing.targets.map(({ name }) => [name, []]));
+    for (const intents of this.routes.values()) {
+      for (const [intent, targets] of intents) {
+        for (const { target, mappings } of targets) {
+          // A `*` route takes only the intents no other route of its source names (as map() does).
+          const names = intent === ANY_INTENT ? mappings.intents().filter((name) => !intents.has(name)) : [intent];
+          taken.get(target)?.push({ mappings, intents: new Set(names) });
+        }
+      }
+    }
+    return [...taken].map(([target, sets]) => ({ target, ...mappedFrom(sets) }));
+  }
+}
+
+/**
+ * The object types and CRM records of the intents taken, once each: an intent a mapping set does
+ * not map adds nothing (its events are refused at ingest), an entry in a set's order.
+ */
+function mappedFrom(taken: Taken): Omit<TargetMappings, 'target'> {
+  const objectTypes = new Set<string>();
+  const records = new Map<string, MappingTarget>();
+  for (const { mappings, intents } of taken) {
+    for (const intent of intents) {
+      const objectType = mappings.objectTypeOf(intent);
+      if (objectType !== undefined) objectTypes.add(objectType);
+    }
+    for (const record of mappings.targets()) {
+      if (intents.has(record.intent)) records.set(JSON.stringify(record), record);
+    }
+  }
+  return { objectTypes: [...objectTypes], records: [...records.values()] };
 }
