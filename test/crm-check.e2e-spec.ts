@@ -1,9 +1,8 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { exampleMapping } from './support/connector-app';
+import { printed, runCrmCheck } from './support/crm-check-command';
 import { DataverseFake } from './support/dataverse-fake';
 import { HubspotFake } from './support/hubspot-fake';
 import { EXAMPLE_ORG, SalesforceFake } from './support/salesforce-fake';
@@ -14,10 +13,9 @@ import { ZendeskFake } from './support/zendesk-fake';
  * `npm run crm:check` (scripts/crm-check.js → dist/crm-check.js) against the fakes: a token, one
  * harmless read per mapped object, a line per mapping saying whether object and id field exist,
  * exit 1 when one does not. Run as a child process in a directory of its own (no .env there).
+ * With a routing file: test/crm-check-routing.e2e-spec.ts.
  */
 
-const run = promisify(execFile);
-const SCRIPT = join(__dirname, '..', 'scripts', 'crm-check.js');
 let dir: string;
 
 beforeAll(() => {
@@ -25,22 +23,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function crmCheck(env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  const own = Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !/^(CRM_|MAPPINGS_|QUEUE_|REDIS_|ADMIN_)/.test(k)),
-  );
-  try {
-    const { stdout, stderr } = await run(process.execPath, [SCRIPT], {
-      cwd: dir,
-      env: { ...own, DATA_DIR: join(dir, 'data'), COGNIGY_WEBHOOK_SECRETS: 's', ...env },
-      timeout: 60_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+const crmCheck = (env: Record<string, string>) => runCrmCheck(dir, env);
 
 /** One mapping entry naming `object` and `idField`, writing `fields` from entities. */
 const entry = (intent: string, object: string, idField: string, fields: string[]) => ({
@@ -58,9 +41,6 @@ function mappingsFile(name: string, mappings: unknown[]): string {
   writeFileSync(file, JSON.stringify({ mappings }));
   return file;
 }
-
-/** Whatever the command printed, both streams. */
-const printed = (result: { stdout: string; stderr: string }) => `${result.stdout}\n${result.stderr}`;
 
 describe('npm run crm:check', () => {
   const sf = new SalesforceFake('check-id', 'check-secret');

@@ -23,8 +23,9 @@ const primary = <T>(provide: abstract new (...args: never[]) => T, piece: (runti
  * CRM delivery: one target runtime per routing target (TargetRuntimes), each with its own API
  * client (an @nestjs/axios client with the token and breaker interceptors: one retry after a
  * 401), the connector its settings chose from the registry with its credential flow, and its
- * delivery worker. The primary target's pieces stay providers (CrmStatus, CrmCheck and `app.get`
- * see the one CRM there is without ROUTES_FILE); TargetStatus reports every target.
+ * delivery worker. The primary target's pieces stay providers (CrmStatus and `app.get` see the
+ * one CRM there is without ROUTES_FILE); TargetStatus reports every target, CrmCheck reads
+ * through any target's connector.
  */
 @Module({
   imports: [QueueModule, TelemetryModule],

@@ -46,7 +46,7 @@ export class TargetRuntimes
 
   /**
    * The target `default`, else the first: the one the Crm module's single-CRM providers (its
-   * breaker, token, client, connector and worker for `app.get`, CrmStatus, CrmCheck) stand for.
+   * breaker, token, client, connector and worker for `app.get`, CrmStatus) stand for.
    */
   get primary(): TargetRuntime {
     return this.all.find((runtime) => runtime.name === DEFAULT_ROUTE_NAME) ?? this.all[0];
