@@ -11,13 +11,25 @@ import { waitFor } from './support/wait-for';
 import { contactDialog, postSigned, unique } from './support/webhook-cases';
 
 /**
- * What operators see, through a real ROUTES_FILE: a signed event on source `chat`'s route fanned
- * out to two targets (two CRM sandboxes, generic connector) is counted under source="chat", each
- * delivery under its target, and the admin API shows the event with both deliveries.
+ * What operators see, through a real ROUTES_FILE: each target's object series at 0 from the first
+ * scrape, with the object types of the mappings its routes send there (desk alone takes
+ * schedule_callback, an inline entry of object type `callback`); a signed event on source `chat`'s
+ * route fanned out to two targets (two CRM sandboxes, generic connector) is counted under
+ * source="chat", each delivery under its target, and the admin API shows the event with both
+ * deliveries.
  */
 
 const ADMIN = 'routes-file-admin';
 const SECRETS = { OPS_CHAT_SECRET: 'ops-chat-secret' };
+
+/** A generic connector's entry for an intent no built-in strategy maps, routed to desk only. */
+const CALLBACK = {
+  intent: 'schedule_callback',
+  objectType: 'callback',
+  path: '/api/v2/callbacks/upsert',
+  idEntity: 'callbackId',
+  fields: { external_id: { entity: 'callbackId' } },
+};
 
 describeEachDriver('operators with a routing file (%s driver)', (driver) => {
   const a = new CrmSandbox({ port: 0 });
@@ -25,6 +37,7 @@ describeEachDriver('operators with a routing file (%s driver)', (driver) => {
   const env = driverEnv(driver);
   let dir: string;
   let t: TestApp;
+  let startText: string;
 
   const target = (sandbox: CrmSandbox, secret: string) => ({
     connector: 'generic',
@@ -39,7 +52,10 @@ describeEachDriver('operators with a routing file (%s driver)', (driver) => {
     const routes = {
       sources: { chat: { auth: ['hmac'], secrets: { COGNIGY_WEBHOOK_SECRETS: 'OPS_CHAT_SECRET' } } },
       targets: { crm: target(a, 'OPS_A_SECRET'), desk: target(b, 'OPS_B_SECRET') },
-      routes: [{ source: 'chat', targets: [{ target: 'crm' }, { target: 'desk' }] }],
+      routes: [
+        { source: 'chat', targets: [{ target: 'crm' }, { target: 'desk' }] },
+        { source: 'chat', intent: 'schedule_callback', targets: [{ target: 'desk', mappings: [CALLBACK] }] },
+      ],
     };
     writeFileSync(file, stringify(routes));
     t = await startTestApp({
@@ -55,6 +71,7 @@ describeEachDriver('operators with a routing file (%s driver)', (driver) => {
       CRM_CLIENT_ID: a.clientId,
       CRM_CLIENT_SECRET: a.clientSecret,
     });
+    startText = (await request(t.server).get('/metrics')).text;
   });
 
   afterAll(async () => {
@@ -62,6 +79,30 @@ describeEachDriver('operators with a routing file (%s driver)', (driver) => {
     await Promise.all([a.stop(), b.stop()]);
     await cleanRedis(env);
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("starts each target's object series at 0 with the object types its routes send there, and no other", () => {
+    const samples = parseSamples(startText);
+    const objectsAt = (target: string) =>
+      new Set(
+        samples
+          .filter((s) => s.name === 'crm_dead_letters_total' && s.labels.target === target)
+          .map((s) => s.labels.object),
+      );
+    expect(objectsAt('crm')).toEqual(new Set(['contact', 'ticket']));
+    expect(objectsAt('desk')).toEqual(new Set(['contact', 'ticket', 'callback']));
+    for (const [name, labels] of [
+      ['crm_dead_letters_total', { object: 'callback', target: 'desk' }],
+      ['crm_requests_total', { object: 'callback', code: '503', target: 'desk' }],
+      ['crm_upserts_total', { object: 'callback', result: 'created', target: 'desk' }],
+      ['crm_delivery_seconds_count', { object: 'callback', target: 'desk' }],
+      ['crm_request_seconds_count', { object: 'callback', target: 'desk' }],
+      ['crm_dead_letters_total', { object: 'contact', target: 'crm' }],
+    ] as const) {
+      expect(samples).toContainEqual({ name, labels, value: 0 });
+    }
+    // crm's routes never send a callback: no series of it, whatever the metric.
+    expect(samples.filter((s) => s.labels.object === 'callback' && s.labels.target === 'crm')).toEqual([]);
   });
 
   it('counts the webhook under its source and each delivery under its target; the admin API lists both', async () => {

@@ -1,6 +1,6 @@
 import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { Counter, Histogram, Registry } from 'prom-client';
-import { IntentMapper } from '../mapping/intent-mapper';
+import { RouteMapper, TargetMappings } from '../mapping/route-mapper';
 import { TOKEN_OUTCOMES, WEBHOOK_ANSWER_KINDS, WEBHOOK_ROUTE_LABELS } from '../telemetry/telemetry-signals';
 import { METRIC } from './prometheus-metrics';
 import { RouteLabels } from './route-labels';
@@ -24,30 +24,43 @@ type Labels = Record<string, string>;
 const each = (name: string, values: readonly string[]): Labels[] => values.map((value) => ({ [name]: value }));
 const combined = (left: Labels[], right: Labels[]): Labels[] => left.flatMap((l) => right.map((r) => ({ ...l, ...r })));
 
+/** What labelSetsAtStart needs of the routing labels. */
+type Routes = Pick<RouteLabels, 'perSource' | 'perTarget' | 'target'>;
+
 /** The label sets as they are, for series without routing labels. */
-const UNROUTED: Pick<RouteLabels, 'perSource' | 'perTarget'> = { perSource: (sets) => sets, perTarget: (sets) => sets };
+const UNROUTED: Routes = { perSource: (sets) => sets, perTarget: (sets) => sets, target: () => ({}) };
+
+/** A target and the object types its routes deliver there. */
+export type TargetObjects = Pick<TargetMappings, 'target' | 'objectTypes'>;
 
 /**
  * Every labelled series an alert or dashboard panel reads with `increase()` or `rate()`, with the
  * label sets known at startup: the webhook routes and answer kinds, the token outcomes, and per
- * object type of the mappings the CRM codes and upsert results; with routing, each of them per
- * source (webhook series) or per target (the others) of the configuration.
+ * object type of a target's mappings the CRM codes and upsert results; with routing, the webhook
+ * sets per source and the others per target of the configuration, each target's object sets with
+ * its own object types (those of the mappings its routes send there).
  */
 export function labelSetsAtStart(
-  objectTypes: string[],
-  { perSource, perTarget }: Pick<RouteLabels, 'perSource' | 'perTarget'> = UNROUTED,
+  targets: readonly TargetObjects[],
+  routeLabels: Routes = UNROUTED,
 ): Record<string, Labels[]> {
+  const { perSource, perTarget } = routeLabels;
   const routes = each('route', WEBHOOK_ROUTE_LABELS);
-  const objects = each('object', objectTypes);
+  /** Each target's object types × `sets`, with its `target` label (none without routing). */
+  const perObject = (sets: Labels[]): Labels[] =>
+    targets.flatMap(({ target, objectTypes }) => {
+      const label = routeLabels.target(target);
+      return label ? combined(each('object', objectTypes), sets).map((set) => ({ ...set, ...label })) : [];
+    });
   return {
     [METRIC.webhooks]: perSource(combined(routes, each('outcome', [...WEBHOOK_ANSWER_KINDS, 'error']))),
     [METRIC.ack]: perSource(routes),
     [METRIC.tokenRequests]: perTarget(each('outcome', TOKEN_OUTCOMES)),
-    [METRIC.deadLetters]: perTarget(objects),
-    [METRIC.delivery]: perTarget(objects),
-    [METRIC.requestSeconds]: perTarget(objects),
-    [METRIC.requests]: perTarget(combined(objects, each('code', CRM_CODES_AT_START))),
-    [METRIC.upserts]: perTarget(combined(objects, each('result', UPSERT_RESULTS))),
+    [METRIC.deadLetters]: perObject([{}]),
+    [METRIC.delivery]: perObject([{}]),
+    [METRIC.requestSeconds]: perObject([{}]),
+    [METRIC.requests]: perObject(each('code', CRM_CODES_AT_START)),
+    [METRIC.upserts]: perObject(each('result', UPSERT_RESULTS)),
   };
 }
 
@@ -60,13 +73,13 @@ export function labelSetsAtStart(
 @Injectable()
 export class InitialSeries implements OnApplicationBootstrap {
   constructor(
-    private readonly mapper: IntentMapper,
+    private readonly mapper: RouteMapper,
     private readonly registry: Registry,
     private readonly routes: RouteLabels,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    for (const [name, labelSets] of Object.entries(labelSetsAtStart(this.mapper.objectTypes(), this.routes))) {
+    for (const [name, labelSets] of Object.entries(labelSetsAtStart(this.mapper.targetMappings(), this.routes))) {
       const series = this.registry.getSingleMetric(name);
       if (series instanceof Histogram) await zeroNew(series, labelSets);
       else if (series instanceof Counter) for (const labels of labelSets) series.inc(labels, 0);

@@ -29,7 +29,7 @@ import { ScrapeTimeGauges } from './scrape-time-gauges';
     QueueModule,
     // For the abstract CrmStatus and TargetStatus (health details, circuit gauge).
     CrmModule,
-    // For the object types the mappings produce: their series start at 0 (initial-series.ts).
+    // For the object types each target's mappings produce: their series start at 0 (initial-series.ts).
     MappingModule,
   ],
   controllers: [MetricsController, LatencyController, HealthController],
