@@ -4,16 +4,19 @@
  * What tracing costs: the service's CPU per event (its ack and its delivery: the meter runs from
  * the first webhook until the CRM has every event) at --rate (200) events/s for --duration (5) s,
  * open loop (bench/lib/paced.js), SQLite synchronous=full, delivering to the sandbox CRM answering
- * at once. Three variants, measured once each per round, in an order rotated every round so a busy
+ * at once, after a --warmup (1) s at the same rate on the same service (JIT, pools, first claims).
+ * Three variants, measured once each per round, in an order rotated every round so a busy
  * spell of a shared machine hits each of them (--rounds 5):
  *   - before:      --before DIR, a build of the commit before tracing (OTEL_* unknown to it);
  *   - tracing off: this build (BENCH_DIST or dist/), no OTEL_* variable set;
  *   - tracing on:  this build with OTEL_TRACES_SAMPLER=always_on, exporting (OTLP/HTTP, JSON) to a
  *                  receiver in this process that reads and drops each export.
  * Reported: median (min-max) over the rounds of CPU µs per event and each variant's ratio of
- * medians to "before", the cores other processes used during each measurement, and the load average.
+ * medians to "before" and the median of its per-round ratios (each round's variant over that round's
+ * "before": robust to a slow spell that spans a round), the cores other processes used during each
+ * measurement, and the load average.
  *
- *   node bench/tracing.js --before /path/to/before/dist [--rounds 5] [--rate 200] [--duration 5] [--json out.json]
+ *   node bench/tracing.js --before /path/to/before/dist [--rounds 5] [--rate 200] [--duration 5] [--warmup 1] [--json out.json]
  */
 const http = require('node:http');
 const os = require('node:os');
@@ -28,6 +31,7 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '5' },
     rate: { type: 'string', default: '200' },
     duration: { type: 'string', default: '5' },
+    warmup: { type: 'string', default: '1' },
     'quiet-wait': { type: 'string', default: '20' },
     'quiet-threshold': { type: 'string', default: '0.25' },
     json: { type: 'string' },
@@ -40,8 +44,9 @@ if (!args.before) throw new Error('--before DIR is required (the build of the co
 const rounds = Number(args.rounds);
 const rate = Number(args.rate);
 const duration = Number(args.duration);
+const warmup = Number(args.warmup);
 const quiet = { maxWaitS: Number(args['quiet-wait']), threshold: Number(args['quiet-threshold']) };
-c.timeLimit(60 + rounds * 3 * (quiet.maxWaitS + duration + 60));
+c.timeLimit(60 + rounds * 3 * (quiet.maxWaitS + warmup + duration + 60));
 
 const { median, spread } = c;
 
@@ -66,7 +71,7 @@ async function measure(variant, pool) {
   const onResponse = (code) => code === 202 && accepted++;
   try {
     pool.reset();
-    await paced(service.url, pool, { rate, duration: 1, onResponse });
+    await paced(service.url, pool, { rate, duration: warmup, onResponse });
     await c.waitApplied(sandbox, accepted);
     await c.waitQuiet({ ...quiet, pids: { service: service.pid, sandbox: sandbox.pid } });
     const meter = c.cpuMeter({ service: service.pid, sandbox: sandbox.pid });
@@ -102,7 +107,7 @@ async function main() {
       rows: [],
     },
   ];
-  const pool = new c.BodyPool(Math.ceil(rate * (duration + 1)));
+  const pool = new c.BodyPool(Math.ceil(rate * (duration + warmup)));
   const loads = [];
   try {
     for (let round = 0; round < rounds; round++) {
@@ -130,11 +135,19 @@ async function main() {
           name: v.name,
           cpu: spread(cpu, 0),
           ratio: c.round(median(cpu) / reference, 3),
+          paired: c.round(median(v.rows.map((r, i) => r.cpuUsPerEvent / variants[0].rows[i].cpuUsPerEvent)), 3),
           p99: spread(v.rows.map((r) => r.p99Ms), 1),
           other: spread(v.rows.map((r) => r.other), 2),
         };
       }),
-      { name: 'variant', cpu: 'service CPU µs/event', ratio: '÷ before', p99: 'ack p99 ms', other: 'other processes, cores' },
+      {
+        name: 'variant',
+        cpu: 'service CPU µs/event',
+        ratio: '÷ before',
+        paired: '÷ before, median of rounds',
+        p99: 'ack p99 ms',
+        other: 'other processes, cores',
+      },
     ),
   );
   console.log(`\nexports received with tracing on: ${receiver.received.exports} (${Math.round(receiver.received.bytes / 1024)} KiB)`);
