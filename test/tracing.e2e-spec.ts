@@ -206,6 +206,13 @@ describeEachDriver('traces from a traceparent in to the CRM request out (%s driv
     expect(access).toMatchObject({ trace_id: upstream.traceId, span_id: receive.spanId });
     const delivered = deliverLog.find((line) => line.msg === 'event delivered' && line.eventId === eventId);
     expect(delivered).toMatchObject({ trace_id: upstream.traceId, span_id: delivery.spanId });
+    // A line written outside any span (the stop, after the request's access line) carries none of
+    // another line's fields.
+    const stopping = ingestLog.find((line) => line.msg === 'SIGTERM received: shutting down');
+    expect(stopping).toBeDefined();
+    expect(
+      Object.keys(stopping ?? {}).filter((key) => ['req', 'res', 'eventId', 'trace_id', 'span_id'].includes(key)),
+    ).toEqual([]);
 
     // Nothing secret, and nothing of any body, is exported.
     const exported = receiver.bodies.join('\n');

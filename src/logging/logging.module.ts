@@ -94,14 +94,14 @@ const loggedFields = (res: ServerResponse) => {
   return locals?.trace ? { ...locals.trace, ...locals.logged } : locals?.logged;
 };
 
-const NO_FIELDS = {};
-
 /**
  * With tracing on, every line written inside a span (a delivery attempt's, a token request's)
  * carries its trace_id and span_id. With tracing off the lines are as they were: no mixin at all.
+ * A new object each line: pino merges the line's own fields into the object the mixin returns, so
+ * a shared one would hand every line the fields of the lines before it.
  */
 function traceMixin(tracing: Tracing): (() => object) | undefined {
-  return tracing.enabled ? () => tracing.logFields() ?? NO_FIELDS : undefined;
+  return tracing.enabled ? () => tracing.logFields() ?? {} : undefined;
 }
 
 /**
