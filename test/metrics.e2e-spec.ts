@@ -243,6 +243,7 @@ describe('GET /metrics', () => {
       queue_oldest_event_age_seconds: 'gauge',
       service_ready: 'gauge',
       crm_dead_letters_total: 'counter',
+      tracing_spans_dropped_total: 'counter',
     });
   });
 

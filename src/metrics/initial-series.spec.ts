@@ -16,6 +16,7 @@ const LABELS: Record<string, string[]> = {
   [METRIC.requestSeconds]: ['object'],
   [METRIC.requests]: ['object', 'code'],
   [METRIC.upserts]: ['object', 'result'],
+  [METRIC.spansDropped]: ['reason'],
 };
 
 const UNROUTED = new RouteLabels({ fromFile: false, sources: [], targets: [], routes: [] });
@@ -43,10 +44,12 @@ async function started(
 ) {
   const registry = new Registry();
   const webhookSeries = new Set<string>([METRIC.webhooks, METRIC.ack]);
+  const routing = (name: string) =>
+    name === METRIC.spansDropped ? [] : webhookSeries.has(name) ? routes.sourceNames() : routes.targetNames();
   const series = new Map(
     Object.entries(LABELS).map(([name, own]) => {
       // The routing labels as RecordedSeries adds them.
-      const labelNames = [...own, ...(webhookSeries.has(name) ? routes.sourceNames() : routes.targetNames())];
+      const labelNames = [...own, ...routing(name)];
       const config = { name, help: name, labelNames, registers: [registry] };
       return [name, HISTOGRAMS.has(name) ? new Histogram({ ...config, buckets: [1, 2] }) : new Counter(config)];
     }),
@@ -85,6 +88,7 @@ describe('labelSetsAtStart', () => {
     expect(sets[METRIC.requests]).toContainEqual({ object: 'ticket', code: '429' });
     expect(sets[METRIC.requests]).toContainEqual({ object: 'contact', code: 'timeout' });
     expect(sets[METRIC.upserts]).toContainEqual({ object: 'ticket', result: 'unknown' });
+    expect(sets[METRIC.spansDropped]).toEqual([{ reason: 'export_failed' }, { reason: 'queue_full' }]);
   });
 });
 
@@ -111,6 +115,7 @@ describe('labelSetsAtStart with routing', () => {
     expect(sets[METRIC.requests]).toContainEqual({ object: 'ticket', code: '429', target: 'crm' });
     expect(sets[METRIC.requests]).toContainEqual({ object: 'callback', code: '503', target: 'desk' });
     expect(sets[METRIC.upserts]).toContainEqual({ object: 'callback', result: 'created', target: 'desk' });
+    expect(sets[METRIC.spansDropped]).toEqual([{ reason: 'export_failed' }, { reason: 'queue_full' }]);
     for (const name of [METRIC.deadLetters, METRIC.delivery, METRIC.requestSeconds]) {
       expect(sets[name]).toEqual([
         { object: 'contact', target: 'crm' },
@@ -146,6 +151,7 @@ describe('InitialSeries', () => {
     expect(text).toContain('crm_delivery_seconds_bucket{le="2",object="ticket"} 0');
     expect(text).toContain('crm_delivery_seconds_count{object="contact"} 0');
     expect(text).toContain('cognigy_webhook_ack_seconds_count{route="endpoint-output"} 0');
+    expect(text).toContain('tracing_spans_dropped_total{reason="queue_full"} 0');
   });
 
   it('keeps the count of a series that already exists', async () => {

@@ -1,7 +1,12 @@
 import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { Counter, Histogram, Registry } from 'prom-client';
 import { RouteMapper, TargetMappings } from '../mapping/route-mapper';
-import { TOKEN_OUTCOMES, WEBHOOK_ANSWER_KINDS, WEBHOOK_ROUTE_LABELS } from '../telemetry/telemetry-signals';
+import {
+  SPAN_DROP_REASONS,
+  TOKEN_OUTCOMES,
+  WEBHOOK_ANSWER_KINDS,
+  WEBHOOK_ROUTE_LABELS,
+} from '../telemetry/telemetry-signals';
 import { METRIC } from './prometheus-metrics';
 import { RouteLabels } from './route-labels';
 
@@ -38,7 +43,8 @@ export type TargetObjects = Pick<TargetMappings, 'target' | 'objectTypes'>;
  * label sets known at startup: the webhook routes and answer kinds, the token outcomes, and per
  * object type of a target's mappings the CRM codes and upsert results; with routing, the webhook
  * sets per source and the others per target of the configuration, each target's object sets with
- * its own object types (those of the mappings its routes send there).
+ * its own object types (those of the mappings its routes send there). Besides, the reasons spans
+ * are dropped (one trace exporter per process: no routing labels).
  */
 export function labelSetsAtStart(
   targets: readonly TargetObjects[],
@@ -61,6 +67,7 @@ export function labelSetsAtStart(
     [METRIC.requestSeconds]: perObject([{}]),
     [METRIC.requests]: perObject(each('code', CRM_CODES_AT_START)),
     [METRIC.upserts]: perObject(each('result', UPSERT_RESULTS)),
+    [METRIC.spansDropped]: each('reason', SPAN_DROP_REASONS),
   };
 }
 

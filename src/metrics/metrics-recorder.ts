@@ -5,7 +5,7 @@ import { RecordedSeries } from './prometheus-metrics';
 import { RouteLabels } from './route-labels';
 
 /**
- * Turns the telemetry signals of Webhook, Crm and Queue into Prometheus series and SLA samples. A
+ * Turns the telemetry signals of Webhook, Crm, Queue and the trace exporter into Prometheus series and SLA samples. A
  * signal naming a source or target the routing configuration does not hold is left out of the
  * series (its labels stay bounded) but still counts for the SLA figures.
  */
@@ -52,5 +52,6 @@ export class MetricsRecorder implements OnModuleInit {
       if (labels) series.tokenRequests.inc({ outcome: result, ...labels });
     });
     this.telemetry.on('storeResetNoticed', () => series.storeResets.inc());
+    this.telemetry.on('spansDropped', ({ reason, count }) => series.spansDropped.inc({ reason }, count));
   }
 }

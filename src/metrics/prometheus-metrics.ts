@@ -20,6 +20,7 @@ export const METRIC = {
   deadLetters: 'crm_dead_letters_total',
   upserts: 'crm_upserts_total',
   storeResets: 'queue_store_resets_total',
+  spansDropped: 'tracing_spans_dropped_total',
 } as const;
 
 /**
@@ -37,6 +38,7 @@ export class RecordedSeries {
   readonly deadLetters: Counter<'object' | 'target'>;
   readonly upserts: Counter<'object' | 'result' | 'target'>;
   readonly storeResets: Counter;
+  readonly spansDropped: Counter<'reason'>;
 
   constructor(registry: Registry, routes: RouteLabels) {
     const registers = [registry];
@@ -96,6 +98,12 @@ export class RecordedSeries {
     this.storeResets = new Counter({
       name: METRIC.storeResets,
       help: "Times this instance found Redis had lost the event store's keys (restart without persistence, flush)",
+      registers,
+    });
+    this.spansDropped = new Counter({
+      name: METRIC.spansDropped,
+      help: 'Trace spans that never reached the OTLP collector: export_failed (refused or unreachable), queue_full',
+      labelNames: ['reason'],
       registers,
     });
   }

@@ -9,13 +9,11 @@ import {
 } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import {
   AlwaysOffSampler,
   AlwaysOnSampler,
   BasicTracerProvider,
-  BatchSpanProcessor,
   ParentBasedSampler,
   Sampler,
   SpanProcessor,
@@ -48,7 +46,8 @@ export function samplerOf({ sampler, samplerRatio }: Pick<TracingConfig, 'sample
 }
 
 /**
- * Tracing on: the OpenTelemetry SDK with its batch span processor and OTLP/HTTP (JSON) exporter,
+ * Tracing on: the OpenTelemetry SDK, its ended spans handed to `processor` (in the service the
+ * batch processor and OTLP/HTTP (JSON) exporter of otlp-export.ts; in specs an in-memory one),
  * configured from the validated OTEL_* variables only. Nothing is registered globally (no global
  * tracer provider, propagator or context manager): the spans are this service's, started through
  * this object, so several applications in one process (the tests) keep their traces apart.
@@ -61,12 +60,8 @@ export class OtelTracing extends Tracing implements OnApplicationShutdown {
   private readonly contexts = new AsyncLocalStorageContextManager().enable();
   private readonly propagator = new W3CTraceContextPropagator();
 
-  /** `processor`: where ended spans go (specs); by default batched to the OTLP/HTTP exporter. */
-  constructor(config: TracingConfig, processor?: SpanProcessor) {
+  constructor(config: TracingConfig, processor: SpanProcessor) {
     super();
-    processor ??= new BatchSpanProcessor(new OTLPTraceExporter({ url: config.tracesUrl, headers: config.headers }), {
-      scheduledDelayMillis: config.scheduleDelayMs,
-    });
     this.provider = new BasicTracerProvider({
       resource: defaultResource().merge(
         resourceFromAttributes({ [ATTR_SERVICE_NAME]: config.serviceName, [ATTR_SERVICE_INSTANCE_ID]: randomUUID() }),

@@ -1,6 +1,7 @@
 /**
- * What the Webhook and Crm modules report as it happens, for observers they do not know (the
- * Metrics module). Every field that becomes a Prometheus label has a bounded set of values.
+ * What the Webhook, Crm and Queue modules (and the trace exporter) report as it happens, for
+ * observers they do not know (the Metrics module). Every field that becomes a Prometheus label has
+ * a bounded set of values.
  */
 
 export const WEBHOOK_ANSWER_KINDS = [
@@ -80,4 +81,18 @@ export interface TokenRequested {
   /** The target it was for (a name of the routing configuration); unset: `default`. */
   target?: string;
   result: (typeof TOKEN_OUTCOMES)[number];
+}
+
+/**
+ * Why spans never reached the collector: `export_failed`, the collector refused them or could not
+ * be reached (after the exporter's own retries); `queue_full`, they ended while the export queue
+ * was full (OTEL_BSP_MAX_QUEUE_SIZE, what a slow or dead collector leads to under load).
+ */
+export const SPAN_DROP_REASONS = ['export_failed', 'queue_full'] as const;
+export type SpanDropReason = (typeof SPAN_DROP_REASONS)[number];
+
+/** Spans the trace exporter dropped. */
+export interface SpansDropped {
+  reason: SpanDropReason;
+  count: number;
 }

@@ -5,6 +5,7 @@ import {
   CrmRequestMade,
   EventDeadLettered,
   EventDelivered,
+  SpansDropped,
   StoreResetNoticed,
   TokenRequested,
   WebhookAnswered,
@@ -18,11 +19,13 @@ export interface TelemetrySignals {
   breakerStateChanged: [BreakerStateChanged];
   tokenRequested: [TokenRequested];
   storeResetNoticed: [StoreResetNoticed];
+  spansDropped: [SpansDropped];
 }
 
 /**
- * The one channel from the modules that do the work (Webhook, Crm, Queue) to those that watch it
- * (Metrics): emitters never learn who listens. Listeners run synchronously inside `emit`.
+ * The one channel from the modules that do the work (Webhook, Crm, Queue, and this module's trace
+ * exporter) to those that watch it (Metrics): emitters never learn who listens. Listeners run
+ * synchronously inside `emit`.
  */
 @Injectable()
 export class Telemetry extends EventEmitter<TelemetrySignals> {}

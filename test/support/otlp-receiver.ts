@@ -1,7 +1,7 @@
 import { IAnyValue, IKeyValue } from '@opentelemetry/otlp-transformer/build/src/common/internal-types';
 import { IExportTraceServiceRequest, ISpan } from '@opentelemetry/otlp-transformer/build/src/trace/internal-types';
 import { once } from 'node:events';
-import { createServer, Server } from 'node:http';
+import { createServer, IncomingHttpHeaders, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 
 /** OTLP's span kinds (SpanKind in the proto: 0 unspecified). */
@@ -61,19 +61,27 @@ function received(span: ISpan, resource: PlainAttributes): ReceivedSpan {
 
 /**
  * An OpenTelemetry collector's OTLP/HTTP traces endpoint on loopback, as the tests need one: it
- * takes POST /v1/traces with a JSON ExportTraceServiceRequest (what @opentelemetry/exporter-trace-otlp-http
- * sends), answers 200 with an empty ExportTraceServiceResponse, and keeps every span and every raw body.
+ * takes POST /v1/traces (any query) with a JSON ExportTraceServiceRequest (what
+ * @opentelemetry/exporter-trace-otlp-http sends), answers 200 with an empty
+ * ExportTraceServiceResponse, and keeps every span and every raw body. While `refusal` is set it
+ * answers that status instead and keeps nothing, as a collector whose pipeline is down does.
  */
 export class OtlpReceiver {
   readonly spans: ReceivedSpan[] = [];
   readonly bodies: string[] = [];
   readonly contentTypes: string[] = [];
+  /** The headers of every export request, refused ones included. */
+  readonly requestHeaders: IncomingHttpHeaders[] = [];
+  refusal?: number;
   private readonly server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
-      if (req.method !== 'POST' || req.url !== '/v1/traces') return void res.writeHead(404).end();
+      const path = new URL(req.url ?? '/', 'http://receiver').pathname;
+      if (req.method !== 'POST' || path !== '/v1/traces') return void res.writeHead(404).end();
+      this.requestHeaders.push(req.headers);
+      if (this.refusal !== undefined) return void res.writeHead(this.refusal).end();
       this.bodies.push(body);
       this.contentTypes.push(String(req.headers['content-type']));
       const request = JSON.parse(body) as IExportTraceServiceRequest;
@@ -88,8 +96,9 @@ export class OtlpReceiver {
   });
   url = '';
 
-  async start(): Promise<this> {
-    this.server.listen(0, '127.0.0.1');
+  /** Listens on `port` (by default one the system picks). */
+  async start(port = 0): Promise<this> {
+    this.server.listen(port, '127.0.0.1');
     await once(this.server, 'listening');
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this;
