@@ -17,18 +17,26 @@ import { DeliveryVerdicts } from './delivery-verdicts';
 import { DeliveryWorker } from './delivery-worker';
 import { deliveredVerdict, EventVerdict } from '../connectors/verdict';
 
-/** The real SQLite store, whose delivery queue's n-th claimDue or nextDueAt call fails (a busy or lost store). */
+/**
+ * The real SQLite store, whose delivery queue's n-th claimDue or nextDueAt call fails (a busy or
+ * lost store), and which can run `afterClaim` once a claim has read the queue, before its answer
+ * reaches the worker (as with the store thread, where events commit while a claim's answer travels).
+ */
 class FailingStore extends SqliteEventStore {
   readonly calls = { claimDue: 0, nextDueAt: 0 };
   readonly failing = { claimDue: new Set<number>(), nextDueAt: new Set<number>() };
+  afterClaim = new Map<number, () => Promise<unknown>>();
 
   constructor(config: QueueConfig, logger: Logger) {
     super(config, logger);
     const { delivery } = this;
     const [claimDue, nextDueAt] = [delivery.claimDue.bind(delivery), delivery.nextDueAt.bind(delivery)];
     delivery.claimDue = async (limit, now) => {
-      if (this.failing.claimDue.has(++this.calls.claimDue)) throw new Error('store busy');
-      return claimDue(limit, now);
+      const call = ++this.calls.claimDue;
+      if (this.failing.claimDue.has(call)) throw new Error('store busy');
+      const claimed = await claimDue(limit, now);
+      await this.afterClaim.get(call)?.();
+      return claimed;
     };
     delivery.nextDueAt = async () => {
       if (this.failing.nextDueAt.has(++this.calls.nextDueAt)) throw new Error('store busy');
@@ -41,8 +49,11 @@ class FailingStore extends SqliteEventStore {
 class AcceptingConnector extends CrmConnector {
   readonly name = 'generic';
   readonly maxBatchSize = 200;
+  /** The event ids of each request, in the order they were sent. */
+  readonly requests: string[][] = [];
 
   async deliver(events: ClaimedEvent[]): Promise<EventVerdict[]> {
+    this.requests.push(events.map((e) => e.eventId));
     const requests = [{ at: Date.now(), status: 200, error: null, durationMs: 1 }];
     return events.map(() => ({ verdict: deliveredVerdict(200), attempts: 1, requests }));
   }
@@ -138,5 +149,16 @@ describe('DeliveryWorker: every event it claims reaches the store', () => {
     startWorker(crm({ batchSize: 2, batchWaitMs: 20 }));
     expect(await stateOf(store, 'due-2', 'delivered')).toBe('delivered');
     expect(store.calls.claimDue).toBeGreaterThanOrEqual(2);
+  });
+
+  it('a batch goes once full when its last event was stored while a claim was under way', async () => {
+    await store.intake.enqueue(dueEvent({ eventId: 'full-1', externalId: 'C-full-1' }));
+    // Stored (and the worker told) after the first claim read the queue, before it answered.
+    store.afterClaim.set(1, () => store.intake.enqueue(dueEvent({ eventId: 'full-2', externalId: 'C-full-2' })));
+    const connector = new AcceptingConnector();
+    // The wait for a batch to fill is a ceiling that must not be reached: longer than the test.
+    startWorker(crm({ batchSize: 2, batchWaitMs: 3_600_000 }), connector);
+    expect(await stateOf(store, 'full-2', 'delivered')).toBe('delivered');
+    expect(connector.requests).toEqual([['full-1', 'full-2']]);
   });
 });

@@ -140,8 +140,10 @@ export class DeliveryWorker {
     const until = Date.now() + this.config.batchWaitMs;
     let next = nextDue;
     while (events.length < this.config.batchSize && this.running && Date.now() < until) {
-      this.woken = false;
       await this.sleep(until - Date.now());
+      // Cleared before the claim, not after: an event stored while the claim's answer travels
+      // wakes the next sleep at once, else a full batch would wait out CRM_BATCH_WAIT_MS.
+      this.woken = false;
       try {
         const [more, after] = await this.claimWithNextDue(wanted - events.length);
         events.push(...more);
