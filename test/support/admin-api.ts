@@ -41,7 +41,11 @@ export function waitForState(t: TestApp, adminToken: string, eventIds: string[],
   return waitFor(
     async () => {
       const views = await Promise.all(eventIds.map((id) => eventView(t, adminToken, id)));
-      return views.every((v) => v.state === state) ? views : undefined;
+      const waiting = views.filter((v) => v.state !== state);
+      if (waiting.length === 0) return views;
+      // Thrown, not returned: on timeout waitFor reports it, naming where each straggler stands.
+      const where = waiting.map((v) => `${v.eventId} ${v.state} after ${v.attempts} attempt(s)`);
+      throw new Error(`${waiting.length} not ${state} yet: ${where.join(', ')}`);
     },
     { timeoutMs: 10000, what: `${eventIds.length} event(s) ${state}` },
   );
