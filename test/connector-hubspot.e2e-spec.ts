@@ -183,7 +183,8 @@ describe('HubSpot, batched (CRM_BATCH_SIZE=100)', () => {
 
 describe('HubSpot, a batch refused as a whole', () => {
   let t: TestApp;
-  // The batch leaves once it holds the test's 5 events (the wait is only a ceiling).
+  // The batch leaves once it holds the test's 5 events. The wait is only a ceiling, the most
+  // CRM_BATCH_WAIT_MS allows and as long as settledAs waits: a full batch left waiting fails here.
   beforeAll(async () => {
     t = await startConnectorApp('hubspot', env({ CRM_BATCH_SIZE: '5', CRM_BATCH_WAIT_MS: '10000' }));
   });
