@@ -37,6 +37,7 @@ const PROMISED_SERIES = [
   'queue_oldest_event_age_seconds',
   'service_ready',
   'crm_dead_letters_total',
+  'tracing_spans_dropped_total',
 ];
 
 /**
