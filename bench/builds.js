@@ -111,11 +111,23 @@ async function main() {
           dist: b.dist,
           cpu: spread(cpu, 3),
           ratio: c.round(median(cpu) / reference, 3),
+          // Paired: each round's figure over the first build's of the same round.
+          paired: spread(b.rows.map((r, i) => r.serverCpuMsPerDelivery / builds[0].rows[i].serverCpuMsPerDelivery), 3),
           delivered: spread(b.rows.map((r) => r.deliveredPerSec), 0),
           other: spread(b.rows.map((r) => r.cpu.foreignCores), 2),
         };
       }),
-      { name: 'build', dist: 'dist', cpu: 'service CPU ms/delivery', ratio: '÷ first', delivered: 'delivered/s', other: 'other processes, cores' },
+      { name: 'build', dist: 'dist', cpu: 'service CPU ms/delivery', ratio: '÷ first', paired: 'per round ÷ first', delivered: 'delivered/s', other: 'other processes, cores' },
+    ),
+  );
+  console.log('\nThe same CPU by thread, ms per delivery, median (min–max) over the rounds (the busiest other thread is the SQLite store thread):\n');
+  console.log(
+    c.table(
+      builds.map((b) => {
+        const of = (thread) => b.rows.map((r) => r.serverThreadMsPerDelivery[thread]);
+        return { name: b.name, main: spread(of('main'), 3), store: spread(of('busiestOther'), 3), rest: spread(of('rest'), 3) };
+      }),
+      { name: 'build', main: 'main thread', store: 'busiest other thread', rest: 'other threads' },
     ),
   );
   console.log('\nPer round (in the order run):\n');

@@ -459,6 +459,30 @@ function procCpuSeconds(pid) {
   }
 }
 
+/** CPU seconds of each thread of `pid`, by thread id (the main thread's id is the pid). */
+function threadCpuSeconds(pid) {
+  const threads = new Map();
+  try {
+    for (const tid of fs.readdirSync(`/proc/${pid}/task`)) threads.set(Number(tid), procCpuSeconds(`${pid}/task/${tid}`));
+  } catch {
+    /* the process has ended */
+  }
+  return threads;
+}
+
+/**
+ * Where a process spent its CPU between two threadCpuSeconds readings: its main thread, its busiest
+ * other thread (in the service, the SQLite store thread while it drains) and all the others (GC
+ * helpers, libuv's pool). Every thread of a Node process is named `node`, hence by id and by rank.
+ */
+function threadSplit(pid, before, after) {
+  const used = [...after].map(([tid, s]) => ({ tid, s: s - (before.get(tid) ?? 0) }));
+  const main = used.find(({ tid }) => tid === pid)?.s ?? NaN;
+  const others = used.filter(({ tid }) => tid !== pid).sort((a, b) => b.s - a.s);
+  const rest = others.slice(1).reduce((sum, { s }) => sum + s, 0);
+  return { main: round(main, 2), busiestOther: round(others[0]?.s ?? 0, 2), rest: round(rest, 2) };
+}
+
 function machineCpuSeconds() {
   const line = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0];
   const [user, nice, system, idle, iowait, irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
@@ -471,12 +495,16 @@ function cpuMeter(pids) {
   let machine0;
   let own0;
   const self0 = {};
+  const threads0 = {};
   return {
     start() {
       t0 = performance.now();
       machine0 = machineCpuSeconds();
       own0 = process.cpuUsage();
-      for (const [name, pid] of Object.entries(pids)) self0[name] = procCpuSeconds(pid);
+      for (const [name, pid] of Object.entries(pids)) {
+        self0[name] = procCpuSeconds(pid);
+        threads0[name] = threadCpuSeconds(pid);
+      }
     },
     stop() {
       const wall = (performance.now() - t0) / 1000;
@@ -493,6 +521,7 @@ function cpuMeter(pids) {
         machineBusyCores: round(busy / wall, 2),
         foreignCores: round(Math.max(0, busy - ours) / wall, 2),
         iowaitCores: round((machine1.iowait - machine0.iowait) / wall, 2),
+        threadSeconds: Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, threadSplit(pid, threads0[k], threadCpuSeconds(pid))])),
       };
     },
   };

@@ -138,6 +138,10 @@ async function drainBacklog({ backlog, concurrency, sync, crmLatency, drainS, qu
       ratioToCeiling: c.round(delivered / ceiling, 3),
       measuredS: c.round((lastSaturated - t0 - 1000) / 1000, 1),
       serverCpuMsPerDelivery: c.round(cpuMs, 3),
+      // The same CPU split by thread: main, the busiest other (the SQLite store thread), the rest.
+      serverThreadMsPerDelivery: Object.fromEntries(
+        Object.entries(cpu.threadSeconds.server).map(([thread, s]) => [thread, c.round((s * 1000) / appliedWhileMetered, 3)]),
+      ),
       ...crm,
       cpu,
       quietBefore,
