@@ -8,6 +8,12 @@ import { AttemptRecord, AttemptResult, ClaimedEvent, DEFAULT_TARGET } from './st
 
 type RecordKey = [target: string, objectType: string, recordKey: string];
 
+/** What a claim holds: the claimed event's record, and its event time for the record's newest. */
+interface Claim {
+  record: RecordKey;
+  eventTime: number;
+}
+
 /**
  * The delivery worker's side of the SQLite store, one queue per target (`forTarget`) over one
  * connection. Claims are held in memory (the `claimed` and `ready` tables live in the connection's
@@ -16,10 +22,15 @@ type RecordKey = [target: string, objectType: string, recordKey: string];
  */
 export class SqliteDeliveryQueue implements DeliveryQueue {
   private readonly statements: DeliveryStatements;
-  /** Claimed event id → its record, so ending a claim needs no read. */
-  private readonly claimedEvents = new Map<string, RecordKey>();
+  /** Claimed event id → its claim, so neither recording a delivery nor ending the claim needs a read. */
+  private readonly claimedEvents = new Map<string, Claim>();
   /** The other targets' queues (the `default` one keeps them): each target's claims in one place. */
   private readonly queues = new Map<string, SqliteDeliveryQueue>();
+  /** holdRecords and releaseRecord, each as one transaction of the connection. */
+  private readonly inTransaction: {
+    holdRecords: (rows: DueRow[]) => void;
+    releaseRecord: (record: RecordKey) => void;
+  };
 
   constructor(
     private readonly db: Database,
@@ -32,6 +43,11 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
     private readonly first?: SqliteDeliveryQueue,
   ) {
     this.statements = deliveryStatements(db);
+    // Made once: one runs per claim, the other per delivery.
+    this.inTransaction = {
+      holdRecords: db.transaction((rows: DueRow[]) => this.holdRecords(rows)),
+      releaseRecord: db.transaction((record: RecordKey) => this.releaseRecord(record)),
+    };
   }
 
   forTarget(target: string): SqliteDeliveryQueue {
@@ -48,7 +64,7 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
   async claimDue(limit: number, now = Date.now()): Promise<ClaimedEvent[]> {
     if (limit <= 0) return [];
     const rows = this.statements.due.all(this.target, now, limit);
-    if (rows.length > 0) this.holdRecords(rows);
+    if (rows.length > 0) this.inTransaction.holdRecords(rows);
     return rows.map((row) => {
       const event = toStored(row);
       return { ...event, stale: row.record_last_time != null && event.eventTime < row.record_last_time };
@@ -57,28 +73,29 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
 
   /** Takes the claimed heads off the ready list until their claims end (memory only: no commit). */
   private holdRecords(rows: DueRow[]): void {
-    this.db.transaction(() => {
-      for (const row of rows) {
-        const record: RecordKey = [row.target, row.object_type, row.record_key];
-        this.claimedEvents.set(row.event_id, record);
-        this.statements.markRecordClaimed.run(...record);
-        this.statements.dropFromReadyList.run(...record);
-      }
-    })();
+    for (const row of rows) {
+      const record: RecordKey = [row.target, row.object_type, row.record_key];
+      this.claimedEvents.set(row.event_id, { record, eventTime: row.event_time });
+      this.statements.markRecordClaimed.run(...record);
+      this.statements.dropFromReadyList.run(...record);
+    }
+  }
+
+  /** The record's head (the same event if still queued, or the next one) is ready again. */
+  private releaseRecord(record: RecordKey): void {
+    this.statements.unmarkRecordClaimed.run(...record);
+    this.statements.dropFromReadyList.run(...record);
+    this.statements.readyNextHead.run(...record);
   }
 
   /** Ends a claim: the record's head (the same event if still queued, or the next one) is ready again. */
   private endClaim(eventId: string): void {
-    const record = this.claimedEvents.get(eventId);
+    const record = this.claimedEvents.get(eventId)?.record;
     if (record === undefined) return;
     this.claimedEvents.delete(eventId);
     // After shutdown closed the file, the ready list is gone with it.
     if (!this.db.open) return;
-    this.db.transaction(() => {
-      this.statements.unmarkRecordClaimed.run(...record);
-      this.statements.dropFromReadyList.run(...record);
-      this.statements.readyNextHead.run(...record);
-    })();
+    this.inTransaction.releaseRecord(record);
   }
 
   /** Records a claimed event's outcome in the next group commit, then ends its claim. */
@@ -94,17 +111,26 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
     const { target } = this;
     return this.writeOutcome(eventId, () => {
       const { statements } = this;
-      const row = this.reads.row(eventId, target);
-      if (!row) return;
+      const claimed = this.claimedOrStored(eventId);
+      if (!claimed) return;
+      const { record, eventTime } = claimed;
       const now = Date.now();
       const { status, error, crmRecordId = null, created = null } = result;
       const createdFlag = created === null ? null : Number(created);
       statements.delivered.run({ eventId, target, attempts, status, error, crmRecordId, created: createdFlag, now });
-      const keepUntil = Math.max(now, row.event_time) + this.recordStateTtlMs;
-      statements.recordDelivered.run(target, row.object_type, row.record_key, row.event_time, keepUntil);
+      const keepUntil = Math.max(now, eventTime) + this.recordStateTtlMs;
+      statements.recordDelivered.run(...record, eventTime, keepUntil);
       this.recordAttempts(eventId, made);
       statements.countMinute.run({ minute: minuteOf(now), delivered: 1, dead: 0 });
     });
+  }
+
+  /** The claim of `eventId`, else (an outcome without a claim) its record and time as stored. */
+  private claimedOrStored(eventId: string): Claim | undefined {
+    const claim = this.claimedEvents.get(eventId);
+    if (claim) return claim;
+    const row = this.reads.row(eventId, this.target);
+    return row && { record: [this.target, row.object_type, row.record_key], eventTime: row.event_time };
   }
 
   scheduleRetry(
