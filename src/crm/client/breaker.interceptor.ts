@@ -25,10 +25,16 @@ export class BreakerInterceptor {
 
   readonly intercept = (config: InternalAxiosRequestConfig): InternalAxiosRequestConfig => {
     if (this.breaker.state === 'open') throw new BreakerOpenError();
-    const exchange = axios.getAdapter(config.adapter);
-    // The exchange is handed the request as it came, so a replay of it is guarded once, not twice.
-    const guarded: AxiosAdapter = (request) => this.guarded(exchange, { ...request, adapter: config.adapter });
-    return { ...config, adapter: guarded };
+    const own = config.adapter;
+    const exchange = axios.getAdapter(own);
+    // The exchange is handed the request with its own adapter back, so a replay of it is guarded
+    // once, not twice. The config is this request's own copy (axios merges one per request), so it
+    // is changed in place rather than copied: a delivery's hot path.
+    config.adapter = (request) => {
+      request.adapter = own;
+      return this.guarded(exchange, request);
+    };
+    return config;
   };
 
   private async guarded(exchange: AxiosAdapter, request: InternalAxiosRequestConfig): Promise<AxiosResponse> {

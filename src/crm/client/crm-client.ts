@@ -100,16 +100,20 @@ export class CrmClient {
     };
     const { signal, end } = deadline(this.config.timeoutMs);
     try {
-      const response = await sendOverHttp({ ...config, signal });
+      // The config is this request's own copy: the deadline goes on it, and comes off again below.
+      config.signal = signal;
+      const response = await sendOverHttp(config);
       const body = await readCappedBody(response.data as Readable, MAX_ANSWER_BYTES, signal);
       observe(String(response.status), answerError(response.status, body.text));
-      // The request as it came (without this exchange's deadline), for a replay after a 401.
-      return { ...response, config, data: body.text };
+      response.data = body.text;
+      return response as AxiosResponse<string>;
     } catch (error) {
       observe(isTimeoutCode((error as { code?: string }).code) ? 'timeout' : 'network');
       throw error;
     } finally {
       end();
+      // The request as it came, for a replay after a 401: the replay has a deadline of its own.
+      config.signal = undefined;
     }
   }
 }

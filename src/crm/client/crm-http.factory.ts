@@ -39,6 +39,8 @@ export function createCrmHttp({ baseUrl, timeoutMs, tokens, breaker, tracing }: 
     baseURL: baseUrl,
     // Every path is below the API base: one that reads as a URL (`//host/...`) must not leave it.
     allowAbsoluteUrls: false,
+    // CrmClient reads an answer's text itself (the connector parses it): no axios transform step.
+    transformResponse: [],
   });
   const token = new TokenInterceptor(tokens, instance);
   instance.interceptors.request.use(token.attach);

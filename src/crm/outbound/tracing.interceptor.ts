@@ -47,10 +47,15 @@ export class TracingInterceptor {
   ) {}
 
   readonly intercept = (config: InternalAxiosRequestConfig): InternalAxiosRequestConfig => {
-    const exchange = axios.getAdapter(config.adapter);
-    // The exchange is handed the request with its own adapter back, so a replay of it is traced once.
-    const traced: AxiosAdapter = (request) => this.traced(exchange, { ...request, adapter: config.adapter });
-    return { ...config, adapter: traced };
+    const own = config.adapter;
+    const exchange = axios.getAdapter(own);
+    // The exchange is handed the request with its own adapter back, so a replay of it is traced
+    // once. Changed in place: the config is this request's own copy (axios merges one per request).
+    config.adapter = (request) => {
+      request.adapter = own;
+      return this.traced(exchange, request);
+    };
+    return config;
   };
 
   private async traced(exchange: AxiosAdapter, request: InternalAxiosRequestConfig): Promise<AxiosResponse> {
