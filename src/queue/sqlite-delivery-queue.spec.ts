@@ -26,6 +26,27 @@ describe('SqliteDeliveryQueue (real SQLite file)', () => {
     });
   });
 
+  describe('markDelivered keeps the newest delivered event time of the record', () => {
+    const older = (eventId: string, externalId: string) =>
+      newEvent({ eventId, externalId, eventTime: T0 - MINUTE, receivedAt: T0 });
+
+    it('from the claim: an older event of the record is handed out stale', async () => {
+      await store.intake.enqueue(newEvent({ eventId: 'claimed', externalId: 'K', eventTime: T0, receivedAt: T0 }));
+      await store.delivery.claimDue(1, T0);
+      await store.delivery.markDelivered('claimed', 1, { status: 200, error: null });
+      await store.intake.enqueue(older('claimed-older', 'K'));
+      expect(await store.delivery.claimDue(1, T0)).toMatchObject([{ eventId: 'claimed-older', stale: true }]);
+    });
+
+    it('from the stored row when the outcome comes without a claim in this process', async () => {
+      await store.intake.enqueue(newEvent({ eventId: 'unclaimed', externalId: 'U', eventTime: T0, receivedAt: T0 }));
+      await store.delivery.markDelivered('unclaimed', 1, { status: 200, error: null });
+      expect(await store.operators.get('unclaimed')).toMatchObject({ state: 'delivered' });
+      await store.intake.enqueue(older('unclaimed-older', 'U'));
+      expect(await store.delivery.claimDue(1, T0)).toMatchObject([{ eventId: 'unclaimed-older', stale: true }]);
+    });
+  });
+
   describe('nextDueAt', () => {
     it('is the earliest next attempt of a queued event, null when none is queued', async () => {
       expect(await store.delivery.nextDueAt()).toBeNull();
