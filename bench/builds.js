@@ -61,6 +61,17 @@ function commitOf(dist) {
   }
 }
 
+/**
+ * Each round's figure over the first build's of the same round: their median, its 90 % bootstrap
+ * interval, and the rounds' range. Pairing by round takes out the drift of a shared machine.
+ */
+function pairedRatio(rows, firstRows) {
+  const ratios = rows.map((r, i) => r.serverCpuMsPerDelivery / firstRows[i].serverCpuMsPerDelivery);
+  const [low, high] = c.medianInterval(ratios);
+  const r3 = (v) => c.round(v, 3);
+  return `${r3(median(ratios))} [${r3(low)}–${r3(high)}] (${r3(Math.min(...ratios))}–${r3(Math.max(...ratios))})`;
+}
+
 async function main() {
   dists.forEach((dist) => c.requireBuild(dist));
   const machine = c.machine();
@@ -111,13 +122,12 @@ async function main() {
           dist: b.dist,
           cpu: spread(cpu, 3),
           ratio: c.round(median(cpu) / reference, 3),
-          // Paired: each round's figure over the first build's of the same round.
-          paired: spread(b.rows.map((r, i) => r.serverCpuMsPerDelivery / builds[0].rows[i].serverCpuMsPerDelivery), 3),
+          paired: pairedRatio(b.rows, builds[0].rows),
           delivered: spread(b.rows.map((r) => r.deliveredPerSec), 0),
           other: spread(b.rows.map((r) => r.cpu.foreignCores), 2),
         };
       }),
-      { name: 'build', dist: 'dist', cpu: 'service CPU ms/delivery', ratio: '÷ first', paired: 'per round ÷ first', delivered: 'delivered/s', other: 'other processes, cores' },
+      { name: 'build', dist: 'dist', cpu: 'service CPU ms/delivery', ratio: '÷ first', paired: 'per round ÷ first: median [90 % interval] (range)', delivered: 'delivered/s', other: 'other processes, cores' },
     ),
   );
   console.log('\nThe same CPU by thread, ms per delivery, median (min–max) over the rounds (the busiest other thread is the SQLite store thread):\n');

@@ -654,6 +654,25 @@ function median(values) {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
+/**
+ * A bootstrap interval of the median (percentile method): `level` of the medians of `resamples`
+ * resamples with replacement fall inside it. Seeded, so one run's figures always give one interval.
+ */
+function medianInterval(values, { level = 0.9, resamples = 10000, seed = 1 } = {}) {
+  let state = seed >>> 0;
+  const random = () => {
+    // mulberry32: a small seeded generator, enough to draw resamples.
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const medians = Array.from({ length: resamples }, () => median(values.map(() => values[Math.floor(random() * values.length)])));
+  medians.sort((a, b) => a - b);
+  const tail = (1 - level) / 2;
+  return [medians[Math.floor(tail * resamples)], medians[Math.min(resamples - 1, Math.floor((1 - tail) * resamples))]];
+}
+
 /** "median (min–max)" of a list of numbers, rounded to `digits`. */
 function spread(values, digits) {
   return `${round(median(values), digits)} (${round(Math.min(...values), digits)}–${round(Math.max(...values), digits)})`;
@@ -720,6 +739,7 @@ function log(message) {
 
 module.exports = {
   median,
+  medianInterval,
   spread,
   ROOT,
   DIST,
