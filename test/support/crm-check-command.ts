@@ -1,4 +1,7 @@
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -35,3 +38,41 @@ export async function runCrmCheck(dir: string, env: Record<string, string>): Pro
 
 /** Whatever the command printed, both streams. */
 export const printed = (result: Pick<CrmCheckRun, 'stdout' | 'stderr'>) => `${result.stdout}\n${result.stderr}`;
+
+/** One mapping entry naming `object` and `idField`, writing `fields` from entities. */
+export const mappingEntry = (intent: string, object: string, idField: string, fields: string[]) => ({
+  intent,
+  objectType: intent,
+  object,
+  idField,
+  idEntity: 'id',
+  fields: Object.fromEntries(fields.map((name) => [name, { entity: name }])),
+});
+
+export interface CrmCheckDirectory {
+  /** The directory the command runs in; it exists from the tests' beforeAll on. */
+  dir: string;
+  /** runCrmCheck in `dir`. */
+  crmCheck: (env: Record<string, string>) => Promise<CrmCheckRun>;
+  /** A mappings file of the test's own, next to the run directory. */
+  mappingsFile: (name: string, mappings: unknown[]) => string;
+}
+
+/** For the enclosing describe (or file): a run directory of its own, made before its tests and removed after them. */
+export function crmCheckDirectory(): CrmCheckDirectory {
+  const dir = join(tmpdir(), `ccs-crm-check-${randomUUID()}`);
+  beforeAll(() => {
+    mkdirSync(dir);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  return {
+    dir,
+    crmCheck: (env) => runCrmCheck(dir, env),
+    mappingsFile: (name, mappings) => {
+      const file = join(dir, name);
+      writeFileSync(file, JSON.stringify({ mappings }));
+      return file;
+    },
+  };
+}
