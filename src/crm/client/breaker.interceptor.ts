@@ -1,4 +1,5 @@
-import axios, { AxiosAdapter, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
+import { AxiosAdapter, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
+import { aroundExchange } from '../outbound/around-exchange';
 import { BreakerOpenError, CrmBreaker } from './crm-breaker';
 
 /** 408, 5xx: the CRM is in trouble (network errors and timeouts count too). */
@@ -25,16 +26,7 @@ export class BreakerInterceptor {
 
   readonly intercept = (config: InternalAxiosRequestConfig): InternalAxiosRequestConfig => {
     if (this.breaker.state === 'open') throw new BreakerOpenError();
-    const own = config.adapter;
-    const exchange = axios.getAdapter(own);
-    // The exchange is handed the request with its own adapter back, so a replay of it is guarded
-    // once, not twice. The config is this request's own copy (axios merges one per request), so it
-    // is changed in place rather than copied: a delivery's hot path.
-    config.adapter = (request) => {
-      request.adapter = own;
-      return this.guarded(exchange, request);
-    };
-    return config;
+    return aroundExchange(config, (exchange, request) => this.guarded(exchange, request));
   };
 
   private async guarded(exchange: AxiosAdapter, request: InternalAxiosRequestConfig): Promise<AxiosResponse> {

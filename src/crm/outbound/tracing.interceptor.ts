@@ -9,6 +9,7 @@ import {
   ATTR_URL_FULL,
 } from '@opentelemetry/semantic-conventions';
 import axios, { AxiosAdapter, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
+import { aroundExchange } from './around-exchange';
 import { Tracing } from '../../telemetry/tracing';
 
 /** Which endpoint a client span went to (`crm_sync.crm.endpoint`): the CRM's API or its token endpoint. */
@@ -46,17 +47,8 @@ export class TracingInterceptor {
     private readonly endpoint: TracedEndpoint,
   ) {}
 
-  readonly intercept = (config: InternalAxiosRequestConfig): InternalAxiosRequestConfig => {
-    const own = config.adapter;
-    const exchange = axios.getAdapter(own);
-    // The exchange is handed the request with its own adapter back, so a replay of it is traced
-    // once. Changed in place: the config is this request's own copy (axios merges one per request).
-    config.adapter = (request) => {
-      request.adapter = own;
-      return this.traced(exchange, request);
-    };
-    return config;
-  };
+  readonly intercept = (config: InternalAxiosRequestConfig): InternalAxiosRequestConfig =>
+    aroundExchange(config, (exchange, request) => this.traced(exchange, request));
 
   private async traced(exchange: AxiosAdapter, request: InternalAxiosRequestConfig): Promise<AxiosResponse> {
     const method = (request.method ?? 'GET').toUpperCase();
