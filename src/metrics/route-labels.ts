@@ -9,7 +9,8 @@ type Labels = Record<string, string>;
  * The `target` and `source` labels, bounded by the routing configuration. Without ROUTES_FILE the
  * series keep the label sets they always had (no `target`, no `source`), so dashboards, alerts and
  * scrapes written for one CRM read the same series; with it, every delivery series carries
- * `target` and every webhook series `source`, one value per name in the file.
+ * `target` and every webhook series `source`, one value per name in the file (queue_events also
+ * has each target the store still holds queued or dead deliveries of: target-queue-depths.ts).
  */
 @Injectable()
 export class RouteLabels {

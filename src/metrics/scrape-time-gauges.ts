@@ -7,6 +7,7 @@ import { BreakerState } from '../telemetry/telemetry-signals';
 import { ReadinessCheck } from './health/readiness-check';
 import { METRIC } from './prometheus-metrics';
 import { RouteLabels } from './route-labels';
+import { TargetQueueDepths } from './target-queue-depths';
 
 const CIRCUIT_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
 
@@ -30,6 +31,7 @@ export class ScrapeTimeGauges {
     targets: TargetStatus,
   ) {
     const registers = [registry];
+    const targetDepths = new TargetQueueDepths(store, routes.targets);
     this.circuit = new Gauge({
       name: METRIC.circuit,
       help: 'CRM circuit breaker: 0 closed, 1 half-open, 2 open (with routing: per target)',
@@ -44,11 +46,11 @@ export class ScrapeTimeGauges {
     });
     this.queue = new Gauge({
       name: METRIC.queue,
-      help: 'Events in the store by state (with routing: deliveries by target and state), read at scrape time',
+      help: 'Events in the store by state (with routing: deliveries by target and state, also of a target ROUTES_FILE no longer names), read at scrape time',
       labelNames: ['state', ...routes.targetNames()],
       registers,
       async collect() {
-        await (routes.routed ? readTargetQueueDepths(this, store, routes.targets) : readQueueDepths(this, store));
+        await (routes.routed ? targetDepths.set(this) : readQueueDepths(this, store));
       },
     });
     this.oldestQueuedAge = new Gauge({
@@ -79,22 +81,6 @@ async function readQueueDepths(gauge: Gauge<'state'>, store: StoreHealth): Promi
     // The store is away: every other series still matters most right now; depth is unknown.
     gauge.set({ state: 'queued' }, Number.NaN);
     gauge.set({ state: 'dead' }, Number.NaN);
-  }
-}
-
-const DEPTH_STATES = ['queued', 'dead'] as const;
-
-/** Per target of the configuration (0 for one with nothing stored; NaN while the store is away). */
-async function readTargetQueueDepths(
-  gauge: Gauge<'state' | 'target'>,
-  store: StoreHealth,
-  targets: readonly string[],
-): Promise<void> {
-  const counts = await store.countByTarget().catch(() => null);
-  for (const target of targets) {
-    for (const state of DEPTH_STATES) {
-      gauge.set({ state, target }, counts === null ? Number.NaN : (counts[target]?.[state] ?? 0));
-    }
   }
 }
 

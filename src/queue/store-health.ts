@@ -20,7 +20,7 @@ export class LatestCommit {
   }
 }
 
-/** What health checks and metrics ask of the store. */
+/** What health checks, metrics and the startup warning of removed targets ask of the store. */
 export abstract class StoreHealth {
   /** Writes a probe; throws when the store cannot currently be written. */
   abstract checkWritable(): Promise<void>;
@@ -34,4 +34,15 @@ export abstract class StoreHealth {
   abstract countByTarget(): Promise<Record<string, Record<EventState, number>>>;
   /** Receipt time (epoch ms) of the oldest queued event, null when nothing is queued. An index read. */
   abstract oldestQueuedAt(): Promise<number | null>;
+}
+
+/**
+ * The targets `counts` (countByTarget's answer) shows queued or dead deliveries of: those still
+ * need their target's runtime (queued) or an operator (dead), while delivered and stale ones need
+ * nothing more. Sorted, so what names them reads the same on every start and scrape.
+ */
+export function targetsHoldingDeliveries(counts: Record<string, Record<EventState, number>>): string[] {
+  return Object.keys(counts)
+    .filter((target) => (counts[target].queued ?? 0) > 0 || (counts[target].dead ?? 0) > 0)
+    .sort();
 }
