@@ -7,6 +7,7 @@ import { CrmConnector } from './connectors/crm-connector';
 import { ConnectorCheck, CrmCheck } from './crm-check';
 import { CrmStatus, LiveCrmStatus } from './crm-status';
 import { DeliveryWorker } from './delivery/delivery-worker';
+import { RemovedTargetsWarning } from './removed-targets-warning';
 import { TargetRuntime } from './target-runtime';
 import { TargetRuntimes } from './target-runtimes';
 import { TargetStatus } from './target-status';
@@ -25,7 +26,8 @@ const primary = <T>(provide: abstract new (...args: never[]) => T, piece: (runti
  * 401), the connector its settings chose from the registry with its credential flow, and its
  * delivery worker. The primary target's pieces stay providers (CrmStatus and `app.get` see the
  * one CRM there is without ROUTES_FILE); TargetStatus reports every target, CrmCheck reads
- * through any target's connector.
+ * through any target's connector. RemovedTargetsWarning names, at startup, the targets the store
+ * holds deliveries of that no runtime delivers.
  */
 @Module({
   imports: [QueueModule, TelemetryModule],
@@ -39,6 +41,7 @@ const primary = <T>(provide: abstract new (...args: never[]) => T, piece: (runti
     primary(DeliveryWorker, (runtime) => runtime.worker),
     { provide: CrmStatus, useClass: LiveCrmStatus },
     { provide: CrmCheck, useClass: ConnectorCheck },
+    RemovedTargetsWarning,
   ],
   exports: [CrmStatus, CrmCheck, TargetStatus],
 })
