@@ -6,6 +6,7 @@ import request from 'supertest';
 import { stringify } from 'yaml';
 import { CrmSandbox } from '../src/dev/sandbox/crm-sandbox';
 import { horizontalOverflow } from './support/console-browser';
+import { sandboxFileTarget } from './support/routed-app';
 import { startTestApp, TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
 import { contactDialog, sendAccepted, unique } from './support/webhook-cases';
@@ -56,15 +57,13 @@ describe('operator console with routing, in a browser', () => {
     deskSandbox.inject(REFUSED);
     dir = mkdtempSync(join(tmpdir(), 'ccs-console-routes-'));
     const file = join(dir, 'routes.yaml');
-    const target = (sandbox: CrmSandbox, secret: string) => ({
-      connector: 'generic',
-      settings: { CRM_BASE_URL: sandbox.url, CRM_TOKEN_URL: sandbox.tokenUrl, CRM_CLIENT_ID: sandbox.clientId },
-      secrets: { CRM_CLIENT_SECRET: secret },
-    });
     const source = (secret: string) => ({ auth: ['hmac'], secrets: { COGNIGY_WEBHOOK_SECRETS: secret } });
     const routes = {
       sources: { chat: source('CONSOLE_CHAT_SECRET'), voice: source('CONSOLE_VOICE_SECRET') },
-      targets: { crm: target(crmSandbox, 'CONSOLE_CRM_SECRET'), desk: target(deskSandbox, 'CONSOLE_DESK_SECRET') },
+      targets: {
+        crm: sandboxFileTarget(crmSandbox, 'CONSOLE_CRM_SECRET'),
+        desk: sandboxFileTarget(deskSandbox, 'CONSOLE_DESK_SECRET'),
+      },
       routes: [
         { source: 'chat', targets: [{ target: 'crm' }, { target: 'desk' }] },
         { source: 'voice', targets: [{ target: 'desk' }] },

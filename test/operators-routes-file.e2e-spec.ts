@@ -6,6 +6,7 @@ import { stringify } from 'yaml';
 import { CrmSandbox } from '../src/dev/sandbox/crm-sandbox';
 import { cleanRedis, describeEachDriver, driverEnv } from './support/drivers';
 import { parseSamples, sum } from './support/prometheus-text';
+import { sandboxFileTarget } from './support/routed-app';
 import { startTestApp, TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
 import { contactDialog, postSigned, unique } from './support/webhook-cases';
@@ -39,19 +40,13 @@ describeEachDriver('operators with a routing file (%s driver)', (driver) => {
   let t: TestApp;
   let startText: string;
 
-  const target = (sandbox: CrmSandbox, secret: string) => ({
-    connector: 'generic',
-    settings: { CRM_BASE_URL: sandbox.url, CRM_TOKEN_URL: sandbox.tokenUrl, CRM_CLIENT_ID: sandbox.clientId },
-    secrets: { CRM_CLIENT_SECRET: secret },
-  });
-
   beforeAll(async () => {
     await Promise.all([a.start(), b.start()]);
     dir = mkdtempSync(join(tmpdir(), 'ccs-ops-routes-'));
     const file = join(dir, 'routes.yaml');
     const routes = {
       sources: { chat: { auth: ['hmac'], secrets: { COGNIGY_WEBHOOK_SECRETS: 'OPS_CHAT_SECRET' } } },
-      targets: { crm: target(a, 'OPS_A_SECRET'), desk: target(b, 'OPS_B_SECRET') },
+      targets: { crm: sandboxFileTarget(a, 'OPS_A_SECRET'), desk: sandboxFileTarget(b, 'OPS_B_SECRET') },
       routes: [
         { source: 'chat', targets: [{ target: 'crm' }, { target: 'desk' }] },
         { source: 'chat', intent: 'schedule_callback', targets: [{ target: 'desk', mappings: [CALLBACK] }] },

@@ -6,6 +6,7 @@ import { StoredEvent } from '../src/queue/stored-event';
 import { CrmSandbox } from '../src/dev/sandbox/crm-sandbox';
 import { SandboxRequest, SandboxStats } from '../src/dev/sandbox/sandbox-state';
 import { sandboxEnv } from './support/sandbox-env';
+import { captureStdout, StdoutCapture } from './support/stdout-capture';
 import { startTestApp, TestApp } from './support/test-app';
 import { DIALOG_CASE, sendAccepted, unique } from './support/webhook-cases';
 import { waitFor } from './support/wait-for';
@@ -23,25 +24,20 @@ const CLIENT_SECRET = `crm secret+/:%&=${unique('s')}`;
 const CLIENT_ID = `crm:client ${unique('id')}`;
 
 /** Every line the app wrote to stdout while this file ran (pino writes there). */
-const logLines: string[] = [];
+let stdout: StdoutCapture;
 /** Credentials seen during the tests: none of them may appear in a log line. */
 const secrets = new Set<string>([WEBHOOK_SECRET, CLIENT_SECRET]);
 
 const sandbox = new CrmSandbox({ port: 0, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET });
-let stdoutSpy: jest.SpyInstance;
 
 beforeAll(async () => {
-  // Installed before any app is built: pino then writes through process.stdout.write (it uses
-  // its own fd writer only while process.stdout.write is untouched).
-  stdoutSpy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    logLines.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-    return true;
-  });
+  // Before any app is built, so that pino writes through the capture.
+  stdout = captureStdout();
   await sandbox.start();
 });
 
 afterAll(async () => {
-  stdoutSpy.mockRestore();
+  stdout.restore();
   await sandbox.stop();
 });
 
@@ -310,6 +306,7 @@ describe('CRM token through the app', () => {
   });
 
   it('no secret appears in any log line the app wrote (LOG_LEVEL=debug)', () => {
+    const logLines = stdout.chunks;
     const text = logLines.join('');
     // The capture works and saw the interesting lines: debug level, the token failures above.
     expect(logLines.length).toBeGreaterThan(20);

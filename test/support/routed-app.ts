@@ -82,3 +82,13 @@ export const sandboxTarget = (sandbox: CrmSandbox): Partial<CrmConfig> => ({
   clientId: sandbox.clientId,
   clientSecret: sandbox.clientSecret,
 });
+
+/**
+ * A ROUTES_FILE target on `sandbox` (generic connector), its client secret read from the
+ * environment variable `secretVariable`, as a file names every secret.
+ */
+export const sandboxFileTarget = (sandbox: CrmSandbox, secretVariable: string) => ({
+  connector: 'generic',
+  settings: { CRM_BASE_URL: sandbox.url, CRM_TOKEN_URL: sandbox.tokenUrl, CRM_CLIENT_ID: sandbox.clientId },
+  secrets: { CRM_CLIENT_SECRET: secretVariable },
+});
