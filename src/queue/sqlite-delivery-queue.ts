@@ -81,7 +81,7 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
     }
   }
 
-  /** The record's head (the same event if still queued, or the next one) is ready again. */
+  /** Puts a record back: no longer claimed, and its head on the ready list again. */
   private releaseRecord(record: RecordKey): void {
     this.statements.unmarkRecordClaimed.run(...record);
     this.statements.dropFromReadyList.run(...record);
