@@ -11,7 +11,7 @@ import { sleep } from './support/wait-for';
 /**
  * What only the Redis driver has: several instances sharing one store. Each
  * "instance" is a RedisEventStore of its own (own connections, own BullMQ worker) on the same key
- * prefix. The behaviour both drivers share is in event-store.e2e-spec.ts.
+ * prefix. The behaviour both drivers share is in event-store-{intake,claims,dead-letters,reads}.e2e-spec.ts.
  */
 
 const T0 = Date.parse('2026-11-26T10:00:00Z');

@@ -8,7 +8,7 @@ const MINUTE = 60_000;
 /**
  * The SQLite delivery queue with an explicit clock: claimDue's `now` and nextDueAt's exact answers
  * (the Redis driver ignores `now` and answers nextDueAt with a polling hint). What both drivers
- * share is in test/event-store.e2e-spec.ts.
+ * share is in test/event-store-{intake,claims,dead-letters,reads}.e2e-spec.ts.
  */
 describe('SqliteDeliveryQueue (real SQLite file)', () => {
   const stores = sqliteStores();

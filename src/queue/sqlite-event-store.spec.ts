@@ -31,7 +31,7 @@ function walCommits(walFile: string): number {
  * What only the SQLite driver has: the file and its pragmas, group commit (counted in the WAL), the
  * busy lock, retention, reopening the file (migrations: sqlite-store-upgrade.spec.ts). Its claims and nextDueAt's exact answers:
  * sqlite-delivery-queue.spec.ts. The behaviour both drivers share is in
- * test/event-store.e2e-spec.ts, run against each of them.
+ * test/event-store-{intake,claims,dead-letters,reads}.e2e-spec.ts, run against each of them.
  */
 describe('SqliteEventStore (real SQLite file)', () => {
   const stores = sqliteStores();
