@@ -6,7 +6,8 @@ import { sendAccepted } from './webhook-cases';
 
 /**
  * The admin API the console uses (test/admin-console-*.e2e-spec.ts): its app, its credentials and
- * how its suites call it. Dead letters are made by the CRM sandbox answering 400 or 422.
+ * how its suites call it. Dead letters are made by the CRM sandbox answering 400 or 422. The
+ * operators' API suites (admin-api-app.ts) use the same credentials and `call`.
  */
 
 export const SECRET = 'console-secret';
@@ -16,7 +17,7 @@ export const PROFILE = 'update_customer_profile';
 export const TICKET = 'log_support_ticket';
 export const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
-export type Method = 'get' | 'post';
+export type Method = 'get' | 'post' | 'delete';
 
 export function call(t: TestApp, method: Method, path: string, headers: Record<string, string> = {}) {
   let req = request(t.server)[method](path);
