@@ -11,8 +11,8 @@ import { contactDialog, DIALOG_ROUTE, post, unique } from './support/webhook-cas
  * What production serves by default (SPEC 13), through real HTTP into the real app: no Swagger UI
  * or OpenAPI document unless OPENAPI_ENABLED=true, and then with the console's security headers
  * (Swagger UI renders under them in a real Chromium, with no policy violation); no /admin answer,
- * error or not, that a browser or proxy may store. (http:// CRM URLs: test/environment.e2e-spec.ts
- * and test/config-startup.e2e-spec.ts.)
+ * error or not, that a browser or proxy may store. (http:// CRM URLs:
+ * test/environment-credentials.e2e-spec.ts and test/config-startup.e2e-spec.ts.)
  */
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
