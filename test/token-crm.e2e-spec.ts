@@ -1,21 +1,20 @@
 import axios from 'axios';
 import { CrmBreaker } from '../src/crm/client/crm-breaker';
 import { TokenProvider } from '../src/crm/token/token-provider';
-import { OperatorEvents } from '../src/queue/operator-events';
-import { StoredEvent } from '../src/queue/stored-event';
 import { CrmSandbox } from '../src/dev/sandbox/crm-sandbox';
-import { SandboxRequest, SandboxStats } from '../src/dev/sandbox/sandbox-state';
-import { sandboxEnv } from './support/sandbox-env';
+import { crmTokenApps } from './support/crm-token-apps';
 import { captureStdout, StdoutCapture } from './support/stdout-capture';
-import { startTestApp, TestApp } from './support/test-app';
-import { DIALOG_CASE, sendAccepted, unique } from './support/webhook-cases';
-import { waitFor } from './support/wait-for';
+import { TestApp } from './support/test-app';
+import { unique } from './support/webhook-cases';
 
 /**
- * through the real app: webhooks in, deliveries to the CRM sandbox
- * over loopback, tokens from the sandbox's OAuth2 endpoint. The test owns the sandbox (passed as
- * CRM_BASE_URL / CRM_TOKEN_URL) to read its counters and request log, and captures every log
- * line the app writes (LOG_LEVEL=debug) to check that no secret is ever in one.
+ * The CRM token through the real app: webhooks in, deliveries to the CRM sandbox over loopback,
+ * tokens from the sandbox's OAuth2 endpoint. The test owns the sandbox (passed as CRM_BASE_URL /
+ * CRM_TOKEN_URL) to read its counters and request log, and captures every log line the app writes
+ * (LOG_LEVEL=debug) to check that no secret is ever in one.
+ *
+ * The tests run in order: the last one reads every log line the others made the apps write. How
+ * the apps are started and read: test/support/crm-token-apps.ts.
  */
 
 const WEBHOOK_SECRET = `whk-${unique('secret')}`;
@@ -41,72 +40,11 @@ afterAll(async () => {
   await sandbox.stop();
 });
 
-/**
- * The app with `env`, its Nest logger output flushed: an app that is only init()ed (not listening)
- * keeps buffering what Nest's Logger writes (bufferLogs: true), so without this the token
- * provider's and the worker's log lines would never be written, let alone checked.
- */
-async function startApp(env: Record<string, string>): Promise<TestApp> {
-  const t = await startTestApp(
-    sandboxEnv(sandbox, {
-      LOG_LEVEL: 'debug',
-      COGNIGY_WEBHOOK_SECRETS: WEBHOOK_SECRET,
-      CRM_RETRY_BASE_MS: '20',
-      CRM_RETRY_MAX_MS: '50',
-      ...env,
-    }),
-  );
-  t.app.flushLogs();
-  return t;
-}
-
-/** Posts a signed dialog completion for a record of its own; returns the event id. */
-async function sendWebhook(t: TestApp): Promise<string> {
-  const { body, eventId } = DIALOG_CASE.completion('update_customer_profile', {
-    customerId: { value: unique('C'), confidence: 0.99 },
-    newStatus: { value: 'gold', confidence: 0.9 },
-  });
-  expect(await sendAccepted(t, WEBHOOK_SECRET, body, { path: DIALOG_CASE.path })).toBe(eventId);
-  return eventId;
-}
-
-const eventOf = (t: TestApp, eventId: string) => t.app.get(OperatorEvents).get(eventId);
-
-async function waitForState(t: TestApp, eventId: string, state: StoredEvent['state']): Promise<StoredEvent> {
-  return waitFor(
-    async () => {
-      const event = await eventOf(t, eventId);
-      return event?.state === state ? event : null;
-    },
-    { timeoutMs: 5000, what: `event ${eventId} ${state}` },
-  );
-}
-
-const requestsFor = (eventId: string): SandboxRequest[] =>
-  sandbox.requests().filter((r) => r.idempotencyKey === `cognigy-${eventId}`);
-
-/** Stats counters minus a snapshot taken earlier. */
-function since(before: SandboxStats): Omit<SandboxStats, 'byPath'> {
-  const now = sandbox.stats();
-  return {
-    requests: now.requests - before.requests,
-    applied: now.applied - before.applied,
-    replayedKeys: now.replayedKeys - before.replayedKeys,
-    tokenRequests: now.tokenRequests - before.tokenRequests,
-    tokensIssued: now.tokensIssued - before.tokensIssued,
-    unauthorized: now.unauthorized - before.unauthorized,
-    faultsServed: now.faultsServed - before.faultsServed,
-  };
-}
-
-/** The token the app holds right now, remembered as a secret (without fetching a new one). */
-async function rememberToken(t: TestApp): Promise<string> {
-  const tokens = t.app.get(TokenProvider);
-  expect(tokens.state().cached).toBe(true);
-  const token = await tokens.getToken();
-  secrets.add(token);
-  return token;
-}
+const { startApp, sendWebhook, waitForState, requestsFor, since, rememberToken } = crmTokenApps(
+  sandbox,
+  WEBHOOK_SECRET,
+  secrets,
+);
 
 describe('CRM token through the app', () => {
   describe('client credentials, client_secret_basic (the default)', () => {
