@@ -8,6 +8,7 @@ import { eventStateOf, NewEvent, PlannedDelivery, targetOf } from '../src/queue/
 import { claimWithin, dueEvent, eventIds } from '../src/queue/stored-event.fixture';
 import { CrmUpsert } from '../src/shared/dialog-completed-event';
 import { Driver, describeEachDriver } from './support/drivers';
+import { claimDuring, T0 } from './support/event-store-suite';
 import { DriverStores } from './support/store-drivers';
 
 /**
@@ -16,14 +17,8 @@ import { DriverStores } from './support/store-drivers';
  * with the event. The same suite on both drivers, through the store's ports only.
  */
 
-const T0 = Date.parse('2026-11-26T10:00:00Z');
 const OK = { status: 200, error: null };
 const REFUSED = { status: 400, error: 'CRM answered 400: no' };
-/** Longer than the Redis store's re-check of a blocked job (250 ms), twice over. */
-const BLOCKED_WATCH_MS = 600;
-
-const claimDuring = (queue: DeliveryQueue) => claimWithin(queue, Number.POSITIVE_INFINITY, BLOCKED_WATCH_MS);
-
 /** The same customer as a record of the service desk: the same record key, another CRM object. */
 const deskUpsert = (externalId: string): CrmUpsert => ({
   intent: 'update_customer_profile',

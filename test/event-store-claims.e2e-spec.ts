@@ -1,20 +1,13 @@
-import { DeliveryQueue } from '../src/queue/delivery-queue';
 import { EventStoreDriver } from '../src/queue/event-store-driver';
 import { claimWithin, dueEvent, eventIds, NewEventOptions } from '../src/queue/stored-event.fixture';
 import { Driver, describeEachDriver } from './support/drivers';
-import { storesClosedAfterEachTest, T0 } from './support/event-store-suite';
+import { claimDuring, storesClosedAfterEachTest, T0 } from './support/event-store-suite';
 
 /**
  * The event store's claims, the same tests on both drivers (test/support/event-store-suite.ts):
  * claimDue hands out only the oldest queued event of each record, never one twice, and holds a
  * record's newer events behind a claimed, retried or released older one; stale events; record keys.
  */
-
-/** Longer than the Redis store's re-check of a blocked job (250 ms), twice over. */
-const BLOCKED_WATCH_MS = 600;
-
-/** Everything claimDue hands out while polling for `ms` (expected: nothing, for a blocked event). */
-const claimDuring = (queue: DeliveryQueue, ms = BLOCKED_WATCH_MS) => claimWithin(queue, Number.POSITIVE_INFINITY, ms);
 
 describeEachDriver('EventStore behaviour (%s driver)', (driver: Driver) => {
   const openStore = storesClosedAfterEachTest(driver);

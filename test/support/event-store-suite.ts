@@ -3,7 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QueueConfig } from '../../src/config/queue.config';
+import { DeliveryQueue } from '../../src/queue/delivery-queue';
 import { EventStoreDriver } from '../../src/queue/event-store-driver';
+import { claimWithin } from '../../src/queue/stored-event.fixture';
 import { Driver } from './drivers';
 import { DriverStores } from './store-drivers';
 
@@ -22,6 +24,13 @@ import { DriverStores } from './store-drivers';
 
 /** The fixtures' event time (the documented sample's). */
 export const T0 = Date.parse('2026-11-26T10:00:00Z');
+
+/** Longer than the Redis store's re-check of a blocked job (250 ms), twice over. */
+const BLOCKED_WATCH_MS = 600;
+
+/** Everything claimDue hands out while polling for `ms` (expected: nothing, for a blocked event). */
+export const claimDuring = (queue: DeliveryQueue, ms = BLOCKED_WATCH_MS) =>
+  claimWithin(queue, Number.POSITIVE_INFINITY, ms);
 
 /**
  * For the enclosing describe: opens fresh, empty stores of `driver` (each on its own DATA_DIR or
