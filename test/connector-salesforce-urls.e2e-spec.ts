@@ -1,6 +1,7 @@
 import { CrmBreaker } from '../src/crm/client/crm-breaker';
 import { sendContact, settledAs, startConnectorApp, view } from './support/connector-app';
 import { SalesforceFake } from './support/salesforce-fake';
+import { salesforceOrg } from './support/salesforce-org';
 import { TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
 import { unique } from './support/webhook-cases';
@@ -13,19 +14,12 @@ import { unique } from './support/webhook-cases';
 
 const CLIENT_ID = 'sf-urls-app';
 const CLIENT_SECRET = 'sf-urls-secret';
-const sf = new SalesforceFake(CLIENT_ID, CLIENT_SECRET);
+const { sf, env } = salesforceOrg(CLIENT_ID, CLIENT_SECRET);
 /** Another org on another host: a token answer naming it must not send it anything. */
 const elsewhere = new SalesforceFake(CLIENT_ID, CLIENT_SECRET);
 
-const env = (more: Record<string, string> = {}) => ({
-  CRM_TOKEN_URL: sf.tokenUrl,
-  CRM_CLIENT_ID: CLIENT_ID,
-  CRM_CLIENT_SECRET: CLIENT_SECRET,
-  ...more,
-});
-
-beforeAll(() => Promise.all([sf.start(), elsewhere.start()]));
-afterAll(() => Promise.all([sf.stop(), elsewhere.stop()]));
+beforeAll(() => elsewhere.start());
+afterAll(() => elsewhere.stop());
 
 describe("Salesforce, the token answer's instance_url", () => {
   let t: TestApp | undefined;
