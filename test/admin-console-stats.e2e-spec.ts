@@ -63,10 +63,10 @@ describeEachDriver('admin API for the console (%s driver)', (driver: Driver) => 
     });
   });
 
-  it('GET /admin/route-names: without ROUTES_FILE the one source and target, both default', async () => {
+  it('GET /admin/route-names: without ROUTES_FILE the one source and target, both default; no removed target', async () => {
     const res = await get('/admin/route-names');
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ routed: false, sources: ['default'], targets: ['default'] });
+    expect(res.body).toEqual({ routed: false, sources: ['default'], targets: ['default'], removedTargets: [] });
   });
 
   describe('with delivery off (events stay queued)', () => {

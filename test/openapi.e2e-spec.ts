@@ -223,6 +223,15 @@ describe('OpenAPI document', () => {
       '202',
       '401',
       '404',
+      '409',
+    ]);
+    expect(Object.keys(document.paths['/admin/dead-letters/replay'].post.responses).sort()).toEqual([
+      '200',
+      '202',
+      '400',
+      '401',
+      '404',
+      '409',
     ]);
     expect(Object.keys(document.paths['/admin/dead-letters/{eventId}'].delete.responses).sort()).toEqual([
       '204',

@@ -2,7 +2,7 @@ import type { SecuritySchemeObject } from '@nestjs/swagger/dist/interfaces/open-
 import { StoredEvent } from '../queue/stored-event';
 import type { SwaggerApi } from '../shared/api-docs';
 import { errorResponses, VALIDATION_ANSWER } from '../shared/error-answer-docs';
-import { AdminErrorAnswers, RouteFilterErrorAnswers } from './admin-errors';
+import { AdminErrorAnswers, RemovedTargetReplayAnswers, RouteFilterErrorAnswers } from './admin-errors';
 import { activityView, deadLetterView, eventDetailView, eventView } from './event-views';
 
 export const ADMIN_SECURITY = 'admin';
@@ -61,7 +61,7 @@ export const ADMIN_EXAMPLES = {
     token: { mode: 'client_credentials', cached: true },
     sla: { status: 'no_data' },
   },
-  routeNames: { routed: true, sources: ['chat', 'voice'], targets: ['crm', 'desk'] },
+  routeNames: { routed: true, sources: ['chat', 'voice'], targets: ['crm', 'desk'], removedTargets: ['legacy'] },
 };
 
 interface Answer {
@@ -72,13 +72,14 @@ interface Answer {
 
 /**
  * An /admin route's documentation: the bearer token, its answers, and the admin error answers
- * (plus, for a route with query filters, the validation pipe's 400 and the unknown route name's).
+ * (plus, for a route with query filters, the validation pipe's 400 and the unknown route name's;
+ * for a replay route, the refusal of a removed target).
  */
 export function adminRouteDocs(
   api: SwaggerApi,
   summary: string,
   answers: Answer[],
-  { validated = false } = {},
+  { validated = false, replays = false } = {},
 ): MethodDecorator[] {
   return [
     api.ApiTags('admin'),
@@ -91,9 +92,10 @@ export function adminRouteDocs(
         ...(example === undefined ? {} : { content: { 'application/json': { example } } }),
       }),
     ),
-    ...errorResponses(
-      api,
-      validated ? [AdminErrorAnswers, VALIDATION_ANSWER, RouteFilterErrorAnswers] : [AdminErrorAnswers],
-    ),
+    ...errorResponses(api, [
+      AdminErrorAnswers,
+      ...(validated ? [VALIDATION_ANSWER, RouteFilterErrorAnswers] : []),
+      ...(replays ? [RemovedTargetReplayAnswers] : []),
+    ]),
   ];
 }

@@ -17,11 +17,16 @@ import {
   requireSearchFilter,
 } from './admin-queries';
 import { AdminTokenGuard } from './admin-token.guard';
+import { DeadLetterReplays } from './dead-letter-replays';
 import { activityView, deadLetterView, eventDetailView, eventView, routedEventView, routeView } from './event-views';
 import { RouteNames } from './route-names';
 
 /** The overview's chart covers this many minutes. */
 const STATS_MINUTES = 60;
+
+const SKIPPED_BY_TARGET =
+  'Without a target filter, skippedByTarget counts per target not in the routing configuration (removed from ' +
+  'ROUTES_FILE) the matching dead letters left dead: nothing would deliver them';
 
 /** Operators' view of dead letters and event status, and the console's overview. */
 @Controller('admin')
@@ -33,6 +38,7 @@ export class AdminController {
     private readonly latency: LatencyReport,
     private readonly routes: RouteNames,
     private readonly targets: TargetStatus,
+    private readonly replays: DeadLetterReplays,
   ) {}
 
   /** A list item: with routing, with the source and target of its delivery. */
@@ -51,7 +57,7 @@ export class AdminController {
     ),
   )
   async deadLetters(@Query() query: DeadLetterQuery) {
-    this.routes.check(query);
+    await this.routes.check(query);
     const page = await this.store.listDead(query.limit, query.cursor, deadLetterFilter(query));
     return { items: page.items.map(this.item(deadLetterView)), nextCursor: page.nextCursor };
   }
@@ -63,34 +69,50 @@ export class AdminController {
       api,
       'Replay every dead letter matching the filters (dryRun=true only counts them)',
       [
-        { status: 200, description: 'dryRun=true: how many it would replay', example: { wouldReplay: 3 } },
-        { status: 202, description: 'Replayed: attempts reset to 0, state queued', example: { replayed: 3 } },
+        {
+          status: 200,
+          description: `dryRun=true: how many it would replay. ${SKIPPED_BY_TARGET}`,
+          example: { wouldReplay: 3 },
+        },
+        {
+          status: 202,
+          description: `Replayed: attempts reset to 0, state queued. ${SKIPPED_BY_TARGET}`,
+          example: { replayed: 3, skippedByTarget: { desk: 2 } },
+        },
       ],
-      { validated: true },
+      { validated: true, replays: true },
     ),
   )
   async replayAll(@Query() query: ReplayQuery, @Res() res: Response): Promise<void> {
     // The status depends on dryRun, so this one route answers by itself.
-    this.routes.check(query);
-    const filter = deadLetterFilter(query);
-    if (query.dryRun === 'true') {
-      res.status(HttpStatus.OK).json({ wouldReplay: await this.store.countDead(filter) });
-      return;
-    }
-    res.status(HttpStatus.ACCEPTED).json({ replayed: await this.store.replayAllDead(filter) });
+    await this.routes.check(query);
+    const dryRun = query.dryRun === 'true';
+    const { count, skippedByTarget } = await this.replays.replayMatching(deadLetterFilter(query), dryRun);
+    const skipped = skippedByTarget === undefined ? {} : { skippedByTarget };
+    if (dryRun) res.status(HttpStatus.OK).json({ wouldReplay: count, ...skipped });
+    else res.status(HttpStatus.ACCEPTED).json({ replayed: count, ...skipped });
   }
 
   @Post('dead-letters/:eventId/replay')
   @HttpCode(202)
   @ApiDocs((api) =>
-    adminRouteDocs(api, 'Replay one dead letter (sent with Idempotency-Key cognigy-<eventId>-r<n>)', [
-      { status: 202, description: 'Queued again', example: { eventId: '3f7c9a…', state: 'queued' } },
-    ]),
+    adminRouteDocs(
+      api,
+      'Replay one dead letter (sent with Idempotency-Key cognigy-<eventId>-r<n>)',
+      [
+        {
+          status: 202,
+          description:
+            'Queued again. Without target: skippedTargets names the targets not in the routing configuration ' +
+            '(removed from ROUTES_FILE) whose dead deliveries of the event were left dead',
+          example: { eventId: '3f7c9a…', state: 'queued', skippedTargets: ['desk'] },
+        },
+      ],
+      { replays: true },
+    ),
   )
   async replay(@Param('eventId') eventId: string, @Query() query: DeliveryQuery) {
-    const target = this.routes.deliveryTarget('Dead letter', query.target);
-    if (!(await this.store.replayDead(eventId, target))) throw new NotFoundError('Dead letter');
-    return { eventId, state: 'queued', ...(target === undefined ? {} : { target }) };
+    return this.replays.replayEvent(eventId, await this.routes.deliveryTarget('Dead letter', query.target));
   }
 
   @Delete('dead-letters/:eventId')
@@ -101,7 +123,7 @@ export class AdminController {
     ]),
   )
   async remove(@Param('eventId') eventId: string, @Query() query: DeliveryQuery): Promise<void> {
-    const target = this.routes.deliveryTarget('Dead letter', query.target);
+    const target = await this.routes.deliveryTarget('Dead letter', query.target);
     if (!(await this.store.deleteDead(eventId, target))) throw new NotFoundError('Dead letter');
   }
 
@@ -116,7 +138,7 @@ export class AdminController {
   )
   async search(@Query() query: EventSearchQuery) {
     requireSearchFilter(query);
-    this.routes.check(query);
+    await this.routes.check(query);
     const { conversationId, externalId, state, intent, source, target } = query;
     const filter = { conversationId, externalId, state, intent, source, target };
     const page = await this.store.search(filter, query.limit, query.cursor);
@@ -130,7 +152,7 @@ export class AdminController {
     ]),
   )
   async event(@Param('eventId') eventId: string, @Query() query: DeliveryQuery) {
-    const target = this.routes.deliveryTarget('Event', query.target);
+    const target = await this.routes.deliveryTarget('Event', query.target);
     if (this.routes.routed && target === undefined) return this.eventWithDeliveries(eventId);
     const event = await this.store.get(eventId, target);
     if (!event) throw new NotFoundError('Event');
@@ -145,11 +167,20 @@ export class AdminController {
     return routedEventView(deliveries, histories);
   }
 
-  /** What the console's source and target filters offer; without ROUTES_FILE `default` alone. */
+  /**
+   * What the console's source and target filters offer; without ROUTES_FILE `default` alone. Also
+   * the removed targets the store holds queued or dead deliveries of, which the target filter takes too.
+   */
   @Get('route-names')
   @ApiDocs((api) =>
     adminRouteDocs(api, 'The sources and targets of the routing: the names the source and target filters take', [
-      { status: 200, description: 'Whether ROUTES_FILE is loaded, and the names', example: ADMIN_EXAMPLES.routeNames },
+      {
+        status: 200,
+        description:
+          'Whether ROUTES_FILE is loaded, and the names; removedTargets: targets it no longer names whose queued ' +
+          'or dead deliveries are stored (the target filter and per-delivery routes take them too, replays refuse them)',
+        example: ADMIN_EXAMPLES.routeNames,
+      },
     ]),
   )
   routeNames() {

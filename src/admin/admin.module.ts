@@ -4,9 +4,10 @@ import { CrmModule } from '../crm/crm.module';
 import { MetricsModule } from '../metrics/metrics.module';
 import { QueueModule } from '../queue/queue.module';
 import { AdminController } from './admin.controller';
-import { AdminErrorAnswers, RouteFilterErrorAnswers } from './admin-errors';
+import { AdminErrorAnswers, RemovedTargetReplayAnswers, RouteFilterErrorAnswers } from './admin-errors';
 import { AdminTokenGuard } from './admin-token.guard';
 import { ConsoleController } from './console.controller';
+import { DeadLetterReplays } from './dead-letter-replays';
 import { DeadLetterRetention } from './dead-letter-retention';
 import { RouteNames } from './route-names';
 
@@ -28,7 +29,15 @@ function noStore(_req: Request, res: Response, next: NextFunction): void {
 @Module({
   imports: [QueueModule, CrmModule, MetricsModule],
   controllers: [AdminController, ConsoleController],
-  providers: [AdminTokenGuard, AdminErrorAnswers, RouteFilterErrorAnswers, DeadLetterRetention, RouteNames],
+  providers: [
+    AdminTokenGuard,
+    AdminErrorAnswers,
+    RouteFilterErrorAnswers,
+    RemovedTargetReplayAnswers,
+    DeadLetterRetention,
+    DeadLetterReplays,
+    RouteNames,
+  ],
 })
 export class AdminModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
