@@ -34,11 +34,13 @@ export class RemovedTargetsWarning implements OnApplicationBootstrap {
   }
 }
 
+/** What to do, with the routes that act on this target's deliveries alone (the admin API takes its name). */
 function removedTargetMessage(target: string, queued: number, dead: number): string {
   return (
     `Target ${target}: ${queued} queued and ${dead} dead deliveries stored, not delivered while ROUTES_FILE ` +
     `does not name it. Name it in ROUTES_FILE again to deliver them (then replay its dead letters: ` +
-    `POST /admin/dead-letters/replay?target=${target}), or delete its dead letters through /admin ` +
-    `(DELETE /admin/dead-letters/<eventId>, without target); docs/routing.md, "Removing a target"`
+    `POST /admin/dead-letters/replay?target=${target}), or list its dead letters ` +
+    `(GET /admin/dead-letters?target=${target}) and delete them (DELETE /admin/dead-letters/<eventId>?target=${target}); ` +
+    `docs/routing.md, "Removing a target"`
   );
 }
