@@ -11,10 +11,20 @@ const FIELDS = [
   { name: 'failedBefore', label: 'Failed before', type: 'datetime-local' },
 ];
 
-/** With ROUTES_FILE: a choice among the routing's names (the API refuses any other). */
+/**
+ * With ROUTES_FILE: a choice among the routing's names (the API refuses any other). Targets also
+ * offer the removed ones the store still holds deliveries of, marked: their dead letters can be
+ * listed and deleted (not replayed) until none is left.
+ */
 const CHOICES = [
-  { name: 'target', label: 'Target', all: 'All targets', names: (routing) => routing.targets },
-  { name: 'source', label: 'Source', all: 'All sources', names: (routing) => routing.sources },
+  {
+    name: 'target',
+    label: 'Target',
+    all: 'All targets',
+    names: (routing) => routing.targets,
+    removed: (routing) => routing.removedTargets ?? [],
+  },
+  { name: 'source', label: 'Source', all: 'All sources', names: (routing) => routing.sources, removed: () => [] },
 ];
 
 function field({ name, label, type }, value) {
@@ -27,15 +37,18 @@ function field({ name, label, type }, value) {
 }
 
 /** A name the routing does not hold (an old bookmark) stays chosen, for the API's 400 to name it. */
-function choice({ name, label, all, names }, routing, value) {
+function choice({ name, label, all, names, removed }, routing, value) {
   const known = names(routing);
-  const options = value && !known.includes(value) ? [...known, value] : known;
+  const gone = removed(routing);
+  const unknown = value && !known.includes(value) && !gone.includes(value) ? [value] : [];
   // Named by aria-label: a label around a select would also read out every option's text.
   const select = el(
     'select',
     { name, 'aria-label': label },
     el('option', { value: '' }, all),
-    options.map((option) => el('option', { value: option }, option)),
+    known.map((option) => el('option', { value: option }, option)),
+    gone.map((option) => el('option', { value: option }, `${option} (removed from ROUTES_FILE)`)),
+    unknown.map((option) => el('option', { value: option }, option)),
   );
   select.value = value;
   select.addEventListener('change', () => select.form.requestSubmit());

@@ -112,6 +112,7 @@ export async function loadDeadLetters(section, ctx, params) {
     fill(
       confirmBox,
       el('p', { id: 'replay-all-count' }, `${count} dead letter(s) match these filters and will be replayed.`),
+      skippedNote(body.skippedByTarget),
       el('p', { class: 'hint', id: 'replay-all-filters' }, describe),
       el(
         'button',
@@ -132,6 +133,17 @@ export async function loadDeadLetters(section, ctx, params) {
   }
 
   return refresher.now();
+}
+
+/** Matching dead letters of removed targets, which a replay leaves dead (nothing would deliver them). */
+function skippedNote(skippedByTarget) {
+  if (!skippedByTarget) return null;
+  const counts = Object.entries(skippedByTarget).map(([target, n]) => `${n} of ${target}`);
+  return el(
+    'p',
+    { class: 'hint', id: 'replay-all-skipped' },
+    `Not replayed: ${counts.join(', ')} (removed from ROUTES_FILE: nothing would deliver them).`,
+  );
 }
 
 /** With routing, the items name their target: a column for it. */
