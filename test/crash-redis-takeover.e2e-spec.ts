@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { crashScenario, LEASE_MS } from './support/crash-scenario';
 import { attempt, buildStream, FAILURES_AT, FAILURES_EACH, mapLimit, runStream } from './support/crash-stream';
 import { CrmTap } from './support/crm-tap';
-import { redisRuns } from './support/drivers';
+import { describeWithRedis } from './support/drivers';
 import { freePort, waitUntilAnswering } from './support/service-process';
 
 /**
@@ -17,9 +17,7 @@ import { freePort, waitUntilAnswering } from './support/service-process';
  * and restarted, on either driver: test/crash-restart.e2e-spec.ts.
  */
 
-const describeRedis = redisRuns() ? describe : describe.skip;
-
-describeRedis('crash safety, redis driver: kill -9 under a steady stream (built service)', () => {
+describeWithRedis('crash safety, redis driver: kill -9 under a steady stream (built service)', () => {
   const scenario = crashScenario('redis');
   const { start, failSome, killInTheMiddle, drainAndCheck } = scenario;
   let root: string;

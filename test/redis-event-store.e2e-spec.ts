@@ -5,7 +5,7 @@ import { QueueConfig } from '../src/config/queue.config';
 import { RedisEventStore } from '../src/queue/redis-event-store';
 import { claimWithin, dueEvent, eventIds } from '../src/queue/stored-event.fixture';
 import { Telemetry } from '../src/telemetry/telemetry';
-import { cleanRedis, redisRuns, redisUrl, testRedisConfig } from './support/drivers';
+import { cleanRedis, describeWithRedis, redisUrl, testRedisConfig } from './support/drivers';
 import { sleep } from './support/wait-for';
 
 /**
@@ -16,9 +16,7 @@ import { sleep } from './support/wait-for';
 
 const T0 = Date.parse('2026-11-26T10:00:00Z');
 
-const describeRedis = redisRuns() ? describe : describe.skip;
-
-describeRedis('RedisEventStore (several instances on one Redis)', () => {
+describeWithRedis('RedisEventStore (several instances on one Redis)', () => {
   let prefix: string;
   const open = new Set<RedisEventStore>();
 

@@ -6,7 +6,7 @@ import { RedisConnections } from '../src/queue/redis-connections';
 import { RedisEventStore } from '../src/queue/redis-event-store';
 import { claimWithin, dueEvent, eventIds } from '../src/queue/stored-event.fixture';
 import { Telemetry } from '../src/telemetry/telemetry';
-import { cleanRedis, redisRuns, redisUrl, testRedisConfig } from './support/drivers';
+import { cleanRedis, describeWithRedis, redisUrl, testRedisConfig } from './support/drivers';
 
 /**
  * An event id accepted again after its dedup window (a late replay of the same bytes) on the Redis
@@ -16,9 +16,7 @@ import { cleanRedis, redisRuns, redisUrl, testRedisConfig } from './support/driv
  * the replay is sent from inside the completion of the previous job, just before BullMQ removes it.
  */
 
-const describeRedis = redisRuns() ? describe : describe.skip;
-
-describeRedis('RedisEventStore: an event id accepted again while its previous job is being completed', () => {
+describeWithRedis('RedisEventStore: an event id accepted again while its previous job is being completed', () => {
   let prefix: string;
   let store: RedisEventStore;
   let admin: IORedis;

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CrmSandbox } from '../src/dev/sandbox/crm-sandbox';
-import { cleanRedis, driverEnv, redisRuns } from './support/drivers';
+import { cleanRedis, describeWithRedis, driverEnv } from './support/drivers';
 import { sandboxEnv } from './support/sandbox-env';
 import { exitWithin, freePort, runCommand, ServiceProcess, serviceEnv, startService } from './support/service-process';
 import { adminEvent, inState, sendSigned } from './support/service-events';
@@ -22,7 +22,7 @@ const DIST = join(__dirname, '..', 'dist');
 const EXPORT = join(DIST, 'store-export.js');
 const IMPORT = join(DIST, 'store-import.js');
 
-(redisRuns() ? describe : describe.skip)('moving the store from SQLite to Redis (store:export, store:import)', () => {
+describeWithRedis('moving the store from SQLite to Redis (store:export, store:import)', () => {
   const sandbox = new CrmSandbox({ port: 0 });
   const running: ServiceProcess[] = [];
   const redis = driverEnv('redis');
